@@ -1,0 +1,163 @@
+package lang
+
+import (
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Config is every *.pb.hcl file of one directory, decoded. Expressions stay
+// raw (hcl.Expression); the planner evaluates them once it knows the values
+// of variables, inputs and upstream outputs.
+type Config struct {
+	Dir       string               // absolute project directory
+	Settings  Settings             // the promptbuild block, with defaults filled in
+	Variables map[string]*Variable // by name
+	Providers map[string]*Provider
+	Inputs    map[string]*Input
+	Templates map[string]*Template
+	Runs      map[string]*Run
+	// Files holds the source of every file a diagnostic may point into
+	// (config files and template files), keyed by the filename used in
+	// hcl.Range.Filename, for rendering snippets.
+	Files map[string]*hcl.File
+}
+
+// Settings is the optional promptbuild block.
+type Settings struct {
+	LockFile    string // default "promptbuild.lock.hcl"
+	CacheDir    string // default ".promptbuild/cache"
+	Parallelism int    // default 16
+}
+
+// Variable is a variable block. Its value comes from -var, then the
+// environment (PROMPTBUILD_VAR_name), then Default.
+type Variable struct {
+	Name        string
+	Default     cty.Value // cty.NilVal when there is none: the variable is required
+	Description string
+	DeclRange   hcl.Range
+}
+
+// Provider is a provider block. Attributes are static apart from var.*.
+type Provider struct {
+	Name              string
+	Type              string // openai | anthropic | gemini | ollama | mock
+	Model             string
+	BaseURL           string
+	APIKeyEnv         string
+	MaxConcurrency    int // 0: no limit of its own
+	RequestsPerMinute int // 0: none
+	TokensPerMinute   int // 0: none
+	Timeout           time.Duration
+	MaxRetries        int // -1: the default
+	Headers           map[string]string
+	Params            cty.Value // object of extra request fields, or cty.NilVal
+	Pricing           *Pricing  // nil: the built-in price table
+	Mock              MockSettings
+	DeclRange         hcl.Range
+	TypeRange         hcl.Range
+}
+
+// Pricing overrides a provider's price per million tokens.
+type Pricing struct {
+	InputPerMTok       float64
+	OutputPerMTok      float64
+	CachedInputPerMTok float64
+}
+
+// MockSettings are the mock provider's own attributes.
+type MockSettings struct {
+	Responses []MockResponse // in source order: the first match wins
+	Latency   time.Duration
+	FailEvery int
+}
+
+// MockResponse answers Answer when Pattern matches the last user message.
+type MockResponse struct {
+	Pattern string
+	Answer  string
+}
+
+// InputKind says where an input's value comes from.
+type InputKind int
+
+// The kinds of input.
+const (
+	InputFile  InputKind = iota // file = "path": the file's text
+	InputGlob                   // glob = "pattern": map of relative path => text
+	InputValue                  // value = ...: a literal
+)
+
+// Input is an input block.
+type Input struct {
+	Name      string
+	Kind      InputKind
+	Path      string         // for InputFile and InputGlob: as written, relative to Config.Dir
+	Value     hcl.Expression // for InputValue
+	DeclRange hcl.Range
+	AttrRange hcl.Range // the file/glob/value attribute
+}
+
+// Template is a template block. System and Body are HCL template
+// expressions; Body comes from `text` or is parsed from `file` (then its
+// ranges point into that file).
+type Template struct {
+	Name      string
+	System    hcl.Expression // nil when absent
+	Body      hcl.Expression
+	File      string // the template file, relative to Config.Dir; "" for text
+	Source    []byte // the source text of system and body, for the template digest
+	DeclRange hcl.Range
+}
+
+// Run is a run block.
+type Run struct {
+	Name string
+
+	Template      string // name of the template.NAME it uses
+	TemplateRange hcl.Range
+	Provider      string // name of the provider.NAME it uses
+	ProviderRange hcl.Range
+
+	// Vars is the vars object. VarNames are its keys, known statically, in
+	// source order; VarRanges their ranges.
+	Vars      hcl.Expression
+	VarNames  []string
+	VarRanges map[string]hcl.Range
+
+	Temperature hcl.Expression // nil when absent
+	MaxTokens   hcl.Expression
+	Seed        hcl.Expression
+	Params      hcl.Expression
+	Format      hcl.Expression // "text" or "json"
+	Schema      hcl.Expression // a JSON Schema, as a string or an object
+	Output      hcl.Expression // a path string; may use each.key
+	ForEach     hcl.Expression // a map or a set of strings; nil when absent
+	DependsOn   []hcl.Traversal
+
+	DeclRange hcl.Range
+}
+
+// RefKind is the root of a reference.
+type RefKind int
+
+// The roots a reference may have.
+const (
+	RefVar RefKind = iota
+	RefInput
+	RefTemplate
+	RefProvider
+	RefRun
+	RefEach
+	RefLocal // a name a run's vars define, seen inside a template
+)
+
+// Ref is one reference found in an expression, for example run.a["x"].output.
+type Ref struct {
+	Kind  RefKind
+	Name  string    // var, input, template, provider or run name; "key"/"value" for each; the local's name
+	Key   cty.Value // for run.NAME["key"]: the instance key; cty.NilVal when absent
+	Range hcl.Range
+}
