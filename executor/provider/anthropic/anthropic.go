@@ -1,0 +1,291 @@
+package anthropic
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	sdk "github.com/anthropics/anthropic-sdk-go"
+	"github.com/anthropics/anthropic-sdk-go/option"
+
+	"github.com/promptbuild/promptbuild/executor/provider"
+)
+
+// DefaultKeyEnv is the environment variable that holds the key of a provider
+// block that sets no api_key_env.
+const DefaultKeyEnv = "ANTHROPIC_API_KEY"
+
+// DefaultMaxTokens is sent when a request sets no max_tokens: the API
+// requires the field.
+const DefaultMaxTokens = 4096
+
+// jsonInstruction is the system block that asks for JSON when a request
+// wants JSON without a schema.
+const jsonInstruction = "Answer with a single JSON value only: no prose before or after it, no Markdown code fence."
+
+// Client calls Anthropic's Messages API for one provider block. It is safe
+// for concurrent use and shares one pooled HTTP client across calls.
+type Client struct {
+	name    string
+	model   string        // used when a request names no model
+	keyEnv  string        // the variable named in 401/403 hints
+	key     string        // only to scrub it from messages; never printed
+	timeout time.Duration // per call; 0: the SDK's 10 minutes
+	api     sdk.Client
+}
+
+var _ provider.Provider = (*Client)(nil)
+
+// New builds the client for a provider block of type "anthropic". It fails
+// when there is no API key, naming the variable to set.
+func New(cfg provider.Config) (*Client, error) {
+	c := &Client{
+		name:    cfg.Name,
+		model:   cfg.Model,
+		keyEnv:  cfg.APIKeyEnv,
+		key:     cfg.APIKey,
+		timeout: cfg.Timeout,
+	}
+	if c.keyEnv == "" {
+		c.keyEnv = DefaultKeyEnv
+	}
+	if cfg.APIKey == "" {
+		return nil, fmt.Errorf("provider %q: no API key: set the environment variable %s", cfg.Name, c.keyEnv)
+	}
+	if cfg.Timeout < 0 {
+		return nil, fmt.Errorf("provider %q: negative timeout %s", cfg.Name, cfg.Timeout)
+	}
+	opts := []option.RequestOption{
+		option.WithoutEnvironmentDefaults(),
+		option.WithoutOpenTelemetry(),
+		option.WithAPIKey(cfg.APIKey),
+		option.WithHTTPClient(provider.NewHTTPClient(cfg)),
+		option.WithMaxRetries(0),
+	}
+	if cfg.BaseURL != "" {
+		if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("provider %q: base_url %q is not an http or https URL", cfg.Name, cfg.BaseURL)
+		}
+		opts = append(opts, option.WithBaseURL(cfg.BaseURL))
+	}
+	if cfg.Timeout > 0 {
+		opts = append(opts, option.WithRequestTimeout(cfg.Timeout))
+	}
+	for k, v := range cfg.Headers {
+		opts = append(opts, option.WithHeader(k, v))
+	}
+	c.api = sdk.NewClient(opts...)
+	return c, nil
+}
+
+// Complete sends one Messages API request. It never retries; see the
+// package documentation for how failures are classified.
+func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
+	params, err := c.params(req)
+	if err != nil {
+		return nil, &provider.Error{Provider: c.name, Message: err.Error()}
+	}
+	call := ctx
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		call, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	var hr *http.Response
+	msg, err := c.api.Messages.New(call, params, option.WithResponseInto(&hr))
+	if err != nil {
+		return nil, c.fail(ctx, hr, err)
+	}
+	resp := &provider.Response{
+		FinishReason: finishReason(msg.StopReason),
+		Usage: provider.Usage{
+			InputTokens:  msg.Usage.InputTokens + msg.Usage.CacheCreationInputTokens + msg.Usage.CacheReadInputTokens,
+			OutputTokens: msg.Usage.OutputTokens,
+			CachedTokens: msg.Usage.CacheReadInputTokens,
+		},
+		RequestID: msg.ID,
+		Model:     string(msg.Model),
+	}
+	var text strings.Builder
+	for _, b := range msg.Content {
+		if b.Type == "text" {
+			text.WriteString(b.Text)
+		}
+	}
+	resp.Text = text.String()
+	if resp.Text == "" && (resp.FinishReason == provider.FinishStop || resp.FinishReason == "") {
+		return nil, &provider.Error{Provider: c.name, Message: "empty answer: the message has no text", Retryable: true}
+	}
+	if hr != nil {
+		if id := hr.Header.Get("Request-Id"); id != "" {
+			resp.RequestID = id
+		}
+	}
+	if resp.Model == "" {
+		resp.Model = string(params.Model)
+	}
+	return resp, nil
+}
+
+// params maps a request onto the SDK's message parameters.
+func (c *Client) params(req *provider.Request) (sdk.MessageNewParams, error) {
+	p := sdk.MessageNewParams{
+		Model:     sdk.Model(req.Model),
+		MaxTokens: req.MaxTokens,
+		Messages:  make([]sdk.MessageParam, 0, len(req.Messages)),
+	}
+	if p.Model == "" {
+		p.Model = sdk.Model(c.model)
+	}
+	if p.Model == "" {
+		return p, fmt.Errorf("no model: set model in the provider block or the run")
+	}
+	if p.MaxTokens < 0 {
+		return p, fmt.Errorf("max_tokens is %d; want a positive number", p.MaxTokens)
+	}
+	if p.MaxTokens == 0 {
+		p.MaxTokens = DefaultMaxTokens
+	}
+	if c.timeout == 0 {
+		// Without a timeout of ours the SDK picks one from max_tokens and
+		// refuses what it expects to outlast 10 minutes; say so clearly.
+		if _, err := sdk.CalculateNonStreamingTimeout(int(p.MaxTokens), p.Model, nil); err != nil {
+			return p, fmt.Errorf("max_tokens %d is too large for a call without a timeout (%v): set a timeout on the provider or lower max_tokens", p.MaxTokens, err)
+		}
+	}
+	for i, m := range req.Messages {
+		switch m.Role {
+		case provider.System:
+			if m.Content != "" {
+				p.System = append(p.System, sdk.TextBlockParam{Text: m.Content})
+			}
+		case provider.User:
+			p.Messages = append(p.Messages, sdk.NewUserMessage(sdk.NewTextBlock(m.Content)))
+		case provider.Assistant:
+			p.Messages = append(p.Messages, sdk.NewAssistantMessage(sdk.NewTextBlock(m.Content)))
+		default:
+			return p, fmt.Errorf("message %d has role %q; want system, user or assistant", i, m.Role)
+		}
+	}
+	if req.Temperature != nil {
+		p.Temperature = sdk.Float(*req.Temperature)
+	}
+	// req.Seed is ignored: the API has no seed (see the package doc).
+	switch req.Format {
+	case "":
+	case "json":
+		if len(req.Schema) == 0 {
+			p.System = append(p.System, sdk.TextBlockParam{Text: jsonInstruction})
+			break
+		}
+		var schema map[string]any
+		if err := json.Unmarshal(req.Schema, &schema); err != nil || schema == nil {
+			return p, fmt.Errorf("the output schema is not a JSON object")
+		}
+		p.OutputConfig.Format = sdk.JSONOutputFormatParam{Schema: schema}
+	default:
+		return p, fmt.Errorf("format %q is not supported; want \"\" or \"json\"", req.Format)
+	}
+	if len(req.Params) > 0 {
+		extra := make(map[string]any, len(req.Params))
+		for k, v := range req.Params {
+			if !json.Valid(v) {
+				return p, fmt.Errorf("param %q is not valid JSON", k)
+			}
+			extra[k] = v
+		}
+		p.SetExtraFields(extra)
+	}
+	return p, nil
+}
+
+// fail turns an SDK error into a *provider.Error. ctx is the caller's
+// context; hr is the HTTP response, if one arrived.
+func (c *Client) fail(ctx context.Context, hr *http.Response, err error) *provider.Error {
+	if ctx.Err() != nil {
+		return &provider.Error{Provider: c.name, Err: ctx.Err()}
+	}
+	var ae *sdk.Error
+	if errors.As(err, &ae) {
+		msg := c.scrub(apiMessage(ae.RawJSON()))
+		if ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden {
+			msg = strings.TrimSpace(msg + " (check the API key in the environment variable " + c.keyEnv + ")")
+		}
+		var h http.Header
+		if ae.Response != nil {
+			h = ae.Response.Header
+		}
+		// The SDK's error is not kept: it holds the request and its key.
+		return provider.StatusError(c.name, ae.StatusCode, h, msg, nil)
+	}
+	if hr != nil && hr.StatusCode >= 300 {
+		// An error status whose body could not be read.
+		return provider.StatusError(c.name, hr.StatusCode, hr.Header, "", err)
+	}
+	e := &provider.Error{Provider: c.name, Retryable: true, Err: err}
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		if c.timeout > 0 {
+			e.Message = fmt.Sprintf("timeout: no answer within %s", c.timeout)
+		} else {
+			e.Message = "timeout: no answer in time"
+		}
+	case hr != nil:
+		// A 2xx arrived but its body could not be read or decoded.
+		e.Message = c.scrub("malformed answer: " + err.Error())
+	case errors.As(err, new(*url.Error)) || errors.As(err, &ne):
+		// A network error: connection refused, reset, dropped.
+	default:
+		e.Retryable = false
+		e.Message = c.scrub(err.Error())
+		e.Err = nil
+	}
+	return e
+}
+
+// scrub removes the API key from a message, in case a server echoes it.
+func (c *Client) scrub(s string) string {
+	if len(c.key) >= 8 {
+		s = strings.ReplaceAll(s, c.key, "[redacted]")
+	}
+	return s
+}
+
+// apiMessage returns error.message from an Anthropic error body, or the
+// body itself when it is not such JSON (a proxy's HTML page, say).
+func apiMessage(body string) string {
+	var e struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(body), &e); err == nil && e.Error.Message != "" {
+		return e.Error.Message
+	}
+	body = strings.TrimSpace(body)
+	if len(body) > 500 {
+		body = body[:500] + "..."
+	}
+	return body
+}
+
+// finishReason maps Anthropic's stop reasons onto promptbuild's; an unknown
+// word is kept as it is.
+func finishReason(r sdk.StopReason) string {
+	switch r {
+	case sdk.StopReasonEndTurn, sdk.StopReasonStopSequence:
+		return provider.FinishStop
+	case sdk.StopReasonMaxTokens:
+		return provider.FinishLength
+	case sdk.StopReasonRefusal:
+		return provider.FinishContentFilter
+	}
+	return string(r)
+}

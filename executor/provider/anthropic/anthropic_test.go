@@ -1,0 +1,580 @@
+package anthropic
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/promptbuild/promptbuild/executor/provider"
+)
+
+const fakeKey = "sk-test-SECRET-123"
+
+// fake is an Anthropic Messages endpoint on loopback. It records every
+// request it gets and answers with serve.
+type fake struct {
+	mu    sync.Mutex
+	hits  int
+	body  []byte
+	head  http.Header
+	path  string
+	srv   *httptest.Server
+	serve http.HandlerFunc
+}
+
+func newFake(t *testing.T, serve http.HandlerFunc) *fake {
+	t.Helper()
+	f := &fake{serve: serve}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		f.mu.Lock()
+		f.hits++
+		f.body, f.head, f.path = b, r.Header.Clone(), r.Method+" "+r.URL.Path
+		f.mu.Unlock()
+		f.serve(w, r)
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fake) config() provider.Config {
+	return provider.Config{
+		Name:    "claude",
+		Type:    "anthropic",
+		Model:   "claude-test",
+		BaseURL: f.srv.URL,
+		APIKey:  fakeKey,
+		Timeout: 5 * time.Second,
+		Headers: map[string]string{"X-Team": "docs"},
+	}
+}
+
+func (f *fake) client(t *testing.T) *Client {
+	t.Helper()
+	c, err := New(f.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// last returns the number of requests, and the last one's method, path and
+// headers.
+func (f *fake) last() (hits int, path string, head http.Header) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.hits, f.path, f.head
+}
+
+// sent decodes the last request body.
+func (f *fake) sent(t *testing.T) map[string]any {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var m map[string]any
+	if err := json.Unmarshal(f.body, &m); err != nil {
+		t.Fatalf("request body %q: %v", f.body, err)
+	}
+	return m
+}
+
+// reply answers with a status, headers and a body.
+func reply(status int, body string, header ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, body)
+	}
+}
+
+// message is a Messages API answer.
+func message(text, stop string) string {
+	content := `[]`
+	if text != "" {
+		b, _ := json.Marshal(text)
+		content = `[{"type":"text","text":` + string(b) + `}]`
+	}
+	return `{"id":"msg_01","type":"message","role":"assistant","model":"claude-test-20250101",` +
+		`"content":` + content + `,"stop_reason":"` + stop + `","stop_sequence":null,` +
+		`"usage":{"input_tokens":12,"output_tokens":7,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}}`
+}
+
+// apiError is an Anthropic error body.
+func apiError(typ, msg string) string {
+	b, _ := json.Marshal(msg)
+	return `{"type":"error","error":{"type":"` + typ + `","message":` + string(b) + `},"request_id":"req_err"}`
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestCompleteRequest(t *testing.T) {
+	msgs := []provider.Message{
+		{Role: provider.System, Content: "Be terse."},
+		{Role: provider.User, Content: "Hi"},
+		{Role: provider.Assistant, Content: "Hello."},
+		{Role: provider.User, Content: "Summarise."},
+	}
+	wantMsgs := []any{
+		map[string]any{"role": "user", "content": []any{map[string]any{"type": "text", "text": "Hi"}}},
+		map[string]any{"role": "assistant", "content": []any{map[string]any{"type": "text", "text": "Hello."}}},
+		map[string]any{"role": "user", "content": []any{map[string]any{"type": "text", "text": "Summarise."}}},
+	}
+	terse := []any{map[string]any{"type": "text", "text": "Be terse."}}
+	tests := []struct {
+		name string
+		req  provider.Request
+		want map[string]any
+	}{
+		{
+			name: "full",
+			req: provider.Request{
+				Model:       "claude-run",
+				Messages:    msgs,
+				Temperature: ptr(0.2),
+				MaxTokens:   300,
+				Seed:        ptr(int64(42)),
+				Params: map[string]json.RawMessage{
+					"top_k":          json.RawMessage(`5`),
+					"stop_sequences": json.RawMessage(`["END"]`),
+				},
+			},
+			want: map[string]any{
+				"model":          "claude-run",
+				"max_tokens":     300.0,
+				"temperature":    0.2,
+				"system":         terse,
+				"messages":       wantMsgs,
+				"top_k":          5.0,
+				"stop_sequences": []any{"END"},
+			},
+		},
+		{
+			name: "defaults",
+			req:  provider.Request{Messages: msgs[1:2]},
+			want: map[string]any{
+				"model":      "claude-test",
+				"max_tokens": 4096.0,
+				"messages":   wantMsgs[:1],
+			},
+		},
+		{
+			name: "json without schema",
+			req:  provider.Request{Messages: msgs, Format: "json", MaxTokens: 10},
+			want: map[string]any{
+				"model":      "claude-test",
+				"max_tokens": 10.0,
+				"system":     append(terse, map[string]any{"type": "text", "text": jsonInstruction}),
+				"messages":   wantMsgs,
+			},
+		},
+		{
+			name: "json with schema",
+			req: provider.Request{
+				Messages: msgs, Format: "json", MaxTokens: 10,
+				Schema: json.RawMessage(`{"type":"object","properties":{"title":{"type":"string"}},"required":["title"],"additionalProperties":false}`),
+			},
+			want: map[string]any{
+				"model":      "claude-test",
+				"max_tokens": 10.0,
+				"system":     terse,
+				"messages":   wantMsgs,
+				"output_config": map[string]any{"format": map[string]any{
+					"type": "json_schema",
+					"schema": map[string]any{
+						"type":                 "object",
+						"properties":           map[string]any{"title": map[string]any{"type": "string"}},
+						"required":             []any{"title"},
+						"additionalProperties": false,
+					},
+				}},
+			},
+		},
+		{
+			name: "params win over typed fields",
+			req: provider.Request{
+				Messages: msgs[1:2], MaxTokens: 10,
+				Params: map[string]json.RawMessage{"max_tokens": json.RawMessage(`20`)},
+			},
+			want: map[string]any{
+				"model":      "claude-test",
+				"max_tokens": 20.0,
+				"messages":   wantMsgs[:1],
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, reply(200, message("ok", "end_turn")))
+			if _, err := f.client(t).Complete(context.Background(), &tt.req); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, f.sent(t)); diff != "" {
+				t.Errorf("request body (-want +got):\n%s", diff)
+			}
+			_, path, head := f.last()
+			if path != "POST /v1/messages" {
+				t.Errorf("request %q, want POST /v1/messages", path)
+			}
+			for k, want := range map[string]string{"X-Api-Key": fakeKey, "Anthropic-Version": "2023-06-01", "X-Team": "docs"} {
+				if got := head.Get(k); got != want {
+					t.Errorf("header %s = %q, want %q", k, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestCompleteResponse(t *testing.T) {
+	tests := []struct {
+		name  string
+		serve http.HandlerFunc
+		want  provider.Response
+	}{
+		{
+			name:  "stop",
+			serve: reply(200, message("Hello there.", "end_turn"), "request-id", "req_123"),
+			want: provider.Response{
+				Text: "Hello there.", FinishReason: provider.FinishStop,
+				Usage:     provider.Usage{InputTokens: 12, OutputTokens: 7},
+				RequestID: "req_123", Model: "claude-test-20250101",
+			},
+		},
+		{
+			name:  "no request-id header gives the message id",
+			serve: reply(200, message("Hi", "stop_sequence")),
+			want: provider.Response{
+				Text: "Hi", FinishReason: provider.FinishStop,
+				Usage:     provider.Usage{InputTokens: 12, OutputTokens: 7},
+				RequestID: "msg_01", Model: "claude-test-20250101",
+			},
+		},
+		{
+			name:  "truncated",
+			serve: reply(200, message("Once upon a", "max_tokens")),
+			want: provider.Response{
+				Text: "Once upon a", FinishReason: provider.FinishLength,
+				Usage:     provider.Usage{InputTokens: 12, OutputTokens: 7},
+				RequestID: "msg_01", Model: "claude-test-20250101",
+			},
+		},
+		{
+			name:  "refusal",
+			serve: reply(200, message("", "refusal")),
+			want: provider.Response{
+				FinishReason: provider.FinishContentFilter,
+				Usage:        provider.Usage{InputTokens: 12, OutputTokens: 7},
+				RequestID:    "msg_01", Model: "claude-test-20250101",
+			},
+		},
+		{
+			name: "cached tokens and several blocks",
+			serve: reply(200, `{"id":"msg_02","type":"message","role":"assistant","model":"claude-test",`+
+				`"content":[{"type":"thinking","thinking":"hmm","signature":"x"},{"type":"text","text":"A"},{"type":"text","text":"B"}],`+
+				`"stop_reason":"end_turn","stop_sequence":null,`+
+				`"usage":{"input_tokens":10,"output_tokens":3,"cache_read_input_tokens":100,"cache_creation_input_tokens":5}}`),
+			want: provider.Response{
+				Text: "AB", FinishReason: provider.FinishStop,
+				Usage:     provider.Usage{InputTokens: 115, OutputTokens: 3, CachedTokens: 100},
+				RequestID: "msg_02", Model: "claude-test",
+			},
+		},
+		{
+			name:  "unknown stop reason kept",
+			serve: reply(200, message("x", "pause_turn")),
+			want: provider.Response{
+				Text: "x", FinishReason: "pause_turn",
+				Usage:     provider.Usage{InputTokens: 12, OutputTokens: 7},
+				RequestID: "msg_01", Model: "claude-test-20250101",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, tt.serve)
+			got, err := f.client(t).Complete(context.Background(), &provider.Request{
+				Messages: []provider.Message{{Role: provider.User, Content: "Hi"}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, *got); diff != "" {
+				t.Errorf("response (-want +got):\n%s", diff)
+			}
+			if got.Truncated() != (tt.want.FinishReason == provider.FinishLength) {
+				t.Errorf("Truncated() = %v", got.Truncated())
+			}
+		})
+	}
+}
+
+func TestCompleteErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		serve      http.HandlerFunc
+		status     int
+		retryable  bool
+		retryAfter time.Duration
+		message    string // the whole Message, when set
+		contains   string // a part of the error text
+	}{
+		{
+			name:    "400 verbatim",
+			serve:   reply(400, apiError("invalid_request_error", "max_tokens: 999999 > 64000, which is the maximum allowed number of output tokens for claude-test")),
+			status:  400,
+			message: "max_tokens: 999999 > 64000, which is the maximum allowed number of output tokens for claude-test",
+		},
+		{
+			name:     "401 names the variable",
+			serve:    reply(401, apiError("authentication_error", "invalid x-api-key "+fakeKey)),
+			status:   401,
+			contains: "ANTHROPIC_API_KEY",
+		},
+		{
+			name:     "403 names the variable",
+			serve:    reply(403, apiError("permission_error", "Your API key does not have permission to use the specified resource.")),
+			status:   403,
+			message:  "Your API key does not have permission to use the specified resource. (check the API key in the environment variable ANTHROPIC_API_KEY)",
+			contains: "ANTHROPIC_API_KEY",
+		},
+		{
+			name:       "429 with Retry-After",
+			serve:      reply(429, apiError("rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"), "Retry-After", "3"),
+			status:     429,
+			retryable:  true,
+			retryAfter: 3 * time.Second,
+			message:    "Number of request tokens has exceeded your per-minute rate limit",
+		},
+		{
+			name:      "500",
+			serve:     reply(500, apiError("api_error", "Internal server error")),
+			status:    500,
+			retryable: true,
+			message:   "Internal server error",
+		},
+		{
+			name:       "529 overloaded",
+			serve:      reply(529, apiError("overloaded_error", "Overloaded"), "Retry-After", "10"),
+			status:     529,
+			retryable:  true,
+			retryAfter: 10 * time.Second,
+			message:    "Overloaded",
+		},
+		{
+			name:      "503 from a proxy",
+			serve:     reply(503, "<html>upstream unavailable</html>"),
+			status:    503,
+			retryable: true,
+			message:   "<html>upstream unavailable</html>",
+		},
+		{
+			name: "timeout",
+			serve: func(w http.ResponseWriter, r *http.Request) {
+				<-r.Context().Done()
+			},
+			retryable: true,
+			contains:  "timeout",
+		},
+		{
+			name:      "malformed JSON",
+			serve:     reply(200, `{"id":"msg_01","type":"message","content":[{"type":"text",`),
+			retryable: true,
+			contains:  "malformed answer",
+		},
+		{
+			name:      "not JSON at all",
+			serve:     reply(200, "<html>hello</html>", "Content-Type", "text/html"),
+			retryable: true,
+			contains:  "malformed answer",
+		},
+		{
+			name:      "empty answer",
+			serve:     reply(200, message("", "end_turn")),
+			retryable: true,
+			contains:  "empty answer",
+		},
+		{
+			name: "dropped connection",
+			serve: func(w http.ResponseWriter, r *http.Request) {
+				hj, _ := w.(http.Hijacker)
+				conn, _, _ := hj.Hijack()
+				conn.Close()
+			},
+			retryable: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, tt.serve)
+			cfg := f.config()
+			if tt.name == "timeout" {
+				cfg.Timeout = 200 * time.Millisecond
+			}
+			c, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Complete(context.Background(), &provider.Request{
+				Messages: []provider.Message{{Role: provider.User, Content: "Hi"}},
+			})
+			var pe *provider.Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %v (%T), want *provider.Error", err, err)
+			}
+			t.Log(err)
+			if pe.Provider != "claude" || pe.StatusCode != tt.status {
+				t.Errorf("provider %q status %d, want claude %d", pe.Provider, pe.StatusCode, tt.status)
+			}
+			retry, after := provider.Retryable(err)
+			if retry != tt.retryable || after != tt.retryAfter {
+				t.Errorf("Retryable = %v, %v; want %v, %v", retry, after, tt.retryable, tt.retryAfter)
+			}
+			if tt.message != "" && pe.Message != tt.message {
+				t.Errorf("Message = %q, want %q", pe.Message, tt.message)
+			}
+			if !strings.Contains(err.Error(), tt.contains) {
+				t.Errorf("error %q does not contain %q", err, tt.contains)
+			}
+			if strings.Contains(err.Error(), fakeKey) || strings.Contains(pe.Message, fakeKey) {
+				t.Errorf("error %q contains the API key", err)
+			}
+			if hits, _, _ := f.last(); hits != 1 {
+				t.Errorf("server got %d requests, want 1 (the SDK must not retry)", hits)
+			}
+		})
+	}
+}
+
+func TestCompleteCancelled(t *testing.T) {
+	f := newFake(t, reply(200, message("late", "end_turn")))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := f.client(t).Complete(ctx, &provider.Request{
+		Messages: []provider.Message{{Role: provider.User, Content: "Hi"}},
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want context.Canceled", err)
+	}
+	if retry, _ := provider.Retryable(err); retry {
+		t.Errorf("a cancelled call is retryable")
+	}
+}
+
+func TestCompleteBadRequest(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  func(*provider.Config)
+		req  provider.Request
+		want string
+	}{
+		{
+			name: "role",
+			req:  provider.Request{Messages: []provider.Message{{Role: "tool", Content: "x"}}},
+			want: `role "tool"`,
+		},
+		{
+			name: "format",
+			req:  provider.Request{Format: "yaml"},
+			want: `format "yaml"`,
+		},
+		{
+			name: "schema",
+			req:  provider.Request{Format: "json", Schema: json.RawMessage(`[1]`)},
+			want: "not a JSON object",
+		},
+		{
+			name: "param",
+			req:  provider.Request{Params: map[string]json.RawMessage{"top_k": json.RawMessage(`{`)}},
+			want: `param "top_k"`,
+		},
+		{
+			name: "model",
+			cfg:  func(c *provider.Config) { c.Model = "" },
+			want: "no model",
+		},
+		{
+			name: "large max_tokens without a timeout",
+			cfg:  func(c *provider.Config) { c.Timeout = 0 },
+			req:  provider.Request{MaxTokens: 64000},
+			want: "set a timeout",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, reply(200, message("ok", "end_turn")))
+			cfg := f.config()
+			if tt.cfg != nil {
+				tt.cfg(&cfg)
+			}
+			c, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Complete(context.Background(), &tt.req)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one containing %q", err, tt.want)
+			}
+			if retry, _ := provider.Retryable(err); retry {
+				t.Errorf("retryable, want not")
+			}
+			if hits, _, _ := f.last(); hits != 0 {
+				t.Errorf("server got %d requests, want none", hits)
+			}
+		})
+	}
+}
+
+func TestNew(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  provider.Config
+		want string
+	}{
+		{"no key", provider.Config{Name: "c"}, "set the environment variable ANTHROPIC_API_KEY"},
+		{"no key, own variable", provider.Config{Name: "c", APIKeyEnv: "CLAUDE_KEY"}, "set the environment variable CLAUDE_KEY"},
+		{"bad base URL", provider.Config{Name: "c", APIKey: fakeKey, BaseURL: "localhost:8080"}, "not an http or https URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(tt.cfg)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one containing %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), fakeKey) {
+				t.Errorf("error %q contains the API key", err)
+			}
+		})
+	}
+}
+
+// TestEnvironmentIgnored checks that the SDK's own environment variables
+// cannot redirect a provider block or add credentials to it.
+func TestEnvironmentIgnored(t *testing.T) {
+	t.Setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:1")
+	t.Setenv("ANTHROPIC_API_KEY", "sk-env-key")
+	t.Setenv("ANTHROPIC_AUTH_TOKEN", "sk-env-token")
+	f := newFake(t, reply(200, message("ok", "end_turn")))
+	if _, err := f.client(t).Complete(context.Background(), &provider.Request{
+		Messages: []provider.Message{{Role: provider.User, Content: "Hi"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, head := f.last()
+	if got := head.Get("X-Api-Key"); got != fakeKey {
+		t.Errorf("x-api-key %q, want the configured key", got)
+	}
+	if got := head.Get("Authorization"); got != "" {
+		t.Errorf("Authorization %q, want none", got)
+	}
+}
