@@ -1,0 +1,47 @@
+# promptbuild: make for prompts.
+GO      ?= go
+BIN     := bin/promptbuild
+DEMO    := .demo/quickstart
+PKGS    := ./...
+
+.PHONY: all build test race bench lint fmt demo fuzz clean
+
+all: build test
+
+build:
+	$(GO) build -o $(BIN) ./cmd/promptbuild
+
+# The test suite: unit and table tests, the testscript CLI scripts, and the
+# executor and cache under the race detector.
+test:
+	$(GO) vet $(PKGS)
+	$(GO) test $(PKGS)
+	$(GO) test -race ./executor/... ./cache/... ./planner/...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 5x -benchmem ./...
+
+lint:
+	$(GO) vet $(PKGS)
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+# The quickstart, offline: a fresh copy, a plan, an apply, and a second apply
+# that has nothing to do.
+demo: build
+	rm -rf $(DEMO) && mkdir -p .demo && cp -r examples/quickstart $(DEMO)
+	$(BIN) -C $(DEMO) plan
+	$(BIN) -C $(DEMO) apply
+	$(BIN) -C $(DEMO) apply
+	@echo; echo "== $(DEMO)/out/title.txt"; cat $(DEMO)/out/title.txt; echo
+
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./lang/
+	$(GO) test -run '^$$' -fuzz FuzzReadLock -fuzztime $(FUZZTIME) ./cache/
+
+clean:
+	rm -rf bin .demo

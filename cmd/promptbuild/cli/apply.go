@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/executor"
+	"github.com/promptbuild/promptbuild/planner"
+)
+
+var applyCmd = &command{
+	name:     "apply",
+	synopsis: "regenerate every stale output, in parallel",
+	usage:    "[-target ADDR]... [-replace ADDR]... [-var NAME=VALUE]... [-j N] [-json] [PLANFILE]",
+	run:      runApply,
+}
+
+func runApply(ctx context.Context, e *env, args []string) int {
+	fs := newFlags(e, applyCmd)
+	var f planFlags
+	f.vars = varsFlag{}
+	fs.Var(&f.targets, "target", "apply only `ADDR` and what it depends on (repeatable)")
+	fs.Var(&f.replace, "replace", "rerun `ADDR` even if it is up to date (repeatable)")
+	fs.Var(f.vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
+	fs.BoolVar(&f.jsonOut, "json", false, "print events as JSON lines")
+	jobs := fs.Int("j", 0, "run at most `N` instances at once (default: the promptbuild block's parallelism, else 16)")
+	lockTimeout := fs.Duration("lock-timeout", 0, "wait up to `DURATION` for another apply in this directory to finish (default: refuse at once)")
+	maxRetries := fs.Int("max-retries", -1, "retry a retryable failure at most `N` times (default: each provider's max_retries)")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintf(e.stderr, "Error: apply takes at most one argument, a plan file; got %q\n", fs.Args())
+		return exitError
+	}
+	var saved *planner.Saved
+	if fs.NArg() == 1 {
+		if len(f.targets)+len(f.replace)+len(f.vars) > 0 {
+			fmt.Fprintln(e.stderr, "Error: a saved plan already fixes -target, -replace and -var; give either a plan file or those flags")
+			return exitError
+		}
+		var err error
+		if saved, err = planner.LoadSaved(fs.Arg(0)); err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return exitError
+		}
+		f.targets, f.replace, f.vars = saved.Targets, saved.Replace, saved.Vars
+	}
+
+	// Config errors are reported before the lock is taken, so that a
+	// broken project never grows a .promptbuild directory.
+	if _, ok := e.loadConfig(f.vars); !ok {
+		return exitError
+	}
+	unlock, code := e.lockProject(ctx, e.dir, *lockTimeout)
+	if unlock == nil {
+		return code
+	}
+	defer unlock()
+	p, ok := e.load(f.vars)
+	if !ok {
+		return exitError
+	}
+
+	plan, diags := p.plan(ctx, f.targets, f.replace)
+	e.printDiags(p.cfg, diags)
+	if diags.HasErrors() {
+		return exitError
+	}
+	if saved != nil {
+		if err := saved.Check(plan); err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return exitError
+		}
+	}
+
+	j := *jobs
+	if j <= 0 {
+		j = p.cfg.Settings.Parallelism
+	}
+	journal, err := cache.OpenJournal(p.journalPath())
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return exitError
+	}
+	obs := e.newProgress(f.jsonOut, plan)
+	sum := executor.Apply(ctx, plan, executor.Options{
+		Parallelism: j,
+		Store:       p.store,
+		Journal:     journal,
+		Providers:   executor.NewProviders(p.cfg.Providers, e.getenv, j),
+		Observer:    obs,
+		MaxRetries:  *maxRetries,
+	})
+	obs.done()
+
+	// The lock is written once, with everything that finished, and the
+	// journal that kept those results safe until now is removed.
+	lock := sum.Lock(p.lock, p.graph)
+	werr := cache.WriteLockIndexed(p.lockPath(), p.indexDir(), lock)
+	if werr == nil {
+		_ = journal.Close()
+		werr = cache.RemoveJournal(p.journalPath())
+	} else {
+		_ = journal.Close()
+	}
+	if werr != nil {
+		fmt.Fprintf(e.stderr, "Error: writing %s: %v\nThe results are kept in %s; the next apply picks them up.\n", p.cfg.Settings.LockFile, werr, p.journalPath())
+		return exitError
+	}
+	obs.summary(sum)
+	if sum.Interrupted || sum.Failed() {
+		return exitError
+	}
+	return exitOK
+}
+
+// lockProject takes the project's apply lock, refusing or waiting when
+// another apply holds it. It returns nil and an exit code on failure.
+func (e *env) lockProject(ctx context.Context, dir string, timeout time.Duration) (func(), int) {
+	wait := timeout > 0
+	lctx := ctx
+	if wait {
+		var cancel context.CancelFunc
+		lctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	unlock, err := cache.LockDir(lctx, dir, wait)
+	if err != nil {
+		switch {
+		case errors.Is(err, cache.ErrBusy):
+			fmt.Fprintf(e.stderr, "Error: %v\nWait for it to finish, or pass -lock-timeout=5m to wait here.\n", err)
+		case errors.Is(err, context.DeadlineExceeded):
+			fmt.Fprintf(e.stderr, "Error: another promptbuild apply still holds the lock on %s after %s\n", dir, timeout)
+		default:
+			fmt.Fprintf(e.stderr, "Error: locking %s: %v\n", dir, err)
+		}
+		return nil, exitError
+	}
+	return unlock, exitOK
+}
+
+// plural writes "1 run" or "3 runs".
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func joinNonEmpty(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,328 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/dominikbraun/graph/draw"
+	"github.com/google/renameio/v2"
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/lang"
+	"github.com/promptbuild/promptbuild/planner"
+)
+
+var validateCmd = &command{
+	name:     "validate",
+	synopsis: "check the configuration without calling any provider",
+	usage:    "[-var NAME=VALUE]... [-json]",
+	run: func(ctx context.Context, e *env, args []string) int {
+		fs := newFlags(e, validateCmd)
+		vars := varsFlag{}
+		fs.Var(vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
+		jsonOut := fs.Bool("json", false, "print the result as JSON")
+		if code, ok := parse(fs, args); !ok {
+			return code
+		}
+		dir, _ := filepath.Abs(e.dir)
+		cfg, diags := lang.LoadWith(dir, lang.Options{Vars: vars, Environ: e.environ})
+		if !diags.HasErrors() {
+			_, more := planner.Build(cfg)
+			diags = append(diags, more...)
+		}
+		if *jsonOut {
+			return writeValidateJSON(e, diags)
+		}
+		e.printDiags(cfg, diags)
+		if diags.HasErrors() {
+			return exitError
+		}
+		fmt.Fprintln(e.stdout, "Success! The configuration is valid.")
+		return exitOK
+	},
+}
+
+func writeValidateJSON(e *env, diags hcl.Diagnostics) int {
+	type pos struct {
+		Line   int `json:"line"`
+		Column int `json:"column"`
+	}
+	type jdiag struct {
+		Severity string `json:"severity"`
+		Summary  string `json:"summary"`
+		Detail   string `json:"detail,omitempty"`
+		Filename string `json:"filename,omitempty"`
+		Start    *pos   `json:"start,omitempty"`
+		End      *pos   `json:"end,omitempty"`
+	}
+	out := struct {
+		Valid       bool    `json:"valid"`
+		ErrorCount  int     `json:"error_count"`
+		Diagnostics []jdiag `json:"diagnostics"`
+	}{Valid: !diags.HasErrors(), Diagnostics: []jdiag{}}
+	for _, d := range diags {
+		j := jdiag{Severity: "warning", Summary: d.Summary, Detail: d.Detail}
+		if d.Severity == hcl.DiagError {
+			j.Severity = "error"
+			out.ErrorCount++
+		}
+		if d.Subject != nil {
+			j.Filename = d.Subject.Filename
+			j.Start = &pos{d.Subject.Start.Line, d.Subject.Start.Column}
+			j.End = &pos{d.Subject.End.Line, d.Subject.End.Column}
+		}
+		out.Diagnostics = append(out.Diagnostics, j)
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(out)
+	if diags.HasErrors() {
+		return exitError
+	}
+	return exitOK
+}
+
+var fmtCmd = &command{
+	name:     "fmt",
+	synopsis: "rewrite *.pb.hcl files in the canonical format",
+	usage:    "[-check] [-diff]",
+	run: func(ctx context.Context, e *env, args []string) int {
+		fs := newFlags(e, fmtCmd)
+		check := fs.Bool("check", false, "change nothing; list the files that are not formatted and exit 1 if any")
+		if code, ok := parse(fs, args); !ok {
+			return code
+		}
+		files, err := filepath.Glob(filepath.Join(e.dir, "*.pb.hcl"))
+		if err != nil || len(files) == 0 {
+			fmt.Fprintf(e.stderr, "Error: no *.pb.hcl files in %s\n", e.dir)
+			return exitError
+		}
+		sort.Strings(files)
+		unformatted := 0
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				fmt.Fprintf(e.stderr, "Error: %v\n", err)
+				return exitError
+			}
+			out := lang.Format(src)
+			if bytes.Equal(src, out) {
+				continue
+			}
+			unformatted++
+			rel, _ := filepath.Rel(e.dir, f)
+			fmt.Fprintln(e.stdout, rel)
+			if !*check {
+				if err := renameio.WriteFile(f, out, 0o644); err != nil {
+					fmt.Fprintf(e.stderr, "Error: %v\n", err)
+					return exitError
+				}
+			}
+		}
+		if *check && unformatted > 0 {
+			fmt.Fprintf(e.stderr, "Error: %s not formatted; run 'promptbuild fmt'\n", plural(unformatted, "file"))
+			return exitError
+		}
+		return exitOK
+	},
+}
+
+var graphCmd = &command{
+	name:     "graph",
+	synopsis: "print the run graph (dot or mermaid)",
+	usage:    "[-format dot|mermaid] [-var NAME=VALUE]...",
+	run: func(ctx context.Context, e *env, args []string) int {
+		fs := newFlags(e, graphCmd)
+		vars := varsFlag{}
+		fs.Var(vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
+		format := fs.String("format", "dot", "output `FORMAT`: dot or mermaid")
+		if code, ok := parse(fs, args); !ok {
+			return code
+		}
+		cfg, ok := e.loadConfig(vars)
+		if !ok {
+			return exitError
+		}
+		g, diags := planner.Build(cfg)
+		e.printDiags(cfg, diags)
+		if diags.HasErrors() {
+			return exitError
+		}
+		switch *format {
+		case "dot":
+			if err := draw.DOT(g.Store(), e.stdout, draw.GraphAttribute("rankdir", "LR")); err != nil {
+				fmt.Fprintf(e.stderr, "Error: %v\n", err)
+				return exitError
+			}
+		case "mermaid":
+			var b strings.Builder
+			b.WriteString("flowchart LR\n")
+			id := map[string]string{}
+			for i, n := range g.Nodes {
+				id[n.Addr] = fmt.Sprintf("n%d", i)
+				fmt.Fprintf(&b, "  n%d[%q]\n", i, strings.ReplaceAll(n.Addr, `"`, "#quot;"))
+			}
+			for _, n := range g.Nodes {
+				for _, d := range n.Deps {
+					fmt.Fprintf(&b, "  %s --> %s\n", id[d.Addr], id[n.Addr])
+				}
+			}
+			fmt.Fprint(e.stdout, b.String())
+		default:
+			fmt.Fprintf(e.stderr, "Error: unknown -format %q; use dot or mermaid\n", *format)
+			return exitError
+		}
+		return exitOK
+	},
+}
+
+var showCmd = &command{
+	name:     "show",
+	synopsis: "show what produced a run's output (its manifest)",
+	usage:    "[-json] ADDR|OUTPUT-PATH",
+	run: func(ctx context.Context, e *env, args []string) int {
+		fs := newFlags(e, showCmd)
+		jsonOut := fs.Bool("json", false, "print the manifest as JSON")
+		if code, ok := parse(fs, args); !ok {
+			return code
+		}
+		if fs.NArg() != 1 {
+			fs.Usage()
+			return exitError
+		}
+		p, ok := e.load(nil)
+		if !ok {
+			return exitError
+		}
+		want := fs.Arg(0)
+		var en *cache.Entry
+		for _, x := range p.lock.Runs {
+			if x.Address == want || (x.Path != "" && filepath.ToSlash(filepath.Clean(want)) == x.Path) {
+				en = x
+				break
+			}
+		}
+		if en == nil {
+			fmt.Fprintf(e.stderr, "Error: %s has no record in %s; run 'promptbuild apply' first, or see 'promptbuild graph' for addresses\n", want, p.cfg.Settings.LockFile)
+			return exitError
+		}
+		m, merr := p.store.Manifest(en.Hash)
+		if *jsonOut {
+			out := map[string]any{"lock": en}
+			if merr == nil {
+				out["manifest"] = m
+			}
+			enc := json.NewEncoder(e.stdout)
+			enc.SetIndent("", "  ")
+			_ = enc.Encode(out)
+			return exitOK
+		}
+		w := e.stdout
+		fmt.Fprintf(w, "%s\n", en.Address)
+		row := func(k, v string) {
+			if v != "" {
+				fmt.Fprintf(w, "  %-16s %s\n", k, v)
+			}
+		}
+		row("output", en.Path)
+		row("output digest", en.Output)
+		row("bundle hash", en.Hash)
+		row("provider", fmt.Sprintf("%s (%s, %s)", en.Provider, en.ProviderType, en.Endpoint))
+		row("model", en.Model)
+		for _, k := range sortedStrings(en.Params) {
+			row("param "+k, en.Params[k])
+		}
+		row("template digest", en.Template)
+		for _, k := range sortedStrings(en.Inputs) {
+			row("input."+k, en.Inputs[k])
+		}
+		for _, k := range sortedStrings(en.Upstream) {
+			row(k, en.Upstream[k])
+		}
+		row("tokens", fmt.Sprintf("%d in (%d cached), %d out", en.Usage.InputTokens, en.Usage.CachedTokens, en.Usage.OutputTokens))
+		if en.Cost != "" {
+			row("cost", "$"+en.Cost)
+		}
+		if merr != nil {
+			fmt.Fprintf(w, "\n  (no manifest in the cache: %v)\n", merr)
+			return exitOK
+		}
+		row("finish reason", m.FinishReason)
+		row("request id", m.RequestID)
+		row("answered by", m.ResponseModel)
+		row("attempts", fmt.Sprint(m.Attempts))
+		row("stages", fmt.Sprintf("analysis %s, compilation %s, processing %s", m.Stages.Analysis, m.Stages.Compilation, m.Stages.Processing))
+		row("created", m.CreatedAt.Format(time.RFC3339))
+		for _, warn := range m.Warnings {
+			row("warning", warn)
+		}
+		return exitOK
+	},
+}
+
+func sortedStrings(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+var cacheCmd = &command{
+	name:     "cache",
+	synopsis: "inspect or clean the local cache (stats, gc)",
+	usage:    "stats | gc [-older-than DURATION]",
+	run: func(ctx context.Context, e *env, args []string) int {
+		fs := newFlags(e, cacheCmd)
+		if code, ok := parse(fs, args); !ok {
+			return code
+		}
+		if fs.NArg() == 0 {
+			fs.Usage()
+			return exitError
+		}
+		sub, rest := fs.Arg(0), fs.Args()[1:]
+		gfs := newFlags(e, &command{name: "cache " + sub, synopsis: cacheCmd.synopsis, usage: cacheCmd.usage})
+		olderThan := gfs.Duration("older-than", 7*24*time.Hour, "with gc: also keep entries used within `DURATION`, whatever the lock file says")
+		if code, ok := parse(gfs, rest); !ok {
+			return code
+		}
+		p, ok := e.load(nil)
+		if !ok {
+			return exitError
+		}
+		switch sub {
+		case "stats":
+			st, err := p.store.Stats()
+			if err != nil {
+				fmt.Fprintf(e.stderr, "Error: %v\n", err)
+				return exitError
+			}
+			fmt.Fprintf(e.stdout, "%s\n", st)
+		case "gc":
+			keep := map[string]bool{}
+			for _, en := range p.lock.Runs {
+				keep[en.Hash] = true
+			}
+			res, err := p.store.GC(keep, *olderThan)
+			if err != nil {
+				fmt.Fprintf(e.stderr, "Error: %v\n", err)
+				return exitError
+			}
+			fmt.Fprintf(e.stdout, "%s\n", res)
+		default:
+			fmt.Fprintf(e.stderr, "Error: unknown cache command %q; use stats or gc\n", sub)
+			return exitError
+		}
+		return exitOK
+	},
+}

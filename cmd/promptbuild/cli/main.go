@@ -1,0 +1,247 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"syscall"
+
+	"golang.org/x/term"
+)
+
+// Version is promptbuild's version, set at build time with
+// -ldflags "-X github.com/promptbuild/promptbuild/cmd/promptbuild/cli.Version=v1.2.3".
+var Version = "v0.1.0-dev"
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitPending = 2 // plan -detailed-exitcode: work is pending
+)
+
+// env is what every command runs in.
+type env struct {
+	stdout, stderr io.Writer
+	dir            string // -C
+	getenv         func(string) string
+	environ        []string
+	ci             bool // plain, line-per-event output: no TTY or CI=true
+	color          bool
+}
+
+type command struct {
+	name     string
+	synopsis string
+	usage    string // the arguments after the name
+	// run parses its own flags from args and returns an exit code.
+	run func(ctx context.Context, e *env, args []string) int
+}
+
+var commands []*command
+
+func init() {
+	commands = []*command{
+		initCmd, validateCmd, fmtCmd, planCmd, applyCmd, graphCmd, showCmd, cacheCmd, versionCmd,
+	}
+}
+
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// Main runs promptbuild with os.Args and returns the exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// Run runs promptbuild with args (no program name).
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr, dir: ".", getenv: os.Getenv, environ: os.Environ()}
+	e.ci = os.Getenv("CI") == "true" || os.Getenv("CI") == "1" || !isTerminal(stderr)
+	e.color = !e.ci && os.Getenv("NO_COLOR") == ""
+
+	fs := flag.NewFlagSet("promptbuild", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&e.dir, "C", ".", "run as if started in `DIR`")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	fs.Usage = func() { mainUsage(stderr) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitError
+	}
+	if *showVersion {
+		return versionCmd.run(ctx, e, nil)
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		mainUsage(stderr)
+		return exitError
+	}
+	if rest[0] == "help" {
+		if len(rest) > 1 {
+			if c := lookup(rest[1]); c != nil {
+				return c.run(ctx, e, []string{"-h"})
+			}
+		}
+		mainUsage(stdout)
+		return exitOK
+	}
+	c := lookup(rest[0])
+	if c == nil {
+		fmt.Fprintf(stderr, "promptbuild: unknown command %q\n", rest[0])
+		if s := suggest(rest[0]); s != "" {
+			fmt.Fprintf(stderr, "Did you mean %q?\n", s)
+		}
+		fmt.Fprintln(stderr, "Run 'promptbuild -h' for the list of commands.")
+		return exitError
+	}
+	return c.run(ctx, e, rest[1:])
+}
+
+func mainUsage(w io.Writer) {
+	fmt.Fprint(w, `promptbuild is make for prompts: it plans and applies the prompt runs
+declared in *.pb.hcl files, reusing every answer whose inputs are unchanged.
+
+Usage: promptbuild [-C DIR] <command> [flags] [args]
+
+Commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.synopsis)
+	}
+	fmt.Fprint(w, `
+Global flags:
+  -C DIR    run as if started in DIR
+  -version  print the version
+
+Run 'promptbuild <command> -h' for a command's flags.
+`)
+}
+
+// suggest returns the command closest to a mistyped name, if any is close.
+func suggest(name string) string {
+	best, bestD := "", 3
+	for _, c := range commands {
+		if d := editDistance(name, c.name); d < bestD {
+			best, bestD = c.name, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// newFlags makes a command's flag set with -C and a usage text.
+func newFlags(e *env, c *command) *flag.FlagSet {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.StringVar(&e.dir, "C", e.dir, "run as if started in `DIR`")
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: promptbuild %s %s\n\n%s.\n\nFlags:\n", c.name, c.usage, upperFirst(c.synopsis))
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags; ok false means exit with code.
+func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitError, false
+	}
+	return 0, true
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// varsFlag collects -var NAME=VALUE.
+type varsFlag map[string]string
+
+func (v varsFlag) String() string {
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ",")
+}
+
+func (v varsFlag) Set(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	if !ok || strings.TrimSpace(name) == "" {
+		return fmt.Errorf("want NAME=VALUE, got %q", s)
+	}
+	v[strings.TrimSpace(name)] = value
+	return nil
+}
+
+var versionCmd = &command{
+	name:     "version",
+	synopsis: "print the version",
+	run: func(ctx context.Context, e *env, args []string) int {
+		fs := newFlags(e, versionCmd)
+		if code, ok := parse(fs, args); !ok {
+			return code
+		}
+		goVersion := ""
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			goVersion = " (" + bi.GoVersion + ")"
+		}
+		fmt.Fprintf(e.stdout, "promptbuild %s%s\n", Version, goVersion)
+		return exitOK
+	},
+}

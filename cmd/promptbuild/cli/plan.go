@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// planFlags are the flags plan and apply share.
+type planFlags struct {
+	targets  multiFlag
+	replace  multiFlag
+	vars     varsFlag
+	jsonOut  bool
+}
+
+var planCmd = &command{
+	name:     "plan",
+	synopsis: "show which runs are stale and why",
+	usage:    "[-target ADDR]... [-replace ADDR]... [-var NAME=VALUE]... [-out FILE] [-detailed-exitcode] [-json]",
+	run:      runPlan,
+}
+
+func runPlan(ctx context.Context, e *env, args []string) int {
+	fs := newFlags(e, planCmd)
+	var f planFlags
+	f.vars = varsFlag{}
+	fs.Var(&f.targets, "target", "plan only `ADDR` and what it depends on (repeatable)")
+	fs.Var(&f.replace, "replace", "rerun `ADDR` even if it is up to date (repeatable)")
+	fs.Var(f.vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
+	fs.BoolVar(&f.jsonOut, "json", false, "print the plan as JSON lines")
+	out := fs.String("out", "", "save the plan to `FILE` for 'promptbuild apply FILE'")
+	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there is work to do, 0 when there is none")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "Error: plan takes no arguments; got %q\n", fs.Args())
+		return exitError
+	}
+	p, ok := e.load(f.vars)
+	if !ok {
+		return exitError
+	}
+	plan, diags := p.plan(ctx, f.targets, f.replace)
+	e.printDiags(p.cfg, diags)
+	if diags.HasErrors() {
+		return exitError
+	}
+	if f.jsonOut {
+		writeVersion(e.stdout)
+		if err := plan.WriteJSON(e.stdout); err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return exitError
+		}
+	} else if err := plan.WriteHuman(e.stdout); err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return exitError
+	}
+	if *out != "" {
+		if err := plan.Save(*out, f.targets, f.replace, f.vars); err != nil {
+			fmt.Fprintf(e.stderr, "Error: saving the plan: %v\n", err)
+			return exitError
+		}
+		if !f.jsonOut {
+			fmt.Fprintf(e.stdout, "\nSaved the plan to %s. To carry it out exactly, run:\n  promptbuild apply %s\n", *out, *out)
+		}
+	}
+	if *detailed && plan.Pending() {
+		return exitPending
+	}
+	return exitOK
+}
+
+// writeVersion writes the first line of every -json stream.
+func writeVersion(w io.Writer) {
+	_ = json.NewEncoder(w).Encode(map[string]string{
+		"type":        "version",
+		"promptbuild": Version,
+		"ui":          "1",
+	})
+}

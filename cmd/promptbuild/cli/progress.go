@@ -1,0 +1,232 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/promptbuild/promptbuild/executor"
+	"github.com/promptbuild/promptbuild/planner"
+)
+
+// progress shows an apply as it happens: a live status line in a terminal,
+// one line per finished instance in CI, or JSON events with -json.
+type progress struct {
+	e     *env
+	json  bool
+	live  bool
+	start time.Time
+	total int
+
+	mu      sync.Mutex
+	running int
+	started map[string]bool
+	counts  map[executor.Status]int
+	tokens  int64
+	stop    chan struct{}
+	stopped chan struct{}
+	enc     *json.Encoder
+}
+
+func (e *env) newProgress(jsonOut bool, plan *planner.Plan) *progress {
+	run, restore, _ := plan.Counts()
+	p := &progress{e: e, json: jsonOut, live: !jsonOut && !e.ci, start: time.Now(), total: run + restore, counts: map[executor.Status]int{}, started: map[string]bool{}}
+	if jsonOut {
+		p.enc = json.NewEncoder(e.stdout)
+		writeVersion(e.stdout)
+	}
+	if p.live && p.total > 0 {
+		p.stop, p.stopped = make(chan struct{}), make(chan struct{})
+		go p.tick()
+	}
+	if !jsonOut && p.total == 0 {
+		fmt.Fprintln(e.stdout, "No changes. Every output is up to date.")
+	}
+	return p
+}
+
+// Started implements executor.Observer.
+func (p *progress) Started(addr string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.running++
+	p.started[addr] = true
+	if p.json {
+		_ = p.enc.Encode(map[string]any{"type": "run_start", "address": addr})
+	}
+}
+
+// Finished implements executor.Observer.
+func (p *progress) Finished(r *executor.Result) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started[r.Addr] {
+		delete(p.started, r.Addr)
+		p.running--
+	}
+	p.counts[r.Status]++
+	p.tokens += r.Usage.InputTokens + r.Usage.OutputTokens
+	if p.json {
+		ev := map[string]any{
+			"type":       "run_complete",
+			"address":    r.Addr,
+			"status":     r.Status.String(),
+			"elapsed_ms": r.Elapsed.Milliseconds(),
+			"attempts":   r.Attempts,
+			"usage":      r.Usage,
+		}
+		if r.Cost != nil {
+			ev["cost"] = *r.Cost
+		}
+		if r.Err != nil {
+			ev["error"] = r.Err.Error()
+		}
+		if len(r.Warnings) > 0 {
+			ev["warnings"] = r.Warnings
+		}
+		_ = p.enc.Encode(ev)
+		return
+	}
+	line := p.line(r)
+	if p.live {
+		// Keep failures and warnings on screen; the status line shows the rest.
+		if r.Status == executor.Failed || len(r.Warnings) > 0 {
+			fmt.Fprintf(p.e.stderr, "\r\033[K%s\n", line)
+		}
+		return
+	}
+	fmt.Fprintln(p.e.stdout, line)
+}
+
+// line describes one finished instance.
+func (p *progress) line(r *executor.Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-10s %s", r.Status, r.Addr)
+	var facts []string
+	if r.Status == executor.Called {
+		facts = append(facts, r.Elapsed.Round(time.Millisecond).String())
+		facts = append(facts, fmt.Sprintf("%d tokens", r.Usage.InputTokens+r.Usage.OutputTokens))
+		if r.Attempts > 1 {
+			facts = append(facts, fmt.Sprintf("%d attempts", r.Attempts))
+		}
+	}
+	if len(facts) > 0 {
+		fmt.Fprintf(&b, " (%s)", strings.Join(facts, ", "))
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(&b, "\n           warning: %s", w)
+	}
+	if r.Err != nil && r.Status != executor.Skipped {
+		fmt.Fprintf(&b, "\n           %s", indent(r.Err.Error(), "           "))
+	} else if r.Err != nil {
+		fmt.Fprintf(&b, ": %s", r.Err)
+	}
+	return b.String()
+}
+
+func indent(s, prefix string) string {
+	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+prefix)
+}
+
+// tick redraws the status line until done.
+func (p *progress) tick() {
+	defer close(p.stopped)
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			fmt.Fprint(p.e.stderr, "\r\033[K")
+			return
+		case <-t.C:
+			p.mu.Lock()
+			fmt.Fprintf(p.e.stderr, "\r\033[K%s", p.status())
+			p.mu.Unlock()
+		}
+	}
+}
+
+func (p *progress) status() string {
+	done := p.counts[executor.Called] + p.counts[executor.UpToDate]
+	return fmt.Sprintf("[%d/%d] done %d  running %d  cached %d  failed %d  %s  %d tokens",
+		done+p.counts[executor.Restored]+p.counts[executor.Failed]+p.counts[executor.Skipped], p.total,
+		done, p.running, p.counts[executor.Restored], p.counts[executor.Failed]+p.counts[executor.Skipped],
+		time.Since(p.start).Round(100*time.Millisecond), p.tokens)
+}
+
+// done stops the status line.
+func (p *progress) done() {
+	if p.stop != nil {
+		close(p.stop)
+		<-p.stopped
+	}
+}
+
+// summary prints the apply's last words.
+func (p *progress) summary(s *executor.Summary) {
+	c := s.Counts
+	if p.json {
+		ev := map[string]any{
+			"type":       "apply_summary",
+			"called":     c[executor.Called],
+			"restored":   c[executor.Restored],
+			"up_to_date": c[executor.UpToDate],
+			"failed":     c[executor.Failed],
+			"skipped":    c[executor.Skipped],
+			"canceled":   c[executor.Canceled],
+			"usage":      s.Usage,
+			"cost":       s.Cost,
+			"elapsed_ms": s.Elapsed.Milliseconds(),
+		}
+		if s.CostUnknown > 0 {
+			ev["cost_unknown_calls"] = s.CostUnknown
+		}
+		if s.Interrupted {
+			ev["interrupted"] = true
+		}
+		_ = p.enc.Encode(ev)
+		return
+	}
+	w := p.e.stdout
+	if p.total == 0 {
+		return
+	}
+	counts := joinNonEmpty(
+		nonZero(c[executor.Called], "called"),
+		nonZero(c[executor.Restored], "restored from cache"),
+		nonZero(c[executor.UpToDate], "up to date"),
+		nonZero(c[executor.Failed], "failed"),
+		nonZero(c[executor.Skipped], "skipped"),
+		nonZero(c[executor.Canceled], "canceled"),
+	)
+	cost := fmt.Sprintf("$%.4f", s.Cost)
+	if s.CostUnknown > 0 {
+		cost += fmt.Sprintf(" (+ %s of unknown price)", plural(s.CostUnknown, "call"))
+	}
+	stats := fmt.Sprintf("%d tokens, %s, %s", s.Usage.InputTokens+s.Usage.OutputTokens, cost, s.Elapsed.Round(time.Millisecond))
+	switch {
+	case s.Interrupted:
+		fmt.Fprintf(w, "\nInterrupted: %s. (%s)\nEverything that finished is kept; run apply again to do the rest.\n", counts, stats)
+	case s.Failed():
+		fmt.Fprintf(w, "\nApply failed: %s. (%s)\nEverything that finished is kept; run apply again to retry the rest.\n", counts, stats)
+		writeFailures(p.e.stderr, s)
+	default:
+		fmt.Fprintf(w, "\nApply complete: %s. (%s)\n", counts, stats)
+	}
+}
+
+func writeFailures(w io.Writer, s *executor.Summary) {
+	for _, r := range s.Errors() {
+		fmt.Fprintf(w, "Error: %s: %s\n", r.Addr, indent(r.Err.Error(), "  "))
+	}
+}
+
+func nonZero(n int, what string) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d %s", n, what)
+}

@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/lang"
+	"github.com/promptbuild/promptbuild/planner"
+)
+
+// stateDir is the project's git-ignored working directory.
+const stateDir = ".promptbuild"
+
+// project is a loaded configuration with its graph, lock file and cache.
+type project struct {
+	dir   string
+	cfg   *lang.Config
+	graph *planner.Graph
+	lock  *cache.Lock
+	store *cache.Store
+}
+
+func (p *project) lockPath() string    { return filepath.Join(p.dir, p.cfg.Settings.LockFile) }
+func (p *project) journalPath() string { return filepath.Join(p.dir, stateDir, "journal.jsonl") }
+func (p *project) indexDir() string    { return filepath.Join(p.dir, stateDir) }
+
+// loadConfig parses and checks the configuration, printing diagnostics.
+func (e *env) loadConfig(vars map[string]string) (*lang.Config, bool) {
+	dir, err := filepath.Abs(e.dir)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return nil, false
+	}
+	cfg, diags := lang.LoadWith(dir, lang.Options{Vars: vars, Environ: e.environ})
+	e.printDiags(cfg, diags)
+	return cfg, !diags.HasErrors()
+}
+
+// load loads everything a plan needs.
+func (e *env) load(vars map[string]string) (*project, bool) {
+	cfg, ok := e.loadConfig(vars)
+	if !ok {
+		return nil, false
+	}
+	g, diags := planner.Build(cfg)
+	e.printDiags(cfg, diags)
+	if diags.HasErrors() {
+		return nil, false
+	}
+	p := &project{dir: cfg.Dir, cfg: cfg, graph: g}
+	var err error
+	cacheDir := cfg.Settings.CacheDir
+	if !filepath.IsAbs(cacheDir) {
+		cacheDir = filepath.Join(cfg.Dir, cacheDir)
+	}
+	if p.store, err = cache.Open(cacheDir); err != nil {
+		fmt.Fprintf(e.stderr, "Error: opening the cache: %v\n", err)
+		return nil, false
+	}
+	if p.lock, err = cache.ReadLockIndexed(p.lockPath(), p.indexDir()); err != nil {
+		e.printError(cfg, err)
+		return nil, false
+	}
+	// A journal left behind by an interrupted apply holds runs that finished
+	// after the lock was last written: they count as done.
+	entries, err := cache.ReadJournal(p.journalPath())
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Warning: ignoring the journal of an interrupted apply: %v\n", err)
+	}
+	for _, en := range entries {
+		p.lock.Runs[en.Address] = en
+	}
+	return p, true
+}
+
+// plan makes a plan.
+func (p *project) plan(ctx context.Context, targets, replace []string) (*planner.Plan, hcl.Diagnostics) {
+	return p.graph.Plan(ctx, planner.Options{Lock: p.lock, Store: p.store, Targets: targets, Replace: replace})
+}
+
+// printDiags renders diagnostics with source snippets on stderr.
+func (e *env) printDiags(cfg *lang.Config, diags hcl.Diagnostics) {
+	if len(diags) == 0 {
+		return
+	}
+	w := lang.NewDiagnosticWriter(e.stderr, cfg, 78, e.color)
+	_ = w.WriteDiagnostics(diags)
+}
+
+// printError prints an error, as diagnostics when it carries them.
+func (e *env) printError(cfg *lang.Config, err error) {
+	if d, ok := err.(hcl.Diagnostics); ok {
+		e.printDiags(cfg, d)
+		return
+	}
+	if le, ok := err.(*cache.LockError); ok {
+		e.printDiags(cfg, le.Diags)
+		return
+	}
+	fmt.Fprintf(e.stderr, "Error: %v\n", err)
+}

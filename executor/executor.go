@@ -1,0 +1,558 @@
+package executor
+
+import (
+	"container/heap"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/google/renameio/v2"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/executor/provider"
+	"github.com/promptbuild/promptbuild/planner"
+)
+
+// Status is how a run instance ended.
+type Status int
+
+// The statuses.
+const (
+	UpToDate Status = iota // nothing to do (or, after early cutoff, nothing changed)
+	Restored               // answered from the cache, no call
+	Called                 // the provider answered
+	Failed                 // the call or the compilation failed
+	Skipped                // a dependency failed
+	Canceled               // interrupted before it finished
+)
+
+func (s Status) String() string {
+	return [...]string{"up-to-date", "restored", "called", "failed", "skipped", "canceled"}[s]
+}
+
+// Result is one run instance's outcome.
+type Result struct {
+	Addr     string
+	Status   Status
+	Entry    *cache.Entry // the lock entry to record; nil unless it finished
+	Usage    provider.Usage
+	Cost     *float64 // dollars spent by this apply; nil when unknown or nothing was called
+	Attempts int
+	Warnings []string
+	Err      error
+	Elapsed  time.Duration
+}
+
+// Observer hears about progress. Calls come from one goroutine at a time.
+type Observer interface {
+	Started(addr string)
+	Finished(r *Result)
+}
+
+// Options configure Apply.
+type Options struct {
+	Parallelism int          // -j; at least 1
+	Store       *cache.Store // where answers are kept
+	Journal     *cache.Journal
+	Providers   *Providers // opened provider clients and their limits
+	Observer    Observer   // may be nil
+	// MaxRetries overrides every provider's max_retries when >= 0.
+	MaxRetries int
+	// Backoff is the first retry's wait (default 500ms); it doubles.
+	Backoff time.Duration
+}
+
+// Summary is what an apply did.
+type Summary struct {
+	Results     map[string]*Result
+	Counts      map[Status]int
+	Usage       provider.Usage
+	Cost        float64
+	CostUnknown int // calls whose price is not known
+	Interrupted bool
+	Elapsed     time.Duration
+}
+
+// Failed reports whether any instance failed, was skipped or canceled.
+func (s *Summary) Failed() bool {
+	return s.Counts[Failed]+s.Counts[Skipped]+s.Counts[Canceled] > 0
+}
+
+// Apply carries out a plan: it walks the instances with work to do in
+// dependency order, at most Parallelism at a time and never more than a
+// provider's max_concurrency per provider, preferring instances on the
+// longest remaining path. A failure fails the dependents of the failed
+// instance only. Cancelling ctx stops scheduling and cancels calls in
+// flight; everything finished is kept.
+func Apply(ctx context.Context, p *planner.Plan, opts Options) *Summary {
+	start := time.Now()
+	if opts.Parallelism < 1 {
+		opts.Parallelism = 1
+	}
+	if opts.Backoff == 0 {
+		opts.Backoff = 500 * time.Millisecond
+	}
+	w := &walk{
+		plan:    p,
+		opts:    opts,
+		outputs: make(map[string]string, len(p.Changes)),
+		sum:     &Summary{Results: map[string]*Result{}, Counts: map[Status]int{}},
+		pending: map[*planner.Node]int{},
+		blocked: map[string][]*planner.Node{},
+		running: map[string]int{},
+	}
+	w.run(ctx)
+	w.sum.Elapsed = time.Since(start)
+	w.sum.Interrupted = ctx.Err() != nil
+	return w.sum
+}
+
+type walk struct {
+	plan *planner.Plan
+	opts Options
+	sum  *Summary
+
+	// Owned by the dispatcher goroutine.
+	outputs map[string]string        // answers known so far
+	pending map[*planner.Node]int    // unfinished dependencies
+	ready   nodeHeap                 // runnable, by priority
+	blocked map[string][]*planner.Node // runnable, waiting for their provider
+	running map[string]int           // calls in flight per provider
+	mu      sync.RWMutex             // guards outputs for workers
+}
+
+func (w *walk) run(ctx context.Context) {
+	work := 0
+	for _, c := range w.plan.Changes {
+		if c.Action == planner.NoOp {
+			w.outputs[c.Node.Addr] = c.Output
+			w.sum.Counts[UpToDate]++
+			continue
+		}
+		work++
+		n := 0
+		for _, d := range c.Node.Deps {
+			if dc := w.plan.Change(d.Addr); dc != nil && dc.Action != planner.NoOp {
+				n++
+			}
+		}
+		w.pending[c.Node] = n
+		if n == 0 {
+			heap.Push(&w.ready, c.Node)
+		}
+	}
+	done := make(chan *Result)
+	var eg errgroup.Group
+	inflight := 0
+	for work > 0 {
+		for inflight < w.opts.Parallelism && w.ready.Len() > 0 && ctx.Err() == nil {
+			n := heap.Pop(&w.ready).(*planner.Node)
+			prov := n.Provider.Name
+			if lim := w.opts.Providers.Limit(prov); lim > 0 && w.running[prov] >= lim {
+				w.blocked[prov] = append(w.blocked[prov], n)
+				continue
+			}
+			w.running[prov]++
+			inflight++
+			if w.opts.Observer != nil {
+				w.opts.Observer.Started(n.Addr)
+			}
+			c := w.plan.Change(n.Addr)
+			eg.Go(func() error {
+				done <- w.process(ctx, c)
+				return nil
+			})
+		}
+		if inflight == 0 {
+			// Interrupted (or nothing runnable): what has not started is
+			// canceled, and so is everything that waits on it.
+			for _, c := range w.plan.Changes {
+				if _, finished := w.sum.Results[c.Node.Addr]; !finished && c.Action != planner.NoOp {
+					w.finish(&Result{Addr: c.Node.Addr, Status: Canceled, Err: context.Cause(ctx)})
+				}
+			}
+			break
+		}
+		r := <-done
+		inflight--
+		work--
+		n := w.plan.Change(r.Addr).Node
+		prov := n.Provider.Name
+		w.running[prov]--
+		if b := w.blocked[prov]; len(b) > 0 {
+			for _, bn := range b {
+				heap.Push(&w.ready, bn)
+			}
+			w.blocked[prov] = nil
+		}
+		w.finish(r)
+		if r.Status == Failed || r.Status == Skipped || r.Status == Canceled {
+			work -= w.skipDependents(n, r)
+			continue
+		}
+		for _, d := range n.Dependents {
+			if _, ok := w.pending[d]; !ok {
+				continue
+			}
+			w.pending[d]--
+			if w.pending[d] == 0 {
+				heap.Push(&w.ready, d)
+			}
+		}
+	}
+	_ = eg.Wait()
+}
+
+// finish records a result.
+func (w *walk) finish(r *Result) {
+	if _, dup := w.sum.Results[r.Addr]; dup {
+		return
+	}
+	w.sum.Results[r.Addr] = r
+	w.sum.Counts[r.Status]++
+	w.sum.Usage.InputTokens += r.Usage.InputTokens
+	w.sum.Usage.OutputTokens += r.Usage.OutputTokens
+	w.sum.Usage.CachedTokens += r.Usage.CachedTokens
+	if r.Status == Called {
+		if r.Cost != nil {
+			w.sum.Cost += *r.Cost
+		} else {
+			w.sum.CostUnknown++
+		}
+	}
+	if w.opts.Observer != nil {
+		w.opts.Observer.Finished(r)
+	}
+}
+
+// skipDependents marks everything downstream of a failed node as skipped
+// and returns how many it marked.
+func (w *walk) skipDependents(n *planner.Node, cause *Result) int {
+	count := 0
+	var visit func(n *planner.Node)
+	visit = func(n *planner.Node) {
+		for _, d := range n.Dependents {
+			if _, ok := w.pending[d]; !ok {
+				continue
+			}
+			if _, finished := w.sum.Results[d.Addr]; finished {
+				continue
+			}
+			w.finish(&Result{Addr: d.Addr, Status: Skipped, Err: fmt.Errorf("%s did not finish", cause.Addr)})
+			count++
+			visit(d)
+		}
+	}
+	visit(n)
+	return count
+}
+
+// process runs the stages of one instance that has work to do.
+func (w *walk) process(ctx context.Context, c *planner.Change) *Result {
+	start := time.Now()
+	n := c.Node
+	r := &Result{Addr: n.Addr}
+	defer func() { r.Elapsed = time.Since(start) }()
+	var stages cache.Stages
+
+	// Compilation: done at plan time unless an upstream instance had to run.
+	comp := c.Compiled
+	if comp == nil {
+		t := time.Now()
+		w.mu.RLock()
+		var diags error
+		comp, diags = compile(w.plan.Graph, n, w.outputs)
+		w.mu.RUnlock()
+		stages.Compilation = time.Since(t)
+		if diags != nil {
+			r.Status, r.Err = Failed, diags
+			return r
+		}
+	}
+	t := time.Now()
+	defer func() { stages.Processing = time.Since(t) }()
+
+	// Early cutoff: an upstream rerun that answered the same leaves this
+	// instance's request, and so its hash, unchanged.
+	if c.Reason == planner.ReasonUpstreamPending {
+		if prior := c.Prior; prior != nil && prior.Hash == comp.Hash && w.outputIntact(n, prior.Output) {
+			text, err := w.opts.Store.Get(prior.Output)
+			if err == nil || n.Output != "" {
+				if err != nil {
+					b, _ := os.ReadFile(w.path(n))
+					text = b
+				}
+				w.setOutput(n, string(text))
+				r.Status, r.Entry = UpToDate, prior
+				return r
+			}
+		}
+	}
+
+	if c.Reason != planner.ReasonReplace {
+		if m, err := w.opts.Store.Manifest(comp.Hash); err == nil {
+			if text, err := w.opts.Store.Get(m.Output); err == nil {
+				if err := w.writeOutput(n, text); err != nil {
+					r.Status, r.Err = Failed, err
+					return r
+				}
+				w.setOutput(n, string(text))
+				r.Status = Restored
+				r.Entry = entry(n, comp, m.Output, cache.Usage(m.Usage), m.Cost)
+				w.journal(r)
+				return r
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		r.Status, r.Err = Canceled, context.Cause(ctx)
+		return r
+	}
+
+	// Processing: call the provider, with retries.
+	prov, lim, err := w.opts.Providers.Open(n.Provider.Name)
+	if err != nil {
+		r.Status, r.Err = Failed, err
+		return r
+	}
+	req := comp.Bundle.Request
+	resp, attempts, err := w.call(ctx, prov, lim, req)
+	r.Attempts = attempts
+	if err != nil {
+		r.Status, r.Err = Failed, err
+		if ctx.Err() != nil {
+			r.Status = Canceled
+		}
+		return r
+	}
+	r.Usage = resp.Usage
+	if resp.Truncated() {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("the answer was cut at max_tokens (finish reason %q)", resp.FinishReason))
+	}
+	lim.observe(resp.Usage)
+	r.Cost = w.opts.Providers.Cost(n.Provider.Name, resp.Usage)
+
+	text := []byte(resp.Text)
+	outDigest, err := w.opts.Store.Put(text)
+	if err != nil {
+		r.Status, r.Err = Failed, fmt.Errorf("caching the answer: %w", err)
+		return r
+	}
+	reqJSON, _ := json.Marshal(req)
+	reqDigest, _ := w.opts.Store.Put(reqJSON)
+	if err := w.writeOutput(n, text); err != nil {
+		r.Status, r.Err = Failed, err
+		return r
+	}
+	stages.Processing = time.Since(t)
+	m := &cache.Manifest{
+		Version:       cache.ManifestVersion,
+		Hash:          comp.Hash,
+		Address:       n.Addr,
+		Provider:      n.Provider.Name,
+		ProviderType:  n.Provider.Type,
+		Model:         comp.Bundle.Model,
+		Endpoint:      comp.Bundle.Endpoint,
+		Request:       reqDigest,
+		Output:        outDigest,
+		OutputSize:    int64(len(text)),
+		FinishReason:  resp.FinishReason,
+		RequestID:     resp.RequestID,
+		ResponseModel: resp.Model,
+		Usage:         cache.Usage(resp.Usage),
+		Cost:          r.Cost,
+		Attempts:      attempts,
+		Warnings:      r.Warnings,
+		Stages:        stages,
+		CreatedAt:     time.Now().UTC(),
+	}
+	if err := w.opts.Store.PutManifest(m); err != nil {
+		r.Status, r.Err = Failed, fmt.Errorf("caching the manifest: %w", err)
+		return r
+	}
+	w.setOutput(n, resp.Text)
+	r.Status = Called
+	r.Entry = entry(n, comp, outDigest, cache.Usage(resp.Usage), r.Cost)
+	w.journal(r)
+	return r
+}
+
+// call asks the provider, retrying what the provider says is retryable with
+// exponential backoff and full jitter, honouring Retry-After.
+func (w *walk) call(ctx context.Context, prov provider.Provider, lim *limits, req *provider.Request) (*provider.Response, int, error) {
+	maxRetries := lim.maxRetries
+	if w.opts.MaxRetries >= 0 {
+		maxRetries = w.opts.MaxRetries
+	}
+	var lastErr error
+	for attempt := 0; ; attempt++ {
+		if err := lim.wait(ctx, req); err != nil {
+			return nil, attempt, err
+		}
+		resp, err := prov.Complete(ctx, req)
+		if err == nil {
+			lim.succeeded()
+			return resp, attempt + 1, nil
+		}
+		lastErr = err
+		retry, after := provider.Retryable(err)
+		if !retry || ctx.Err() != nil {
+			return nil, attempt + 1, err
+		}
+		lim.throttled(err)
+		if attempt >= maxRetries {
+			if maxRetries > 0 {
+				return nil, attempt + 1, fmt.Errorf("gave up after %d attempts: %w", attempt+1, lastErr)
+			}
+			return nil, attempt + 1, err
+		}
+		wait := backoff(w.opts.Backoff, attempt)
+		if after > wait {
+			wait = after
+		}
+		select {
+		case <-ctx.Done():
+			return nil, attempt + 1, lastErr
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (w *walk) setOutput(n *planner.Node, text string) {
+	w.mu.Lock()
+	w.outputs[n.Addr] = text
+	w.mu.Unlock()
+}
+
+func (w *walk) journal(r *Result) {
+	if w.opts.Journal != nil && r.Entry != nil {
+		if err := w.opts.Journal.Append(r.Entry); err != nil {
+			r.Warnings = append(r.Warnings, "journal: "+err.Error())
+		}
+	}
+}
+
+func (w *walk) path(n *planner.Node) string {
+	return filepath.Join(w.plan.Graph.Config.Dir, filepath.FromSlash(n.Output))
+}
+
+// outputIntact reports whether the node's output file (if any) holds the
+// answer with the given digest.
+func (w *walk) outputIntact(n *planner.Node, digest string) bool {
+	if n.Output == "" {
+		return w.opts.Store.Has(digest)
+	}
+	b, err := os.ReadFile(w.path(n))
+	return err == nil && planner.Digest(b) == digest
+}
+
+// writeOutput replaces the node's output file atomically, unless it
+// already holds text.
+func (w *walk) writeOutput(n *planner.Node, text []byte) error {
+	if n.Output == "" {
+		return nil
+	}
+	p := w.path(n)
+	if old, err := os.ReadFile(p); err == nil && string(old) == string(text) {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", n.Output, err)
+	}
+	if err := renameio.WriteFile(p, text, 0o644, renameio.WithTempDir(filepath.Dir(p))); err != nil {
+		return fmt.Errorf("writing %s: %w", n.Output, err)
+	}
+	return nil
+}
+
+// entry builds the lock file's record of a finished instance.
+func entry(n *planner.Node, c *planner.Compiled, output string, usage cache.Usage, cost *float64) *cache.Entry {
+	e := &cache.Entry{
+		Address:      n.Addr,
+		Hash:         c.Hash,
+		Template:     c.Template,
+		Inputs:       c.Inputs,
+		Upstream:     c.Upstream,
+		Provider:     n.Provider.Name,
+		ProviderType: n.Provider.Type,
+		Model:        c.Bundle.Model,
+		Endpoint:     c.Bundle.Endpoint,
+		Params:       c.Params,
+		Output:       output,
+		Path:         n.Output,
+		Usage:        usage,
+	}
+	if cost != nil {
+		e.Cost = FormatCost(*cost)
+	}
+	return e
+}
+
+// FormatCost writes dollars with enough digits for a single cheap call.
+func FormatCost(d float64) string { return fmt.Sprintf("%.6f", d) }
+
+// compile wraps planner compilation into an error that keeps positions.
+func compile(g *planner.Graph, n *planner.Node, outputs map[string]string) (*planner.Compiled, error) {
+	c, diags := g.Compile(n, outputs)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return c, nil
+}
+
+// Lock merges what an apply finished into the prior lock: entries of
+// finished instances replace theirs, instances that failed or were not
+// selected keep their old entry, and instances no longer in the
+// configuration are dropped.
+func (s *Summary) Lock(prior *cache.Lock, g *planner.Graph) *cache.Lock {
+	out := &cache.Lock{Runs: make(map[string]*cache.Entry, len(g.Nodes))}
+	for _, n := range g.Nodes {
+		if r := s.Results[n.Addr]; r != nil && r.Entry != nil {
+			out.Runs[n.Addr] = r.Entry
+		} else if e := prior.Runs[n.Addr]; e != nil {
+			out.Runs[n.Addr] = e
+		}
+	}
+	return out
+}
+
+// Errors lists the failures, by address.
+func (s *Summary) Errors() []*Result {
+	var out []*Result
+	for _, r := range s.Results {
+		if r.Status == Failed {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Addr < out[j].Addr })
+	return out
+}
+
+// nodeHeap orders runnable nodes: longest remaining path first, then by
+// address for a stable order.
+type nodeHeap []*planner.Node
+
+func (h nodeHeap) Len() int { return len(h) }
+func (h nodeHeap) Less(i, j int) bool {
+	if h[i].Priority != h[j].Priority {
+		return h[i].Priority > h[j].Priority
+	}
+	return h[i].Addr < h[j].Addr
+}
+func (h nodeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *nodeHeap) Push(x any)   { *h = append(*h, x.(*planner.Node)) }
+func (h *nodeHeap) Pop() any {
+	old := *h
+	n := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return n
+}
+
+var errNoProvider = errors.New("no such provider")

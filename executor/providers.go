@@ -1,0 +1,271 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/promptbuild/promptbuild/executor/pricing"
+	"github.com/promptbuild/promptbuild/executor/provider"
+	"github.com/promptbuild/promptbuild/executor/provider/anthropic"
+	"github.com/promptbuild/promptbuild/executor/provider/gemini"
+	"github.com/promptbuild/promptbuild/executor/provider/mock"
+	"github.com/promptbuild/promptbuild/executor/provider/openai"
+	"github.com/promptbuild/promptbuild/lang"
+)
+
+// DefaultMaxRetries is how often a retryable failure is retried when the
+// provider block does not say.
+const DefaultMaxRetries = 4
+
+// Providers opens the configured providers on first use, so that a
+// provider no selected run uses never needs its API key, and a missing key
+// fails only the runs of that provider.
+type Providers struct {
+	cfg    map[string]*lang.Provider
+	getenv func(string) string
+	mu     sync.Mutex
+	open   map[string]*opened
+	limits map[string]*limits
+}
+
+type opened struct {
+	p   provider.Provider
+	err error
+}
+
+// NewProviders prepares the providers of a configuration. getenv reads API
+// keys (os.Getenv when nil); parallelism sizes connection pools.
+func NewProviders(cfg map[string]*lang.Provider, getenv func(string) string, parallelism int) *Providers {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	ps := &Providers{cfg: cfg, getenv: getenv, open: map[string]*opened{}, limits: map[string]*limits{}}
+	for name, p := range cfg {
+		ps.limits[name] = newLimits(p, parallelism)
+	}
+	return ps
+}
+
+// Limit returns how many calls the provider may have in flight now: its
+// max_concurrency, lowered after a 429 until calls succeed again; 0 means
+// no limit of its own.
+func (ps *Providers) Limit(name string) int {
+	if l := ps.limits[name]; l != nil {
+		return int(l.concurrency.Load())
+	}
+	return 0
+}
+
+// Open returns the provider client for a block, opening it on first use.
+func (ps *Providers) Open(name string) (provider.Provider, *limits, error) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	o, ok := ps.open[name]
+	if !ok {
+		o = &opened{}
+		o.p, o.err = ps.openOne(name)
+		ps.open[name] = o
+	}
+	return o.p, ps.limits[name], o.err
+}
+
+// DefaultKeyEnv is the environment variable a provider type reads its API
+// key from when the block sets no api_key_env.
+func DefaultKeyEnv(typ string) string {
+	switch typ {
+	case "openai":
+		return "OPENAI_API_KEY"
+	case "anthropic":
+		return "ANTHROPIC_API_KEY"
+	case "gemini":
+		return "GEMINI_API_KEY"
+	}
+	return ""
+}
+
+func (ps *Providers) openOne(name string) (provider.Provider, error) {
+	p := ps.cfg[name]
+	if p == nil {
+		return nil, fmt.Errorf("provider %q is not declared", name)
+	}
+	if p.Type == "mock" {
+		rules := make([]mock.Rule, 0, len(p.Mock.Responses))
+		for _, r := range p.Mock.Responses {
+			re, err := regexp.Compile(r.Pattern)
+			if err != nil {
+				return nil, fmt.Errorf("provider %q: %w", name, err)
+			}
+			rules = append(rules, mock.Rule{Pattern: re, Answer: r.Answer})
+		}
+		return mock.New(mock.Options{Name: name, Responses: rules, Latency: p.Mock.Latency, FailEvery: p.Mock.FailEvery})
+	}
+	keyEnv := p.APIKeyEnv
+	if keyEnv == "" {
+		keyEnv = DefaultKeyEnv(p.Type)
+	}
+	cfg := provider.Config{
+		Name:           name,
+		Type:           p.Type,
+		Model:          p.Model,
+		BaseURL:        p.BaseURL,
+		APIKeyEnv:      keyEnv,
+		Timeout:        p.Timeout,
+		Headers:        p.Headers,
+		MaxConcurrency: ps.limits[name].pool,
+	}
+	if keyEnv != "" {
+		cfg.APIKey = ps.getenv(keyEnv)
+	}
+	switch p.Type {
+	case "openai", "ollama":
+		return openai.New(cfg)
+	case "anthropic":
+		return anthropic.New(cfg)
+	case "gemini":
+		return gemini.New(cfg)
+	}
+	return nil, fmt.Errorf("provider %q: unknown type %q", name, p.Type)
+}
+
+// Cost prices a call's usage with the provider's pricing block or the
+// built-in table; nil when the model's price is unknown.
+func (ps *Providers) Cost(name string, u provider.Usage) *float64 {
+	p := ps.cfg[name]
+	if p == nil {
+		return nil
+	}
+	price, ok := pricing.For(p.Type, p.Model, p.Pricing)
+	if !ok {
+		return nil
+	}
+	c := price.Cost(u.InputTokens, u.OutputTokens, u.CachedTokens)
+	return &c
+}
+
+// limits are what every run of one provider shares: its concurrency
+// (adaptive after a 429), requests and tokens per minute, and retries.
+type limits struct {
+	max         int          // max_concurrency; 0: none
+	concurrency atomic.Int64 // current limit; 0: none
+	successes   atomic.Int64 // since the last change of concurrency
+	pool        int          // idle connections to keep
+	rpm         *rate.Limiter
+	tpm         *rate.Limiter
+	maxRetries  int
+}
+
+func newLimits(p *lang.Provider, parallelism int) *limits {
+	l := &limits{max: p.MaxConcurrency, maxRetries: p.MaxRetries, pool: parallelism}
+	if l.maxRetries < 0 {
+		l.maxRetries = DefaultMaxRetries
+	}
+	if p.MaxConcurrency > 0 {
+		l.concurrency.Store(int64(p.MaxConcurrency))
+		l.pool = p.MaxConcurrency
+	}
+	if p.RequestsPerMinute > 0 {
+		// A burst of one spaces calls evenly, so a server that counts
+		// requests over any sliding window never sees more than the limit.
+		l.rpm = rate.NewLimiter(rate.Limit(float64(p.RequestsPerMinute)/60), 1)
+	}
+	if p.TokensPerMinute > 0 {
+		l.tpm = rate.NewLimiter(rate.Limit(float64(p.TokensPerMinute)/60), p.TokensPerMinute)
+	}
+	return l
+}
+
+// wait blocks until the rate limits allow one more call of req.
+func (l *limits) wait(ctx context.Context, req *provider.Request) error {
+	if l == nil {
+		return nil
+	}
+	if l.rpm != nil {
+		if err := l.rpm.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	if l.tpm != nil {
+		n := EstimateTokens(req)
+		if n > l.tpm.Burst() {
+			n = l.tpm.Burst()
+		}
+		if err := l.tpm.WaitN(ctx, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// observe corrects the token budget with what the call really used: the
+// estimate covered the prompt, so the answer's tokens are charged now.
+func (l *limits) observe(u provider.Usage) {
+	if l == nil || l.tpm == nil || u.OutputTokens <= 0 {
+		return
+	}
+	l.tpm.ReserveN(time.Now(), int(min(u.OutputTokens, int64(l.tpm.Burst()))))
+}
+
+// throttled halves the concurrency after a 429.
+func (l *limits) throttled(err error) {
+	pe, ok := err.(*provider.Error)
+	if l == nil || !ok || pe.StatusCode != 429 {
+		return
+	}
+	l.successes.Store(0)
+	for {
+		cur := l.concurrency.Load()
+		next := cur / 2
+		if cur == 0 {
+			next = 8 // no limit of its own: start from a modest one
+		}
+		if next < 1 {
+			next = 1
+		}
+		if l.concurrency.CompareAndSwap(cur, next) {
+			return
+		}
+	}
+}
+
+// succeeded grows a lowered concurrency back by one every few successes.
+func (l *limits) succeeded() {
+	if l == nil {
+		return
+	}
+	cur := l.concurrency.Load()
+	if cur == 0 || (l.max > 0 && cur >= int64(l.max)) {
+		return
+	}
+	if l.successes.Add(1) >= cur {
+		l.successes.Store(0)
+		l.concurrency.CompareAndSwap(cur, cur+1)
+	}
+}
+
+// EstimateTokens guesses a request's prompt tokens before the call: about
+// four bytes of text a token, the usual rule for English.
+func EstimateTokens(req *provider.Request) int {
+	n := 0
+	for _, m := range req.Messages {
+		n += len(m.Content)/4 + 4
+	}
+	return max(n, 1)
+}
+
+// backoff returns the wait before retry number attempt+1: exponential with
+// full jitter, capped at 30s.
+func backoff(base time.Duration, attempt int) time.Duration {
+	d := base << min(attempt, 6)
+	if d > 30*time.Second {
+		d = 30 * time.Second
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}

@@ -1,0 +1,354 @@
+package planner
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"strconv"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/promptbuild/promptbuild/executor/provider"
+	"github.com/promptbuild/promptbuild/lang"
+)
+
+// Compiled is a run instance's exact request and everything the lock file
+// records about what went into it.
+type Compiled struct {
+	Bundle   Bundle
+	Hash     string            // the input-bundle hash
+	Template string            // the template's source digest
+	Inputs   map[string]string // input name => content digest
+	Upstream map[string]string // upstream address => output digest
+	Params   map[string]string // parameter => canonical JSON, for the lock file
+}
+
+// Endpoint returns the API a provider block calls: its base_url, or the
+// type's default.
+func Endpoint(p *lang.Provider) string {
+	if p.BaseURL != "" {
+		return p.BaseURL
+	}
+	switch p.Type {
+	case "openai":
+		return "https://api.openai.com/v1"
+	case "ollama":
+		return "http://localhost:11434/v1"
+	case "anthropic":
+		return "https://api.anthropic.com"
+	case "gemini":
+		return "https://generativelanguage.googleapis.com"
+	}
+	return p.Type + ":"
+}
+
+// Compile evaluates a node's vars and template with the outputs of its
+// upstream instances (outputs holds the text of at least every n.Deps
+// entry) into the exact request, and hashes it.
+func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	r := n.Run
+	scope := g.scope(n.Each)
+	runs, upstream, ds := g.runValues(n, outputs)
+	diags = append(diags, ds...)
+	if ds.HasErrors() {
+		return nil, diags
+	}
+	scope.Runs = runs
+	ctx := scope.EvalContext()
+
+	locals := map[string]cty.Value{}
+	if r.Vars != nil {
+		v, ds := r.Vars.Value(ctx)
+		diags = append(diags, ds...)
+		if ds.HasErrors() {
+			return nil, diags
+		}
+		if !v.IsNull() && (v.Type().IsObjectType() || v.Type().IsMapType()) {
+			for it := v.ElementIterator(); it.Next(); {
+				k, val := it.Element()
+				locals[k.AsString()] = val
+			}
+		}
+	}
+	scope.Locals = locals
+	tctx := scope.EvalContext()
+
+	req := &provider.Request{Model: n.Provider.Model}
+	if t := n.Template; t.System != nil {
+		s, ds := evalString(t.System, tctx, "system prompt")
+		diags = append(diags, ds...)
+		if s != "" {
+			req.Messages = append(req.Messages, provider.Message{Role: provider.System, Content: s})
+		}
+	}
+	body, ds := evalString(n.Template.Body, tctx, "template")
+	diags = append(diags, ds...)
+	req.Messages = append(req.Messages, provider.Message{Role: provider.User, Content: body})
+
+	params := map[string]string{}
+	if r.Temperature != nil {
+		if f, ok, ds := evalNumber(r.Temperature, ctx, "temperature"); ok {
+			v, _ := f.Float64()
+			req.Temperature = &v
+			params["temperature"] = strconv.FormatFloat(v, 'g', -1, 64)
+		} else {
+			diags = append(diags, ds...)
+		}
+	}
+	if r.MaxTokens != nil {
+		if f, ok, ds := evalNumber(r.MaxTokens, ctx, "max_tokens"); ok && f.IsInt() {
+			v, _ := f.Int64()
+			req.MaxTokens = v
+			params["max_tokens"] = strconv.FormatInt(v, 10)
+		} else {
+			diags = append(diags, append(ds, intDiag(r.MaxTokens, "max_tokens", ok))...)
+		}
+	}
+	if r.Seed != nil {
+		if f, ok, ds := evalNumber(r.Seed, ctx, "seed"); ok && f.IsInt() {
+			v, _ := f.Int64()
+			req.Seed = &v
+			params["seed"] = strconv.FormatInt(v, 10)
+		} else {
+			diags = append(diags, append(ds, intDiag(r.Seed, "seed", ok))...)
+		}
+	}
+	extra, ds := g.params(n, ctx)
+	diags = append(diags, ds...)
+	for k, v := range extra {
+		if req.Params == nil {
+			req.Params = map[string]json.RawMessage{}
+		}
+		req.Params[k] = v
+		params[k] = string(v)
+	}
+	req.Format = n.Format
+	if n.Format != "" {
+		params["format"] = strconv.Quote(n.Format)
+	}
+	if r.Schema != nil {
+		s, ds := evalSchema(r.Schema, ctx)
+		diags = append(diags, ds...)
+		req.Schema = s
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+
+	c := &Compiled{
+		Bundle: Bundle{
+			ProviderType: n.Provider.Type,
+			Model:        n.Provider.Model,
+			Endpoint:     Endpoint(n.Provider),
+			Request:      req,
+		},
+		Template: g.TemplateDigests[n.Template.Name],
+		Inputs:   make(map[string]string, len(n.Inputs)),
+		Upstream: upstream,
+		Params:   params,
+	}
+	for _, rule := range n.Provider.Mock.Responses {
+		c.Bundle.Behaviour = append(c.Bundle.Behaviour, rule.Pattern+"\x00"+rule.Answer)
+	}
+	for _, in := range n.Inputs {
+		c.Inputs[in] = g.InputDigests[in]
+	}
+	c.Hash = c.Bundle.Hash()
+	return c, diags
+}
+
+// runValues builds the `run` object a node's expressions see: for each run
+// it reads, {output = text} (plus json for a json-format run), or a map of
+// such objects by key for a run with for_each.
+func (g *Graph) runValues(n *Node, outputs map[string]string) (map[string]cty.Value, map[string]string, hcl.Diagnostics) {
+	runs := map[string]cty.Value{}
+	upstream := make(map[string]string, len(n.Deps))
+	var diags hcl.Diagnostics
+	byRun := map[string]map[string]cty.Value{}
+	for _, d := range n.Deps {
+		text, ok := outputs[d.Addr]
+		if !ok {
+			return nil, nil, hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Upstream output unknown",
+				Detail:   fmt.Sprintf("%s cannot be compiled before %s has finished.", n.Addr, d.Addr),
+				Subject:  n.Run.DeclRange.Ptr(),
+			}}
+		}
+		upstream[d.Addr] = Digest([]byte(text))
+		attrs := map[string]cty.Value{"output": cty.StringVal(text)}
+		if d.Format == "json" {
+			v, err := decodeJSON([]byte(text))
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Upstream answer is not JSON",
+					Detail:   fmt.Sprintf("%s has format = \"json\" but its answer does not parse: %v.", d.Addr, err),
+					Subject:  n.Run.DeclRange.Ptr(),
+				})
+				v = cty.DynamicVal
+			}
+			attrs["json"] = v
+		}
+		obj := cty.ObjectVal(attrs)
+		if d.Each == nil {
+			runs[d.Run.Name] = obj
+			continue
+		}
+		if byRun[d.Run.Name] == nil {
+			byRun[d.Run.Name] = map[string]cty.Value{}
+		}
+		byRun[d.Run.Name][d.Each.Key.AsString()] = obj
+	}
+	for name, m := range byRun {
+		runs[name] = cty.ObjectVal(m)
+	}
+	return runs, upstream, diags
+}
+
+// decodeJSON turns JSON text into a cty value of its implied type.
+func decodeJSON(b []byte) (cty.Value, error) {
+	ty, err := ctyjson.ImpliedType(b)
+	if err != nil {
+		return cty.NilVal, err
+	}
+	return ctyjson.Unmarshal(b, ty)
+}
+
+// params merges the provider's params with the run's (the run wins) into
+// canonical JSON values.
+func (g *Graph) params(n *Node, ctx *hcl.EvalContext) (map[string]json.RawMessage, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	out := map[string]json.RawMessage{}
+	add := func(v cty.Value, rng hcl.Range) {
+		if v == cty.NilVal || v.IsNull() {
+			return
+		}
+		if !v.Type().IsObjectType() && !v.Type().IsMapType() {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid params",
+				Detail:   "params must be an object of extra request fields, for example { top_p = 0.9 }.",
+				Subject:  rng.Ptr(),
+			})
+			return
+		}
+		for it := v.ElementIterator(); it.Next(); {
+			k, val := it.Element()
+			raw, err := ctyjson.Marshal(val, val.Type())
+			if err == nil {
+				raw, err = canonicalJSON(raw)
+			}
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid params",
+					Detail:   fmt.Sprintf("params.%s cannot be sent as JSON: %v.", k.AsString(), err),
+					Subject:  rng.Ptr(),
+				})
+				continue
+			}
+			out[k.AsString()] = raw
+		}
+	}
+	add(n.Provider.Params, n.Provider.DeclRange)
+	if n.Run.Params != nil {
+		v, ds := n.Run.Params.Value(ctx)
+		diags = append(diags, ds...)
+		if !ds.HasErrors() {
+			add(v, n.Run.Params.Range())
+		}
+	}
+	return out, diags
+}
+
+func evalString(e hcl.Expression, ctx *hcl.EvalContext, what string) (string, hcl.Diagnostics) {
+	v, diags := e.Value(ctx)
+	if diags.HasErrors() {
+		return "", diags
+	}
+	s, err := convert.Convert(v, cty.String)
+	if err != nil || s.IsNull() || !s.IsWhollyKnown() {
+		return "", append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid " + what,
+			Detail:   fmt.Sprintf("The %s must evaluate to a string; it is %s.", what, v.Type().FriendlyName()),
+			Subject:  e.Range().Ptr(),
+		})
+	}
+	return s.AsString(), diags
+}
+
+func evalNumber(e hcl.Expression, ctx *hcl.EvalContext, what string) (*big.Float, bool, hcl.Diagnostics) {
+	v, diags := e.Value(ctx)
+	if diags.HasErrors() {
+		return nil, false, diags
+	}
+	n, err := convert.Convert(v, cty.Number)
+	if err != nil || n.IsNull() || !n.IsKnown() {
+		return nil, false, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid " + what,
+			Detail:   fmt.Sprintf("%s must be a number.", what),
+			Subject:  e.Range().Ptr(),
+		})
+	}
+	return n.AsBigFloat(), true, diags
+}
+
+func intDiag(e hcl.Expression, what string, wasNumber bool) hcl.Diagnostics {
+	if !wasNumber {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid " + what,
+		Detail:   fmt.Sprintf("%s must be a whole number.", what),
+		Subject:  e.Range().Ptr(),
+	}}
+}
+
+// evalSchema accepts a JSON Schema as JSON text (schema = file("x.json"))
+// or as an HCL object, and returns it as canonical JSON.
+func evalSchema(e hcl.Expression, ctx *hcl.EvalContext) (json.RawMessage, hcl.Diagnostics) {
+	v, diags := e.Value(ctx)
+	if diags.HasErrors() || v.IsNull() {
+		return nil, diags
+	}
+	var raw []byte
+	var err error
+	if v.Type() == cty.String {
+		raw = []byte(v.AsString())
+	} else {
+		raw, err = ctyjson.Marshal(v, v.Type())
+	}
+	if err == nil {
+		raw, err = canonicalJSON(raw)
+	}
+	if err != nil {
+		return nil, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid schema",
+			Detail:   fmt.Sprintf("schema must be a JSON Schema, as JSON text or an object: %v.", err),
+			Subject:  e.Range().Ptr(),
+		})
+	}
+	return raw, diags
+}
+
+// valueDigest digests an input's value: a string by its bytes, anything
+// else by its JSON encoding (maps have sorted keys).
+func valueDigest(v cty.Value) string {
+	if v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
+		return Digest([]byte(v.AsString()))
+	}
+	raw, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		return Digest([]byte(v.GoString()))
+	}
+	return Digest(raw)
+}

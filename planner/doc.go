@@ -1,0 +1,12 @@
+// Package planner turns a configuration into work. [Build] expands run
+// blocks into instances ([Node]), connects them into a [Graph] and orders
+// it; [Graph.Compile] evaluates an instance's template into the exact
+// request and its input-bundle hash ([Bundle]); [Graph.Plan] compares every
+// instance with the lock file, the cache and the files on disk and says,
+// for each, what apply will do ([Action]) and why ([Reason]). A [Plan]
+// renders itself for people ([Plan.WriteHuman]) and machines
+// ([Plan.WriteJSON]), and can be saved for `apply FILE` ([Plan.Save]).
+//
+// The planner imports the request types of executor/provider (a leaf
+// package of plain types): the hash is taken over exactly what is sent.
+package planner

@@ -1,0 +1,445 @@
+package planner
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/dominikbraun/graph"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/promptbuild/promptbuild/lang"
+)
+
+// Node is one run instance: a run block, or one element of its for_each.
+type Node struct {
+	Addr     string // run.NAME or run.NAME["key"]
+	Run      *lang.Run
+	Template *lang.Template
+	Provider *lang.Provider
+	Each     *lang.Each // nil without for_each
+	Output   string     // the output file, slash-separated and relative to the project; "" for none
+	Format   string     // "" (text) or "json"
+
+	Deps       []*Node  // upstream instances, by address
+	Dependents []*Node  // downstream instances, by address
+	Inputs     []string // names of the inputs it reads, sorted
+	// Priority is the number of nodes on the longest path from this node
+	// to a sink, itself included: the scheduler runs high values first.
+	Priority int
+
+	refs []lang.Ref // every reference of the run and its template
+}
+
+// Graph is a configuration expanded into run instances and their edges.
+type Graph struct {
+	Config *lang.Config
+	Nodes  []*Node // sorted by address
+	// Topo lists the nodes so that every node comes after its dependencies.
+	Topo []*Node
+	// Inputs holds every input's value and InputDigests its content digest.
+	Inputs       map[string]cty.Value
+	InputDigests map[string]string
+	// TemplateDigests holds each template's source digest.
+	TemplateDigests map[string]string
+
+	byAddr map[string]*Node
+	byRun  map[string][]*Node // run name => its instances, by key
+	store  graph.Graph[string, *Node]
+}
+
+// Node returns the instance at addr, or nil.
+func (g *Graph) Node(addr string) *Node { return g.byAddr[addr] }
+
+// Instances returns the instances of the run called name.
+func (g *Graph) Instances(name string) []*Node { return g.byRun[name] }
+
+// Store returns the graph as the graph library holds it (for drawing).
+func (g *Graph) Store() graph.Graph[string, *Node] { return g.store }
+
+// InstanceAddr formats the address of a run instance.
+func InstanceAddr(run string, key *string) string {
+	if key == nil {
+		return "run." + run
+	}
+	return fmt.Sprintf("run.%s[%q]", run, *key)
+}
+
+// Build reads every input, expands for_each, resolves output paths and
+// connects each instance to the instances it reads. The configuration must
+// have passed lang.Load: run-level cycles are already reported there.
+func Build(cfg *lang.Config) (*Graph, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	g := &Graph{
+		Config:          cfg,
+		Inputs:          make(map[string]cty.Value, len(cfg.Inputs)),
+		InputDigests:    make(map[string]string, len(cfg.Inputs)),
+		TemplateDigests: make(map[string]string, len(cfg.Templates)),
+		byAddr:          make(map[string]*Node),
+		byRun:           make(map[string][]*Node),
+	}
+	for _, name := range sortedKeys(cfg.Inputs) {
+		v, ds := lang.ReadInput(cfg, cfg.Inputs[name])
+		diags = append(diags, ds...)
+		if ds.HasErrors() {
+			continue
+		}
+		g.Inputs[name] = v
+		g.InputDigests[name] = valueDigest(v)
+	}
+	for name, t := range cfg.Templates {
+		g.TemplateDigests[name] = Digest(t.Source)
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+
+	for _, name := range sortedKeys(cfg.Runs) {
+		diags = append(diags, g.expand(cfg.Runs[name])...)
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	sort.Slice(g.Nodes, func(i, j int) bool { return g.Nodes[i].Addr < g.Nodes[j].Addr })
+	diags = append(diags, g.checkOutputs()...)
+	diags = append(diags, g.connect()...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	g.order()
+	return g, diags
+}
+
+// expand turns one run block into its instances.
+func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	refs, ds := runRefs(g.Config, r)
+	diags = append(diags, ds...)
+	base := &Node{
+		Run:      r,
+		Template: g.Config.Templates[r.Template],
+		Provider: g.Config.Providers[r.Provider],
+		refs:     refs,
+	}
+	if r.ForEach == nil {
+		n := *base
+		n.Addr = InstanceAddr(r.Name, nil)
+		diags = append(diags, g.add(&n)...)
+		return diags
+	}
+	for _, ref := range mustRefs(r.ForEach) {
+		if ref.Kind == lang.RefRun {
+			return append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid for_each argument",
+				Detail:   "for_each must be known before any run is called, so it cannot read a run's output. Use an input or a variable.",
+				Subject:  ref.Range.Ptr(),
+			})
+		}
+	}
+	scope := g.scope(nil)
+	v, ds := r.ForEach.Value(scope.EvalContext())
+	diags = append(diags, ds...)
+	if ds.HasErrors() {
+		return diags
+	}
+	elems, ds := forEachElems(v, r.ForEach.Range())
+	diags = append(diags, ds...)
+	for _, e := range elems {
+		n := *base
+		k := e.Key.AsString()
+		n.Addr = InstanceAddr(r.Name, &k)
+		n.Each = &lang.Each{Key: e.Key, Value: e.Value}
+		diags = append(diags, g.add(&n)...)
+	}
+	return diags
+}
+
+type eachElem struct{ Key, Value cty.Value }
+
+// forEachElems checks a for_each value and lists its elements sorted by key:
+// a map or object gives key => value, a set or list of strings gives
+// value => value.
+func forEachElems(v cty.Value, rng hcl.Range) ([]eachElem, hcl.Diagnostics) {
+	bad := func(detail string) hcl.Diagnostics {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid for_each argument",
+			Detail:   detail,
+			Subject:  rng.Ptr(),
+		}}
+	}
+	switch {
+	case v.IsNull():
+		return nil, bad("for_each is null; it must be a map or a set of strings.")
+	case !v.IsWhollyKnown():
+		return nil, bad("for_each must be known before any run is called.")
+	}
+	ty := v.Type()
+	var out []eachElem
+	switch {
+	case ty.IsMapType() || ty.IsObjectType():
+		for it := v.ElementIterator(); it.Next(); {
+			k, val := it.Element()
+			out = append(out, eachElem{k, val})
+		}
+	case ty.IsSetType() || ty.IsListType() || ty.IsTupleType():
+		seen := map[string]bool{}
+		for it := v.ElementIterator(); it.Next(); {
+			_, val := it.Element()
+			s, err := convert.Convert(val, cty.String)
+			if err != nil || s.IsNull() {
+				return nil, bad(fmt.Sprintf("for_each over a set or list needs strings; found %s.", val.Type().FriendlyName()))
+			}
+			if seen[s.AsString()] {
+				return nil, bad(fmt.Sprintf("for_each lists %q twice; every key must be unique.", s.AsString()))
+			}
+			seen[s.AsString()] = true
+			out = append(out, eachElem{s, s})
+		}
+	default:
+		return nil, bad(fmt.Sprintf("for_each must be a map or a set of strings; found %s.", ty.FriendlyName()))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key.AsString() < out[j].Key.AsString() })
+	return out, nil
+}
+
+// add resolves a node's output path and format and records it.
+func (g *Graph) add(n *Node) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	r := n.Run
+	if r.Output != nil {
+		for _, ref := range mustRefs(r.Output) {
+			if ref.Kind == lang.RefRun {
+				return append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid output path",
+					Detail:   "An output path must be known before the run is called, so it cannot read a run's output.",
+					Subject:  ref.Range.Ptr(),
+				})
+			}
+		}
+		v, ds := r.Output.Value(g.scope(n.Each).EvalContext())
+		diags = append(diags, ds...)
+		if ds.HasErrors() {
+			return diags
+		}
+		s, err := convert.Convert(v, cty.String)
+		if err != nil || s.IsNull() || !s.IsKnown() {
+			return append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid output path",
+				Detail:   "output must be a string: a path relative to the project directory.",
+				Subject:  r.Output.Range().Ptr(),
+			})
+		}
+		p := s.AsString()
+		ds = lang.CheckOutputPath(p, r.Output.Range())
+		diags = append(diags, ds...)
+		if ds.HasErrors() {
+			return diags
+		}
+		n.Output = path.Clean(strings.ReplaceAll(p, "\\", "/"))
+	}
+	if r.Format != nil {
+		v, ds := r.Format.Value(g.scope(n.Each).EvalContext())
+		diags = append(diags, ds...)
+		if !ds.HasErrors() {
+			f, err := convert.Convert(v, cty.String)
+			if err != nil || f.IsNull() || !f.IsKnown() || (f.AsString() != "text" && f.AsString() != "json") {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid format",
+					Detail:   `format must be "text" or "json".`,
+					Subject:  r.Format.Range().Ptr(),
+				})
+			} else if f.AsString() == "json" {
+				n.Format = "json"
+			}
+		}
+	}
+	g.Nodes = append(g.Nodes, n)
+	g.byAddr[n.Addr] = n
+	g.byRun[r.Name] = append(g.byRun[r.Name], n)
+	return diags
+}
+
+// checkOutputs reports two instances writing one file and an output that
+// is also an input: either would make the result depend on write order.
+func (g *Graph) checkOutputs() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	inputs := map[string]string{} // path => input name
+	for name, in := range g.Config.Inputs {
+		switch in.Kind {
+		case lang.InputFile:
+			inputs[path.Clean(in.Path)] = name
+		case lang.InputGlob:
+			base := ""
+			if i := strings.IndexAny(in.Path, "*?[{"); i >= 0 {
+				base = path.Dir(in.Path[:i] + "x")
+			}
+			v := g.Inputs[name]
+			if v.IsKnown() && !v.IsNull() && v.LengthInt() > 0 {
+				for it := v.ElementIterator(); it.Next(); {
+					k, _ := it.Element()
+					inputs[path.Clean(path.Join(base, k.AsString()))] = name
+					inputs[path.Clean(k.AsString())] = name
+				}
+			}
+		}
+	}
+	owner := map[string]*Node{}
+	for _, n := range g.Nodes {
+		if n.Output == "" {
+			continue
+		}
+		if prev, ok := owner[n.Output]; ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate output path",
+				Detail:   fmt.Sprintf("%s and %s both write %s. Give each run instance its own output, for example with each.key in the path.", prev.Addr, n.Addr, n.Output),
+				Subject:  n.Run.Output.Range().Ptr(),
+				Context:  prev.Run.Output.Range().Ptr(),
+			})
+			continue
+		}
+		owner[n.Output] = n
+		if in, ok := inputs[n.Output]; ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Output overwrites an input",
+				Detail:   fmt.Sprintf("%s writes %s, which input.%s reads. A run's output must not be one of the project's inputs.", n.Addr, n.Output, in),
+				Subject:  n.Run.Output.Range().Ptr(),
+			})
+		}
+	}
+	return diags
+}
+
+// connect adds an edge from every instance a node reads to the node.
+func (g *Graph) connect() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	g.store = graph.New(func(n *Node) string { return n.Addr }, graph.Directed())
+	for _, n := range g.Nodes {
+		_ = g.store.AddVertex(n)
+	}
+	for _, n := range g.Nodes {
+		deps := map[string]*Node{}
+		inputs := map[string]bool{}
+		for _, ref := range n.refs {
+			switch ref.Kind {
+			case lang.RefInput:
+				inputs[ref.Name] = true
+			case lang.RefRun:
+				if ref.Key == cty.NilVal {
+					for _, d := range g.byRun[ref.Name] {
+						deps[d.Addr] = d
+					}
+					continue
+				}
+				k, err := convert.Convert(ref.Key, cty.String)
+				var d *Node
+				if err == nil && k.IsKnown() && !k.IsNull() {
+					s := k.AsString()
+					d = g.byAddr[InstanceAddr(ref.Name, &s)]
+				}
+				if d == nil {
+					diags = append(diags, &hcl.Diagnostic{
+						Severity: hcl.DiagError,
+						Summary:  "Reference to undeclared run instance",
+						Detail:   fmt.Sprintf("run.%s has no instance with the key %s.", ref.Name, ref.Key.GoString()),
+						Subject:  ref.Range.Ptr(),
+					})
+					continue
+				}
+				deps[d.Addr] = d
+			}
+		}
+		for _, addr := range sortedKeys(deps) {
+			d := deps[addr]
+			if d == n {
+				continue // a self-reference is reported by lang as a cycle
+			}
+			n.Deps = append(n.Deps, d)
+			_ = g.store.AddEdge(d.Addr, n.Addr)
+		}
+		n.Inputs = sortedKeys(inputs)
+	}
+	for _, n := range g.Nodes {
+		for _, d := range n.Deps {
+			d.Dependents = append(d.Dependents, n)
+		}
+	}
+	return diags
+}
+
+// order fills Topo (Kahn's algorithm with in-degree counters: linear, unlike
+// the graph library's sorts) and every node's Priority.
+func (g *Graph) order() {
+	indeg := make(map[*Node]int, len(g.Nodes))
+	var queue []*Node
+	for _, n := range g.Nodes {
+		indeg[n] = len(n.Deps)
+		if len(n.Deps) == 0 {
+			queue = append(queue, n)
+		}
+	}
+	g.Topo = make([]*Node, 0, len(g.Nodes))
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		g.Topo = append(g.Topo, n)
+		for _, d := range n.Dependents {
+			indeg[d]--
+			if indeg[d] == 0 {
+				queue = append(queue, d)
+			}
+		}
+	}
+	for i := len(g.Topo) - 1; i >= 0; i-- {
+		n := g.Topo[i]
+		n.Priority = 1
+		for _, d := range n.Dependents {
+			if d.Priority+1 > n.Priority {
+				n.Priority = d.Priority + 1
+			}
+		}
+	}
+}
+
+// scope returns the evaluation scope of expressions that cannot read runs.
+func (g *Graph) scope(each *lang.Each) *lang.Scope {
+	return &lang.Scope{Dir: g.Config.Dir, Vars: g.Config.Values, Inputs: g.Inputs, Each: each}
+}
+
+// runRefs collects every reference a run makes, its template's included.
+func runRefs(cfg *lang.Config, r *lang.Run) ([]lang.Ref, hcl.Diagnostics) {
+	var refs []lang.Ref
+	var diags hcl.Diagnostics
+	for _, e := range []hcl.Expression{r.Vars, r.Temperature, r.MaxTokens, r.Seed, r.Params, r.Format, r.Schema, r.Output, r.ForEach} {
+		if e == nil {
+			continue
+		}
+		rs, ds := lang.References(e)
+		refs = append(refs, rs...)
+		diags = append(diags, ds...)
+	}
+	for _, t := range r.DependsOn {
+		rs, ds := lang.References(&hclsyntax.ScopeTraversalExpr{Traversal: t, SrcRange: t.SourceRange()})
+		refs = append(refs, rs...)
+		diags = append(diags, ds...)
+	}
+	if t := cfg.Templates[r.Template]; t != nil {
+		refs = append(refs, lang.TemplateRefs(t)...)
+	}
+	return refs, diags
+}
+
+func mustRefs(e hcl.Expression) []lang.Ref {
+	refs, _ := lang.References(e)
+	return refs
+}

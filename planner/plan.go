@@ -1,0 +1,395 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/promptbuild/promptbuild/cache"
+)
+
+// Action is what apply will do with a run instance.
+type Action int
+
+// The actions, from least to most work.
+const (
+	NoOp    Action = iota // up to date
+	Restore               // the cache holds the answer: restore it, no call
+	Run                   // call the provider
+)
+
+func (a Action) String() string {
+	switch a {
+	case Restore:
+		return "restore"
+	case Run:
+		return "run"
+	}
+	return "no-op"
+}
+
+// Reason says why a run instance has its action. The codes are stable:
+// they appear in -json output.
+type Reason string
+
+// The reasons.
+const (
+	ReasonUpToDate        Reason = "up_to_date"
+	ReasonNew             Reason = "new"
+	ReasonTemplate        Reason = "template_changed"
+	ReasonInput           Reason = "input_changed"
+	ReasonProvider        Reason = "provider_changed"
+	ReasonParams          Reason = "params_changed"
+	ReasonUpstream        Reason = "upstream_changed"
+	ReasonUpstreamPending Reason = "upstream_pending"
+	ReasonRequest         Reason = "request_changed"
+	ReasonOutputMissing   Reason = "output_missing"
+	ReasonOutputEdited    Reason = "output_edited"
+	ReasonResultMissing   Reason = "result_missing"
+	ReasonReplace         Reason = "replace_requested"
+)
+
+// Change is the plan for one run instance.
+type Change struct {
+	Node   *Node
+	Action Action
+	Reason Reason
+	// Detail is the human reason: "input.readme changed", "out/a.md edited
+	// by hand", "cached".
+	Detail string
+	// Compiled is the request, known unless an upstream instance must run
+	// first (ReasonUpstreamPending).
+	Compiled *Compiled
+	// Cached is true when the answer is in the cache (Action Restore, or a
+	// NoOp whose output file needs no rewrite).
+	Cached bool
+	Prior  *cache.Entry // the lock file's entry, if any
+	// Output is the answer's text when known at plan time (NoOp, Restore).
+	Output string
+	known  bool
+}
+
+// Plan is what apply would do, one change per selected run instance.
+type Plan struct {
+	Graph   *Graph
+	Changes []*Change // by address
+	byAddr  map[string]*Change
+}
+
+// Change returns the change for addr, or nil when it is not selected.
+func (p *Plan) Change(addr string) *Change { return p.byAddr[addr] }
+
+// Counts returns how many changes have each action.
+func (p *Plan) Counts() (run, restore, noop int) {
+	for _, c := range p.Changes {
+		switch c.Action {
+		case Run:
+			run++
+		case Restore:
+			restore++
+		default:
+			noop++
+		}
+	}
+	return
+}
+
+// Pending reports whether applying the plan would do anything.
+func (p *Plan) Pending() bool {
+	run, restore, _ := p.Counts()
+	return run+restore > 0
+}
+
+// Options select and force parts of a plan.
+type Options struct {
+	Lock    *cache.Lock  // the lock file (and any journal), never nil
+	Store   *cache.Store // the local cache
+	Targets []string     // addresses to plan, with their dependencies; none: all
+	Replace []string     // addresses to rerun whatever their state
+}
+
+// Plan compares every selected instance with the lock file, the cache and
+// the files on disk, in dependency order, compiling each request whose
+// upstream answers are known.
+func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics) {
+	selected, diags := g.Select(opts.Targets)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	replace, ds := g.resolve(opts.Replace, "-replace")
+	diags = append(diags, ds...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	p := &Plan{Graph: g, byAddr: make(map[string]*Change, len(selected))}
+
+	// Plan level by level: every node of a level has all its dependencies
+	// in earlier levels, so a level's nodes compile in parallel.
+	outputs := make(map[string]string, len(selected))
+	for _, level := range g.levels(selected) {
+		changes := make([]*Change, len(level))
+		eg, _ := errgroup.WithContext(ctx)
+		eg.SetLimit(runtime.GOMAXPROCS(0))
+		levelDiags := make([]hcl.Diagnostics, len(level))
+		for i, n := range level {
+			eg.Go(func() error {
+				changes[i], levelDiags[i] = p.planNode(n, outputs, opts, replace[n.Addr])
+				return nil
+			})
+		}
+		_ = eg.Wait()
+		for i, c := range changes {
+			diags = append(diags, levelDiags[i]...)
+			if c == nil {
+				continue
+			}
+			p.byAddr[c.Node.Addr] = c
+			p.Changes = append(p.Changes, c)
+			if c.known {
+				outputs[c.Node.Addr] = c.Output
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Planning interrupted"})
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	sort.Slice(p.Changes, func(i, j int) bool { return p.Changes[i].Node.Addr < p.Changes[j].Node.Addr })
+	return p, diags
+}
+
+// planNode decides one instance's action. outputs is only read: it holds
+// the answers of earlier levels.
+func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replace bool) (*Change, hcl.Diagnostics) {
+	c := &Change{Node: n, Prior: opts.Lock.Runs[n.Addr]}
+	for _, d := range n.Deps {
+		if _, ok := outputs[d.Addr]; !ok {
+			c.Action, c.Reason = Run, ReasonUpstreamPending
+			c.Detail = d.Addr + " must run first"
+			return c, nil
+		}
+	}
+	comp, diags := p.Graph.Compile(n, outputs)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	c.Compiled = comp
+	if replace {
+		c.Action, c.Reason, c.Detail = Run, ReasonReplace, "replace requested"
+		return c, diags
+	}
+	prior := c.Prior
+	if prior != nil && prior.Hash == comp.Hash {
+		text, state := p.readResult(n, prior.Output, opts.Store)
+		switch state {
+		case resultOK:
+			c.Action, c.Reason, c.Detail = NoOp, ReasonUpToDate, "up to date"
+			c.Output, c.known, c.Cached = text, true, true
+			return c, diags
+		case resultMissingFile, resultEditedFile:
+			c.Reason, c.Detail = ReasonOutputMissing, n.Output+" is missing"
+			if state == resultEditedFile {
+				c.Reason, c.Detail = ReasonOutputEdited, n.Output+" edited by hand"
+			}
+			if text, err := opts.Store.Get(prior.Output); err == nil {
+				c.Action, c.Output, c.known, c.Cached = Restore, string(text), true, true
+				return c, diags
+			}
+			c.Action, c.Detail = Run, c.Detail+"; not in the cache"
+			return c, diags
+		default:
+			c.Action, c.Reason, c.Detail = Run, ReasonResultMissing, "result no longer in the cache"
+			return c, diags
+		}
+	}
+	c.Reason, c.Detail = whyChanged(prior, comp)
+	if m, err := opts.Store.Manifest(comp.Hash); err == nil {
+		if text, err := opts.Store.Get(m.Output); err == nil {
+			c.Action, c.Output, c.known, c.Cached = Restore, string(text), true, true
+			c.Detail += "; cached"
+			return c, diags
+		}
+	}
+	c.Action = Run
+	return c, diags
+}
+
+type resultState int
+
+const (
+	resultOK resultState = iota
+	resultMissingFile
+	resultEditedFile
+	resultMissingBlob
+)
+
+// readResult finds an up-to-date instance's answer: its output file when
+// it has one (which must hold exactly the recorded answer), else the cache.
+func (p *Plan) readResult(n *Node, digest string, store *cache.Store) (string, resultState) {
+	if n.Output != "" {
+		b, err := os.ReadFile(filepath.Join(p.Graph.Config.Dir, filepath.FromSlash(n.Output)))
+		if errors.Is(err, os.ErrNotExist) {
+			return "", resultMissingFile
+		}
+		if err != nil || Digest(b) != digest {
+			return "", resultEditedFile
+		}
+		return string(b), resultOK
+	}
+	if len(n.Dependents) == 0 {
+		// Nothing reads the answer and no file shows it: the lock's record
+		// is enough, and the blob need not be read.
+		if store.Has(digest) {
+			return "", resultOK
+		}
+		return "", resultMissingBlob
+	}
+	b, err := store.Get(digest)
+	if err != nil {
+		return "", resultMissingBlob
+	}
+	return string(b), resultOK
+}
+
+// whyChanged compares a compiled request with the lock file's record.
+func whyChanged(prior *cache.Entry, c *Compiled) (Reason, string) {
+	if prior == nil {
+		return ReasonNew, "new"
+	}
+	if prior.Template != c.Template {
+		return ReasonTemplate, "template changed"
+	}
+	var changed []string
+	for _, name := range sortedKeys(c.Inputs) {
+		if prior.Inputs[name] != c.Inputs[name] {
+			changed = append(changed, "input."+name)
+		}
+	}
+	if len(changed) > 0 {
+		return ReasonInput, strings.Join(changed, ", ") + " changed"
+	}
+	b := c.Bundle
+	switch {
+	case prior.ProviderType != b.ProviderType || prior.Endpoint != b.Endpoint:
+		return ReasonProvider, "provider changed"
+	case prior.Model != b.Model:
+		return ReasonProvider, fmt.Sprintf("model changed (%s -> %s)", prior.Model, b.Model)
+	}
+	changed = changed[:0]
+	for _, k := range sortedKeys(unionKeys(prior.Params, c.Params)) {
+		if prior.Params[k] != c.Params[k] {
+			changed = append(changed, k)
+		}
+	}
+	if len(changed) > 0 {
+		return ReasonParams, "params changed (" + strings.Join(changed, ", ") + ")"
+	}
+	for _, addr := range sortedKeys(unionKeys(prior.Upstream, c.Upstream)) {
+		if prior.Upstream[addr] != c.Upstream[addr] {
+			changed = append(changed, addr)
+		}
+	}
+	if len(changed) > 0 {
+		return ReasonUpstream, strings.Join(changed, ", ") + " output changed"
+	}
+	return ReasonRequest, "request changed"
+}
+
+func unionKeys(a, b map[string]string) map[string]bool {
+	u := make(map[string]bool, len(a)+len(b))
+	for k := range a {
+		u[k] = true
+	}
+	for k := range b {
+		u[k] = true
+	}
+	return u
+}
+
+// levels groups the selected nodes by depth: level i holds the nodes whose
+// longest chain of selected dependencies has length i.
+func (g *Graph) levels(selected map[*Node]bool) [][]*Node {
+	depth := make(map[*Node]int, len(selected))
+	var levels [][]*Node
+	for _, n := range g.Topo {
+		if !selected[n] {
+			continue
+		}
+		d := 0
+		for _, dep := range n.Deps {
+			if selected[dep] && depth[dep]+1 > d {
+				d = depth[dep] + 1
+			}
+		}
+		depth[n] = d
+		for len(levels) <= d {
+			levels = append(levels, nil)
+		}
+		levels[d] = append(levels[d], n)
+	}
+	return levels
+}
+
+// Select returns the instances the targets name plus everything they
+// depend on; no targets selects every instance.
+func (g *Graph) Select(targets []string) (map[*Node]bool, hcl.Diagnostics) {
+	sel := make(map[*Node]bool, len(g.Nodes))
+	if len(targets) == 0 {
+		for _, n := range g.Nodes {
+			sel[n] = true
+		}
+		return sel, nil
+	}
+	roots, diags := g.resolve(targets, "-target")
+	var visit func(n *Node)
+	visit = func(n *Node) {
+		if sel[n] {
+			return
+		}
+		sel[n] = true
+		for _, d := range n.Deps {
+			visit(d)
+		}
+	}
+	for addr := range roots {
+		visit(g.byAddr[addr])
+	}
+	return sel, diags
+}
+
+// resolve turns addresses given on the command line into instance
+// addresses: run.NAME names every instance of a run.
+func (g *Graph) resolve(addrs []string, flag string) (map[string]bool, hcl.Diagnostics) {
+	out := map[string]bool{}
+	var diags hcl.Diagnostics
+	for _, a := range addrs {
+		a = strings.TrimSpace(a)
+		if n := g.byAddr[a]; n != nil {
+			out[a] = true
+			continue
+		}
+		name := strings.TrimPrefix(a, "run.")
+		if ns := g.byRun[name]; strings.HasPrefix(a, "run.") && len(ns) > 0 {
+			for _, n := range ns {
+				out[n.Addr] = true
+			}
+			continue
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid " + flag + " address",
+			Detail:   fmt.Sprintf("%q matches no run instance. Addresses look like run.NAME or run.NAME[\"key\"]; `promptbuild graph` lists them.", a),
+		})
+	}
+	return out, diags
+}

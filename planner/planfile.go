@@ -1,0 +1,103 @@
+package planner
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/google/renameio/v2"
+)
+
+// SavedPlanVersion is the format of a plan file written by `plan -out`.
+const SavedPlanVersion = 1
+
+// Saved is a plan written by `plan -out FILE` and read by `apply FILE`. It
+// holds what the plan was made from (targets, replacements, variables) and
+// what it decided, so that apply can refuse a plan the files no longer
+// match. It holds no secrets.
+type Saved struct {
+	Version int               `json:"version"`
+	Targets []string          `json:"targets,omitempty"`
+	Replace []string          `json:"replace,omitempty"`
+	Vars    map[string]string `json:"vars,omitempty"`
+	Changes []SavedChange     `json:"changes"`
+}
+
+// SavedChange is one decided change.
+type SavedChange struct {
+	Address string `json:"address"`
+	Action  string `json:"action"`
+	Hash    string `json:"hash,omitempty"`
+}
+
+// Save records p, made with the given options, for apply.
+func (p *Plan) Save(path string, targets, replace []string, vars map[string]string) error {
+	s := Saved{Version: SavedPlanVersion, Targets: targets, Replace: replace, Vars: vars}
+	for _, c := range p.Changes {
+		sc := SavedChange{Address: c.Node.Addr, Action: c.Action.String()}
+		if c.Compiled != nil {
+			sc.Hash = c.Compiled.Hash
+		}
+		s.Changes = append(s.Changes, sc)
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return renameio.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// LoadSaved reads a plan file.
+func LoadSaved(path string) (*Saved, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var s Saved
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("%s is not a promptbuild plan file: %w", path, err)
+	}
+	if s.Version != SavedPlanVersion {
+		return nil, fmt.Errorf("%s is a plan file of format %d; this promptbuild reads format %d. Run plan again", path, s.Version, SavedPlanVersion)
+	}
+	return &s, nil
+}
+
+// Check reports how a fresh plan differs from a saved one; nil means they
+// decide the same work for the same requests.
+func (s *Saved) Check(p *Plan) error {
+	want := map[string]SavedChange{}
+	for _, c := range s.Changes {
+		want[c.Address] = c
+	}
+	var diffs []string
+	for _, c := range p.Changes {
+		w, ok := want[c.Node.Addr]
+		delete(want, c.Node.Addr)
+		hash := ""
+		if c.Compiled != nil {
+			hash = c.Compiled.Hash
+		}
+		switch {
+		case !ok:
+			diffs = append(diffs, c.Node.Addr+" is new")
+		case w.Action != c.Action.String():
+			diffs = append(diffs, fmt.Sprintf("%s: the plan said %s, now %s", c.Node.Addr, w.Action, c.Action))
+		case w.Hash != hash:
+			diffs = append(diffs, c.Node.Addr+": its request changed")
+		}
+	}
+	for addr := range want {
+		diffs = append(diffs, addr+" is gone")
+	}
+	if len(diffs) == 0 {
+		return nil
+	}
+	sort.Strings(diffs)
+	if len(diffs) > 10 {
+		diffs = append(diffs[:10], fmt.Sprintf("and %d more", len(diffs)-10))
+	}
+	return fmt.Errorf("the saved plan no longer matches the project:\n  %s\nRun plan again", strings.Join(diffs, "\n  "))
+}

@@ -1,0 +1,104 @@
+package planner
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Symbol returns the mark a change gets in the human plan.
+func (c *Change) Symbol() string {
+	switch {
+	case c.Action == Restore:
+		return "<="
+	case c.Action == NoOp:
+		return " "
+	case c.Reason == ReasonReplace:
+		return "-/+"
+	case c.Reason == ReasonNew:
+		return "+"
+	}
+	return "~"
+}
+
+// Summary is the plan's last line, e.g. "Plan: 3 to run, 1 to restore from
+// cache, 12 up to date."
+func (p *Plan) Summary() string {
+	run, restore, noop := p.Counts()
+	return fmt.Sprintf("Plan: %d to run, %d to restore from cache, %d up to date.", run, restore, noop)
+}
+
+// WriteHuman renders the plan for a person, Terraform style: one line per
+// instance with work to do, its reason, and the summary line.
+func (p *Plan) WriteHuman(w io.Writer) error {
+	var b strings.Builder
+	if !p.Pending() {
+		b.WriteString("No changes. Every output is up to date.\n\n")
+		b.WriteString(p.Summary() + "\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	width := 0
+	for _, c := range p.Changes {
+		if c.Action != NoOp && len(c.Node.Addr) > width {
+			width = len(c.Node.Addr)
+		}
+	}
+	b.WriteString("promptbuild will perform the following actions:\n\n")
+	for _, c := range p.Changes {
+		if c.Action == NoOp {
+			continue
+		}
+		fmt.Fprintf(&b, "%4s %-*s  %s\n", c.Symbol(), width, c.Node.Addr, c.Detail)
+	}
+	b.WriteString("\n  + new  ~ changed  -/+ replace  <= restore from cache (no call)\n\n")
+	b.WriteString(p.Summary() + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// JSONChange is one line of `plan -json`.
+type JSONChange struct {
+	Type    string `json:"type"` // "planned_change"
+	Address string `json:"address"`
+	Action  string `json:"action"` // run | restore | no-op
+	Reason  Reason `json:"reason"`
+	Detail  string `json:"detail"`
+	Hash    string `json:"hash,omitempty"` // the input-bundle hash, when known
+	Output  string `json:"output,omitempty"`
+}
+
+// JSONSummary is the last line of `plan -json`.
+type JSONSummary struct {
+	Type     string `json:"type"` // "change_summary"
+	Run      int    `json:"run"`
+	Restore  int    `json:"restore"`
+	UpToDate int    `json:"up_to_date"`
+	Message  string `json:"message"`
+}
+
+// WriteJSON renders the plan as one JSON object per line, after the
+// version line the caller writes: a planned_change per instance, then a
+// change_summary.
+func (p *Plan) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	for _, c := range p.Changes {
+		jc := JSONChange{
+			Type:    "planned_change",
+			Address: c.Node.Addr,
+			Action:  c.Action.String(),
+			Reason:  c.Reason,
+			Detail:  c.Detail,
+			Output:  c.Node.Output,
+		}
+		if c.Compiled != nil {
+			jc.Hash = c.Compiled.Hash
+		}
+		if err := enc.Encode(jc); err != nil {
+			return err
+		}
+	}
+	run, restore, noop := p.Counts()
+	return enc.Encode(JSONSummary{Type: "change_summary", Run: run, Restore: restore, UpToDate: noop, Message: p.Summary()})
+}
