@@ -22,6 +22,10 @@ type Config struct {
 	// (config files and template files), keyed by the filename used in
 	// hcl.Range.Filename, for rendering snippets.
 	Files map[string]*hcl.File
+	// Values are the resolved variable values by name: -var, then
+	// PROMPTBUILD_VAR_name, then the default. A required variable left
+	// without a value is cty.DynamicVal (and Load reported it).
+	Values map[string]cty.Value
 }
 
 // Settings is the optional promptbuild block.
@@ -47,11 +51,11 @@ type Provider struct {
 	Model             string
 	BaseURL           string
 	APIKeyEnv         string
-	MaxConcurrency    int // 0: no limit of its own
-	RequestsPerMinute int // 0: none
-	TokensPerMinute   int // 0: none
-	Timeout           time.Duration
-	MaxRetries        int // -1: the default
+	MaxConcurrency    int           // 0: no limit of its own
+	RequestsPerMinute int           // 0: none
+	TokensPerMinute   int           // 0: none
+	Timeout           time.Duration // 0: the provider's default
+	MaxRetries        int           // -1: the default
 	Headers           map[string]string
 	Params            cty.Value // object of extra request fields, or cty.NilVal
 	Pricing           *Pricing  // nil: the built-in price table
@@ -97,7 +101,7 @@ type Input struct {
 	Path      string         // for InputFile and InputGlob: as written, relative to Config.Dir
 	Value     hcl.Expression // for InputValue
 	DeclRange hcl.Range
-	AttrRange hcl.Range // the file/glob/value attribute
+	AttrRange hcl.Range // the value of the file/glob/value attribute
 }
 
 // Template is a template block. System and Body are HCL template
@@ -137,6 +141,14 @@ type Run struct {
 	ForEach     hcl.Expression // a map or a set of strings; nil when absent
 	DependsOn   []hcl.Traversal
 
+	// Refs are the references of every expression of the run (vars,
+	// parameters, output, for_each, depends_on, template and provider) and
+	// the global references (var, input, run) of the template it uses.
+	Refs []Ref
+	// Deps are the names of the runs this run depends on, sorted and
+	// without duplicates: the graph edges.
+	Deps []string
+
 	DeclRange hcl.Range
 }
 
@@ -156,8 +168,12 @@ const (
 
 // Ref is one reference found in an expression, for example run.a["x"].output.
 type Ref struct {
-	Kind  RefKind
-	Name  string    // var, input, template, provider or run name; "key"/"value" for each; the local's name
-	Key   cty.Value // for run.NAME["key"]: the instance key; cty.NilVal when absent
+	Kind RefKind
+	Name string    // var, input, template, provider or run name; "key"/"value" for each; the local's name
+	Key  cty.Value // for run.NAME["key"]: the instance key; cty.NilVal when absent
+	// Attr is, for a run reference, the attribute after the run or its
+	// instance ("output"); "" when the reference is to the whole run
+	// (run.NAME, or run.NAME[expr] with a key only known at plan time).
+	Attr  string
 	Range hcl.Range
 }

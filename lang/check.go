@@ -1,0 +1,588 @@
+package lang
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/agext/levenshtein"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// check runs the static checks that need the whole configuration:
+// references, template variables, for_each and output literals, cycles.
+func (l *loader) check() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	cfg := l.cfg
+
+	l.tmplRefs = make(map[string][]Ref, len(cfg.Templates))
+	for _, name := range sortedKeys(cfg.Templates) {
+		t := cfg.Templates[name]
+		refs, d := templateRefs(t)
+		diags = append(diags, d...)
+		var kept []Ref
+		for _, ref := range refs {
+			if ref.Kind == RefLocal {
+				kept = append(kept, ref)
+				continue
+			}
+			if d := l.checkRef(ref, nil, ""); d.HasErrors() {
+				diags = append(diags, d...)
+				continue
+			}
+			kept = append(kept, ref)
+		}
+		l.tmplRefs[name] = kept
+	}
+
+	for _, name := range sortedKeys(cfg.Inputs) {
+		in := cfg.Inputs[name]
+		if in.Kind == InputValue && in.Value != nil {
+			diags = append(diags, l.varsOnly(in.Value, "An input value")...)
+		}
+	}
+
+	edges := map[string][]edge{}
+	for _, name := range sortedKeys(cfg.Runs) {
+		r := cfg.Runs[name]
+		diags = append(diags, l.checkRun(r)...)
+		seen := map[string]bool{}
+		for _, ref := range r.Refs {
+			if ref.Kind == RefRun && !seen[ref.Name] && cfg.Runs[ref.Name] != nil {
+				seen[ref.Name] = true
+				edges[name] = append(edges[name], edge{to: ref.Name, rng: ref.Range})
+				r.Deps = append(r.Deps, ref.Name)
+			}
+		}
+		sort.Strings(r.Deps)
+	}
+	diags = append(diags, cycles(sortedKeys(cfg.Runs), edges)...)
+	return diags
+}
+
+// runExprs are the expressions of a run, with their attribute names.
+func runExprs(r *Run) []struct {
+	name string
+	expr hcl.Expression
+} {
+	return []struct {
+		name string
+		expr hcl.Expression
+	}{
+		{"for_each", r.ForEach},
+		{"vars", r.Vars},
+		{"temperature", r.Temperature},
+		{"max_tokens", r.MaxTokens},
+		{"seed", r.Seed},
+		{"params", r.Params},
+		{"format", r.Format},
+		{"schema", r.Schema},
+		{"output", r.Output},
+	}
+}
+
+// checkRun checks one run's references and literal values, and fills in
+// its Refs.
+func (l *loader) checkRun(r *Run) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	cfg := l.cfg
+
+	if r.Template != "" {
+		ref := Ref{Kind: RefTemplate, Name: r.Template, Range: r.TemplateRange}
+		if d := l.checkRef(ref, r, ""); d.HasErrors() {
+			diags = append(diags, d...)
+		} else {
+			r.Refs = append(r.Refs, ref)
+		}
+	}
+	if r.Provider != "" {
+		ref := Ref{Kind: RefProvider, Name: r.Provider, Range: r.ProviderRange}
+		if d := l.checkRef(ref, r, ""); d.HasErrors() {
+			diags = append(diags, d...)
+		} else {
+			r.Refs = append(r.Refs, ref)
+		}
+	}
+
+	static := map[string]bool{} // expressions whose references are all to variables
+	for _, e := range runExprs(r) {
+		if e.expr == nil {
+			continue
+		}
+		refs, d := References(e.expr)
+		diags = append(diags, d...)
+		ok := !d.HasErrors()
+		for _, ref := range refs {
+			if d := l.checkRef(ref, r, e.name); d.HasErrors() {
+				diags = append(diags, d...)
+				ok = false
+				continue
+			}
+			r.Refs = append(r.Refs, ref)
+			if ref.Kind != RefVar {
+				ok = false
+			}
+		}
+		static[e.name] = ok
+	}
+	for _, t := range r.DependsOn {
+		ref := Ref{Kind: RefRun, Name: t[1].(hcl.TraverseAttr).Name, Range: t.SourceRange()}
+		if d := l.checkRef(ref, r, "depends_on"); d.HasErrors() {
+			diags = append(diags, d...)
+			continue
+		}
+		r.Refs = append(r.Refs, ref)
+	}
+
+	if t := cfg.Templates[r.Template]; t != nil {
+		reported := map[string]bool{}
+		for _, ref := range l.tmplRefs[t.Name] {
+			if ref.Kind != RefLocal {
+				r.Refs = append(r.Refs, ref)
+				continue
+			}
+			if r.Vars != nil && r.VarRanges == nil {
+				continue // vars is not a literal object: already reported
+			}
+			if _, ok := r.VarRanges[ref.Name]; ok || reported[ref.Name] {
+				continue
+			}
+			reported[ref.Name] = true
+			passes := "passes no vars"
+			if len(r.VarNames) > 0 {
+				passes = "passes only " + strings.Join(r.VarNames, ", ")
+			}
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Undefined template variable",
+				Detail: fmt.Sprintf("The template %q uses %q, but run %q (%s) %s. Add %s to the vars of run %q, or use var., input. or run. for a global value.",
+					t.Name, ref.Name, r.Name, r.DeclRange, passes, ref.Name, r.Name),
+				Subject: ref.Range.Ptr(),
+			})
+		}
+	}
+
+	if r.ForEach != nil && static["for_each"] {
+		if v, ok := l.staticValue(r.ForEach, &diags); ok {
+			_, d := ExpandForEach(v, r.ForEach.Range())
+			diags = append(diags, d...)
+		}
+	}
+	if r.Output != nil && static["output"] {
+		if v, ok := l.staticValue(r.Output, &diags); ok {
+			if v.Type() != cty.String {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Incorrect attribute value type",
+					Detail:   "Inappropriate value for attribute \"output\": a path string is required.",
+					Subject:  r.Output.Range().Ptr(),
+				})
+			} else {
+				diags = append(diags, CheckOutputPath(v.AsString(), r.Output.Range())...)
+			}
+		}
+	}
+	if r.Format != nil && static["format"] {
+		if v, ok := l.staticValue(r.Format, &diags); ok {
+			if v.Type() != cty.String || (v.AsString() != "text" && v.AsString() != "json") {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid format",
+					Detail:   "The format of a run is \"text\" or \"json\".",
+					Subject:  r.Format.Range().Ptr(),
+				})
+			}
+		}
+	}
+	for _, name := range []string{"temperature", "max_tokens", "seed"} {
+		var expr hcl.Expression
+		switch name {
+		case "temperature":
+			expr = r.Temperature
+		case "max_tokens":
+			expr = r.MaxTokens
+		case "seed":
+			expr = r.Seed
+		}
+		if expr == nil || !static[name] {
+			continue
+		}
+		_, _, d := evalAs(expr, l.varCtx, name, cty.Number)
+		diags = append(diags, d...)
+	}
+	if r.Params != nil && static["params"] {
+		if v, ok := l.staticValue(r.Params, &diags); ok {
+			if ty := v.Type(); !ty.IsObjectType() && !ty.IsMapType() {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Incorrect attribute value type",
+					Detail:   "Inappropriate value for attribute \"params\": an object is required, such as { top_p = 0.9 }.",
+					Subject:  r.Params.Range().Ptr(),
+				})
+			}
+		}
+	}
+	return diags
+}
+
+// staticValue evaluates an expression that refers only to variables. It
+// returns false when the value is unknown, null or in error.
+func (l *loader) staticValue(expr hcl.Expression, diags *hcl.Diagnostics) (cty.Value, bool) {
+	v, d := expr.Value(l.varCtx)
+	*diags = append(*diags, d...)
+	if d.HasErrors() || !v.IsWhollyKnown() || v.IsNull() {
+		return cty.NilVal, false
+	}
+	v, _ = v.Unmark()
+	return v, true
+}
+
+// varsOnly reports references in expr to anything but declared variables.
+// what names the expression in messages, such as "A provider attribute".
+func (l *loader) varsOnly(expr hcl.Expression, what string) hcl.Diagnostics {
+	refs, diags := References(expr)
+	for _, ref := range refs {
+		if ref.Kind != RefVar {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid reference",
+				Detail:   fmt.Sprintf("%s may refer only to variables (var.NAME), not to %s.", what, ref),
+				Subject:  ref.Range.Ptr(),
+			})
+			continue
+		}
+		diags = append(diags, l.checkRef(ref, nil, "")...)
+	}
+	return diags
+}
+
+// checkRef checks that a reference names something declared and is valid
+// where it appears: in run r (nil outside runs), in its attribute attr.
+func (l *loader) checkRef(ref Ref, r *Run, attr string) hcl.Diagnostics {
+	cfg := l.cfg
+	var declared bool
+	var names []string
+	switch ref.Kind {
+	case RefVar:
+		_, declared = cfg.Variables[ref.Name]
+		names = sortedKeys(cfg.Variables)
+	case RefInput:
+		_, declared = cfg.Inputs[ref.Name]
+		names = sortedKeys(cfg.Inputs)
+	case RefTemplate:
+		_, declared = cfg.Templates[ref.Name]
+		names = sortedKeys(cfg.Templates)
+	case RefProvider:
+		_, declared = cfg.Providers[ref.Name]
+		names = sortedKeys(cfg.Providers)
+	case RefRun:
+		_, declared = cfg.Runs[ref.Name]
+		names = sortedKeys(cfg.Runs)
+	case RefEach:
+		switch {
+		case r == nil || r.ForEach == nil:
+			return diag(`Reference to "each" in context without for_each`,
+				"The each object is only in scope in a run that has for_each. Add for_each to the run, or remove the reference.", ref.Range)
+		case attr == "for_each":
+			return diag("Invalid for_each argument",
+				"The for_each expression cannot refer to each: it is what defines each.", ref.Range)
+		}
+		return nil
+	case RefLocal:
+		return nil
+	}
+	if !declared {
+		kind := ref.Kind.String()
+		noun := map[RefKind]string{RefVar: "variable"}[ref.Kind]
+		if noun == "" {
+			noun = kind
+		}
+		detail := fmt.Sprintf("No %s named %q is declared. Declare it with a %s %q {} block, or correct the name.", noun, ref.Name, blockType(ref.Kind), ref.Name)
+		if s := suggest(ref.Name, names); s != "" {
+			detail = fmt.Sprintf("No %s named %q is declared. Did you mean %s.%s?", noun, ref.Name, kind, s)
+		}
+		return diag(fmt.Sprintf("Reference to undeclared %s", noun), detail, ref.Range)
+	}
+	if r == nil {
+		return nil
+	}
+	switch ref.Kind {
+	case RefTemplate, RefProvider:
+		if attr != "" {
+			return diag("Invalid reference",
+				fmt.Sprintf("A %s can be named only in the %s argument of a run, not in %s.", ref.Kind, ref.Kind, attr), ref.Range)
+		}
+	case RefRun:
+		target := cfg.Runs[ref.Name]
+		switch {
+		case ref.Key != cty.NilVal && target.ForEach == nil:
+			return diag("Unexpected run instance key",
+				fmt.Sprintf("run.%s has no for_each, so it has a single instance: refer to it as run.%s.output.", ref.Name, ref.Name), ref.Range)
+		case ref.Key == cty.NilVal && ref.Attr != "" && target.ForEach != nil:
+			return diag("Missing run instance key",
+				fmt.Sprintf("run.%s has for_each: refer to one instance as run.%s[\"KEY\"].output, or to the map of all of them as run.%s.", ref.Name, ref.Name, ref.Name), ref.Range)
+		}
+	}
+	return nil
+}
+
+// blockType is the block type that declares what a reference kind names.
+func blockType(k RefKind) string {
+	if k == RefVar {
+		return "variable"
+	}
+	return k.String()
+}
+
+func diag(summary, detail string, rng hcl.Range) hcl.Diagnostics {
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   detail,
+		Subject:  rng.Ptr(),
+	}}
+}
+
+// suggest returns the name closest to name, if one is close enough.
+func suggest(name string, names []string) string {
+	best, bestDist := "", 3
+	for _, n := range names {
+		if d := levenshtein.Distance(name, n, nil); d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	return best
+}
+
+func sortedKeys[T any](m map[string]T) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// CheckOutputPath reports an output path that is empty, absolute, or
+// climbs out of the project with "..". The planner calls it again on each
+// instance's evaluated path.
+func CheckOutputPath(p string, rng hcl.Range) hcl.Diagnostics {
+	if insideProject(p) {
+		return nil
+	}
+	if p == "" || p == "." {
+		return diag("Invalid output path",
+			"The output must name a file inside the project directory, such as \"out/summary.md\".", rng)
+	}
+	return diag("Output path outside the project",
+		fmt.Sprintf("The output %q would be written outside the project directory. Outputs are relative paths inside the project, without \"..\" that climbs out of it.", p), rng)
+}
+
+// ExpandForEach returns the instances a for_each value defines, sorted by
+// key: one per element of a map or object (each.value is the element), or
+// one per string of a set, list or tuple (each.value is the key).
+func ExpandForEach(v cty.Value, rng hcl.Range) ([]Each, hcl.Diagnostics) {
+	invalid := func(detail string) ([]Each, hcl.Diagnostics) {
+		return nil, diag("Invalid for_each argument", detail, rng)
+	}
+	v, _ = v.Unmark()
+	if !v.IsKnown() {
+		return invalid("The for_each value is not known until upstream runs are done. Use values known before apply: variables, inputs and literals.")
+	}
+	if v.IsNull() {
+		return invalid("The for_each value is null. Use a map, an object, or a set or list of strings.")
+	}
+	ty := v.Type()
+	var out []Each
+	switch {
+	case ty.IsMapType() || ty.IsObjectType():
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			out = append(out, Each{Key: k, Value: e})
+		}
+	case ty.IsSetType() || ty.IsListType() || ty.IsTupleType():
+		seen := map[string]bool{}
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			e, _ = e.Unmark()
+			if !e.IsKnown() || e.IsNull() || e.Type() != cty.String {
+				return invalid(fmt.Sprintf("A collection for for_each must hold strings only, to key the instances; this one holds %s. Use a map to key other values.", e.Type().FriendlyName()))
+			}
+			if seen[e.AsString()] {
+				return invalid(fmt.Sprintf("The key %q appears twice. Use toset() or distinct() to remove duplicates.", e.AsString()))
+			}
+			seen[e.AsString()] = true
+			out = append(out, Each{Key: e, Value: e})
+		}
+	default:
+		return invalid(fmt.Sprintf("The for_each argument must be a map, an object, or a set or list of strings; this is %s.", ty.FriendlyName()))
+	}
+	slices.SortFunc(out, func(a, b Each) int { return strings.Compare(a.Key.AsString(), b.Key.AsString()) })
+	return out, nil
+}
+
+// edge is a dependency of one run on another, with the range of the
+// reference that makes it.
+type edge struct {
+	to  string
+	rng hcl.Range
+}
+
+// cycles finds the strongly connected components of the run graph
+// (Tarjan) and reports each component of more than one run, or a run that
+// refers to itself, as one cycle naming every run in it.
+func cycles(nodes []string, edges map[string][]edge) hcl.Diagnostics {
+	index := map[string]int{}
+	low := map[string]int{}
+	onStack := map[string]bool{}
+	var stack []string
+	var comps [][]string
+	next := 0
+	var visit func(v string)
+	visit = func(v string) {
+		index[v], low[v] = next, next
+		next++
+		stack = append(stack, v)
+		onStack[v] = true
+		for _, e := range edges[v] {
+			if _, seen := index[e.to]; !seen {
+				visit(e.to)
+				low[v] = min(low[v], low[e.to])
+			} else if onStack[e.to] {
+				low[v] = min(low[v], index[e.to])
+			}
+		}
+		if low[v] == index[v] {
+			var comp []string
+			for {
+				w := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				onStack[w] = false
+				comp = append(comp, w)
+				if w == v {
+					break
+				}
+			}
+			comps = append(comps, comp)
+		}
+	}
+	for _, v := range nodes {
+		if _, seen := index[v]; !seen {
+			visit(v)
+		}
+	}
+
+	var diags hcl.Diagnostics
+	for _, comp := range comps {
+		if len(comp) == 1 && !selfEdge(comp[0], edges) {
+			continue
+		}
+		slices.Sort(comp)
+		walk, first := cycleWalk(comp, edges)
+		names := make([]string, len(walk))
+		for i, n := range walk {
+			names[i] = "run." + n
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Cycle between runs",
+			Detail: fmt.Sprintf("These runs depend on each other: %s. A run cannot use its own result, even through other runs: remove one of these references.",
+				strings.Join(names, " -> ")),
+			Subject: first.Ptr(),
+		})
+	}
+	return diags
+}
+
+func selfEdge(v string, edges map[string][]edge) bool {
+	for _, e := range edges[v] {
+		if e.to == v {
+			return true
+		}
+	}
+	return false
+}
+
+// cycleWalk returns a closed walk through a strongly connected component
+// that visits every run in it, starting and ending at the first name (for
+// a simple cycle, the cycle itself), and the range of the walk's first
+// reference.
+func cycleWalk(comp []string, edges map[string][]edge) ([]string, hcl.Range) {
+	in := make(map[string]bool, len(comp))
+	for _, n := range comp {
+		in[n] = true
+	}
+	start := comp[0]
+	walk := []string{start}
+	visited := map[string]bool{start: true}
+	cur := start
+	// path returns the shortest path from a to b inside the component,
+	// without a, by breadth-first search.
+	path := func(a, b string) []string {
+		prev := map[string]string{}
+		queue := []string{a}
+		seen := map[string]bool{}
+		for len(queue) > 0 {
+			v := queue[0]
+			queue = queue[1:]
+			for _, e := range edges[v] {
+				if !in[e.to] || seen[e.to] {
+					continue
+				}
+				seen[e.to] = true
+				prev[e.to] = v
+				if e.to == b {
+					var p []string
+					for w := b; ; w = prev[w] {
+						p = append(p, w)
+						if prev[w] == a {
+							break
+						}
+					}
+					slices.Reverse(p)
+					return p
+				}
+				queue = append(queue, e.to)
+			}
+		}
+		return nil
+	}
+	for {
+		// Go to the nearest run not yet visited, in name order among
+		// equals; then back to the start.
+		target := ""
+		for _, n := range comp {
+			if !visited[n] {
+				target = n
+				break
+			}
+		}
+		if target == "" {
+			target = start
+		}
+		p := path(cur, target)
+		if p == nil { // cannot happen in a strongly connected component
+			break
+		}
+		for _, n := range p {
+			visited[n] = true
+		}
+		walk = append(walk, p...)
+		cur = target
+		if cur == start {
+			break
+		}
+	}
+	var first hcl.Range
+	if len(walk) > 1 {
+		for _, e := range edges[walk[0]] {
+			if e.to == walk[1] {
+				first = e.rng
+				break
+			}
+		}
+	}
+	return walk, first
+}

@@ -1,0 +1,628 @@
+package lang
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+func decodeSettingsBlock(b *hcl.Block, s *Settings) hcl.Diagnostics {
+	content, diags := b.Body.Content(settingsSchema)
+	if attr, ok := content.Attributes["lock_file"]; ok {
+		v, ok, d := stringAttr(attr, nil)
+		diags = append(diags, d...)
+		if ok {
+			s.LockFile = v
+		}
+	}
+	if attr, ok := content.Attributes["cache_dir"]; ok {
+		v, ok, d := stringAttr(attr, nil)
+		diags = append(diags, d...)
+		if ok {
+			s.CacheDir = v
+		}
+	}
+	if attr, ok := content.Attributes["parallelism"]; ok {
+		v, ok, d := intAttr(attr, nil, 1)
+		diags = append(diags, d...)
+		if ok {
+			s.Parallelism = v
+		}
+	}
+	return diags
+}
+
+func decodeVariableBlock(b *hcl.Block) (*Variable, hcl.Diagnostics) {
+	v := &Variable{Name: b.Labels[0], Default: cty.NilVal, DeclRange: b.DefRange}
+	diags := checkName(b, "variable")
+	content, d := b.Body.Content(variableSchema)
+	diags = append(diags, d...)
+	if attr, ok := content.Attributes["default"]; ok {
+		val, d := attr.Expr.Value(nil)
+		diags = append(diags, d...)
+		// An invalid default leaves an unknown value, so that the
+		// variable does not also count as required.
+		v.Default = cty.DynamicVal
+		if !d.HasErrors() {
+			if val.IsNull() {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid default value",
+					Detail:   "A variable's default cannot be null. Remove the default to make the variable required.",
+					Subject:  attr.Expr.Range().Ptr(),
+				})
+			} else {
+				v.Default = val
+			}
+		}
+	}
+	if attr, ok := content.Attributes["description"]; ok {
+		s, _, d := stringAttr(attr, nil)
+		diags = append(diags, d...)
+		v.Description = s
+	}
+	return v, diags
+}
+
+func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) {
+	p := &Provider{Name: b.Labels[0], MaxRetries: -1, DeclRange: b.DefRange}
+	diags := checkName(b, "provider")
+	content, d := b.Body.Content(providerSchema)
+	diags = append(diags, d...)
+
+	// Every attribute may refer to variables and nothing else.
+	usable := map[string]*hcl.Attribute{}
+	for name, attr := range content.Attributes {
+		if d := l.varsOnly(attr.Expr, "A provider attribute"); d.HasErrors() {
+			diags = append(diags, d...)
+			continue
+		}
+		usable[name] = attr
+	}
+
+	if attr, ok := usable["type"]; ok {
+		p.TypeRange = attr.Expr.Range()
+		s, ok, d := stringAttr(attr, l.varCtx)
+		diags = append(diags, d...)
+		if ok {
+			if slices.Contains(providerTypes, s) {
+				p.Type = s
+			} else {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid provider type",
+					Detail:   fmt.Sprintf("The provider type %q is not known. Use one of %s.", s, strings.Join(providerTypes, ", ")),
+					Subject:  attr.Expr.Range().Ptr(),
+				})
+			}
+		}
+	}
+
+	if attr, ok := usable["model"]; ok {
+		s, _, d := stringAttr(attr, l.varCtx)
+		diags = append(diags, d...)
+		p.Model = s
+	} else if p.Type == "mock" {
+		p.Model = "mock"
+	} else if _, given := content.Attributes["model"]; !given && p.Type != "" {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Missing required argument",
+			Detail:   fmt.Sprintf("The argument \"model\" is required for a provider of type %q, but no definition was found.", p.Type),
+			Subject:  b.Body.MissingItemRange().Ptr(),
+		})
+	}
+
+	strs := []struct {
+		name string
+		dst  *string
+	}{{"base_url", &p.BaseURL}, {"api_key_env", &p.APIKeyEnv}}
+	for _, s := range strs {
+		if attr, ok := usable[s.name]; ok {
+			v, _, d := stringAttr(attr, l.varCtx)
+			diags = append(diags, d...)
+			*s.dst = v
+		}
+	}
+
+	ints := []struct {
+		name string
+		dst  *int
+	}{
+		{"max_concurrency", &p.MaxConcurrency},
+		{"requests_per_minute", &p.RequestsPerMinute},
+		{"tokens_per_minute", &p.TokensPerMinute},
+		{"max_retries", &p.MaxRetries},
+		{"fail_every", &p.Mock.FailEvery},
+	}
+	for _, i := range ints {
+		if attr, ok := usable[i.name]; ok {
+			v, ok, d := intAttr(attr, l.varCtx, 0)
+			diags = append(diags, d...)
+			if ok {
+				*i.dst = v
+			}
+		}
+	}
+
+	if attr, ok := usable["timeout"]; ok {
+		v, _, d := durationAttr(attr, l.varCtx)
+		diags = append(diags, d...)
+		p.Timeout = v
+	}
+	if attr, ok := usable["latency"]; ok {
+		v, _, d := durationAttr(attr, l.varCtx)
+		diags = append(diags, d...)
+		p.Mock.Latency = v
+	}
+	if attr, ok := usable["headers"]; ok {
+		v, _, d := stringMapAttr(attr, l.varCtx)
+		diags = append(diags, d...)
+		p.Headers = v
+	}
+	if attr, ok := usable["params"]; ok {
+		v, ok, d := objectAttr(attr, l.varCtx)
+		diags = append(diags, d...)
+		if ok {
+			p.Params = v
+		}
+	}
+	if attr, ok := usable["responses"]; ok {
+		r, d := l.decodeResponses(attr)
+		diags = append(diags, d...)
+		p.Mock.Responses = r
+	}
+
+	if p.Type != "" && p.Type != "mock" {
+		for _, name := range mockAttributes {
+			if attr, ok := content.Attributes[name]; ok {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Unsupported argument",
+					Detail:   fmt.Sprintf("The argument %q is only for providers of type \"mock\", and this one is %q. Remove it.", name, p.Type),
+					Subject:  attr.NameRange.Ptr(),
+				})
+			}
+		}
+	}
+
+	for _, blk := range content.Blocks {
+		if p.Pricing != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate pricing block",
+				Detail:   "A provider takes at most one pricing block. Merge them into one.",
+				Subject:  blk.DefRange.Ptr(),
+			})
+			continue
+		}
+		pr, d := l.decodePricingBlock(blk)
+		diags = append(diags, d...)
+		p.Pricing = pr
+	}
+	return p, diags
+}
+
+func (l *loader) decodePricingBlock(b *hcl.Block) (*Pricing, hcl.Diagnostics) {
+	pr := &Pricing{}
+	content, diags := b.Body.Content(pricingSchema)
+	fields := []struct {
+		name string
+		dst  *float64
+	}{
+		{"input_per_mtok", &pr.InputPerMTok},
+		{"output_per_mtok", &pr.OutputPerMTok},
+		{"cached_input_per_mtok", &pr.CachedInputPerMTok},
+	}
+	for _, f := range fields {
+		attr, ok := content.Attributes[f.name]
+		if !ok {
+			continue
+		}
+		if d := l.varsOnly(attr.Expr, "A pricing attribute"); d.HasErrors() {
+			diags = append(diags, d...)
+			continue
+		}
+		v, _, d := floatAttr(attr, l.varCtx)
+		diags = append(diags, d...)
+		*f.dst = v
+	}
+	return pr, diags
+}
+
+// decodeResponses decodes the mock provider's responses map, keeping the
+// source order: the first matching pattern wins.
+func (l *loader) decodeResponses(attr *hcl.Attribute) ([]MockResponse, hcl.Diagnostics) {
+	pairs, diags := hcl.ExprMap(attr.Expr)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	out := make([]MockResponse, 0, len(pairs))
+	for _, kv := range pairs {
+		k, ok, d := evalAs(kv.Key, l.varCtx, "responses", cty.String)
+		diags = append(diags, d...)
+		if !ok {
+			continue
+		}
+		pattern := k.AsString()
+		if _, err := regexp.Compile(pattern); err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid regular expression",
+				Detail:   fmt.Sprintf("The pattern %q does not compile: %s. Responses are keyed by Go regular expressions (RE2 syntax).", pattern, err),
+				Subject:  kv.Key.Range().Ptr(),
+			})
+			continue
+		}
+		v, ok, d := evalAs(kv.Value, l.varCtx, "responses", cty.String)
+		diags = append(diags, d...)
+		if !ok {
+			continue
+		}
+		out = append(out, MockResponse{Pattern: pattern, Answer: v.AsString()})
+	}
+	return out, diags
+}
+
+func (l *loader) decodeInputBlock(b *hcl.Block) (*Input, hcl.Diagnostics) {
+	in := &Input{Name: b.Labels[0], DeclRange: b.DefRange}
+	diags := checkName(b, "input")
+	content, d := b.Body.Content(inputSchema)
+	diags = append(diags, d...)
+
+	attr, d := exactlyOne(b, content, "Missing input source", "Conflicting input sources", "file", "glob", "value")
+	diags = append(diags, d...)
+	if attr == nil {
+		return in, diags
+	}
+	in.AttrRange = attr.Expr.Range()
+	switch attr.Name {
+	case "value":
+		in.Kind = InputValue
+		in.Value = attr.Expr
+		return in, diags
+	case "file":
+		in.Kind = InputFile
+	case "glob":
+		in.Kind = InputGlob
+	}
+
+	if d := l.varsOnly(attr.Expr, "An input path"); d.HasErrors() {
+		return in, append(diags, d...)
+	}
+	p, ok, d := stringAttr(attr, l.varCtx)
+	diags = append(diags, d...)
+	if !ok {
+		return in, diags
+	}
+	in.Path = p
+	if d := checkProjectPath(p, in.AttrRange); d.HasErrors() {
+		return in, append(diags, d...)
+	}
+	if in.Kind == InputGlob {
+		if !doublestar.ValidatePattern(p) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid glob pattern",
+				Detail:   fmt.Sprintf("The pattern %q is malformed. Patterns use *, ?, [...], {a,b} and ** for any number of directories.", p),
+				Subject:  in.AttrRange.Ptr(),
+			})
+		}
+		return in, diags
+	}
+	fi, err := os.Stat(filepath.Join(l.cfg.Dir, filepath.FromSlash(p)))
+	switch {
+	case err != nil:
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Missing input file",
+			Detail:   fmt.Sprintf("The input file %q does not exist in the project directory. Create it, or correct the path (it is relative to the project directory).", p),
+			Subject:  in.AttrRange.Ptr(),
+		})
+	case fi.IsDir():
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Input file is a directory",
+			Detail:   fmt.Sprintf("%q is a directory. To read the files in it, use glob = %q.", p, path.Join(p, "**")),
+			Subject:  in.AttrRange.Ptr(),
+		})
+	}
+	return in, diags
+}
+
+func (l *loader) decodeTemplateBlock(b *hcl.Block) (*Template, hcl.Diagnostics) {
+	t := &Template{Name: b.Labels[0], DeclRange: b.DefRange}
+	diags := checkName(b, "template")
+	content, d := b.Body.Content(templateSchema)
+	diags = append(diags, d...)
+
+	var sysSrc []byte
+	if attr, ok := content.Attributes["system"]; ok {
+		t.System = attr.Expr
+		sysSrc = l.source(attr.Expr.Range())
+	}
+
+	attr, d := exactlyOne(b, content, "Missing template text", "Conflicting template text", "text", "file")
+	diags = append(diags, d...)
+	if attr == nil {
+		return t, diags
+	}
+	if attr.Name == "text" {
+		t.Body = attr.Expr
+		t.Source = joinSource(sysSrc, l.source(attr.Expr.Range()))
+		return t, diags
+	}
+
+	if d := l.varsOnly(attr.Expr, "A template path"); d.HasErrors() {
+		return t, append(diags, d...)
+	}
+	p, ok, d := stringAttr(attr, l.varCtx)
+	diags = append(diags, d...)
+	if !ok {
+		return t, diags
+	}
+	rng := attr.Expr.Range()
+	if d := checkProjectPath(p, rng); d.HasErrors() {
+		return t, append(diags, d...)
+	}
+	name := path.Clean(filepath.ToSlash(p))
+	t.File = name
+	src, err := os.ReadFile(filepath.Join(l.cfg.Dir, filepath.FromSlash(name)))
+	if err != nil {
+		return t, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Missing template file",
+			Detail:   fmt.Sprintf("Cannot read the template file %q: %s. Create it, or correct the path (it is relative to the project directory).", p, pathErr(err)),
+			Subject:  rng.Ptr(),
+		})
+	}
+	if !utf8.Valid(src) {
+		return t, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid template file",
+			Detail:   fmt.Sprintf("The template file %q is not valid UTF-8 text.", p),
+			Subject:  rng.Ptr(),
+		})
+	}
+	if _, ok := l.cfg.Files[name]; !ok {
+		l.cfg.Files[name] = &hcl.File{Bytes: src}
+	}
+	body, d := hclsyntax.ParseTemplate(src, name, hcl.InitialPos)
+	diags = append(diags, d...)
+	if d.HasErrors() {
+		return t, diags
+	}
+	t.Body = body
+	t.Source = joinSource(sysSrc, src)
+	return t, diags
+}
+
+// joinSource is the digest source of a template: system, NUL, body.
+func joinSource(sys, body []byte) []byte {
+	out := make([]byte, 0, len(sys)+1+len(body))
+	out = append(out, sys...)
+	out = append(out, 0)
+	return append(out, body...)
+}
+
+// source returns the bytes of rng in its config file.
+func (l *loader) source(rng hcl.Range) []byte {
+	f := l.cfg.Files[rng.Filename]
+	if f == nil || rng.End.Byte > len(f.Bytes) || rng.Start.Byte > rng.End.Byte {
+		return nil
+	}
+	return rng.SliceBytes(f.Bytes)
+}
+
+// exactlyOne returns the one attribute of names that the block sets, or
+// reports none or more than one.
+func exactlyOne(b *hcl.Block, content *hcl.BodyContent, missing, conflict string, names ...string) (*hcl.Attribute, hcl.Diagnostics) {
+	var found []*hcl.Attribute
+	for _, name := range names {
+		if attr, ok := content.Attributes[name]; ok {
+			found = append(found, attr)
+		}
+	}
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = fmt.Sprintf("%q", n)
+	}
+	list := strings.Join(quoted[:len(quoted)-1], ", ") + " or " + quoted[len(quoted)-1]
+
+	switch len(found) {
+	case 0:
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  missing,
+			Detail:   fmt.Sprintf("%s %s block needs exactly one of %s.", article(b.Type), b.Type, list),
+			Subject:  b.DefRange.Ptr(),
+		}}
+	case 1:
+		return found[0], nil
+	}
+	slices.SortFunc(found, func(a, b *hcl.Attribute) int { return a.Range.Start.Byte - b.Range.Start.Byte })
+	return found[0], hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  conflict,
+		Detail:   fmt.Sprintf("%s %s block takes only one of %s, and %q is already set. Remove one of them.", article(b.Type), b.Type, list, found[0].Name),
+		Subject:  found[1].NameRange.Ptr(),
+		Context:  hcl.RangeBetween(found[0].Range, found[1].Range).Ptr(),
+	}}
+}
+
+func decodeRunBlock(b *hcl.Block) (*Run, hcl.Diagnostics) {
+	r := &Run{Name: b.Labels[0], DeclRange: b.DefRange}
+	diags := checkName(b, "run")
+	content, d := b.Body.Content(runSchema)
+	diags = append(diags, d...)
+	a := content.Attributes
+
+	if attr, ok := a["template"]; ok {
+		r.TemplateRange = attr.Expr.Range()
+		name, d := blockRef(attr, "template")
+		diags = append(diags, d...)
+		r.Template = name
+	}
+	if attr, ok := a["provider"]; ok {
+		r.ProviderRange = attr.Expr.Range()
+		name, d := blockRef(attr, "provider")
+		diags = append(diags, d...)
+		r.Provider = name
+	}
+	if attr, ok := a["vars"]; ok {
+		r.Vars = attr.Expr
+		diags = append(diags, decodeRunVars(r, attr)...)
+	}
+	exprs := []struct {
+		name string
+		dst  *hcl.Expression
+	}{
+		{"temperature", &r.Temperature},
+		{"max_tokens", &r.MaxTokens},
+		{"seed", &r.Seed},
+		{"params", &r.Params},
+		{"format", &r.Format},
+		{"schema", &r.Schema},
+		{"output", &r.Output},
+		{"for_each", &r.ForEach},
+	}
+	for _, e := range exprs {
+		if attr, ok := a[e.name]; ok {
+			*e.dst = attr.Expr
+		}
+	}
+	if attr, ok := a["depends_on"]; ok {
+		list, d := hcl.ExprList(attr.Expr)
+		diags = append(diags, d...)
+		for _, e := range list {
+			t, d := hcl.AbsTraversalForExpr(e)
+			if d.HasErrors() || len(t) != 2 || t.RootName() != "run" {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid depends_on reference",
+					Detail:   "Each element of depends_on must name a whole run, as run.NAME.",
+					Subject:  e.Range().Ptr(),
+				})
+				continue
+			}
+			r.DependsOn = append(r.DependsOn, t)
+		}
+	}
+	return r, diags
+}
+
+// blockRef decodes an attribute that must be a plain reference to a
+// block, such as template = template.summarize, and returns the name.
+func blockRef(attr *hcl.Attribute, kind string) (string, hcl.Diagnostics) {
+	t, diags := hcl.AbsTraversalForExpr(attr.Expr)
+	if !diags.HasErrors() && len(t) == 2 && t.RootName() == kind {
+		if step, ok := t[1].(hcl.TraverseAttr); ok {
+			return step.Name, nil
+		}
+	}
+	return "", hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  fmt.Sprintf("Invalid %s reference", kind),
+		Detail:   fmt.Sprintf("The %s argument must name a %s block, as %s.NAME.", kind, kind, kind),
+		Subject:  attr.Expr.Range().Ptr(),
+	}}
+}
+
+// reservedLocals are names a run's vars may not define: inside a
+// template they would hide the global objects.
+var reservedLocals = []string{"var", "input", "run"}
+
+// decodeRunVars records the statically known keys of a run's vars.
+func decodeRunVars(r *Run, attr *hcl.Attribute) hcl.Diagnostics {
+	pairs, diags := hcl.ExprMap(attr.Expr)
+	if diags.HasErrors() {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid vars",
+			Detail:   "The vars argument must be an object written out in place, such as { doc = input.readme }, so that its names are known before evaluation.",
+			Subject:  attr.Expr.Range().Ptr(),
+		}}
+	}
+	r.VarRanges = make(map[string]hcl.Range, len(pairs))
+	for _, kv := range pairs {
+		rng := kv.Key.Range()
+		name := hcl.ExprAsKeyword(kv.Key)
+		if name == "" {
+			v, d := kv.Key.Value(nil)
+			if d.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid vars key",
+					Detail:   "The names in vars must be known before evaluation: write them as names or quoted strings.",
+					Subject:  rng.Ptr(),
+				})
+				continue
+			}
+			name = v.AsString()
+		}
+		if prev, ok := r.VarRanges[name]; ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate vars key",
+				Detail:   fmt.Sprintf("The name %q is already set at %s. Remove one of them.", name, prev),
+				Subject:  rng.Ptr(),
+			})
+			continue
+		}
+		if slices.Contains(reservedLocals, name) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Reserved vars key",
+				Detail:   fmt.Sprintf("The name %q is reserved: inside templates it refers to the project's %s objects. Choose another name.", name, name),
+				Subject:  rng.Ptr(),
+			})
+			continue
+		}
+		r.VarNames = append(r.VarNames, name)
+		r.VarRanges[name] = rng
+	}
+	return diags
+}
+
+// checkProjectPath reports a path that is absolute or leaves the project.
+func checkProjectPath(p string, rng hcl.Range) hcl.Diagnostics {
+	if insideProject(p) {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Path outside the project",
+		Detail:   fmt.Sprintf("The path %q is not inside the project directory. Paths are relative to the project directory and may not be absolute or climb out of it with \"..\".", p),
+		Subject:  rng.Ptr(),
+	}}
+}
+
+// insideProject reports whether p is a relative path that stays inside
+// the project directory (and is not the directory itself).
+func insideProject(p string) bool {
+	if p == "" || filepath.IsAbs(p) || path.IsAbs(filepath.ToSlash(p)) || filepath.VolumeName(p) != "" {
+		return false
+	}
+	c := path.Clean(filepath.ToSlash(p))
+	return c != "." && c != ".." && !strings.HasPrefix(c, "../")
+}
+
+// pathErr returns the message of an *os.PathError without the path.
+func pathErr(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}

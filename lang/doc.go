@@ -1,0 +1,25 @@
+// Package lang is promptbuild's configuration language: the HCL schema of
+// the *.pb.hcl files, decoding to a Config, static checks, references,
+// evaluation scopes, functions and diagnostics.
+//
+// Entry points:
+//
+//   - [Load] and [LoadWith] read a project directory into a [Config] and
+//     check it: schema, duplicate names, undeclared references, template
+//     variables that a run does not pass, cycles between runs, literal
+//     for_each and output values. [Options] carries -var values and the
+//     environment (PROMPTBUILD_VAR_name).
+//   - [References] and [TemplateRefs] parse the references of an
+//     expression or a template into typed [Ref] values.
+//   - [Scope] builds the [hcl.EvalContext] for a run and its template;
+//     [Functions] is the one function table (cty stdlib as Terraform
+//     exposes it, plus file and fileexists confined to the project).
+//   - [ReadInput] reads an input's value; [ExpandForEach] turns a for_each
+//     value into instances; [CheckOutputPath] checks an output path.
+//   - [Format] and [FormatFile] format source for the fmt command;
+//     [NewDiagnosticWriter] renders diagnostics with source snippets.
+//
+// Filenames in ranges and in Config.Files are relative to the project
+// directory, with forward slashes ("main.pb.hcl", "prompts/a.tmpl").
+// Expressions stay raw on the model; the planner evaluates them.
+package lang

@@ -1,0 +1,47 @@
+package lang
+
+import (
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Scope holds the values an expression of a run (or its template) may
+// use. The planner fills it in once the values are known.
+type Scope struct {
+	Dir    string               // the project directory, for file()
+	Vars   map[string]cty.Value // var.NAME
+	Inputs map[string]cty.Value // input.NAME
+	// Runs are run.NAME: an object {output = ...} for a run without
+	// for_each, a map or object of such objects by key for one with it.
+	Runs map[string]cty.Value
+	// Locals are the run's vars, in scope at the top level inside its
+	// template.
+	Locals map[string]cty.Value
+	Each   *Each // each.key and each.value; nil outside for_each
+}
+
+// Each is one instance of a run with for_each.
+type Each struct {
+	Key   cty.Value // a string
+	Value cty.Value // the map element, or the key for a set
+}
+
+// EvalContext returns the context to evaluate expressions in: var, input,
+// run, each (when set) and the locals at the top level (they shadow each,
+// never var, input or run, which vars may not define), and Functions(Dir).
+func (s *Scope) EvalContext() *hcl.EvalContext {
+	vars := make(map[string]cty.Value, 4+len(s.Locals))
+	vars["var"] = objectOf(s.Vars)
+	vars["input"] = objectOf(s.Inputs)
+	vars["run"] = objectOf(s.Runs)
+	if s.Each != nil {
+		vars["each"] = cty.ObjectVal(map[string]cty.Value{"key": s.Each.Key, "value": s.Each.Value})
+	}
+	for k, v := range s.Locals {
+		vars[k] = v
+	}
+	return &hcl.EvalContext{
+		Variables: vars,
+		Functions: Functions(s.Dir),
+	}
+}

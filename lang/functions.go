@@ -1,0 +1,260 @@
+package lang
+
+import (
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// funcTables caches the function table of each project directory.
+var funcTables sync.Map // dir string => map[string]function.Function
+
+// Functions returns the functions in scope in every expression of the
+// project in dir: go-cty's standard library under the names Terraform gives
+// it, try and can, the conversions (tostring, tolist, ...), and file and
+// fileexists, which read relative to dir and refuse paths outside it.
+// The table is built once per dir and shared: do not modify it.
+func Functions(dir string) map[string]function.Function {
+	if t, ok := funcTables.Load(dir); ok {
+		return t.(map[string]function.Function)
+	}
+	t, _ := funcTables.LoadOrStore(dir, newFunctions(dir))
+	return t.(map[string]function.Function)
+}
+
+func newFunctions(dir string) map[string]function.Function {
+	return map[string]function.Function{
+		"abs":             stdlib.AbsoluteFunc,
+		"base64decode":    base64DecodeFunc,
+		"base64encode":    base64EncodeFunc,
+		"can":             tryfunc.CanFunc,
+		"ceil":            stdlib.CeilFunc,
+		"chomp":           stdlib.ChompFunc,
+		"chunklist":       stdlib.ChunklistFunc,
+		"coalesce":        stdlib.CoalesceFunc,
+		"coalescelist":    stdlib.CoalesceListFunc,
+		"compact":         stdlib.CompactFunc,
+		"concat":          stdlib.ConcatFunc,
+		"contains":        stdlib.ContainsFunc,
+		"csvdecode":       stdlib.CSVDecodeFunc,
+		"distinct":        stdlib.DistinctFunc,
+		"element":         stdlib.ElementFunc,
+		"endswith":        endsWithFunc,
+		"file":            makeFileFunc(dir),
+		"fileexists":      makeFileExistsFunc(dir),
+		"flatten":         stdlib.FlattenFunc,
+		"floor":           stdlib.FloorFunc,
+		"format":          stdlib.FormatFunc,
+		"formatdate":      stdlib.FormatDateFunc,
+		"formatlist":      stdlib.FormatListFunc,
+		"indent":          stdlib.IndentFunc,
+		"join":            stdlib.JoinFunc,
+		"jsondecode":      stdlib.JSONDecodeFunc,
+		"jsonencode":      stdlib.JSONEncodeFunc,
+		"keys":            stdlib.KeysFunc,
+		"length":          lengthFunc,
+		"log":             stdlib.LogFunc,
+		"lookup":          stdlib.LookupFunc,
+		"lower":           stdlib.LowerFunc,
+		"max":             stdlib.MaxFunc,
+		"merge":           stdlib.MergeFunc,
+		"min":             stdlib.MinFunc,
+		"parseint":        stdlib.ParseIntFunc,
+		"pow":             stdlib.PowFunc,
+		"range":           stdlib.RangeFunc,
+		"regex":           stdlib.RegexFunc,
+		"regexall":        stdlib.RegexAllFunc,
+		"replace":         replaceFunc,
+		"reverse":         stdlib.ReverseListFunc,
+		"setintersection": stdlib.SetIntersectionFunc,
+		"setproduct":      stdlib.SetProductFunc,
+		"setsubtract":     stdlib.SetSubtractFunc,
+		"setunion":        stdlib.SetUnionFunc,
+		"signum":          stdlib.SignumFunc,
+		"slice":           stdlib.SliceFunc,
+		"sort":            stdlib.SortFunc,
+		"split":           stdlib.SplitFunc,
+		"startswith":      startsWithFunc,
+		"strrev":          stdlib.ReverseFunc,
+		"substr":          stdlib.SubstrFunc,
+		"timeadd":         stdlib.TimeAddFunc,
+		"title":           stdlib.TitleFunc,
+		"tobool":          stdlib.MakeToFunc(cty.Bool),
+		"tolist":          stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+		"tomap":           stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
+		"tonumber":        stdlib.MakeToFunc(cty.Number),
+		"toset":           stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
+		"tostring":        stdlib.MakeToFunc(cty.String),
+		"trim":            stdlib.TrimFunc,
+		"trimprefix":      stdlib.TrimPrefixFunc,
+		"trimspace":       stdlib.TrimSpaceFunc,
+		"trimsuffix":      stdlib.TrimSuffixFunc,
+		"try":             tryfunc.TryFunc,
+		"upper":           stdlib.UpperFunc,
+		"values":          stdlib.ValuesFunc,
+		"zipmap":          stdlib.ZipmapFunc,
+	}
+}
+
+// projectFile returns the file p names inside the project dir, or an error
+// when p is absolute or climbs out of the project.
+func projectFile(dir, p string) (string, error) {
+	if !insideProject(p) {
+		return "", fmt.Errorf("%q is not a path inside the project directory: use a relative path without \"..\" that leaves the project", p)
+	}
+	return filepath.Join(dir, filepath.FromSlash(p)), nil
+}
+
+// makeFileFunc returns file(path): the text of a file of the project.
+func makeFileFunc(dir string) function.Function {
+	return function.New(&function.Spec{
+		Description: "Reads the text of a file of the project, given relative to the project directory.",
+		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:        function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			p := args[0].AsString()
+			name, err := projectFile(dir, p)
+			if err != nil {
+				return cty.UnknownVal(cty.String), function.NewArgError(0, err)
+			}
+			src, err := os.ReadFile(name)
+			if err != nil {
+				return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "cannot read %q: %s", p, pathErr(err))
+			}
+			if !utf8.Valid(src) {
+				return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "the contents of %q are not valid UTF-8 text", p)
+			}
+			return cty.StringVal(string(src)), nil
+		},
+	})
+}
+
+// makeFileExistsFunc returns fileexists(path): whether a file of the
+// project exists.
+func makeFileExistsFunc(dir string) function.Function {
+	return function.New(&function.Spec{
+		Description: "Reports whether a file exists in the project, given relative to the project directory.",
+		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:        function.StaticReturnType(cty.Bool),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			name, err := projectFile(dir, args[0].AsString())
+			if err != nil {
+				return cty.UnknownVal(cty.Bool), function.NewArgError(0, err)
+			}
+			fi, err := os.Stat(name)
+			if err != nil {
+				if os.IsNotExist(err) {
+					return cty.False, nil
+				}
+				return cty.UnknownVal(cty.Bool), function.NewArgErrorf(0, "cannot read %q: %s", args[0].AsString(), pathErr(err))
+			}
+			return cty.BoolVal(fi.Mode().IsRegular()), nil
+		},
+	})
+}
+
+// lengthFunc is length() as in Terraform: the number of characters of a
+// string, of elements of a collection or tuple, of attributes of an object.
+var lengthFunc = function.New(&function.Spec{
+	Description: "Returns the length of a string, collection or object.",
+	Params: []function.Parameter{{
+		Name:             "value",
+		Type:             cty.DynamicPseudoType,
+		AllowDynamicType: true,
+		AllowUnknown:     true,
+	}},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		ty := args[0].Type()
+		if ty == cty.String || ty == cty.DynamicPseudoType || ty.IsCollectionType() || ty.IsTupleType() || ty.IsObjectType() {
+			return cty.Number, nil
+		}
+		return cty.NilType, function.NewArgErrorf(0, "argument must be a string, a collection or an object")
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v := args[0]
+		ty := v.Type()
+		switch {
+		case ty == cty.DynamicPseudoType:
+			return cty.UnknownVal(cty.Number), nil
+		case ty.IsObjectType():
+			return cty.NumberIntVal(int64(len(ty.AttributeTypes()))), nil
+		case ty.IsTupleType():
+			return cty.NumberIntVal(int64(len(ty.TupleElementTypes()))), nil
+		case !v.IsKnown():
+			return cty.UnknownVal(cty.Number), nil
+		case v.IsNull():
+			return cty.UnknownVal(cty.Number), function.NewArgErrorf(0, "argument must not be null")
+		case ty == cty.String:
+			return stdlib.Strlen(v)
+		}
+		return v.Length(), nil
+	},
+})
+
+// replaceFunc is replace() as in Terraform: a substring wrapped in
+// slashes is a regular expression.
+var replaceFunc = function.New(&function.Spec{
+	Description: "Replaces each occurrence of a substring, or of a /regular expression/, with a replacement string.",
+	Params: []function.Parameter{
+		{Name: "str", Type: cty.String},
+		{Name: "substr", Type: cty.String},
+		{Name: "replace", Type: cty.String},
+	},
+	Type: function.StaticReturnType(cty.String),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		sub := args[1].AsString()
+		if len(sub) > 1 && strings.HasPrefix(sub, "/") && strings.HasSuffix(sub, "/") {
+			return stdlib.RegexReplace(args[0], cty.StringVal(sub[1:len(sub)-1]), args[2])
+		}
+		return stdlib.Replace(args[0], args[1], args[2])
+	},
+})
+
+var startsWithFunc = stringPredicate("Reports whether a string starts with a prefix.", "prefix", strings.HasPrefix)
+
+var endsWithFunc = stringPredicate("Reports whether a string ends with a suffix.", "suffix", strings.HasSuffix)
+
+func stringPredicate(desc, param string, f func(s, x string) bool) function.Function {
+	return function.New(&function.Spec{
+		Description: desc,
+		Params:      []function.Parameter{{Name: "str", Type: cty.String}, {Name: param, Type: cty.String}},
+		Type:        function.StaticReturnType(cty.Bool),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			return cty.BoolVal(f(args[0].AsString(), args[1].AsString())), nil
+		},
+	})
+}
+
+var base64EncodeFunc = function.New(&function.Spec{
+	Description: "Encodes a string's UTF-8 bytes in base64.",
+	Params:      []function.Parameter{{Name: "str", Type: cty.String}},
+	Type:        function.StaticReturnType(cty.String),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		return cty.StringVal(base64.StdEncoding.EncodeToString([]byte(args[0].AsString()))), nil
+	},
+})
+
+var base64DecodeFunc = function.New(&function.Spec{
+	Description: "Decodes a base64 string that holds UTF-8 text.",
+	Params:      []function.Parameter{{Name: "str", Type: cty.String}},
+	Type:        function.StaticReturnType(cty.String),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		b, err := base64.StdEncoding.DecodeString(args[0].AsString())
+		if err != nil {
+			return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "invalid base64: %s", err)
+		}
+		if !utf8.Valid(b) {
+			return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "the decoded bytes are not valid UTF-8 text")
+		}
+		return cty.StringVal(string(b)), nil
+	},
+})

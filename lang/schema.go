@@ -1,0 +1,109 @@
+package lang
+
+import "github.com/hashicorp/hcl/v2"
+
+// The schemas of the language, one per block type, decoded in stages: the
+// file body with fileSchema, then each block with its own schema.
+
+var fileSchema = &hcl.BodySchema{
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "promptbuild"},
+		{Type: "variable", LabelNames: []string{"name"}},
+		{Type: "provider", LabelNames: []string{"name"}},
+		{Type: "input", LabelNames: []string{"name"}},
+		{Type: "template", LabelNames: []string{"name"}},
+		{Type: "run", LabelNames: []string{"name"}},
+	},
+}
+
+var settingsSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "lock_file"},
+		{Name: "cache_dir"},
+		{Name: "parallelism"},
+	},
+}
+
+var variableSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "default"},
+		{Name: "description"},
+	},
+}
+
+var providerSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "type", Required: true},
+		{Name: "model"},
+		{Name: "base_url"},
+		{Name: "api_key_env"},
+		{Name: "max_concurrency"},
+		{Name: "requests_per_minute"},
+		{Name: "tokens_per_minute"},
+		{Name: "timeout"},
+		{Name: "max_retries"},
+		{Name: "headers"},
+		{Name: "params"},
+		// mock only
+		{Name: "responses"},
+		{Name: "latency"},
+		{Name: "fail_every"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "pricing"},
+	},
+}
+
+// mockAttributes are the provider attributes only the mock provider takes.
+var mockAttributes = []string{"responses", "latency", "fail_every"}
+
+var pricingSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "input_per_mtok"},
+		{Name: "output_per_mtok"},
+		{Name: "cached_input_per_mtok"},
+	},
+}
+
+var inputSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "file"},
+		{Name: "glob"},
+		{Name: "value"},
+	},
+}
+
+var templateSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "system"},
+		{Name: "text"},
+		{Name: "file"},
+	},
+}
+
+var runSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "template", Required: true},
+		{Name: "provider", Required: true},
+		{Name: "vars"},
+		{Name: "temperature"},
+		{Name: "max_tokens"},
+		{Name: "seed"},
+		{Name: "params"},
+		{Name: "format"},
+		{Name: "schema"},
+		{Name: "output"},
+		{Name: "for_each"},
+		{Name: "depends_on"},
+	},
+}
+
+// providerTypes are the values of a provider's type attribute.
+var providerTypes = []string{"openai", "anthropic", "gemini", "ollama", "mock"}
+
+// Setting defaults.
+const (
+	DefaultLockFile    = "promptbuild.lock.hcl"
+	DefaultCacheDir    = ".promptbuild/cache"
+	DefaultParallelism = 16
+)

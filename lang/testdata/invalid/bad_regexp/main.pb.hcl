@@ -1,0 +1,7 @@
+provider "p" {
+  type = "mock"
+  responses = {
+    "^ok"    = "fine"
+    "(unclosed" = "never" # ERROR: Invalid regular expression
+  }
+}

@@ -1,0 +1,7 @@
+variable "tone" {
+  default = "neutral"
+}
+
+input "readme" {
+  value = "a"
+}

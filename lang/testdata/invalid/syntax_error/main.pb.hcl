@@ -1,0 +1,7 @@
+provider "p" {
+  type = "mock"
+}
+
+run "a" {
+  template = # ERROR: Invalid expression
+}

@@ -1,0 +1,6 @@
+provider "p" {
+  type = "mock"
+}
+
+resource "x" { # ERROR: Unsupported block type
+}
