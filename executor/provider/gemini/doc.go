@@ -1,0 +1,63 @@
+// Package gemini answers promptbuild requests through the Gemini API's
+// generateContent (POST /v1beta/models/{model}:generateContent), using the
+// official SDK (google.golang.org/genai) with its Gemini API backend.
+//
+// Entry points: [New] builds a [Client] from a [provider.Config];
+// [Client.Complete] makes one call.
+//
+// Choices worth knowing:
+//
+//   - The SDK makes one attempt per call (the executor retries) and takes
+//     nothing from the environment: the backend, the base URL and the key are
+//     set explicitly, so GOOGLE_API_KEY, GOOGLE_GENAI_USE_VERTEXAI and
+//     GOOGLE_GEMINI_BASE_URL play no part. The key is only the one named by
+//     api_key_env (default [DefaultKeyEnv]), sent as x-goog-api-key. A
+//     base_url is the API root without the version (the SDK appends
+//     v1beta/...). genai still logs a warning at New when both GOOGLE_API_KEY
+//     and GEMINI_API_KEY are set; it cannot be turned off.
+//   - System messages become the system instruction, one part each; user
+//     messages have role "user" and assistant messages role "model".
+//   - Temperature, MaxTokens (maxOutputTokens; 0 leaves the model's default)
+//     and Seed (which must fit in 32 bits) are typed fields. Format "json"
+//     sets responseMimeType "application/json", and a Schema goes verbatim
+//     into responseJsonSchema (JSON Schema, not the OpenAPI subset of
+//     responseSchema).
+//   - Params pass through verbatim, with no list of known names, through
+//     genai's ExtraBody: safety_settings, tools, tool_config, cached_content
+//     and generationConfig go at the top of the request body, every other
+//     param inside generationConfig (top_p, top_k, stop_sequences,
+//     candidate_count, presence_penalty, frequency_penalty, thinking_config,
+//     response_logprobs, ...). Top-level names are camelCased (top_p → topP),
+//     which the API reads the same, so that a param replaces a typed field
+//     it names (max_output_tokens replaces MaxTokens). A name the API does
+//     not know is not dropped: the API answers 400 with its own message.
+//   - Text is the concatenation of the first candidate's parts, thought
+//     parts left out. finishReason STOP maps to "stop", MAX_TOKENS to
+//     "length", SAFETY, RECITATION, BLOCKLIST, PROHIBITED_CONTENT, SPII and
+//     their IMAGE_ variants to "content_filter"; others are kept as they are.
+//     A prompt blocked outright (promptFeedback.blockReason, no candidate) is
+//     an answer with no text and finish reason "content_filter".
+//   - Usage: InputTokens is promptTokenCount (which includes
+//     cachedContentTokenCount, reported as CachedTokens); OutputTokens is
+//     candidatesTokenCount plus thoughtsTokenCount, the tokens billed as
+//     output.
+//   - RequestID is responseId; Model is modelVersion.
+//   - genai's automatic continuation is left on: an answer that the API
+//     marks as resumable (a continuation token) is completed by further
+//     requests inside one call.
+//
+// Errors are *provider.Error values. A status of 408, 409, 429
+// (RESOURCE_EXHAUSTED) or 5xx is retryable; other statuses fail at once.
+// Message is the error body's error.message, verbatim; when the error is
+// about the key (401, 403, or 400 with reason API_KEY_INVALID, which is how
+// the API answers a wrong key) it adds which environment variable to check.
+// genai drops the headers of an error response, so the adapter's transport
+// notes them itself: RetryAfter comes from Retry-After, or else from the
+// retryDelay of the body's google.rpc.RetryInfo detail. Network errors and
+// timeouts are retryable with StatusCode 0, and so are a 2xx body that is
+// not a generateContent response ("malformed answer"; genai panics on some
+// such bodies, and the panic is turned into this error) and an answer
+// without text that claims to be complete ("empty answer"). When the
+// caller's context ends, the error wraps ctx.Err() and is not retryable. The
+// API key is never part of an error.
+package gemini

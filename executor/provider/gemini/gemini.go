@@ -1,0 +1,445 @@
+package gemini
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"google.golang.org/genai"
+
+	"github.com/promptbuild/promptbuild/executor/provider"
+)
+
+// DefaultKeyEnv is the environment variable that holds the key of a provider
+// block that sets no api_key_env.
+const DefaultKeyEnv = "GEMINI_API_KEY"
+
+// defaultURL is the Gemini API root, written out so that
+// GOOGLE_GEMINI_BASE_URL in the environment cannot redirect a provider block.
+const defaultURL = "https://generativelanguage.googleapis.com/"
+
+// topLevel are the request fields that params may set beside
+// generationConfig; every other param goes into generationConfig.
+var topLevel = map[string]bool{
+	"safetySettings":   true,
+	"tools":            true,
+	"toolConfig":       true,
+	"cachedContent":    true,
+	"generationConfig": true,
+}
+
+// Client calls the Gemini API's generateContent for one provider block. It
+// is safe for concurrent use and shares one pooled HTTP client across calls.
+type Client struct {
+	name    string
+	model   string        // used when a request names no model
+	keyEnv  string        // the variable named in auth hints
+	key     string        // only to scrub it from messages; never printed
+	timeout time.Duration // per call; 0: none beyond ctx
+	api     *genai.Client
+}
+
+var _ provider.Provider = (*Client)(nil)
+
+// New builds the client for a provider block of type "gemini". It fails
+// when there is no API key, naming the variable to set.
+func New(cfg provider.Config) (*Client, error) {
+	c := &Client{
+		name:    cfg.Name,
+		model:   cfg.Model,
+		keyEnv:  cfg.APIKeyEnv,
+		key:     cfg.APIKey,
+		timeout: cfg.Timeout,
+	}
+	if c.keyEnv == "" {
+		c.keyEnv = DefaultKeyEnv
+	}
+	if cfg.APIKey == "" {
+		return nil, fmt.Errorf("provider %q: no API key: set the environment variable %s", cfg.Name, c.keyEnv)
+	}
+	if cfg.Timeout < 0 {
+		return nil, fmt.Errorf("provider %q: negative timeout %s", cfg.Name, cfg.Timeout)
+	}
+	base := cfg.BaseURL
+	if base == "" {
+		base = defaultURL
+	}
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("provider %q: base_url %q is not an http or https URL", cfg.Name, cfg.BaseURL)
+	}
+	// A copy, so that a client passed in cfg.HTTPClient is not changed.
+	hc := *provider.NewHTTPClient(cfg)
+	hc.Transport = recorder{next: hc.Transport}
+	opts := genai.HTTPOptions{
+		BaseURL: base,
+		Headers: http.Header{},
+		// One attempt: the executor retries.
+		RetryOptions: &genai.HTTPRetryOptions{Attempts: genai.Ptr[int32](1)},
+	}
+	if cfg.Timeout > 0 {
+		opts.Timeout = genai.Ptr(cfg.Timeout)
+	}
+	for k, v := range cfg.Headers {
+		opts.Headers.Set(k, v)
+	}
+	api, err := genai.NewClient(context.Background(), &genai.ClientConfig{
+		APIKey:      cfg.APIKey,
+		Backend:     genai.BackendGeminiAPI,
+		HTTPClient:  &hc,
+		HTTPOptions: opts,
+	})
+	if err != nil {
+		// genai's messages may print its whole config, key included.
+		return nil, fmt.Errorf("provider %q: %s", cfg.Name, c.scrub(err.Error()))
+	}
+	c.api = api
+	return c, nil
+}
+
+// Complete sends one generateContent request. It never retries; see the
+// package documentation for how failures are classified.
+func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
+	model, contents, config, err := c.request(req)
+	if err != nil {
+		return nil, &provider.Error{Provider: c.name, Message: err.Error()}
+	}
+	call := ctx
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		call, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	seen := new(exchange)
+	call = context.WithValue(call, exchangeKey{}, seen)
+	out, err := c.generate(call, model, contents, config)
+	if err != nil {
+		return nil, c.fail(ctx, seen, err)
+	}
+	resp := &provider.Response{RequestID: out.ResponseID, Model: out.ModelVersion}
+	if resp.Model == "" {
+		resp.Model = model
+	}
+	if u := out.UsageMetadata; u != nil {
+		resp.Usage = provider.Usage{
+			InputTokens:  int64(u.PromptTokenCount),
+			OutputTokens: int64(u.CandidatesTokenCount) + int64(u.ThoughtsTokenCount),
+			CachedTokens: int64(u.CachedContentTokenCount),
+		}
+	}
+	if len(out.Candidates) == 0 || out.Candidates[0] == nil {
+		if out.PromptFeedback != nil && out.PromptFeedback.BlockReason != "" {
+			resp.FinishReason = provider.FinishContentFilter
+			return resp, nil
+		}
+		return nil, &provider.Error{Provider: c.name, Message: "empty answer: the response has no candidates", Retryable: true}
+	}
+	cand := out.Candidates[0]
+	resp.FinishReason = finishReason(cand.FinishReason)
+	var text strings.Builder
+	if cand.Content != nil {
+		for _, p := range cand.Content.Parts {
+			if p != nil && !p.Thought {
+				text.WriteString(p.Text)
+			}
+		}
+	}
+	resp.Text = text.String()
+	if resp.Text == "" && (resp.FinishReason == provider.FinishStop || resp.FinishReason == "") {
+		return nil, &provider.Error{Provider: c.name, Message: "empty answer: the candidate has no text", Retryable: true}
+	}
+	return resp, nil
+}
+
+// generate calls the SDK. genai asserts the types of some answer fields
+// without checking them and panics on a body of the wrong shape; that is a
+// malformed answer, not a reason to stop the program.
+func (c *Client) generate(ctx context.Context, model string, contents []*genai.Content, config *genai.GenerateContentConfig) (out *genai.GenerateContentResponse, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, &malformed{fmt.Sprint(r)}
+		}
+	}()
+	return c.api.Models.GenerateContent(ctx, model, contents, config)
+}
+
+// malformed is a 2xx answer that is not a generateContent response.
+type malformed struct{ detail string }
+
+func (e *malformed) Error() string { return "malformed answer: " + e.detail }
+
+// request maps a request onto the SDK's arguments.
+func (c *Client) request(req *provider.Request) (string, []*genai.Content, *genai.GenerateContentConfig, error) {
+	model := req.Model
+	if model == "" {
+		model = c.model
+	}
+	if model == "" {
+		return "", nil, nil, fmt.Errorf("no model: set model in the provider block or the run")
+	}
+	config := &genai.GenerateContentConfig{HTTPOptions: &genai.HTTPOptions{}}
+	var contents []*genai.Content
+	for i, m := range req.Messages {
+		switch m.Role {
+		case provider.System:
+			if m.Content == "" {
+				continue
+			}
+			if config.SystemInstruction == nil {
+				config.SystemInstruction = &genai.Content{Role: genai.RoleUser}
+			}
+			config.SystemInstruction.Parts = append(config.SystemInstruction.Parts, genai.NewPartFromText(m.Content))
+		case provider.User:
+			contents = append(contents, genai.NewContentFromText(m.Content, genai.RoleUser))
+		case provider.Assistant:
+			contents = append(contents, genai.NewContentFromText(m.Content, genai.RoleModel))
+		default:
+			return "", nil, nil, fmt.Errorf("message %d has role %q; want system, user or assistant", i, m.Role)
+		}
+	}
+	if req.Temperature != nil {
+		config.Temperature = genai.Ptr(float32(*req.Temperature))
+	}
+	if req.MaxTokens < 0 || req.MaxTokens > math.MaxInt32 {
+		return "", nil, nil, fmt.Errorf("max_tokens is %d; want a number from 1 to %d", req.MaxTokens, math.MaxInt32)
+	}
+	config.MaxOutputTokens = int32(req.MaxTokens)
+	if req.Seed != nil {
+		if *req.Seed < math.MinInt32 || *req.Seed > math.MaxInt32 {
+			return "", nil, nil, fmt.Errorf("seed %d does not fit in 32 bits, as Gemini requires", *req.Seed)
+		}
+		config.Seed = genai.Ptr(int32(*req.Seed))
+	}
+	switch req.Format {
+	case "":
+	case "json":
+		config.ResponseMIMEType = "application/json"
+		if len(req.Schema) > 0 {
+			if !json.Valid(req.Schema) {
+				return "", nil, nil, fmt.Errorf("the output schema is not valid JSON")
+			}
+			config.ResponseJsonSchema = req.Schema
+		}
+	default:
+		return "", nil, nil, fmt.Errorf("format %q is not supported; want \"\" or \"json\"", req.Format)
+	}
+	if len(req.Params) > 0 {
+		extra, err := extraBody(req.Params)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		config.HTTPOptions.ExtraBody = extra
+		// A param that names a typed field replaces it. Clearing the typed
+		// field first keeps genai from logging a type mismatch on merge.
+		if gen, ok := extra["generationConfig"].(map[string]any); ok {
+			for k := range gen {
+				switch k {
+				case "temperature":
+					config.Temperature = nil
+				case "maxOutputTokens":
+					config.MaxOutputTokens = 0
+				case "seed":
+					config.Seed = nil
+				case "responseMimeType":
+					config.ResponseMIMEType = ""
+				case "responseJsonSchema":
+					config.ResponseJsonSchema = nil
+				}
+			}
+		}
+	}
+	return model, contents, config, nil
+}
+
+// extraBody places params in the request body: the request-level fields of
+// topLevel beside generationConfig, every other one inside it. Names are
+// camelCased (the API takes both spellings, but a param must land on the
+// same key as a typed field it means to replace). Values stay as written.
+func extraBody(params map[string]json.RawMessage) (map[string]any, error) {
+	gen := map[string]any{}
+	body := map[string]any{}
+	for k, raw := range params {
+		d := json.NewDecoder(strings.NewReader(string(raw)))
+		d.UseNumber()
+		var v any
+		if err := d.Decode(&v); err != nil || d.More() {
+			return nil, fmt.Errorf("param %q is not valid JSON", k)
+		}
+		name := camel(k)
+		if topLevel[name] {
+			body[name] = v
+		} else {
+			gen[name] = v
+		}
+	}
+	if len(gen) > 0 {
+		if g, ok := body["generationConfig"].(map[string]any); ok {
+			for k, v := range gen {
+				g[k] = v
+			}
+		} else {
+			body["generationConfig"] = gen
+		}
+	}
+	return body, nil
+}
+
+// camel turns top_p into topP; other names are returned as they are.
+func camel(s string) string {
+	parts := strings.Split(s, "_")
+	for i := 1; i < len(parts); i++ {
+		if p := parts[i]; p != "" {
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+		}
+	}
+	return strings.Join(parts, "")
+}
+
+// fail turns an SDK error into a *provider.Error. ctx is the caller's
+// context; seen is what the transport saw of the HTTP response.
+func (c *Client) fail(ctx context.Context, seen *exchange, err error) *provider.Error {
+	if ctx.Err() != nil {
+		return &provider.Error{Provider: c.name, Err: ctx.Err()}
+	}
+	var ae genai.APIError
+	if errors.As(err, &ae) {
+		code := seen.status
+		if code == 0 {
+			code = ae.Code
+		}
+		msg := c.scrub(strings.TrimSpace(ae.Message))
+		if authFailure(code, ae) {
+			msg = strings.TrimSpace(msg + " (check the API key in the environment variable " + c.keyEnv + ")")
+		}
+		e := provider.StatusError(c.name, code, seen.header, msg, nil)
+		if e.RetryAfter == 0 {
+			e.RetryAfter = retryDelay(ae.Details)
+		}
+		return e
+	}
+	if seen.status >= 300 {
+		// An error status whose body could not be read.
+		return provider.StatusError(c.name, seen.status, seen.header, "", err)
+	}
+	e := &provider.Error{Provider: c.name, Retryable: true, Err: err}
+	var ne net.Error
+	var bad *malformed
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		if c.timeout > 0 {
+			e.Message = fmt.Sprintf("timeout: no answer within %s", c.timeout)
+		} else {
+			e.Message = "timeout: no answer in time"
+		}
+	case errors.As(err, &bad):
+		e.Message, e.Err = c.scrub(bad.Error()), nil
+	case seen.status != 0:
+		// A 2xx arrived but its body could not be read or decoded.
+		e.Message = c.scrub("malformed answer: " + firstLine(err.Error()))
+		e.Err = nil
+	case errors.As(err, new(*url.Error)) || errors.As(err, &ne):
+		// A network error: connection refused, reset, dropped.
+	default:
+		e.Retryable = false
+		e.Message = c.scrub(err.Error())
+		e.Err = nil
+	}
+	return e
+}
+
+// authFailure reports whether an error is about the API key. The Gemini
+// API answers a wrong or expired key with 400 INVALID_ARGUMENT and an
+// ErrorInfo whose reason is API_KEY_INVALID.
+func authFailure(code int, ae genai.APIError) bool {
+	if code == http.StatusUnauthorized || code == http.StatusForbidden ||
+		ae.Status == "UNAUTHENTICATED" || ae.Status == "PERMISSION_DENIED" {
+		return true
+	}
+	for _, d := range ae.Details {
+		if r, _ := d["reason"].(string); strings.HasPrefix(r, "API_KEY_") {
+			return true
+		}
+	}
+	return false
+}
+
+// retryDelay reads the retryDelay of a google.rpc.RetryInfo detail, which
+// the Gemini API sends with 429 RESOURCE_EXHAUSTED ("37s").
+func retryDelay(details []map[string]any) time.Duration {
+	for _, d := range details {
+		if t, _ := d["@type"].(string); !strings.HasSuffix(t, "google.rpc.RetryInfo") {
+			continue
+		}
+		if s, _ := d["retryDelay"].(string); s != "" {
+			if v, err := time.ParseDuration(s); err == nil && v > 0 {
+				return v
+			}
+		}
+	}
+	return 0
+}
+
+// scrub removes the API key from a message, in case a server echoes it.
+func (c *Client) scrub(s string) string {
+	if len(c.key) >= 8 {
+		s = strings.ReplaceAll(s, c.key, "[redacted]")
+	}
+	return s
+}
+
+// firstLine cuts genai's decode errors, which append the whole body.
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// finishReason maps Gemini's finish reasons onto promptbuild's; an unknown
+// word is kept as it is.
+func finishReason(r genai.FinishReason) string {
+	switch r {
+	case genai.FinishReasonStop:
+		return provider.FinishStop
+	case genai.FinishReasonMaxTokens:
+		return provider.FinishLength
+	case genai.FinishReasonSafety, genai.FinishReasonRecitation, genai.FinishReasonBlocklist,
+		genai.FinishReasonProhibitedContent, genai.FinishReasonSPII, genai.FinishReasonImageSafety,
+		genai.FinishReasonImageProhibitedContent, genai.FinishReasonImageRecitation:
+		return provider.FinishContentFilter
+	}
+	return string(r)
+}
+
+// exchange is what the transport saw of a call's last HTTP response. genai
+// drops the headers of an error response, and with them Retry-After.
+type exchange struct {
+	status int
+	header http.Header
+}
+
+type exchangeKey struct{}
+
+// recorder is the transport under genai: it notes each response's status
+// and headers in the exchange that the request's context carries.
+type recorder struct{ next http.RoundTripper }
+
+func (r recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	next := r.next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	resp, err := next.RoundTrip(req)
+	if resp != nil {
+		if x, ok := req.Context().Value(exchangeKey{}).(*exchange); ok {
+			x.status, x.header = resp.StatusCode, resp.Header
+		}
+	}
+	return resp, err
+}

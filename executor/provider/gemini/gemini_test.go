@@ -1,0 +1,635 @@
+package gemini
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/promptbuild/promptbuild/executor/provider"
+)
+
+const fakeKey = "sk-test-SECRET-123"
+
+// fake is a Gemini API endpoint on loopback. It records every request it
+// gets and answers with serve.
+type fake struct {
+	mu    sync.Mutex
+	hits  int
+	body  []byte
+	head  http.Header
+	path  string
+	srv   *httptest.Server
+	serve http.HandlerFunc
+}
+
+func newFake(t *testing.T, serve http.HandlerFunc) *fake {
+	t.Helper()
+	f := &fake{serve: serve}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		f.mu.Lock()
+		f.hits++
+		f.body, f.head, f.path = b, r.Header.Clone(), r.Method+" "+r.URL.Path
+		f.mu.Unlock()
+		f.serve(w, r)
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fake) config() provider.Config {
+	return provider.Config{
+		Name:    "gem",
+		Type:    "gemini",
+		Model:   "gemini-test",
+		BaseURL: f.srv.URL,
+		APIKey:  fakeKey,
+		Timeout: 5 * time.Second,
+		Headers: map[string]string{"X-Team": "docs"},
+	}
+}
+
+func (f *fake) client(t *testing.T) *Client {
+	t.Helper()
+	c, err := New(f.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// last returns the number of requests, and the last one's method, path and
+// headers.
+func (f *fake) last() (hits int, path string, head http.Header) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.hits, f.path, f.head
+}
+
+// sent decodes the last request body.
+func (f *fake) sent(t *testing.T) map[string]any {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var m map[string]any
+	if err := json.Unmarshal(f.body, &m); err != nil {
+		t.Fatalf("request body %q: %v", f.body, err)
+	}
+	return m
+}
+
+// reply answers with a status, headers and a body.
+func reply(status int, body string, header ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+		for i := 0; i+1 < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, body)
+	}
+}
+
+// answer is a generateContent response with one candidate.
+func answer(text, finish string) string {
+	parts := `[]`
+	if text != "" {
+		b, _ := json.Marshal(text)
+		parts = `[{"text":` + string(b) + `}]`
+	}
+	return `{"candidates":[{"content":{"parts":` + parts + `,"role":"model"},"finishReason":"` + finish + `","index":0}],` +
+		`"usageMetadata":{"promptTokenCount":12,"candidatesTokenCount":7,"totalTokenCount":19},` +
+		`"modelVersion":"gemini-test-001","responseId":"resp_abc"}`
+}
+
+// apiError is a Gemini API error body.
+func apiError(code int, status, msg string, details ...string) string {
+	b, _ := json.Marshal(msg)
+	d := ""
+	if len(details) > 0 {
+		d = `,"details":[` + strings.Join(details, ",") + `]`
+	}
+	return `{"error":{"code":` + jsonInt(code) + `,"message":` + string(b) + `,"status":"` + status + `"` + d + `}}`
+}
+
+func jsonInt(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func ptr[T any](v T) *T { return &v }
+
+func TestCompleteRequest(t *testing.T) {
+	msgs := []provider.Message{
+		{Role: provider.System, Content: "Be terse."},
+		{Role: provider.User, Content: "Hi"},
+		{Role: provider.Assistant, Content: "Hello."},
+		{Role: provider.User, Content: "Summarise."},
+	}
+	wantContents := []any{
+		map[string]any{"role": "user", "parts": []any{map[string]any{"text": "Hi"}}},
+		map[string]any{"role": "model", "parts": []any{map[string]any{"text": "Hello."}}},
+		map[string]any{"role": "user", "parts": []any{map[string]any{"text": "Summarise."}}},
+	}
+	terse := map[string]any{"role": "user", "parts": []any{map[string]any{"text": "Be terse."}}}
+	tests := []struct {
+		name string
+		req  provider.Request
+		path string
+		want map[string]any
+	}{
+		{
+			name: "full",
+			req: provider.Request{
+				Model:       "gemini-run",
+				Messages:    msgs,
+				Temperature: ptr(0.2),
+				MaxTokens:   300,
+				Seed:        ptr(int64(42)),
+				Params: map[string]json.RawMessage{
+					"top_k":           json.RawMessage(`5`),
+					"stop_sequences":  json.RawMessage(`["END"]`),
+					"thinking_config": json.RawMessage(`{"thinking_budget":0}`),
+					"safety_settings": json.RawMessage(`[{"category":"HARM_CATEGORY_HARASSMENT","threshold":"BLOCK_NONE"}]`),
+				},
+			},
+			path: "POST /v1beta/models/gemini-run:generateContent",
+			want: map[string]any{
+				"contents":          wantContents,
+				"systemInstruction": terse,
+				"generationConfig": map[string]any{
+					"temperature":     0.2,
+					"maxOutputTokens": 300.0,
+					"seed":            42.0,
+					"topK":            5.0,
+					"stopSequences":   []any{"END"},
+					"thinkingConfig":  map[string]any{"thinking_budget": 0.0},
+				},
+				"safetySettings": []any{map[string]any{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_NONE"}},
+			},
+		},
+		{
+			name: "defaults",
+			req:  provider.Request{Messages: msgs[1:2]},
+			path: "POST /v1beta/models/gemini-test:generateContent",
+			want: map[string]any{
+				"contents":         wantContents[:1],
+				"generationConfig": map[string]any{},
+			},
+		},
+		{
+			name: "json without schema",
+			req:  provider.Request{Messages: msgs[1:2], Format: "json"},
+			path: "POST /v1beta/models/gemini-test:generateContent",
+			want: map[string]any{
+				"contents":         wantContents[:1],
+				"generationConfig": map[string]any{"responseMimeType": "application/json"},
+			},
+		},
+		{
+			name: "json with schema",
+			req: provider.Request{
+				Messages: msgs[1:2], Format: "json",
+				Schema: json.RawMessage(`{"type":"object","properties":{"title":{"type":"string"}},"required":["title"]}`),
+			},
+			path: "POST /v1beta/models/gemini-test:generateContent",
+			want: map[string]any{
+				"contents": wantContents[:1],
+				"generationConfig": map[string]any{
+					"responseMimeType": "application/json",
+					"responseJsonSchema": map[string]any{
+						"type":       "object",
+						"properties": map[string]any{"title": map[string]any{"type": "string"}},
+						"required":   []any{"title"},
+					},
+				},
+			},
+		},
+		{
+			name: "params win over typed fields",
+			req: provider.Request{
+				Messages: msgs[1:2], MaxTokens: 10, Temperature: ptr(0.2), Seed: ptr(int64(1)),
+				Params: map[string]json.RawMessage{
+					"max_output_tokens": json.RawMessage(`20`),
+					"temperature":       json.RawMessage(`0.9`),
+					"seed":              json.RawMessage(`7`),
+				},
+			},
+			path: "POST /v1beta/models/gemini-test:generateContent",
+			want: map[string]any{
+				"contents":         wantContents[:1],
+				"generationConfig": map[string]any{"maxOutputTokens": 20.0, "temperature": 0.9, "seed": 7.0},
+			},
+		},
+		{
+			name: "unknown params reach the API",
+			req: provider.Request{
+				Messages: msgs[1:2],
+				Params:   map[string]json.RawMessage{"no_such_field": json.RawMessage(`true`)},
+			},
+			path: "POST /v1beta/models/gemini-test:generateContent",
+			want: map[string]any{
+				"contents":         wantContents[:1],
+				"generationConfig": map[string]any{"noSuchField": true},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, reply(200, answer("ok", "STOP")))
+			if _, err := f.client(t).Complete(context.Background(), &tt.req); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, f.sent(t)); diff != "" {
+				t.Errorf("request body (-want +got):\n%s", diff)
+			}
+			_, path, head := f.last()
+			if path != tt.path {
+				t.Errorf("request %q, want %q", path, tt.path)
+			}
+			for k, want := range map[string]string{"X-Goog-Api-Key": fakeKey, "X-Team": "docs"} {
+				if got := head.Get(k); got != want {
+					t.Errorf("header %s = %q, want %q", k, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestCompleteResponse(t *testing.T) {
+	tests := []struct {
+		name  string
+		serve http.HandlerFunc
+		want  provider.Response
+	}{
+		{
+			name:  "stop",
+			serve: reply(200, answer("Hello there.", "STOP")),
+			want: provider.Response{
+				Text: "Hello there.", FinishReason: provider.FinishStop,
+				Usage:     provider.Usage{InputTokens: 12, OutputTokens: 7},
+				RequestID: "resp_abc", Model: "gemini-test-001",
+			},
+		},
+		{
+			name:  "truncated",
+			serve: reply(200, answer("Once upon a", "MAX_TOKENS")),
+			want: provider.Response{
+				Text: "Once upon a", FinishReason: provider.FinishLength,
+				Usage:     provider.Usage{InputTokens: 12, OutputTokens: 7},
+				RequestID: "resp_abc", Model: "gemini-test-001",
+			},
+		},
+		{
+			name:  "safety",
+			serve: reply(200, answer("", "SAFETY")),
+			want: provider.Response{
+				FinishReason: provider.FinishContentFilter,
+				Usage:        provider.Usage{InputTokens: 12, OutputTokens: 7},
+				RequestID:    "resp_abc", Model: "gemini-test-001",
+			},
+		},
+		{
+			name:  "recitation",
+			serve: reply(200, answer("partial", "RECITATION")),
+			want: provider.Response{
+				Text: "partial", FinishReason: provider.FinishContentFilter,
+				Usage:     provider.Usage{InputTokens: 12, OutputTokens: 7},
+				RequestID: "resp_abc", Model: "gemini-test-001",
+			},
+		},
+		{
+			name: "blocked prompt",
+			serve: reply(200, `{"promptFeedback":{"blockReason":"PROHIBITED_CONTENT"},`+
+				`"usageMetadata":{"promptTokenCount":12,"totalTokenCount":12},"modelVersion":"gemini-test-001","responseId":"resp_blk"}`),
+			want: provider.Response{
+				FinishReason: provider.FinishContentFilter,
+				Usage:        provider.Usage{InputTokens: 12},
+				RequestID:    "resp_blk", Model: "gemini-test-001",
+			},
+		},
+		{
+			name: "cached and thought tokens, thought parts left out",
+			serve: reply(200, `{"candidates":[{"content":{"parts":[{"text":"thinking...","thought":true},{"text":"A"},{"text":"B"}],"role":"model"},"finishReason":"STOP"}],`+
+				`"usageMetadata":{"promptTokenCount":120,"candidatesTokenCount":3,"thoughtsTokenCount":40,"cachedContentTokenCount":100,"totalTokenCount":163},`+
+				`"modelVersion":"gemini-test-002","responseId":"resp_2"}`),
+			want: provider.Response{
+				Text: "AB", FinishReason: provider.FinishStop,
+				Usage:     provider.Usage{InputTokens: 120, OutputTokens: 43, CachedTokens: 100},
+				RequestID: "resp_2", Model: "gemini-test-002",
+			},
+		},
+		{
+			name:  "unknown finish reason kept",
+			serve: reply(200, answer("x", "OTHER")),
+			want: provider.Response{
+				Text: "x", FinishReason: "OTHER",
+				Usage:     provider.Usage{InputTokens: 12, OutputTokens: 7},
+				RequestID: "resp_abc", Model: "gemini-test-001",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, tt.serve)
+			got, err := f.client(t).Complete(context.Background(), &provider.Request{
+				Messages: []provider.Message{{Role: provider.User, Content: "Hi"}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, *got); diff != "" {
+				t.Errorf("response (-want +got):\n%s", diff)
+			}
+			if got.Truncated() != (tt.want.FinishReason == provider.FinishLength) {
+				t.Errorf("Truncated() = %v", got.Truncated())
+			}
+		})
+	}
+}
+
+func TestCompleteErrors(t *testing.T) {
+	const retryInfo = `{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"37s"}`
+	const keyInvalid = `{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com"}`
+	tests := []struct {
+		name       string
+		serve      http.HandlerFunc
+		status     int
+		retryable  bool
+		retryAfter time.Duration
+		message    string // the whole Message, when set
+		contains   string // a part of the error text
+	}{
+		{
+			name:    "400 verbatim",
+			serve:   reply(400, apiError(400, "INVALID_ARGUMENT", `Invalid JSON payload received. Unknown name "noSuchField" at 'generation_config': Cannot find field.`)),
+			status:  400,
+			message: `Invalid JSON payload received. Unknown name "noSuchField" at 'generation_config': Cannot find field.`,
+		},
+		{
+			name:     "400 bad key names the variable",
+			serve:    reply(400, apiError(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", keyInvalid)),
+			status:   400,
+			message:  "API key not valid. Please pass a valid API key. (check the API key in the environment variable GEMINI_API_KEY)",
+			contains: "GEMINI_API_KEY",
+		},
+		{
+			name:     "401 names the variable",
+			serve:    reply(401, apiError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials: "+fakeKey)),
+			status:   401,
+			contains: "GEMINI_API_KEY",
+		},
+		{
+			name:     "403 names the variable",
+			serve:    reply(403, apiError(403, "PERMISSION_DENIED", "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.")),
+			status:   403,
+			contains: "GEMINI_API_KEY",
+		},
+		{
+			name:       "429 with Retry-After",
+			serve:      reply(429, apiError(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota)."), "Retry-After", "3"),
+			status:     429,
+			retryable:  true,
+			retryAfter: 3 * time.Second,
+			message:    "Resource has been exhausted (e.g. check quota).",
+		},
+		{
+			name:       "429 with RetryInfo",
+			serve:      reply(429, apiError(429, "RESOURCE_EXHAUSTED", "You exceeded your current quota, please check your plan and billing details.", retryInfo)),
+			status:     429,
+			retryable:  true,
+			retryAfter: 37 * time.Second,
+			message:    "You exceeded your current quota, please check your plan and billing details.",
+		},
+		{
+			name:      "500",
+			serve:     reply(500, apiError(500, "INTERNAL", "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting")),
+			status:    500,
+			retryable: true,
+			message:   "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting",
+		},
+		{
+			name:      "503",
+			serve:     reply(503, apiError(503, "UNAVAILABLE", "The model is overloaded. Please try again later.")),
+			status:    503,
+			retryable: true,
+			message:   "The model is overloaded. Please try again later.",
+		},
+		{
+			name:      "502 from a proxy",
+			serve:     reply(502, "<html>bad gateway</html>", "Content-Type", "text/html"),
+			status:    502,
+			retryable: true,
+			message:   "<html>bad gateway</html>",
+		},
+		{
+			name: "timeout",
+			serve: func(w http.ResponseWriter, r *http.Request) {
+				<-r.Context().Done()
+			},
+			retryable: true,
+			contains:  "timeout",
+		},
+		{
+			name:      "malformed JSON",
+			serve:     reply(200, `{"candidates":[{"content":{"parts":[{"text":`),
+			retryable: true,
+			contains:  "malformed answer",
+		},
+		{
+			name:      "wrong shape",
+			serve:     reply(200, `{"candidates":"none"}`),
+			retryable: true,
+			contains:  "malformed answer",
+		},
+		{
+			name:      "no candidates",
+			serve:     reply(200, `{"usageMetadata":{"promptTokenCount":3},"responseId":"r"}`),
+			retryable: true,
+			contains:  "empty answer",
+		},
+		{
+			name:      "empty candidate",
+			serve:     reply(200, answer("", "STOP")),
+			retryable: true,
+			contains:  "empty answer",
+		},
+		{
+			name: "dropped connection",
+			serve: func(w http.ResponseWriter, r *http.Request) {
+				hj, _ := w.(http.Hijacker)
+				conn, _, _ := hj.Hijack()
+				conn.Close()
+			},
+			retryable: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, tt.serve)
+			cfg := f.config()
+			if tt.name == "timeout" {
+				cfg.Timeout = 200 * time.Millisecond
+			}
+			c, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Complete(context.Background(), &provider.Request{
+				Messages: []provider.Message{{Role: provider.User, Content: "Hi"}},
+			})
+			var pe *provider.Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %v (%T), want *provider.Error", err, err)
+			}
+			t.Log(err)
+			if pe.Provider != "gem" || pe.StatusCode != tt.status {
+				t.Errorf("provider %q status %d, want gem %d", pe.Provider, pe.StatusCode, tt.status)
+			}
+			retry, after := provider.Retryable(err)
+			if retry != tt.retryable || after != tt.retryAfter {
+				t.Errorf("Retryable = %v, %v; want %v, %v", retry, after, tt.retryable, tt.retryAfter)
+			}
+			if tt.message != "" && pe.Message != tt.message {
+				t.Errorf("Message = %q, want %q", pe.Message, tt.message)
+			}
+			if !strings.Contains(err.Error(), tt.contains) {
+				t.Errorf("error %q does not contain %q", err, tt.contains)
+			}
+			if strings.Contains(err.Error(), fakeKey) || strings.Contains(pe.Message, fakeKey) {
+				t.Errorf("error %q contains the API key", err)
+			}
+			if hits, _, _ := f.last(); hits != 1 {
+				t.Errorf("server got %d requests, want 1 (the SDK must not retry)", hits)
+			}
+		})
+	}
+}
+
+func TestCompleteCancelled(t *testing.T) {
+	f := newFake(t, reply(200, answer("late", "STOP")))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := f.client(t).Complete(ctx, &provider.Request{
+		Messages: []provider.Message{{Role: provider.User, Content: "Hi"}},
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want context.Canceled", err)
+	}
+	if retry, _ := provider.Retryable(err); retry {
+		t.Errorf("a cancelled call is retryable")
+	}
+}
+
+func TestCompleteBadRequest(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  func(*provider.Config)
+		req  provider.Request
+		want string
+	}{
+		{
+			name: "role",
+			req:  provider.Request{Messages: []provider.Message{{Role: "tool", Content: "x"}}},
+			want: `role "tool"`,
+		},
+		{
+			name: "format",
+			req:  provider.Request{Format: "yaml"},
+			want: `format "yaml"`,
+		},
+		{
+			name: "schema",
+			req:  provider.Request{Format: "json", Schema: json.RawMessage(`{`)},
+			want: "schema is not valid JSON",
+		},
+		{
+			name: "param",
+			req:  provider.Request{Params: map[string]json.RawMessage{"top_k": json.RawMessage(`1 2`)}},
+			want: `param "top_k"`,
+		},
+		{
+			name: "seed",
+			req:  provider.Request{Seed: ptr(int64(1) << 40)},
+			want: "32 bits",
+		},
+		{
+			name: "model",
+			cfg:  func(c *provider.Config) { c.Model = "" },
+			want: "no model",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, reply(200, answer("ok", "STOP")))
+			cfg := f.config()
+			if tt.cfg != nil {
+				tt.cfg(&cfg)
+			}
+			c, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Complete(context.Background(), &tt.req)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one containing %q", err, tt.want)
+			}
+			if retry, _ := provider.Retryable(err); retry {
+				t.Errorf("retryable, want not")
+			}
+			if hits, _, _ := f.last(); hits != 0 {
+				t.Errorf("server got %d requests, want none", hits)
+			}
+		})
+	}
+}
+
+func TestNew(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  provider.Config
+		want string
+	}{
+		{"no key", provider.Config{Name: "g"}, "set the environment variable GEMINI_API_KEY"},
+		{"no key, own variable", provider.Config{Name: "g", APIKeyEnv: "GOOGLE_API_KEY"}, "set the environment variable GOOGLE_API_KEY"},
+		{"bad base URL", provider.Config{Name: "g", APIKey: fakeKey, BaseURL: "localhost:8080"}, "not an http or https URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(tt.cfg)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one containing %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), fakeKey) {
+				t.Errorf("error %q contains the API key", err)
+			}
+		})
+	}
+}
+
+// TestEnvironmentIgnored checks that genai's own environment variables
+// cannot redirect a provider block or replace its key.
+func TestEnvironmentIgnored(t *testing.T) {
+	t.Setenv("GOOGLE_GEMINI_BASE_URL", "http://127.0.0.1:1")
+	t.Setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
+	t.Setenv("GEMINI_API_KEY", "env-key-gemini")
+	f := newFake(t, reply(200, answer("ok", "STOP")))
+	if _, err := f.client(t).Complete(context.Background(), &provider.Request{
+		Messages: []provider.Message{{Role: provider.User, Content: "Hi"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, path, head := f.last()
+	if got := head.Get("X-Goog-Api-Key"); got != fakeKey {
+		t.Errorf("x-goog-api-key %q, want the configured key", got)
+	}
+	if path != "POST /v1beta/models/gemini-test:generateContent" {
+		t.Errorf("request %q, want the Gemini API path", path)
+	}
+}
