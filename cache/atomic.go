@@ -1,0 +1,84 @@
+package cache
+
+import (
+	"errors"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// tempPrefix starts the name of every temporary file this package creates,
+// so GC can recognise (and remove) the ones a crash left behind.
+const tempPrefix = ".tmp-"
+
+func isTemp(name string) bool { return strings.HasPrefix(name, tempPrefix) }
+
+// writeFileAtomic writes data to a temporary file in path's directory and
+// renames it over path, so a reader sees the old content or the new one,
+// never a mix. With sync, the data reaches the disk before the rename
+// (needed for files a user commits; the cache verifies what it reads and
+// does without). perm applies to a new file; an existing file keeps its
+// mode. The parent directory is created when missing.
+//
+// This is what github.com/google/renameio does, written out because
+// renameio offers no WriteFile on Windows.
+func writeFileAtomic(path string, data []byte, perm fs.FileMode, sync bool) error {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode().IsRegular() {
+		perm = fi.Mode().Perm()
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := createTemp(dir, base, perm)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o777); err != nil {
+			return err
+		}
+		f, err = createTemp(dir, base, perm)
+	}
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if sync {
+		if err := f.Sync(); err != nil {
+			return err
+		}
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	ok = true
+	return nil
+}
+
+// createTemp is os.CreateTemp with a mode: the umask applies to perm as it
+// does for os.WriteFile.
+func createTemp(dir, base string, perm fs.FileMode) (*os.File, error) {
+	for range 100 {
+		name := filepath.Join(dir, tempPrefix+base+"-"+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
+	}
+	return nil, &fs.PathError{Op: "createtemp", Path: filepath.Join(dir, tempPrefix+base), Err: fs.ErrExist}
+}

@@ -1,0 +1,452 @@
+package cache
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func openStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "cache"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestOpen(t *testing.T) {
+	s := openStore(t)
+	for _, name := range []string{"README", "CACHEDIR.TAG", "blobs", "manifests"} {
+		if _, err := os.Stat(filepath.Join(s.Dir(), name)); err != nil {
+			t.Error(err)
+		}
+	}
+	tag, _ := os.ReadFile(filepath.Join(s.Dir(), "CACHEDIR.TAG"))
+	if !bytes.HasPrefix(tag, []byte("Signature: 8a477f597d28d172789f06886806bc55")) {
+		t.Errorf("CACHEDIR.TAG = %q", tag)
+	}
+	// Opening again is fine.
+	if _, err := Open(s.Dir()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDigest(t *testing.T) {
+	const empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	if got := Digest(nil); got != empty {
+		t.Errorf("Digest(nil) = %s", got)
+	}
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{empty, true},
+		{strings.ToUpper(empty), false},
+		{empty[:63], false},
+		{empty + "0", false},
+		{"sha256:" + empty[7:], false},
+		{strings.Repeat("g", 64), false},
+	}
+	for _, tt := range tests {
+		if got := ValidDigest(tt.in); got != tt.want {
+			t.Errorf("ValidDigest(%q) = %v", tt.in, got)
+		}
+	}
+}
+
+func TestPutGet(t *testing.T) {
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{"empty", []byte{}},
+		{"text", []byte("hello, world\n")},
+		{"binary", bytes.Repeat([]byte{0, 1, 2, 255}, 10000)},
+	}
+	s := openStore(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := s.Put(tt.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d != Digest(tt.data) {
+				t.Errorf("digest %s, want %s", d, Digest(tt.data))
+			}
+			// Putting again is a no-op that returns the same digest.
+			if d2, err := s.Put(tt.data); err != nil || d2 != d {
+				t.Errorf("second Put = %s, %v", d2, err)
+			}
+			got, err := s.Get(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, tt.data) {
+				t.Error("Get returned other bytes")
+			}
+		})
+	}
+}
+
+func TestGetMiss(t *testing.T) {
+	tests := []struct {
+		name   string
+		damage func(path string) error
+	}{
+		{"absent", os.Remove},
+		{"corrupt", func(p string) error { return os.WriteFile(p, []byte("hello, wOrld"), 0o666) }},
+		{"short", func(p string) error { return os.WriteFile(p, []byte("hello"), 0o666) }},
+		{"empty", func(p string) error { return os.WriteFile(p, nil, 0o666) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openStore(t)
+			data := []byte("hello, world")
+			d, err := s.Put(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.damage(s.blobPath(d)); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Get(d)
+			if !errors.Is(err, ErrMiss) {
+				t.Fatalf("Get = %q, %v; want a miss", got, err)
+			}
+			if _, err := os.Stat(s.blobPath(d)); !errors.Is(err, os.ErrNotExist) {
+				t.Error("damaged blob was not removed")
+			}
+			// Put repairs it.
+			if _, err := s.Put(data); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.Get(d); err != nil || !bytes.Equal(got, data) {
+				t.Errorf("after Put: %q, %v", got, err)
+			}
+		})
+	}
+}
+
+func TestPutRewritesWrongSize(t *testing.T) {
+	s := openStore(t)
+	data := []byte("the answer")
+	d, _ := s.Put(data)
+	os.WriteFile(s.blobPath(d), []byte("short"), 0o666)
+	if _, err := s.Put(data); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(s.blobPath(d)); !bytes.Equal(got, data) {
+		t.Errorf("blob = %q after Put", got)
+	}
+}
+
+func TestGetInvalidDigest(t *testing.T) {
+	s := openStore(t)
+	for _, d := range []string{"", "../../etc/passwd", strings.Repeat("A", 64)} {
+		if _, err := s.Get(d); err == nil || errors.Is(err, ErrMiss) {
+			t.Errorf("Get(%q) = %v, want an error that is not a miss", d, err)
+		}
+	}
+}
+
+// putResult stores an answer and its manifest, as the executor does.
+func putResult(t *testing.T, s *Store, hash, answer string) *Manifest {
+	t.Helper()
+	req, err := s.Put([]byte(request(answer)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.Put([]byte(answer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cost := 0.000135
+	m := &Manifest{
+		Hash:          hash,
+		Address:       `run.summary["a.md"]`,
+		Provider:      "fast",
+		ProviderType:  "openai",
+		Model:         "gpt-4o-mini",
+		Endpoint:      "https://api.openai.com/v1",
+		Request:       req,
+		Output:        out,
+		OutputSize:    int64(len(answer)),
+		FinishReason:  "stop",
+		RequestID:     "req_123",
+		ResponseModel: "gpt-4o-mini-2024-07-18",
+		Usage:         Usage{InputTokens: 120, OutputTokens: 45, CachedTokens: 64},
+		Cost:          &cost,
+		Attempts:      2,
+		Warnings:      []string{"retried after 429"},
+		Stages:        Stages{Analysis: 1500 * time.Microsecond, Compilation: 3 * time.Millisecond, Processing: 1234567891 * time.Nanosecond},
+		CreatedAt:     time.Date(2026, 11, 22, 4, 36, 22, 123456789, time.UTC),
+	}
+	if err := s.PutManifest(m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func request(answer string) string {
+	return `{"messages":[{"role":"user","content":"` + answer + `?"}]}`
+}
+
+func hashOf(s string) string { return Digest([]byte("bundle " + s)) }
+
+func TestManifestRoundTrip(t *testing.T) {
+	s := openStore(t)
+	want := putResult(t, s, hashOf("a"), "the answer")
+	got, err := s.Manifest(want.Hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := *want
+	w.Version = ManifestVersion
+	if diff := cmp.Diff(&w, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// Unknown cost stays unknown.
+	want.Cost = nil
+	want.Hash = hashOf("b")
+	if err := s.PutManifest(want); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Manifest(want.Hash); err != nil || got.Cost != nil {
+		t.Errorf("Cost = %v, %v; want nil", got.Cost, err)
+	}
+}
+
+func TestManifestMiss(t *testing.T) {
+	tests := []struct {
+		name   string
+		damage func(s *Store, m *Manifest) error
+	}{
+		{"absent", func(s *Store, m *Manifest) error { return os.Remove(s.manifestPath(m.Hash)) }},
+		{"truncated", func(s *Store, m *Manifest) error {
+			data, err := os.ReadFile(s.manifestPath(m.Hash))
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(s.manifestPath(m.Hash), data[:len(data)/2], 0o666)
+		}},
+		{"empty", func(s *Store, m *Manifest) error { return os.WriteFile(s.manifestPath(m.Hash), nil, 0o666) }},
+		{"other version", func(s *Store, m *Manifest) error {
+			return rewrite(s.manifestPath(m.Hash), `"version": 1`, `"version": 99`)
+		}},
+		{"other hash", func(s *Store, m *Manifest) error {
+			return rewrite(s.manifestPath(m.Hash), m.Hash, hashOf("other"))
+		}},
+		{"output blob missing", func(s *Store, m *Manifest) error { return os.Remove(s.blobPath(m.Output)) }},
+		{"output blob short", func(s *Store, m *Manifest) error { return os.WriteFile(s.blobPath(m.Output), []byte("the"), 0o666) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openStore(t)
+			m := putResult(t, s, hashOf("a"), "the answer")
+			if err := tt.damage(s, m); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Manifest(m.Hash)
+			if !errors.Is(err, ErrMiss) {
+				t.Fatalf("Manifest = %+v, %v; want a miss", got, err)
+			}
+		})
+	}
+}
+
+func rewrite(path, old, new string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if !bytes.Contains(data, []byte(old)) {
+		return errors.New("nothing to rewrite")
+	}
+	return os.WriteFile(path, bytes.ReplaceAll(data, []byte(old), []byte(new)), 0o666)
+}
+
+func TestPutManifestInvalid(t *testing.T) {
+	s := openStore(t)
+	out, _ := s.Put([]byte("x"))
+	tests := []struct {
+		name string
+		m    Manifest
+	}{
+		{"bad hash", Manifest{Hash: "abc", Output: out, OutputSize: 1}},
+		{"bad output", Manifest{Hash: hashOf("a"), Output: "abc"}},
+		{"output not stored", Manifest{Hash: hashOf("a"), Output: Digest([]byte("y")), OutputSize: 1}},
+		{"wrong size", Manifest{Hash: hashOf("a"), Output: out, OutputSize: 2}},
+		{"future version", Manifest{Version: 2, Hash: hashOf("a"), Output: out, OutputSize: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := s.PutManifest(&tt.m); err == nil {
+				t.Error("no error")
+			}
+		})
+	}
+}
+
+func setMtime(t *testing.T, path string, age time.Duration) {
+	t.Helper()
+	when := time.Now().Add(-age)
+	if err := os.Chtimes(path, when, when); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestManifestTouch(t *testing.T) {
+	s := openStore(t)
+	m := putResult(t, s, hashOf("a"), "answer")
+	p := s.manifestPath(m.Hash)
+
+	setMtime(t, p, 10*time.Minute)
+	before, _ := os.Stat(p)
+	if _, err := s.Manifest(m.Hash); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.Stat(p)
+	if !after.ModTime().Equal(before.ModTime()) {
+		t.Error("a read refreshed an mtime younger than an hour")
+	}
+
+	setMtime(t, p, 48*time.Hour)
+	if _, err := s.Manifest(m.Hash); err != nil {
+		t.Fatal(err)
+	}
+	after, _ = os.Stat(p)
+	if time.Since(after.ModTime()) > time.Hour {
+		t.Errorf("a read left the mtime %v old", time.Since(after.ModTime()))
+	}
+}
+
+func TestGC(t *testing.T) {
+	s := openStore(t)
+	const day = 24 * time.Hour
+	kept := putResult(t, s, hashOf("kept"), "kept answer")       // in keep, old
+	recent := putResult(t, s, hashOf("recent"), "recent answer") // not in keep, used recently
+	old := putResult(t, s, hashOf("old"), "old answer")          // not in keep, old: goes
+	shared := putResult(t, s, hashOf("shared"), "kept answer")   // old, shares its output with kept
+	orphan, _ := s.Put([]byte("orphan"))                         // old, unreferenced: goes
+	young, _ := s.Put([]byte("young orphan"))                    // unreferenced but new: may be in flight
+	for _, m := range []*Manifest{kept, old, shared} {
+		setMtime(t, s.manifestPath(m.Hash), 40*day)
+		setMtime(t, s.blobPath(m.Output), 40*day)
+		setMtime(t, s.blobPath(m.Request), 40*day)
+	}
+	setMtime(t, s.blobPath(orphan), 40*day)
+	// A corrupt manifest goes whatever its age.
+	corrupt := s.manifestPath(hashOf("corrupt"))
+	os.MkdirAll(filepath.Dir(corrupt), 0o777)
+	os.WriteFile(corrupt, []byte("{"), 0o666)
+	// Temporary files: an old one goes, a fresh one may be in use.
+	staleTemp := filepath.Join(s.Dir(), "blobs", "ab", tempPrefix+"stale")
+	freshTemp := filepath.Join(s.Dir(), "manifests", "ab", tempPrefix+"fresh")
+	for _, p := range []string{staleTemp, freshTemp} {
+		os.MkdirAll(filepath.Dir(p), 0o777)
+		os.WriteFile(p, []byte("partial"), 0o666)
+	}
+	setMtime(t, staleTemp, 2*time.Hour)
+	// Files that are not ours stay.
+	foreign := filepath.Join(s.Dir(), "blobs", "ab", "notes.txt")
+	os.WriteFile(foreign, []byte("mine"), 0o666)
+
+	res, err := s.GC(map[string]bool{kept.Hash: true}, 30*day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := GCResult{
+		ManifestsKept:    2, // kept, recent
+		ManifestsRemoved: 3, // old, shared, corrupt
+		BlobsKept:        5, // kept's request and output, recent's request and output, young
+		BlobsRemoved:     3, // old's request and output, orphan
+		TempRemoved:      1,
+	}
+	got := res
+	got.BytesFreed = 0
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("GC result (-want +got):\n%s", diff)
+	}
+	if res.BytesFreed <= 0 {
+		t.Errorf("BytesFreed = %d", res.BytesFreed)
+	}
+	for _, h := range []string{kept.Hash, recent.Hash} {
+		if _, err := s.Manifest(h); err != nil {
+			t.Errorf("manifest %s: %v", h[:8], err)
+		}
+	}
+	for _, h := range []string{old.Hash, shared.Hash} {
+		if _, err := s.Manifest(h); !errors.Is(err, ErrMiss) {
+			t.Errorf("manifest %s survived: %v", h[:8], err)
+		}
+	}
+	for _, d := range []string{kept.Request, kept.Output, shared.Output, recent.Output, young} {
+		if _, err := s.Get(d); err != nil {
+			t.Errorf("blob %s: %v", d[:8], err)
+		}
+	}
+	for _, d := range []string{old.Request, old.Output, orphan} {
+		if _, err := s.Get(d); !errors.Is(err, ErrMiss) {
+			t.Errorf("blob %s survived: %v", d[:8], err)
+		}
+	}
+	for p, want := range map[string]bool{staleTemp: false, freshTemp: true, foreign: true, corrupt: false} {
+		if _, err := os.Stat(p); (err == nil) != want {
+			t.Errorf("%s: exists = %v, want %v", filepath.Base(p), err == nil, want)
+		}
+	}
+
+	// Everything goes with nothing kept and no grace.
+	res, err = s.GC(nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Blobs != 0 || st.Manifests != 0 {
+		t.Errorf("after GC(nil, 0): %+v (result %+v)", st, res)
+	}
+}
+
+func TestStats(t *testing.T) {
+	s := openStore(t)
+	st, err := s.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(Stats{}, st); diff != "" {
+		t.Errorf("empty store (-want +got):\n%s", diff)
+	}
+	a := putResult(t, s, hashOf("a"), "first")
+	putResult(t, s, hashOf("b"), "second answer")
+	setMtime(t, s.manifestPath(a.Hash), 72*time.Hour)
+	st, err = s.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Blobs != 4 || st.Manifests != 2 || st.Temp != 0 {
+		t.Errorf("counts: %+v", st)
+	}
+	wantBytes := int64(0)
+	for _, m := range []string{"first", "second answer"} {
+		wantBytes += int64(len(m) + len(request(m)))
+	}
+	if st.BlobBytes != wantBytes || st.ManifestBytes <= 0 {
+		t.Errorf("bytes: %+v, want %d blob bytes", st, wantBytes)
+	}
+	if age := time.Since(st.Oldest); age < 71*time.Hour || age > 73*time.Hour {
+		t.Errorf("oldest is %v old", age)
+	}
+	if time.Since(st.Newest) > time.Hour {
+		t.Errorf("newest is %v old", time.Since(st.Newest))
+	}
+}
