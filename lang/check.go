@@ -2,6 +2,8 @@ package lang
 
 import (
 	"fmt"
+	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -316,6 +318,16 @@ func (l *loader) checkRef(ref Ref, r *Run, attr string) hcl.Diagnostics {
 		}
 	case RefRun:
 		target := cfg.Runs[ref.Name]
+		switch attr {
+		case "for_each", "output", "format":
+			summary := map[string]string{
+				"for_each": "Invalid for_each argument",
+				"output":   "Invalid output path",
+				"format":   "Invalid format",
+			}[attr]
+			return diag(summary,
+				fmt.Sprintf("The %s of a run must be known before any run is called, so it cannot use the result of run.%s. Use variables, inputs or literals.", attr, ref.Name), ref.Range)
+		}
 		switch {
 		case ref.Key != cty.NilVal && target.ForEach == nil:
 			return diag("Unexpected run instance key",
@@ -372,7 +384,7 @@ func CheckOutputPath(p string, rng hcl.Range) hcl.Diagnostics {
 	if insideProject(p) {
 		return nil
 	}
-	if p == "" || p == "." {
+	if p == "" || path.Clean(filepath.ToSlash(p)) == "." {
 		return diag("Invalid output path",
 			"The output must name a file inside the project directory, such as \"out/summary.md\".", rng)
 	}

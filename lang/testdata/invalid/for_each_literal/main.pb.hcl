@@ -44,3 +44,11 @@ run "fine" {
   provider = provider.p
   vars     = { x = each.key }
 }
+
+run "from_run" {
+  for_each = toset([run.fine["a"].output]) # ERROR: Invalid for_each argument
+  template = template.t
+  provider = provider.p
+  vars     = { x = each.key }
+  output   = "out/${run.fine["b"].output}" # ERROR: Invalid output path
+}
