@@ -140,6 +140,16 @@ func (s *Store) Get(digest string) ([]byte, error) {
 	return data, nil
 }
 
+// Has reports whether a blob with the given digest is stored, without
+// reading it: a later Get still verifies its content.
+func (s *Store) Has(digest string) bool {
+	if !ValidDigest(digest) {
+		return false
+	}
+	fi, err := os.Stat(s.blobPath(digest))
+	return err == nil && fi.Mode().IsRegular()
+}
+
 // PutManifest stores m under m.Hash, replacing any manifest there. A zero
 // Version is set to ManifestVersion.
 func (s *Store) PutManifest(m *Manifest) error {

@@ -105,7 +105,7 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 			req.MaxTokens = v
 			params["max_tokens"] = strconv.FormatInt(v, 10)
 		} else {
-			diags = append(diags, append(ds, intDiag(r.MaxTokens, "max_tokens", ok))...)
+			diags = append(append(diags, ds...), intDiag(r.MaxTokens, "max_tokens", ok)...)
 		}
 	}
 	if r.Seed != nil {
@@ -114,7 +114,7 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 			req.Seed = &v
 			params["seed"] = strconv.FormatInt(v, 10)
 		} else {
-			diags = append(diags, append(ds, intDiag(r.Seed, "seed", ok))...)
+			diags = append(append(diags, ds...), intDiag(r.Seed, "seed", ok)...)
 		}
 	}
 	extra, ds := g.params(n, ctx)

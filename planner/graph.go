@@ -147,65 +147,16 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 	if ds.HasErrors() {
 		return diags
 	}
-	elems, ds := forEachElems(v, r.ForEach.Range())
+	elems, ds := lang.ExpandForEach(v, r.ForEach.Range())
 	diags = append(diags, ds...)
 	for _, e := range elems {
 		n := *base
 		k := e.Key.AsString()
 		n.Addr = InstanceAddr(r.Name, &k)
-		n.Each = &lang.Each{Key: e.Key, Value: e.Value}
+		n.Each = &e
 		diags = append(diags, g.add(&n)...)
 	}
 	return diags
-}
-
-type eachElem struct{ Key, Value cty.Value }
-
-// forEachElems checks a for_each value and lists its elements sorted by key:
-// a map or object gives key => value, a set or list of strings gives
-// value => value.
-func forEachElems(v cty.Value, rng hcl.Range) ([]eachElem, hcl.Diagnostics) {
-	bad := func(detail string) hcl.Diagnostics {
-		return hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  "Invalid for_each argument",
-			Detail:   detail,
-			Subject:  rng.Ptr(),
-		}}
-	}
-	switch {
-	case v.IsNull():
-		return nil, bad("for_each is null; it must be a map or a set of strings.")
-	case !v.IsWhollyKnown():
-		return nil, bad("for_each must be known before any run is called.")
-	}
-	ty := v.Type()
-	var out []eachElem
-	switch {
-	case ty.IsMapType() || ty.IsObjectType():
-		for it := v.ElementIterator(); it.Next(); {
-			k, val := it.Element()
-			out = append(out, eachElem{k, val})
-		}
-	case ty.IsSetType() || ty.IsListType() || ty.IsTupleType():
-		seen := map[string]bool{}
-		for it := v.ElementIterator(); it.Next(); {
-			_, val := it.Element()
-			s, err := convert.Convert(val, cty.String)
-			if err != nil || s.IsNull() {
-				return nil, bad(fmt.Sprintf("for_each over a set or list needs strings; found %s.", val.Type().FriendlyName()))
-			}
-			if seen[s.AsString()] {
-				return nil, bad(fmt.Sprintf("for_each lists %q twice; every key must be unique.", s.AsString()))
-			}
-			seen[s.AsString()] = true
-			out = append(out, eachElem{s, s})
-		}
-	default:
-		return nil, bad(fmt.Sprintf("for_each must be a map or a set of strings; found %s.", ty.FriendlyName()))
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key.AsString() < out[j].Key.AsString() })
-	return out, nil
 }
 
 // add resolves a node's output path and format and records it.

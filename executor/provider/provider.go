@@ -44,9 +44,9 @@ type Request struct {
 
 // Usage counts the tokens of one call.
 type Usage struct {
-	InputTokens  int64 `json:"input_tokens"`
+	InputTokens  int64 `json:"input_tokens"` // every prompt token, cached ones included
 	OutputTokens int64 `json:"output_tokens"`
-	CachedTokens int64 `json:"cached_tokens,omitempty"`
+	CachedTokens int64 `json:"cached_tokens,omitempty"` // the part of InputTokens read from the prompt cache
 }
 
 // Finish reasons, normalised across providers.

@@ -307,7 +307,11 @@ var cacheCmd = &command{
 				fmt.Fprintf(e.stderr, "Error: %v\n", err)
 				return exitError
 			}
-			fmt.Fprintf(e.stdout, "%s\n", st)
+			fmt.Fprintf(e.stdout, "%s\n  %s in %s\n  %s in %s\n", p.store.Dir(),
+				plural(st.Manifests, "manifest"), byteSize(st.ManifestBytes), plural(st.Blobs, "blob"), byteSize(st.BlobBytes))
+			if !st.Oldest.IsZero() {
+				fmt.Fprintf(e.stdout, "  oldest entry %s, newest %s\n", st.Oldest.Format(time.RFC3339), st.Newest.Format(time.RFC3339))
+			}
 		case "gc":
 			keep := map[string]bool{}
 			for _, en := range p.lock.Runs {
@@ -318,11 +322,27 @@ var cacheCmd = &command{
 				fmt.Fprintf(e.stderr, "Error: %v\n", err)
 				return exitError
 			}
-			fmt.Fprintf(e.stdout, "%s\n", res)
+			fmt.Fprintf(e.stdout, "Removed %s and %s, freeing %s. Kept %s and %s.\n",
+				plural(res.ManifestsRemoved, "manifest"), plural(res.BlobsRemoved, "blob"), byteSize(res.BytesFreed),
+				plural(res.ManifestsKept, "manifest"), plural(res.BlobsKept, "blob"))
 		default:
 			fmt.Fprintf(e.stderr, "Error: unknown cache command %q; use stats or gc\n", sub)
 			return exitError
 		}
 		return exitOK
 	},
+}
+
+// byteSize writes a size for people: 512 B, 1.5 KiB, 3.2 MiB.
+func byteSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
