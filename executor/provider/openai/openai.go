@@ -1,0 +1,232 @@
+package openai
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	sdk "github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/shared"
+
+	"github.com/promptbuild/promptbuild/executor/provider"
+)
+
+// DefaultOllamaURL is the base URL of a provider of type "ollama" that sets
+// no base_url: Ollama's OpenAI-compatible endpoint on this machine.
+const DefaultOllamaURL = "http://localhost:11434/v1"
+
+// DefaultKeyEnv is the environment variable that holds the key of a provider
+// of type "openai" that sets no api_key_env.
+const DefaultKeyEnv = "OPENAI_API_KEY"
+
+// defaultURL is the SDK's own default, written out so that OPENAI_BASE_URL in
+// the environment cannot redirect a provider block.
+const defaultURL = "https://api.openai.com/v1"
+
+// ollamaKey is sent to an Ollama server that needs no key: the SDK sends no
+// Authorization header without one, and some proxies in front of Ollama
+// insist on seeing it.
+const ollamaKey = "ollama"
+
+// Client calls one provider block's OpenAI-compatible endpoint. It is safe
+// for concurrent use and shares one pooled HTTP client across calls.
+type Client struct {
+	name    string
+	model   string        // used when a request names no model
+	keyEnv  string        // the variable named in 401/403 hints; "" if none
+	key     string        // only to scrub it from messages; never printed
+	timeout time.Duration // per call; 0: none beyond ctx
+	api     sdk.Client
+}
+
+var _ provider.Provider = (*Client)(nil)
+
+// New builds the client for a provider block of type "openai" or "ollama".
+// A block of type "openai" that points at OpenAI itself (no base_url) needs
+// an API key; the error says which variable to set.
+func New(cfg provider.Config) (*Client, error) {
+	c := &Client{
+		name:    cfg.Name,
+		model:   cfg.Model,
+		keyEnv:  cfg.APIKeyEnv,
+		key:     cfg.APIKey,
+		timeout: cfg.Timeout,
+	}
+	base, key := cfg.BaseURL, cfg.APIKey
+	switch cfg.Type {
+	case "openai", "":
+		if c.keyEnv == "" {
+			c.keyEnv = DefaultKeyEnv
+		}
+		if base == "" {
+			if key == "" {
+				return nil, fmt.Errorf("provider %q: no API key: set the environment variable %s (or point base_url at a server that needs none)", cfg.Name, c.keyEnv)
+			}
+			base = defaultURL
+		}
+	case "ollama":
+		if base == "" {
+			base = DefaultOllamaURL
+		}
+		if key == "" {
+			key = ollamaKey
+		}
+	default:
+		return nil, fmt.Errorf("provider %q: type %q is not served by the openai package", cfg.Name, cfg.Type)
+	}
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("provider %q: base_url %q is not an http or https URL", cfg.Name, base)
+	}
+	if cfg.Timeout < 0 {
+		return nil, fmt.Errorf("provider %q: negative timeout %s", cfg.Name, cfg.Timeout)
+	}
+
+	opts := []option.RequestOption{
+		option.WithBaseURL(base),
+		// Always set, even to "", so that OPENAI_API_KEY cannot stand in
+		// for the variable the block names.
+		option.WithAPIKey(key),
+		option.WithHTTPClient(provider.NewHTTPClient(cfg)),
+		option.WithMaxRetries(0),
+		option.WithHeaderDel("OpenAI-Organization"),
+		option.WithHeaderDel("OpenAI-Project"),
+	}
+	for k, v := range cfg.Headers {
+		opts = append(opts, option.WithHeader(k, v))
+	}
+	c.api = sdk.NewClient(opts...)
+	return c, nil
+}
+
+// Complete sends one chat completion request. It never retries; see the
+// package documentation for how failures are classified.
+func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
+	params, err := c.params(req)
+	if err != nil {
+		return nil, &provider.Error{Provider: c.name, Message: err.Error()}
+	}
+	call := ctx
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		call, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	var hr *http.Response
+	out, err := c.api.Chat.Completions.New(call, params, option.WithResponseInto(&hr))
+	if err != nil {
+		return nil, c.fail(ctx, hr, err)
+	}
+	if len(out.Choices) == 0 {
+		return nil, &provider.Error{Provider: c.name, Message: "empty answer: the response has no choices", Retryable: true}
+	}
+	ch := out.Choices[0]
+	resp := &provider.Response{
+		Text:         ch.Message.Content,
+		FinishReason: finishReason(ch.FinishReason),
+		Usage: provider.Usage{
+			InputTokens:  out.Usage.PromptTokens,
+			OutputTokens: out.Usage.CompletionTokens,
+			CachedTokens: out.Usage.PromptTokensDetails.CachedTokens,
+		},
+		RequestID: out.ID,
+		Model:     out.Model,
+	}
+	if resp.Text == "" && ch.Message.Refusal != "" {
+		resp.Text, resp.FinishReason = ch.Message.Refusal, provider.FinishContentFilter
+	}
+	if hr != nil {
+		if id := hr.Header.Get("X-Request-Id"); id != "" {
+			resp.RequestID = id
+		}
+	}
+	if resp.Model == "" {
+		resp.Model = params.Model
+	}
+	return resp, nil
+}
+
+// params maps a request onto the SDK's chat completion parameters.
+func (c *Client) params(req *provider.Request) (sdk.ChatCompletionNewParams, error) {
+	p := sdk.ChatCompletionNewParams{
+		Model:    req.Model,
+		Messages: make([]sdk.ChatCompletionMessageParamUnion, 0, len(req.Messages)),
+	}
+	if p.Model == "" {
+		p.Model = c.model
+	}
+	if p.Model == "" {
+		return p, fmt.Errorf("no model: set model in the provider block or the run")
+	}
+	for i, m := range req.Messages {
+		switch m.Role {
+		case provider.System:
+			p.Messages = append(p.Messages, sdk.SystemMessage(m.Content))
+		case provider.User:
+			p.Messages = append(p.Messages, sdk.UserMessage(m.Content))
+		case provider.Assistant:
+			p.Messages = append(p.Messages, sdk.AssistantMessage(m.Content))
+		default:
+			return p, fmt.Errorf("message %d has role %q; want system, user or assistant", i, m.Role)
+		}
+	}
+	if req.Temperature != nil {
+		p.Temperature = sdk.Float(*req.Temperature)
+	}
+	if req.MaxTokens > 0 {
+		p.MaxTokens = sdk.Int(req.MaxTokens)
+	}
+	if req.Seed != nil {
+		p.Seed = sdk.Int(*req.Seed)
+	}
+	switch req.Format {
+	case "":
+	case "json":
+		if len(req.Schema) > 0 {
+			if !json.Valid(req.Schema) {
+				return p, fmt.Errorf("the output schema is not valid JSON")
+			}
+			p.ResponseFormat.OfJSONSchema = &shared.ResponseFormatJSONSchemaParam{
+				JSONSchema: shared.ResponseFormatJSONSchemaJSONSchemaParam{
+					Name:   "answer",
+					Strict: sdk.Bool(true),
+					Schema: req.Schema,
+				},
+			}
+		} else {
+			p.ResponseFormat.OfJSONObject = &shared.ResponseFormatJSONObjectParam{}
+		}
+	default:
+		return p, fmt.Errorf("format %q is not supported; want \"\" or \"json\"", req.Format)
+	}
+	if len(req.Params) > 0 {
+		extra := make(map[string]any, len(req.Params))
+		for k, v := range req.Params {
+			if !json.Valid(v) {
+				return p, fmt.Errorf("param %q is not valid JSON", k)
+			}
+			extra[k] = v
+		}
+		p.SetExtraFields(extra)
+	}
+	return p, nil
+}
+
+// finishReason maps the finish reasons that OpenAI-compatible servers send
+// onto promptbuild's; an unknown word is kept as it is.
+func finishReason(s string) string {
+	switch s {
+	case "stop", "eos", "eos_token", "end_turn", "stop_sequence":
+		return provider.FinishStop
+	case "length", "max_tokens", "model_length":
+		return provider.FinishLength
+	case "content_filter":
+		return provider.FinishContentFilter
+	case "tool_calls", "function_call":
+		return "tool_calls"
+	}
+	return s
+}
