@@ -265,23 +265,23 @@ func (l *loader) varsOnly(expr hcl.Expression, what string) hcl.Diagnostics {
 func (l *loader) checkRef(ref Ref, r *Run, attr string) hcl.Diagnostics {
 	cfg := l.cfg
 	var declared bool
-	var names []string
+	var names func() []string // for a suggestion, only when needed
 	switch ref.Kind {
 	case RefVar:
 		_, declared = cfg.Variables[ref.Name]
-		names = sortedKeys(cfg.Variables)
+		names = func() []string { return sortedKeys(cfg.Variables) }
 	case RefInput:
 		_, declared = cfg.Inputs[ref.Name]
-		names = sortedKeys(cfg.Inputs)
+		names = func() []string { return sortedKeys(cfg.Inputs) }
 	case RefTemplate:
 		_, declared = cfg.Templates[ref.Name]
-		names = sortedKeys(cfg.Templates)
+		names = func() []string { return sortedKeys(cfg.Templates) }
 	case RefProvider:
 		_, declared = cfg.Providers[ref.Name]
-		names = sortedKeys(cfg.Providers)
+		names = func() []string { return sortedKeys(cfg.Providers) }
 	case RefRun:
 		_, declared = cfg.Runs[ref.Name]
-		names = sortedKeys(cfg.Runs)
+		names = func() []string { return sortedKeys(cfg.Runs) }
 	case RefEach:
 		switch {
 		case r == nil || r.ForEach == nil:
@@ -302,7 +302,7 @@ func (l *loader) checkRef(ref Ref, r *Run, attr string) hcl.Diagnostics {
 			noun = kind
 		}
 		detail := fmt.Sprintf("No %s named %q is declared. Declare it with a %s %q {} block, or correct the name.", noun, ref.Name, blockType(ref.Kind), ref.Name)
-		if s := suggest(ref.Name, names); s != "" {
+		if s := suggest(ref.Name, names()); s != "" {
 			detail = fmt.Sprintf("No %s named %q is declared. Did you mean %s.%s?", noun, ref.Name, kind, s)
 		}
 		return diag(fmt.Sprintf("Reference to undeclared %s", noun), detail, ref.Range)

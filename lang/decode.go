@@ -507,7 +507,7 @@ func decodeRunBlock(b *hcl.Block) (*Run, hcl.Diagnostics) {
 		diags = append(diags, d...)
 		for _, e := range list {
 			t, d := hcl.AbsTraversalForExpr(e)
-			if d.HasErrors() || len(t) != 2 || t.RootName() != "run" {
+			if _, ok := stepName(t, 1); d.HasErrors() || len(t) != 2 || t.RootName() != "run" || !ok {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid depends_on reference",

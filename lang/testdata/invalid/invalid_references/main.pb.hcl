@@ -52,3 +52,10 @@ run "c" {
     var = 3 # ERROR: Reserved vars key
   }
 }
+
+run "d" {
+  template   = template.t
+  provider   = provider.p
+  vars       = { x = 1 }
+  depends_on = [run["one"]] # ERROR: Invalid depends_on reference
+}
