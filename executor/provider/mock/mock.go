@@ -1,0 +1,298 @@
+package mock
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/promptbuild/promptbuild/executor/provider"
+)
+
+// LogEnv names the environment variable that makes every call append a
+// line to a file (see the package documentation).
+const LogEnv = "PROMPTBUILD_MOCK_LOG"
+
+// Options configure a mock provider block.
+type Options struct {
+	Name      string        // the provider block's label, for errors
+	Responses []Rule        // tried in order; the first match wins
+	Latency   time.Duration // delay before every answer
+	FailEvery int           // every Nth call fails with a retryable error; 0: never
+}
+
+// Rule answers Answer when Pattern, an RE2 regexp, matches the last user
+// message.
+type Rule struct {
+	Pattern string
+	Answer  string
+}
+
+// PatternError reports a rule whose pattern is not a valid regexp.
+type PatternError struct {
+	Index   int // into Options.Responses
+	Pattern string
+	Err     error
+}
+
+func (e *PatternError) Error() string {
+	return fmt.Sprintf("mock response %d: pattern %q: %v", e.Index, e.Pattern, e.Err)
+}
+
+func (e *PatternError) Unwrap() error { return e.Err }
+
+// Mock is an offline provider. It is safe for concurrent use.
+type Mock struct {
+	name    string
+	rules   []rule
+	latency time.Duration
+	every   int64
+	log     string // file named by PROMPTBUILD_MOCK_LOG, or ""
+	calls   atomic.Int64
+}
+
+type rule struct {
+	re     *regexp.Regexp
+	answer string
+}
+
+var _ provider.Provider = (*Mock)(nil)
+
+// New compiles the rules of o. It reads PROMPTBUILD_MOCK_LOG once, here.
+func New(o Options) (*Mock, error) {
+	if o.Latency < 0 {
+		return nil, fmt.Errorf("mock provider %q: negative latency %s", o.Name, o.Latency)
+	}
+	if o.FailEvery < 0 {
+		return nil, fmt.Errorf("mock provider %q: fail_every is %d; want 0 (never) or more", o.Name, o.FailEvery)
+	}
+	m := &Mock{
+		name:    o.Name,
+		rules:   make([]rule, 0, len(o.Responses)),
+		latency: o.Latency,
+		every:   int64(o.FailEvery),
+		log:     os.Getenv(LogEnv),
+	}
+	for i, r := range o.Responses {
+		re, err := regexp.Compile(r.Pattern)
+		if err != nil {
+			return nil, &PatternError{Index: i, Pattern: r.Pattern, Err: err}
+		}
+		m.rules = append(m.rules, rule{re, r.Answer})
+	}
+	return m, nil
+}
+
+// Calls returns how many calls Complete has received, failed ones included.
+func (m *Mock) Calls() int64 { return m.calls.Load() }
+
+// Complete answers req as the package documentation describes.
+func (m *Mock) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
+	n := m.calls.Add(1)
+	last := lastUser(req.Messages)
+	if m.log != "" {
+		if err := appendLog(m.log, req.Model, last); err != nil {
+			return nil, &provider.Error{Provider: m.name, Message: "mock: " + err.Error(), Err: err}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &provider.Error{Provider: m.name, Err: err}
+	}
+	if m.latency > 0 {
+		t := time.NewTimer(m.latency)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, &provider.Error{Provider: m.name, Err: ctx.Err()}
+		case <-t.C:
+		}
+	}
+	if m.every > 0 && n%m.every == 0 {
+		return nil, &provider.Error{
+			Provider:   m.name,
+			StatusCode: 503,
+			Message:    fmt.Sprintf("mock: simulated failure (fail_every = %d)", m.every),
+			Retryable:  true,
+		}
+	}
+
+	text, err := m.answer(req, last)
+	if err != nil {
+		return nil, &provider.Error{Provider: m.name, Message: "mock: " + err.Error(), Err: err}
+	}
+	resp := &provider.Response{
+		Text:         text,
+		FinishReason: provider.FinishStop,
+		RequestID:    "mock-" + strconv.FormatInt(n, 10),
+		Model:        req.Model,
+	}
+	if limit := req.MaxTokens * 4; req.MaxTokens > 0 && int64(len(text)) > limit {
+		cut := int(limit)
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		resp.Text, resp.FinishReason = text[:cut], provider.FinishLength
+	}
+	in := 0
+	for _, msg := range req.Messages {
+		in += len(msg.Content)
+	}
+	resp.Usage = provider.Usage{InputTokens: max(1, int64(in/4)), OutputTokens: int64(len(resp.Text) / 4)}
+	if resp.Text != "" {
+		resp.Usage.OutputTokens = max(1, resp.Usage.OutputTokens)
+	}
+	return resp, nil
+}
+
+// answer picks the rule that matches last, or derives an answer from req.
+func (m *Mock) answer(req *provider.Request, last string) (string, error) {
+	for _, r := range m.rules {
+		if r.re.MatchString(last) {
+			return r.answer, nil
+		}
+	}
+	text := derived(req, last)
+	if req.Format != "json" {
+		return text, nil
+	}
+	var v any = map[string]any{"answer": text}
+	if len(req.Schema) > 0 {
+		var s schema
+		if err := json.Unmarshal(req.Schema, &s); err != nil {
+			return "", fmt.Errorf("the output schema is not a JSON object: %w", err)
+		}
+		v = s.fill(text)
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// maxWords is how many words of the prompt a derived answer repeats.
+const maxWords = 12
+
+// derived is the answer to a request that no rule matches: a digest of the
+// model and messages, then the start of the last user message.
+func derived(req *provider.Request, last string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "model %q\n", req.Model)
+	for _, msg := range req.Messages {
+		fmt.Fprintf(h, "%s %q\n", msg.Role, msg.Content)
+	}
+	sum := h.Sum(nil)
+	words := strings.Fields(last)
+	more := len(words) > maxWords
+	if more {
+		words = words[:maxWords]
+	}
+	text := "mock answer " + hex.EncodeToString(sum[:4]) + ": " + strings.Join(words, " ")
+	if more {
+		text += " …"
+	}
+	return strings.TrimRight(text, " ")
+}
+
+// lastUser returns the text of the last user message, or "" if none.
+func lastUser(msgs []provider.Message) string {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Role == provider.User {
+			return msgs[i].Content
+		}
+	}
+	return ""
+}
+
+// schema is the part of a JSON Schema that fill understands.
+type schema struct {
+	Type       json.RawMessage   `json:"type"` // a name or a list of names
+	Properties map[string]schema `json:"properties"`
+	Required   []string          `json:"required"`
+	Enum       []any             `json:"enum"`
+	Const      any               `json:"const"`
+	Items      *schema           `json:"items"`
+}
+
+// typ returns the schema's first type other than "null", or "".
+func (s schema) typ() string {
+	var one string
+	if json.Unmarshal(s.Type, &one) == nil {
+		return one
+	}
+	var many []string
+	json.Unmarshal(s.Type, &many)
+	for _, t := range many {
+		if t != "null" {
+			return t
+		}
+	}
+	return ""
+}
+
+// fill returns a minimal value that the schema accepts, putting text into
+// strings.
+func (s schema) fill(text string) any {
+	if s.Const != nil {
+		return s.Const
+	}
+	if len(s.Enum) > 0 {
+		return s.Enum[0]
+	}
+	t := s.typ()
+	if t == "" && s.Properties != nil {
+		t = "object"
+	}
+	switch t {
+	case "object":
+		obj := make(map[string]any, len(s.Required))
+		for _, name := range s.Required {
+			obj[name] = s.Properties[name].fill(text)
+		}
+		return obj
+	case "array":
+		return []any{}
+	case "integer", "number":
+		return 0
+	case "boolean":
+		return false
+	case "null":
+		return nil
+	}
+	return text
+}
+
+// logWidth is how many characters of the last user message a log line keeps.
+const logWidth = 60
+
+var logEscaper = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\r", `\r`, "\n", `\n`)
+
+// appendLog appends the line for one call to the file at path, in a single
+// write.
+func appendLog(path, model, last string) error {
+	if utf8.RuneCountInString(last) > logWidth {
+		i, n := 0, 0
+		for i = range last {
+			if n == logWidth {
+				break
+			}
+			n++
+		}
+		last = last[:i]
+	}
+	line := logEscaper.Replace(model) + "\t" + logEscaper.Replace(last) + "\n"
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(line)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
