@@ -64,15 +64,15 @@ func (l *loader) check() hcl.Diagnostics {
 	return diags
 }
 
-// runExprs are the expressions of a run, with their attribute names.
-func runExprs(r *Run) []struct {
+// namedExpr is an expression of a run with its attribute name.
+type namedExpr struct {
 	name string
 	expr hcl.Expression
-} {
-	return []struct {
-		name string
-		expr hcl.Expression
-	}{
+}
+
+// runExprs are the expressions of a run.
+func runExprs(r *Run) []namedExpr {
+	return []namedExpr{
 		{"for_each", r.ForEach},
 		{"vars", r.Vars},
 		{"temperature", r.Temperature},
@@ -198,21 +198,14 @@ func (l *loader) checkRun(r *Run) hcl.Diagnostics {
 			}
 		}
 	}
-	for _, name := range []string{"temperature", "max_tokens", "seed"} {
-		var expr hcl.Expression
-		switch name {
-		case "temperature":
-			expr = r.Temperature
-		case "max_tokens":
-			expr = r.MaxTokens
-		case "seed":
-			expr = r.Seed
+	for _, e := range runExprs(r) {
+		switch e.name {
+		case "temperature", "max_tokens", "seed":
+			if e.expr != nil && static[e.name] {
+				_, _, d := evalAs(e.expr, l.varCtx, e.name, cty.Number)
+				diags = append(diags, d...)
+			}
 		}
-		if expr == nil || !static[name] {
-			continue
-		}
-		_, _, d := evalAs(expr, l.varCtx, name, cty.Number)
-		diags = append(diags, d...)
 	}
 	if r.Params != nil && static["params"] {
 		if v, ok := l.staticValue(r.Params, &diags); ok {
