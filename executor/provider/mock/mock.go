@@ -3,9 +3,11 @@ package mock
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strconv"
@@ -182,21 +184,33 @@ const maxWords = 12
 // model and messages, then the start of the last user message.
 func derived(req *provider.Request, last string) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "model %q\n", req.Model)
+	field := func(s string) { // length-prefixed, so that fields cannot run together
+		var n [binary.MaxVarintLen64]byte
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+		io.WriteString(h, s)
+	}
+	field(req.Model)
 	for _, msg := range req.Messages {
-		fmt.Fprintf(h, "%s %q\n", msg.Role, msg.Content)
+		field(string(msg.Role))
+		field(msg.Content)
 	}
-	sum := h.Sum(nil)
-	words := strings.Fields(last)
-	more := len(words) > maxWords
-	if more {
-		words = words[:maxWords]
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	var b strings.Builder
+	b.WriteString("mock answer ")
+	b.WriteString(hex.EncodeToString(sum[:4]))
+	b.WriteString(":")
+	n := 0
+	for w := range strings.FieldsSeq(last) {
+		if n == maxWords {
+			b.WriteString(" …")
+			break
+		}
+		b.WriteString(" ")
+		b.WriteString(w)
+		n++
 	}
-	text := "mock answer " + hex.EncodeToString(sum[:4]) + ": " + strings.Join(words, " ")
-	if more {
-		text += " …"
-	}
-	return strings.TrimRight(text, " ")
+	return b.String()
 }
 
 // lastUser returns the text of the last user message, or "" if none.
