@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"regexp"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -99,11 +98,7 @@ func (ps *Providers) openOne(name string) (provider.Provider, error) {
 	if p.Type == "mock" {
 		rules := make([]mock.Rule, 0, len(p.Mock.Responses))
 		for _, r := range p.Mock.Responses {
-			re, err := regexp.Compile(r.Pattern)
-			if err != nil {
-				return nil, fmt.Errorf("provider %q: %w", name, err)
-			}
-			rules = append(rules, mock.Rule{Pattern: re, Answer: r.Answer})
+			rules = append(rules, mock.Rule{Pattern: r.Pattern, Answer: r.Answer})
 		}
 		return mock.New(mock.Options{Name: name, Responses: rules, Latency: p.Mock.Latency, FailEvery: p.Mock.FailEvery})
 	}

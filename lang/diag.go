@@ -15,7 +15,7 @@ import (
 // NewDiagnosticWriter returns a writer that renders diagnostics as text
 // with source snippets from cfg.Files (cfg may be nil). Each starts with
 // "Error: Summary" or "Warning: Summary", then where it is as
-// "  on FILE:LINE,COL-COL, in run "x":" and the lines of source with the
+// "  on FILE:LINE:COL, in run "x":" and the lines of source with the
 // subject highlighted (or "(source code not available)" when the file is
 // not known), then the detail, wrapped to width columns (0: no wrapping).
 // color adds VT100 colors for a terminal.
@@ -85,7 +85,7 @@ func (dw *diagWriter) writeSnippet(b *strings.Builder, d *hcl.Diagnostic) {
 	subject := *d.Subject
 	file := dw.files[subject.Filename]
 	if file == nil || file.Bytes == nil || subject.End.Byte > len(file.Bytes) {
-		fmt.Fprintf(b, "  on %s:\n  (source code not available)\n\n", subject)
+		fmt.Fprintf(b, "  on %s:\n  (source code not available)\n\n", Position(subject))
 		return
 	}
 	context := ""
@@ -94,7 +94,7 @@ func (dw *diagWriter) writeSnippet(b *strings.Builder, d *hcl.Diagnostic) {
 			context = ", in " + s
 		}
 	}
-	fmt.Fprintf(b, "  on %s%s:\n", subject, context)
+	fmt.Fprintf(b, "  on %s%s:\n", Position(subject), context)
 
 	snip, highlight := subject, subject
 	if d.Context != nil && d.Context.Filename == subject.Filename {
@@ -207,4 +207,10 @@ func valueString(v cty.Value) string {
 		return fmt.Sprintf("%s with %d elements", ty.FriendlyName(), v.LengthInt())
 	}
 	return ty.FriendlyName()
+}
+
+// Position writes where a range starts as FILE:LINE:COLUMN, the form
+// compilers use and editors jump to.
+func Position(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
 }

@@ -33,7 +33,7 @@ func TestDiagnosticWriter(t *testing.T) {
 			diag: diags[0],
 			want: []string{
 				"Error: Reference to undeclared provider\n\n",
-				`  on main.pb.hcl:7,14-27, in run "a":` + "\n",
+				`  on main.pb.hcl:7:14, in run "a":` + "\n",
 				"   7:   provider = provider.nope # ERROR: Reference to undeclared provider\n",
 				`No provider named "nope" is declared.`,
 			},
@@ -50,13 +50,13 @@ func TestDiagnosticWriter(t *testing.T) {
 			name: "nil config",
 			cfg:  nil,
 			diag: diags[0],
-			want: []string{"  on main.pb.hcl:7,14-27:\n  (source code not available)\n"},
+			want: []string{"  on main.pb.hcl:7:14:\n  (source code not available)\n"},
 		},
 		{
 			name: "unknown file",
 			cfg:  cfg,
 			diag: elsewhere,
-			want: []string{"Error: Elsewhere\n\n  on other.hcl:4,2-5:\n  (source code not available)\n"},
+			want: []string{"Error: Elsewhere\n\n  on other.hcl:4:2:\n  (source code not available)\n"},
 		},
 		{
 			name:   "no subject",

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"path"
 	"encoding/base64"
 	"fmt"
 	"os"
@@ -35,6 +36,8 @@ func newFunctions(dir string) map[string]function.Function {
 	return map[string]function.Function{
 		"abs":             stdlib.AbsoluteFunc,
 		"base64decode":    base64DecodeFunc,
+		"basename":        pathFunc("Returns the last element of a slash-separated path.", path.Base),
+		"dirname":         pathFunc("Returns all but the last element of a slash-separated path.", path.Dir),
 		"base64encode":    base64EncodeFunc,
 		"can":             tryfunc.CanFunc,
 		"ceil":            stdlib.CeilFunc,
@@ -230,6 +233,19 @@ func stringPredicate(desc, param string, f func(s, x string) bool) function.Func
 		Type:        function.StaticReturnType(cty.Bool),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			return cty.BoolVal(f(args[0].AsString(), args[1].AsString())), nil
+		},
+	})
+}
+
+// pathFunc wraps a path function of one string. Paths in promptbuild are
+// slash-separated on every system (glob keys, outputs).
+func pathFunc(desc string, f func(string) string) function.Function {
+	return function.New(&function.Spec{
+		Description: desc,
+		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:        function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			return cty.StringVal(f(args[0].AsString())), nil
 		},
 	})
 }

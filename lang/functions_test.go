@@ -85,7 +85,7 @@ func TestFunctionsCached(t *testing.T) {
 	if _, ok := b["__probe"]; !ok {
 		t.Error("Functions builds a new table for the same dir")
 	}
-	for _, name := range []string{"abs", "ceil", "chomp", "coalesce", "compact", "concat", "contains", "distinct", "element", "flatten", "floor", "format", "formatlist", "indent", "join", "jsondecode", "jsonencode", "keys", "length", "lookup", "lower", "max", "merge", "min", "parseint", "range", "regex", "regexall", "replace", "reverse", "setintersection", "setproduct", "setunion", "slice", "sort", "split", "strrev", "substr", "title", "trim", "trimprefix", "trimsuffix", "trimspace", "upper", "values", "zipmap", "csvdecode", "try", "can", "tostring", "tonumber", "tobool", "tolist", "toset", "tomap", "file", "fileexists"} {
+	for _, name := range []string{"abs", "ceil", "chomp", "coalesce", "compact", "concat", "contains", "distinct", "element", "flatten", "floor", "format", "formatlist", "indent", "join", "jsondecode", "jsonencode", "keys", "length", "lookup", "lower", "max", "merge", "min", "parseint", "range", "regex", "regexall", "replace", "reverse", "setintersection", "setproduct", "setunion", "slice", "sort", "split", "strrev", "substr", "title", "trim", "trimprefix", "trimsuffix", "trimspace", "upper", "values", "zipmap", "csvdecode", "try", "can", "tostring", "tonumber", "tobool", "tolist", "toset", "tomap", "file", "fileexists", "basename", "dirname"} {
 		if _, ok := a[name]; !ok {
 			t.Errorf("no function %s", name)
 		}

@@ -229,15 +229,11 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 		case lang.InputFile:
 			inputs[path.Clean(in.Path)] = name
 		case lang.InputGlob:
-			base := ""
-			if i := strings.IndexAny(in.Path, "*?[{"); i >= 0 {
-				base = path.Dir(in.Path[:i] + "x")
-			}
+			// A glob's keys are the matched files' paths in the project.
 			v := g.Inputs[name]
 			if v.IsKnown() && !v.IsNull() && v.LengthInt() > 0 {
 				for it := v.ElementIterator(); it.Next(); {
 					k, _ := it.Element()
-					inputs[path.Clean(path.Join(base, k.AsString()))] = name
 					inputs[path.Clean(k.AsString())] = name
 				}
 			}

@@ -57,7 +57,7 @@ run "summary" {
   vars        = { name = each.key, doc = each.value }
   temperature = 0
   max_tokens  = 300
-  output      = "out/summaries/${trimsuffix(each.key, ".md")}.md"
+  output      = "out/summaries/${basename(each.key)}"
 }
 
 run "digest" {

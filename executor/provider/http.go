@@ -40,7 +40,8 @@ func RetryableStatus(code int) bool {
 // RetryAfter reads how long a response asks the client to wait: the
 // Retry-After header (seconds or an HTTP date), retry-after-ms, or the
 // x-ratelimit-reset-* headers that OpenAI-style APIs send ("1s", "6m0s",
-// "250ms"). It returns 0 when the response says nothing.
+// "250ms") when the matching x-ratelimit-remaining-* is 0. It returns 0
+// when the response says nothing.
 func RetryAfter(h http.Header) time.Duration {
 	if h == nil {
 		return 0
@@ -61,8 +62,13 @@ func RetryAfter(h http.Header) time.Duration {
 		}
 	}
 	var longest time.Duration
-	for _, k := range []string{"X-Ratelimit-Reset-Requests", "X-Ratelimit-Reset-Tokens"} {
-		v := strings.TrimSpace(h.Get(k))
+	for _, kind := range []string{"Requests", "Tokens"} {
+		// OpenAI-style APIs send the reset time on every response; it only
+		// says how long to wait when that budget is spent.
+		if strings.TrimSpace(h.Get("X-Ratelimit-Remaining-"+kind)) != "0" {
+			continue
+		}
+		v := strings.TrimSpace(h.Get("X-Ratelimit-Reset-" + kind))
 		if v == "" {
 			continue
 		}

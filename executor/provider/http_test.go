@@ -43,10 +43,12 @@ func TestRetryAfter(t *testing.T) {
 		{"milliseconds", http.Header{"Retry-After-Ms": {"250"}}, 250 * time.Millisecond},
 		{"milliseconds first", http.Header{"Retry-After-Ms": {"250"}, "Retry-After": {"2"}}, 250 * time.Millisecond},
 		{"bad milliseconds fall back", http.Header{"Retry-After-Ms": {"x"}, "Retry-After": {"2"}}, 2 * time.Second},
-		{"reset requests", http.Header{"X-Ratelimit-Reset-Requests": {"1s"}}, time.Second},
-		{"reset tokens", http.Header{"X-Ratelimit-Reset-Tokens": {"250ms"}}, 250 * time.Millisecond},
-		{"longest reset", http.Header{"X-Ratelimit-Reset-Requests": {"1s"}, "X-Ratelimit-Reset-Tokens": {"6m0s"}}, 6 * time.Minute},
-		{"bad reset ignored", http.Header{"X-Ratelimit-Reset-Requests": {"tomorrow"}, "X-Ratelimit-Reset-Tokens": {" 20ms "}}, 20 * time.Millisecond},
+		{"reset requests", http.Header{"X-Ratelimit-Reset-Requests": {"1s"}, "X-Ratelimit-Remaining-Requests": {"0"}}, time.Second},
+		{"reset tokens", http.Header{"X-Ratelimit-Reset-Tokens": {"250ms"}, "X-Ratelimit-Remaining-Tokens": {"0"}}, 250 * time.Millisecond},
+		{"reset with budget left", http.Header{"X-Ratelimit-Reset-Tokens": {"6m0s"}, "X-Ratelimit-Remaining-Tokens": {"1200"}}, 0},
+		{"reset without remaining", http.Header{"X-Ratelimit-Reset-Tokens": {"6m0s"}}, 0},
+		{"longest reset", http.Header{"X-Ratelimit-Reset-Requests": {"1s"}, "X-Ratelimit-Reset-Tokens": {"6m0s"}, "X-Ratelimit-Remaining-Requests": {"0"}, "X-Ratelimit-Remaining-Tokens": {"0"}}, 6 * time.Minute},
+		{"bad reset ignored", http.Header{"X-Ratelimit-Reset-Requests": {"tomorrow"}, "X-Ratelimit-Reset-Tokens": {" 20ms "}, "X-Ratelimit-Remaining-Requests": {"0"}, "X-Ratelimit-Remaining-Tokens": {"0"}}, 20 * time.Millisecond},
 		{"Retry-After over resets", http.Header{"Retry-After": {"3"}, "X-Ratelimit-Reset-Tokens": {"6m0s"}}, 3 * time.Second},
 	}
 	for _, tt := range tests {

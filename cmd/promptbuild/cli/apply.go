@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -19,8 +20,7 @@ var applyCmd = &command{
 	run:      runApply,
 }
 
-func runApply(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, applyCmd)
+func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	var f planFlags
 	f.vars = varsFlag{}
 	fs.Var(&f.targets, "target", "apply only `ADDR` and what it depends on (repeatable)")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,8 +25,7 @@ var validateCmd = &command{
 	name:     "validate",
 	synopsis: "check the configuration without calling any provider",
 	usage:    "[-var NAME=VALUE]... [-json]",
-	run: func(ctx context.Context, e *env, args []string) int {
-		fs := newFlags(e, validateCmd)
+	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		vars := varsFlag{}
 		fs.Var(vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
 		jsonOut := fs.Bool("json", false, "print the result as JSON")
@@ -94,8 +94,7 @@ var fmtCmd = &command{
 	name:     "fmt",
 	synopsis: "rewrite *.pb.hcl files in the canonical format",
 	usage:    "[-check] [-diff]",
-	run: func(ctx context.Context, e *env, args []string) int {
-		fs := newFlags(e, fmtCmd)
+	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		check := fs.Bool("check", false, "change nothing; list the files that are not formatted and exit 1 if any")
 		if code, ok := parse(fs, args); !ok {
 			return code
@@ -139,8 +138,7 @@ var graphCmd = &command{
 	name:     "graph",
 	synopsis: "print the run graph (dot or mermaid)",
 	usage:    "[-format dot|mermaid] [-var NAME=VALUE]...",
-	run: func(ctx context.Context, e *env, args []string) int {
-		fs := newFlags(e, graphCmd)
+	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		vars := varsFlag{}
 		fs.Var(vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
 		format := fs.String("format", "dot", "output `FORMAT`: dot or mermaid")
@@ -188,8 +186,7 @@ var showCmd = &command{
 	name:     "show",
 	synopsis: "show what produced a run's output (its manifest)",
 	usage:    "[-json] ADDR|OUTPUT-PATH",
-	run: func(ctx context.Context, e *env, args []string) int {
-		fs := newFlags(e, showCmd)
+	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		jsonOut := fs.Bool("json", false, "print the manifest as JSON")
 		if code, ok := parse(fs, args); !ok {
 			return code
@@ -281,8 +278,7 @@ var cacheCmd = &command{
 	name:     "cache",
 	synopsis: "inspect or clean the local cache (stats, gc)",
 	usage:    "stats | gc [-older-than DURATION]",
-	run: func(ctx context.Context, e *env, args []string) int {
-		fs := newFlags(e, cacheCmd)
+	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		if code, ok := parse(fs, args); !ok {
 			return code
 		}
@@ -291,7 +287,7 @@ var cacheCmd = &command{
 			return exitError
 		}
 		sub, rest := fs.Arg(0), fs.Args()[1:]
-		gfs := newFlags(e, &command{name: "cache " + sub, synopsis: cacheCmd.synopsis, usage: cacheCmd.usage})
+		gfs := newFlags(e, &command{name: "cache " + sub, synopsis: "inspect or clean the local cache", usage: "stats | gc [-older-than DURATION]"})
 		olderThan := gfs.Duration("older-than", 7*24*time.Hour, "with gc: also keep entries used within `DURATION`, whatever the lock file says")
 		if code, ok := parse(gfs, rest); !ok {
 			return code

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -59,8 +60,7 @@ depend on changes. Edit this note and run promptbuild plan to see.
 var initCmd = &command{
 	name:     "init",
 	synopsis: "create a small working project in the current directory",
-	run: func(ctx context.Context, e *env, args []string) int {
-		fs := newFlags(e, initCmd)
+	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		if code, ok := parse(fs, args); !ok {
 			return code
 		}

@@ -41,8 +41,8 @@ type command struct {
 	name     string
 	synopsis string
 	usage    string // the arguments after the name
-	// run parses its own flags from args and returns an exit code.
-	run func(ctx context.Context, e *env, args []string) int
+	// run registers its flags on fs, parses args and returns an exit code.
+	run func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int
 }
 
 var commands []*command
@@ -87,7 +87,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	if *showVersion {
-		return versionCmd.run(ctx, e, nil)
+		return versionCmd.run(ctx, e, newFlags(e, versionCmd), nil)
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
@@ -97,7 +97,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if rest[0] == "help" {
 		if len(rest) > 1 {
 			if c := lookup(rest[1]); c != nil {
-				return c.run(ctx, e, []string{"-h"})
+				return c.run(ctx, e, newFlags(e, c), []string{"-h"})
 			}
 		}
 		mainUsage(stdout)
@@ -112,7 +112,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Run 'promptbuild -h' for the list of commands.")
 		return exitError
 	}
-	return c.run(ctx, e, rest[1:])
+	return c.run(ctx, e, newFlags(e, c), rest[1:])
 }
 
 func mainUsage(w io.Writer) {
@@ -232,8 +232,7 @@ func (v varsFlag) Set(s string) error {
 var versionCmd = &command{
 	name:     "version",
 	synopsis: "print the version",
-	run: func(ctx context.Context, e *env, args []string) int {
-		fs := newFlags(e, versionCmd)
+	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		if code, ok := parse(fs, args); !ok {
 			return code
 		}

@@ -3,16 +3,17 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 )
 
 // planFlags are the flags plan and apply share.
 type planFlags struct {
-	targets  multiFlag
-	replace  multiFlag
-	vars     varsFlag
-	jsonOut  bool
+	targets multiFlag
+	replace multiFlag
+	vars    varsFlag
+	jsonOut bool
 }
 
 var planCmd = &command{
@@ -22,8 +23,7 @@ var planCmd = &command{
 	run:      runPlan,
 }
 
-func runPlan(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, planCmd)
+func runPlan(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	var f planFlags
 	f.vars = varsFlag{}
 	fs.Var(&f.targets, "target", "plan only `ADDR` and what it depends on (repeatable)")

@@ -313,7 +313,7 @@ func TestCompleteErrors(t *testing.T) {
 			want: provider.Error{StatusCode: 500, Retryable: true, Message: "The server had an error while processing your request. Sorry about that!"},
 		},
 		{
-			name: "503", status: 503, header: map[string]string{"X-Ratelimit-Reset-Requests": "250ms"},
+			name: "503", status: 503, header: map[string]string{"X-Ratelimit-Reset-Requests": "250ms", "X-Ratelimit-Remaining-Requests": "0"},
 			body: apiError("The engine is currently overloaded, please try again later", "server_error", ""),
 			want: provider.Error{StatusCode: 503, Retryable: true, RetryAfter: 250 * time.Millisecond, Message: "The engine is currently overloaded, please try again later"},
 		},
