@@ -67,7 +67,20 @@ type Options struct {
 	MaxRetries int
 	// Backoff is the first retry's wait (default 500ms); it doubles.
 	Backoff time.Duration
+	// Offline forbids provider calls: what the cache cannot answer fails
+	// with ErrNeedsCall.
+	Offline bool
+	// MaxCost, when positive, is a budget in dollars: no call starts once
+	// what was spent plus the bound of the calls in flight would pass it.
+	MaxCost float64
 }
+
+// ErrNeedsCall is the error of an instance that apply -offline could not
+// answer from the cache.
+var ErrNeedsCall = errors.New("needs a provider call, and apply is offline")
+
+// ErrBudget is the error of an instance not called because of -max-cost.
+var ErrBudget = errors.New("not called: the cost budget (-max-cost) is reached")
 
 // Summary is what an apply did.
 type Summary struct {
@@ -76,8 +89,11 @@ type Summary struct {
 	Usage       provider.Usage
 	Cost        float64
 	CostUnknown int // calls whose price is not known
-	Interrupted bool
-	Elapsed     time.Duration
+	// NeedCalls lists, with -offline, the instances the cache could not
+	// answer; OverBudget, with -max-cost, those not called for the budget.
+	NeedCalls, OverBudget []string
+	Interrupted           bool
+	Elapsed               time.Duration
 }
 
 // Failed reports whether any instance failed, was skipped or canceled.
@@ -108,7 +124,10 @@ func Apply(ctx context.Context, p *planner.Plan, opts Options) *Summary {
 		blocked: map[string][]*planner.Node{},
 		running: map[string]int{},
 	}
+	w.budget.limit = opts.MaxCost
 	w.run(ctx)
+	sort.Strings(w.sum.NeedCalls)
+	sort.Strings(w.sum.OverBudget)
 	w.sum.Elapsed = time.Since(start)
 	w.sum.Interrupted = ctx.Err() != nil
 	return w.sum
@@ -120,12 +139,43 @@ type walk struct {
 	sum  *Summary
 
 	// Owned by the dispatcher goroutine.
-	outputs map[string]string        // answers known so far
-	pending map[*planner.Node]int    // unfinished dependencies
-	ready   nodeHeap                 // runnable, by priority
+	outputs map[string]string          // answers known so far
+	pending map[*planner.Node]int      // unfinished dependencies
+	ready   nodeHeap                   // runnable, by priority
 	blocked map[string][]*planner.Node // runnable, waiting for their provider
-	running map[string]int           // calls in flight per provider
-	mu      sync.RWMutex             // guards outputs for workers
+	running map[string]int             // calls in flight per provider
+	mu      sync.RWMutex               // guards outputs for workers
+
+	schemas schemas
+	budget  budget
+}
+
+// budget tracks money against -max-cost: spent, plus reserved for the
+// calls in flight (each at its bound: prompt estimate and max_tokens).
+type budget struct {
+	mu              sync.Mutex
+	limit           float64
+	spent, reserved float64
+}
+
+// reserve books est dollars for a call, or says no when the budget would
+// be passed.
+func (b *budget) reserve(est float64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.spent+b.reserved+est > b.limit {
+		return false
+	}
+	b.reserved += est
+	return true
+}
+
+// settle replaces a reservation with what the call cost.
+func (b *budget) settle(est, cost float64) {
+	b.mu.Lock()
+	b.reserved -= est
+	b.spent += cost
+	b.mu.Unlock()
 }
 
 func (w *walk) run(ctx context.Context) {
@@ -217,6 +267,12 @@ func (w *walk) finish(r *Result) {
 	}
 	w.sum.Results[r.Addr] = r
 	w.sum.Counts[r.Status]++
+	switch {
+	case errors.Is(r.Err, ErrNeedsCall):
+		w.sum.NeedCalls = append(w.sum.NeedCalls, r.Addr)
+	case errors.Is(r.Err, ErrBudget):
+		w.sum.OverBudget = append(w.sum.OverBudget, r.Addr)
+	}
 	w.sum.Usage.InputTokens += r.Usage.InputTokens
 	w.sum.Usage.OutputTokens += r.Usage.OutputTokens
 	w.sum.Usage.CachedTokens += r.Usage.CachedTokens
@@ -317,14 +373,38 @@ func (w *walk) process(ctx context.Context, c *planner.Change) *Result {
 	}
 
 	// Processing: call the provider, with retries.
+	if w.opts.Offline {
+		r.Status, r.Err = Failed, ErrNeedsCall
+		return r
+	}
+	req := comp.Bundle.Request
+	if w.opts.MaxCost > 0 {
+		est, ok := w.opts.Providers.Bound(n.Provider.Name, req)
+		if !ok {
+			r.Status, r.Err = Failed, fmt.Errorf("the price of model %q is unknown, so -max-cost cannot bound this call; add a pricing block to provider %q", n.Provider.Model, n.Provider.Name)
+			return r
+		}
+		if !w.budget.reserve(est) {
+			r.Status, r.Err = Canceled, ErrBudget
+			return r
+		}
+		defer func() {
+			cost := 0.0
+			if r.Cost != nil {
+				cost = *r.Cost
+			}
+			w.budget.settle(est, cost)
+		}()
+	}
 	prov, lim, err := w.opts.Providers.Open(n.Provider.Name)
 	if err != nil {
 		r.Status, r.Err = Failed, err
 		return r
 	}
-	req := comp.Bundle.Request
-	resp, attempts, err := w.call(ctx, prov, lim, req)
-	r.Attempts = attempts
+	resp, err := w.answer(ctx, r, prov, lim, req)
+	if r.Usage.InputTokens+r.Usage.OutputTokens > 0 {
+		r.Cost = w.opts.Providers.Cost(n.Provider.Name, r.Usage)
+	}
 	if err != nil {
 		r.Status, r.Err = Failed, err
 		if ctx.Err() != nil {
@@ -332,12 +412,10 @@ func (w *walk) process(ctx context.Context, c *planner.Change) *Result {
 		}
 		return r
 	}
-	r.Usage = resp.Usage
 	if resp.Truncated() {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("the answer was cut at max_tokens (finish reason %q)", resp.FinishReason))
 	}
-	lim.observe(resp.Usage)
-	r.Cost = w.opts.Providers.Cost(n.Provider.Name, resp.Usage)
+	attempts := r.Attempts
 
 	text := []byte(resp.Text)
 	outDigest, err := w.opts.Store.Put(text)
@@ -366,7 +444,7 @@ func (w *walk) process(ctx context.Context, c *planner.Change) *Result {
 		FinishReason:  resp.FinishReason,
 		RequestID:     resp.RequestID,
 		ResponseModel: resp.Model,
-		Usage:         cache.Usage(resp.Usage),
+		Usage:         cache.Usage(r.Usage),
 		Cost:          r.Cost,
 		Attempts:      attempts,
 		Warnings:      r.Warnings,
@@ -379,9 +457,38 @@ func (w *walk) process(ctx context.Context, c *planner.Change) *Result {
 	}
 	w.setOutput(n, resp.Text)
 	r.Status = Called
-	r.Entry = entry(n, comp, outDigest, cache.Usage(resp.Usage), r.Cost)
+	r.Entry = entry(n, comp, outDigest, cache.Usage(r.Usage), r.Cost)
 	w.journal(r)
 	return r
+}
+
+// answer calls the provider and, for a JSON run, checks the answer
+// locally: an answer that does not parse or does not follow the schema is
+// asked for once more, then fails with the validation error. Usage and
+// attempts of every call are added to r: they were paid for.
+func (w *walk) answer(ctx context.Context, r *Result, prov provider.Provider, lim *limits, req *provider.Request) (*provider.Response, error) {
+	for try := 0; ; try++ {
+		resp, attempts, err := w.call(ctx, prov, lim, req)
+		r.Attempts += attempts
+		if err != nil {
+			return nil, err
+		}
+		lim.observe(resp.Usage)
+		r.Usage.InputTokens += resp.Usage.InputTokens
+		r.Usage.OutputTokens += resp.Usage.OutputTokens
+		r.Usage.CachedTokens += resp.Usage.CachedTokens
+		if req.Format != "json" {
+			return resp, nil
+		}
+		cerr := w.schemas.check(req.Schema, resp.Text)
+		if cerr == nil {
+			return resp, nil
+		}
+		if try == 1 {
+			return nil, &checkError{fmt.Errorf("%w (and again on a second try)", cerr)}
+		}
+		r.Warnings = append(r.Warnings, "first answer rejected: "+cerr.Error())
+	}
 }
 
 // call asks the provider, retrying what the provider says is retryable with

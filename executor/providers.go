@@ -145,6 +145,21 @@ func (ps *Providers) Cost(name string, u provider.Usage) *float64 {
 	return &c
 }
 
+// Bound returns the most a call of req to the provider may cost (prompt
+// estimate plus max_tokens of answer), and false when the price is unknown.
+func (ps *Providers) Bound(name string, req *provider.Request) (float64, bool) {
+	p := ps.cfg[name]
+	if p == nil {
+		return 0, false
+	}
+	price, ok := pricing.For(p.Type, p.Model, p.Pricing)
+	if !ok {
+		return 0, false
+	}
+	est, _, _, _ := price.Estimate(req)
+	return est, true
+}
+
 // limits are what every run of one provider shares: its concurrency
 // (adaptive after a 429), requests and tokens per minute, and retries.
 type limits struct {
@@ -188,7 +203,7 @@ func (l *limits) wait(ctx context.Context, req *provider.Request) error {
 		}
 	}
 	if l.tpm != nil {
-		n := EstimateTokens(req)
+		n := int(pricing.EstimateTokens(req))
 		if n > l.tpm.Burst() {
 			n = l.tpm.Burst()
 		}
@@ -243,16 +258,6 @@ func (l *limits) succeeded() {
 		l.successes.Store(0)
 		l.concurrency.CompareAndSwap(cur, cur+1)
 	}
-}
-
-// EstimateTokens guesses a request's prompt tokens before the call: about
-// four bytes of text a token, the usual rule for English.
-func EstimateTokens(req *provider.Request) int {
-	n := 0
-	for _, m := range req.Messages {
-		n += len(m.Content)/4 + 4
-	}
-	return max(n, 1)
 }
 
 // backoff returns the wait before retry number attempt+1: exponential with

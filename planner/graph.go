@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"math/big"
 	"path"
 	"sort"
 	"strings"
@@ -24,6 +25,9 @@ type Node struct {
 	Each     *lang.Each // nil without for_each
 	Output   string     // the output file, slash-separated and relative to the project; "" for none
 	Format   string     // "" (text) or "json"
+	// maxTokens is max_tokens when known before any upstream answer (for
+	// the cost estimate of a call whose prompt is not compiled yet).
+	maxTokens int64
 
 	Deps       []*Node  // upstream instances, by address
 	Dependents []*Node  // downstream instances, by address
@@ -210,6 +214,16 @@ func (g *Graph) add(n *Node) hcl.Diagnostics {
 				})
 			} else if f.AsString() == "json" {
 				n.Format = "json"
+			}
+		}
+	}
+	if r.MaxTokens != nil {
+		// Best effort: max_tokens may read a run, then it stays unknown.
+		if v, ds := r.MaxTokens.Value(g.scope(n.Each).EvalContext()); !ds.HasErrors() {
+			if num, err := convert.Convert(v, cty.Number); err == nil && num.IsKnown() && !num.IsNull() {
+				if i, acc := num.AsBigFloat().Int64(); acc == big.Exact {
+					n.maxTokens = i
+				}
 			}
 		}
 	}

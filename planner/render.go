@@ -54,6 +54,9 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 	}
 	b.WriteString("\n  + new  ~ changed  -/+ replace  <= restore from cache (no call)\n\n")
 	b.WriteString(p.Summary() + "\n")
+	if est := p.Estimate().String(); est != "" {
+		b.WriteString(est + "\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -71,11 +74,12 @@ type JSONChange struct {
 
 // JSONSummary is the last line of `plan -json`.
 type JSONSummary struct {
-	Type     string `json:"type"` // "change_summary"
-	Run      int    `json:"run"`
-	Restore  int    `json:"restore"`
-	UpToDate int    `json:"up_to_date"`
-	Message  string `json:"message"`
+	Type     string   `json:"type"` // "change_summary"
+	Run      int      `json:"run"`
+	Restore  int      `json:"restore"`
+	UpToDate int      `json:"up_to_date"`
+	Message  string   `json:"message"`
+	Estimate Estimate `json:"estimate"`
 }
 
 // WriteJSON renders the plan as one JSON object per line, after the
@@ -100,5 +104,5 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 		}
 	}
 	run, restore, noop := p.Counts()
-	return enc.Encode(JSONSummary{Type: "change_summary", Run: run, Restore: restore, UpToDate: noop, Message: p.Summary()})
+	return enc.Encode(JSONSummary{Type: "change_summary", Run: run, Restore: restore, UpToDate: noop, Message: p.Summary(), Estimate: p.Estimate()})
 }

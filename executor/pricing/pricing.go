@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/promptbuild/promptbuild/executor/provider"
 	"github.com/promptbuild/promptbuild/lang"
 )
 
@@ -95,4 +96,31 @@ func For(typ, model string, override *lang.Pricing) (Price, bool) {
 		return Price{}, false
 	}
 	return models[best], true
+}
+
+// EstimateTokens guesses a request's prompt tokens before the call: about
+// four bytes of text a token (the usual rule for English), plus a few
+// tokens of framing per message.
+func EstimateTokens(req *provider.Request) int64 {
+	var n int64
+	for _, m := range req.Messages {
+		n += int64(len(m.Content))/4 + 4
+	}
+	return max(n, 1)
+}
+
+// DefaultOutputEstimate is the output a call is assumed to produce when its
+// run sets no max_tokens: a budget (-max-cost) reserves this much.
+const DefaultOutputEstimate = 1024
+
+// Estimate bounds a call's cost before it is made: the prompt's estimated
+// tokens and max_tokens of output (DefaultOutputEstimate when unset).
+// bounded is false when the run sets no max_tokens.
+func (p Price) Estimate(req *provider.Request) (cost float64, input, output int64, bounded bool) {
+	input = EstimateTokens(req)
+	output, bounded = req.MaxTokens, req.MaxTokens > 0
+	if !bounded {
+		output = DefaultOutputEstimate
+	}
+	return p.Cost(input, output, 0), input, output, bounded
 }

@@ -30,6 +30,8 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	jobs := fs.Int("j", 0, "run at most `N` instances at once (default: the promptbuild block's parallelism, else 16)")
 	lockTimeout := fs.Duration("lock-timeout", 0, "wait up to `DURATION` for another apply in this directory to finish (default: refuse at once)")
 	maxRetries := fs.Int("max-retries", -1, "retry a retryable failure at most `N` times (default: each provider's max_retries)")
+	offline := fs.Bool("offline", false, "never call a provider: restore what the cache holds and fail listing the runs that need a call")
+	maxCost := fs.Float64("max-cost", 0, "start no call once the dollars spent plus the bound of the calls in flight would pass `USD`")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -95,6 +97,8 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		Providers:   executor.NewProviders(p.cfg.Providers, e.getenv, j),
 		Observer:    obs,
 		MaxRetries:  *maxRetries,
+		Offline:     *offline,
+		MaxCost:     *maxCost,
 	})
 	obs.done()
 
@@ -112,7 +116,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		fmt.Fprintf(e.stderr, "Error: writing %s: %v\nThe results are kept in %s; the next apply picks them up.\n", p.cfg.Settings.LockFile, werr, p.journalPath())
 		return exitError
 	}
-	obs.summary(sum)
+	obs.summary(sum, *maxCost)
 	if sum.Interrupted || sum.Failed() {
 		return exitError
 	}

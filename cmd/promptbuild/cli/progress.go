@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -166,7 +167,7 @@ func (p *progress) done() {
 }
 
 // summary prints the apply's last words.
-func (p *progress) summary(s *executor.Summary) {
+func (p *progress) summary(s *executor.Summary, maxCost float64) {
 	c := s.Counts
 	if p.json {
 		ev := map[string]any{
@@ -186,6 +187,12 @@ func (p *progress) summary(s *executor.Summary) {
 		}
 		if s.Interrupted {
 			ev["interrupted"] = true
+		}
+		if len(s.NeedCalls) > 0 {
+			ev["need_calls"] = s.NeedCalls
+		}
+		if len(s.OverBudget) > 0 {
+			ev["over_budget"] = s.OverBudget
 		}
 		_ = p.enc.Encode(ev)
 		return
@@ -210,16 +217,28 @@ func (p *progress) summary(s *executor.Summary) {
 	switch {
 	case s.Interrupted:
 		fmt.Fprintf(w, "\nInterrupted: %s. (%s)\nEverything that finished is kept; run apply again to do the rest.\n", counts, stats)
+	case len(s.NeedCalls) > 0:
+		fmt.Fprintf(w, "\nOffline: %s. (%s)\n%s a provider call, which -offline forbids:\n  %s\n",
+			counts, stats, plural(len(s.NeedCalls), "run")+" need", strings.Join(s.NeedCalls, "\n  "))
+		writeFailures(p.e.stderr, s, executor.ErrNeedsCall)
+	case len(s.OverBudget) > 0:
+		fmt.Fprintf(w, "\nStopped at the budget of $%.4f: %s. (%s)\n%s not called:\n  %s\nEverything that finished is kept; raise -max-cost and apply again to do the rest.\n",
+			maxCost, counts, stats, plural(len(s.OverBudget), "run")+" were", strings.Join(s.OverBudget, "\n  "))
+		writeFailures(p.e.stderr, s, nil)
 	case s.Failed():
 		fmt.Fprintf(w, "\nApply failed: %s. (%s)\nEverything that finished is kept; run apply again to retry the rest.\n", counts, stats)
-		writeFailures(p.e.stderr, s)
+		writeFailures(p.e.stderr, s, nil)
 	default:
 		fmt.Fprintf(w, "\nApply complete: %s. (%s)\n", counts, stats)
 	}
 }
 
-func writeFailures(w io.Writer, s *executor.Summary) {
+// writeFailures lists the failed runs, except those failed by skip.
+func writeFailures(w io.Writer, s *executor.Summary, skip error) {
 	for _, r := range s.Errors() {
+		if skip != nil && errors.Is(r.Err, skip) {
+			continue
+		}
 		fmt.Fprintf(w, "Error: %s: %s\n", r.Addr, indent(r.Err.Error(), "  "))
 	}
 }
