@@ -37,11 +37,7 @@ func (ss *schemas) check(schema json.RawMessage, answer string) error {
 		return err
 	}
 	if err := sch.Validate(inst); err != nil {
-		var ve *jsonschema.ValidationError
-		if errors.As(err, &ve) {
-			return fmt.Errorf("the answer does not match the schema: %s", strings.TrimSpace(ve.Error()))
-		}
-		return fmt.Errorf("the answer does not match the schema: %v", err)
+		return fmt.Errorf("the answer does not match the schema: %s", schemaProblems(err))
 	}
 	return nil
 }
@@ -60,8 +56,9 @@ func (ss *schemas) compile(schema json.RawMessage) (*jsonschema.Schema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
 	if err == nil {
 		comp := jsonschema.NewCompiler()
-		if err = comp.AddResource("schema.json", doc); err == nil {
-			c.s, err = comp.Compile("schema.json")
+		const url = "urn:promptbuild:run-schema"
+		if err = comp.AddResource(url, doc); err == nil {
+			c.s, err = comp.Compile(url)
 		}
 	}
 	if err != nil {
@@ -71,7 +68,27 @@ func (ss *schemas) compile(schema json.RawMessage) (*jsonschema.Schema, error) {
 	return c.s, c.err
 }
 
-// errCheck marks an answer rejected by the local check.
+// schemaProblems lists what a validation error found, one "at PATH:
+// problem" per cause, without the library's header line that names the
+// schema's internal URL.
+func schemaProblems(err error) string {
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return err.Error()
+	}
+	var out []string
+	for _, line := range strings.Split(ve.Error(), "\n")[1:] {
+		if line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "- ")); line != "" {
+			out = append(out, line)
+		}
+	}
+	if len(out) == 0 {
+		return ve.Error()
+	}
+	return strings.Join(out, "; ")
+}
+
+// checkError marks an answer rejected by the local check.
 type checkError struct{ err error }
 
 func (e *checkError) Error() string { return e.err.Error() }

@@ -172,7 +172,7 @@ type Ref struct {
 	Name string    // var, input, template, provider or run name; "key"/"value" for each; the local's name
 	Key  cty.Value // for run.NAME["key"]: the instance key; cty.NilVal when absent
 	// Attr is, for a run reference, the attribute after the run or its
-	// instance ("output"); "" when the reference is to the whole run
+	// instance ("output" or "json"); "" when the reference is to the whole run
 	// (run.NAME, or run.NAME[expr] with a key only known at plan time).
 	Attr  string
 	Range hcl.Range

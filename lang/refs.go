@@ -184,7 +184,7 @@ func parseRunRef(t hcl.Traversal, ref Ref) (Ref, hcl.Diagnostics) {
 	}
 	if len(rest) > 0 {
 		attr, ok := rest[0].(hcl.TraverseAttr)
-		if !ok || attr.Name != "output" {
+		if !ok || (attr.Name != "output" && attr.Name != "json") {
 			what := "this"
 			if ok {
 				what = fmt.Sprintf("%q", attr.Name)
@@ -192,11 +192,11 @@ func parseRunRef(t hcl.Traversal, ref Ref) (Ref, hcl.Diagnostics) {
 			return Ref{}, hcl.Diagnostics{{
 				Severity: hcl.DiagError,
 				Summary:  "Unsupported attribute",
-				Detail:   fmt.Sprintf("A run has no attribute %s: its result is run.NAME.output (run.NAME[\"key\"].output with for_each).", what),
+				Detail:   fmt.Sprintf("A run has no attribute %s: its result is run.NAME.output (run.NAME[\"key\"].output with for_each), and, for a run with format = \"json\", the decoded answer is run.NAME.json.", what),
 				Subject:  rest[0].SourceRange().Ptr(),
 			}}
 		}
-		ref.Attr = "output"
+		ref.Attr = attr.Name
 	}
 	return ref, nil
 }
