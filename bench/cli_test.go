@@ -1,0 +1,248 @@
+//go:build linux
+
+package bench
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/promptbuild/promptbuild/internal/benchgen"
+)
+
+// binary is the promptbuild command, built once for every benchmark.
+var binary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary.path != "" {
+		os.RemoveAll(filepath.Dir(binary.path))
+	}
+	if applied10k.dir != "" {
+		os.RemoveAll(applied10k.dir)
+	}
+	os.Exit(code)
+}
+
+// promptbuild returns the path of the promptbuild binary.
+func promptbuild(b *testing.B) string {
+	b.Helper()
+	binary.once.Do(func() {
+		dir, err := os.MkdirTemp("", "promptbuild-bench-")
+		if err != nil {
+			binary.err = err
+			return
+		}
+		binary.path = filepath.Join(dir, "promptbuild")
+		out, err := exec.Command("go", "build", "-o", binary.path, "github.com/promptbuild/promptbuild/cmd/promptbuild").CombinedOutput()
+		if err != nil {
+			binary.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binary.err != nil {
+		b.Fatal(binary.err)
+	}
+	return binary.path
+}
+
+// result is one finished command.
+type result struct {
+	wall   time.Duration
+	maxRSS int64 // KiB
+	stdout []byte
+}
+
+// pb runs promptbuild -C dir args... and fails b unless it exits 0.
+func pb(b *testing.B, dir string, args ...string) result {
+	b.Helper()
+	cmd := exec.Command(promptbuild(b), append([]string{"-C", dir}, args...)...)
+	cmd.Env = append(os.Environ(), "CI=true", "NO_COLOR=1", "PROMPTBUILD_MOCK_LOG=")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		b.Fatalf("promptbuild %q: %v\n%s%s", args, err, stdout.Bytes(), stderr.Bytes())
+	}
+	return result{wall: wall, maxRSS: cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss, stdout: stdout.Bytes()}
+}
+
+// summary is the apply_summary event of apply -json.
+type summary struct {
+	Called   int `json:"called"`
+	Restored int `json:"restored"`
+	UpToDate int `json:"up_to_date"`
+	Failed   int `json:"failed"`
+}
+
+// applied runs apply -json with args and returns its summary event.
+func applied(b *testing.B, dir string, args ...string) (result, summary) {
+	b.Helper()
+	r := pb(b, dir, append([]string{"apply", "-json"}, args...)...)
+	lines := bytes.Split(bytes.TrimSpace(r.stdout), []byte("\n"))
+	var s summary
+	if err := json.Unmarshal(lines[len(lines)-1], &s); err != nil {
+		b.Fatalf("apply -json: last line %q: %v", lines[len(lines)-1], err)
+	}
+	return r, s
+}
+
+// stats collects the iterations of a benchmark and reports their median
+// wall time and the largest peak RSS.
+type stats struct {
+	walls  []time.Duration
+	maxRSS int64
+}
+
+func (s *stats) add(r result) {
+	s.walls = append(s.walls, r.wall)
+	s.maxRSS = max(s.maxRSS, r.maxRSS)
+}
+
+func (s *stats) median() time.Duration {
+	w := slices.Clone(s.walls)
+	slices.Sort(w)
+	return w[len(w)/2]
+}
+
+func (s *stats) report(b *testing.B) {
+	b.ReportMetric(s.median().Seconds(), "s-median")
+	b.ReportMetric(float64(s.maxRSS), "maxrss-KiB")
+}
+
+// applied10k is a project of 10,000 instant runs, generated and applied
+// once and shared by the benchmarks that need it (they leave it applied);
+// TestMain removes it.
+var applied10k struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func project10k(b *testing.B) string {
+	b.Helper()
+	bin := promptbuild(b)
+	applied10k.once.Do(func() {
+		dir, err := os.MkdirTemp("", "promptbuild-bench-10k-")
+		if err != nil {
+			applied10k.err = err
+			return
+		}
+		applied10k.dir = dir
+		if err := benchgen.Project(dir, 10000, ""); err != nil {
+			applied10k.err = err
+			return
+		}
+		cmd := exec.Command(bin, "-C", dir, "apply", "-j", "64")
+		cmd.Env = append(os.Environ(), "CI=true", "PROMPTBUILD_MOCK_LOG=")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			applied10k.err = fmt.Errorf("initial apply: %v\n%s", err, out)
+		}
+	})
+	if applied10k.err != nil {
+		b.Fatal(applied10k.err)
+	}
+	return applied10k.dir
+}
+
+// BenchmarkNoopPlan10k times `promptbuild plan` on 10,000 applied runs:
+// process start, config load, reading 10,000 inputs, compiling 10,000
+// templates, the lock through its index and 10,000 output checks.
+// Target: 0.3 s.
+func BenchmarkNoopPlan10k(b *testing.B) {
+	dir := project10k(b)
+	var s stats
+	for b.Loop() {
+		r := pb(b, dir, "plan", "-detailed-exitcode")
+		s.add(r)
+	}
+	s.report(b)
+}
+
+// BenchmarkApply2000x50ms times `apply -j 64` of 2,000 independent runs on
+// a mock that answers after 50 ms, in a fresh project each iteration. The
+// ideal is ⌈2000/64⌉ × 50 ms = 1.6 s; the target is 1.05 × that.
+func BenchmarkApply2000x50ms(b *testing.B) {
+	const ideal = 1.6
+	promptbuild(b)
+	var s stats
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		dir := filepath.Join(b.TempDir(), fmt.Sprint(i))
+		i++
+		if err := benchgen.Project(dir, 2000, "50ms"); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		r, sum := applied(b, dir, "-j", "64")
+		if sum.Called != 2000 {
+			b.Fatalf("apply called %d runs, want 2000: %+v", sum.Called, sum)
+		}
+		s.add(r)
+	}
+	s.report(b)
+	b.ReportMetric(s.median().Seconds()/ideal, "x-ideal")
+}
+
+// BenchmarkNoopApply2000 times `apply` of the 2,000-run project again with
+// nothing changed. Target: 0.1 s.
+func BenchmarkNoopApply2000(b *testing.B) {
+	promptbuild(b)
+	dir := b.TempDir()
+	if err := benchgen.Project(dir, 2000, "50ms"); err != nil {
+		b.Fatal(err)
+	}
+	applied(b, dir, "-j", "64")
+	var s stats
+	for b.Loop() {
+		r, sum := applied(b, dir, "-j", "64")
+		if sum.Called+sum.Restored+sum.Failed != 0 {
+			b.Fatalf("no-op apply did work: %+v", sum)
+		}
+		s.add(r)
+	}
+	s.report(b)
+}
+
+// BenchmarkApplyOneChanged10k edits one input of 10,000 applied runs and
+// times the apply that reruns it, on a mock without latency: what is left
+// is promptbuild's own overhead. Target (DESIGN §8): 0.5 s.
+func BenchmarkApplyOneChanged10k(b *testing.B) {
+	dir := project10k(b)
+	var s stats
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		p := filepath.Join(dir, filepath.FromSlash(benchgen.DocPath(i*37%10000)))
+		f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+		if err == nil {
+			_, err = fmt.Fprintf(f, "\nEdited %d at %d.\n", i, time.Now().UnixNano())
+			f.Close()
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		i++
+		b.StartTimer()
+		r, sum := applied(b, dir)
+		if sum.Called != 1 || sum.Failed != 0 {
+			b.Fatalf("apply after one edit: %+v, want 1 called", sum)
+		}
+		s.add(r)
+	}
+	s.report(b)
+}
