@@ -38,11 +38,11 @@ template "digest" {
   system = "You write for ${var.audience}."
   text   = <<-EOT
     Combine these summaries into one digest, one paragraph per document.
-    %{ for name, s in summaries ~}
+    %{for name, s in summaries~}
 
     ## ${name}
     ${s.output}
-    %{ endfor ~}
+    %{endfor~}
   EOT
 }
 
