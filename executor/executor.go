@@ -661,5 +661,3 @@ func (h *nodeHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return n
 }
-
-var errNoProvider = errors.New("no such provider")

@@ -1,10 +1,10 @@
 package lang
 
 import (
-	"path"
 	"encoding/base64"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"

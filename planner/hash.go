@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"io"
 	"sort"
 	"strconv"
@@ -105,13 +104,6 @@ func Digest(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
 }
-
-// digestWriter hashes what is written to it.
-type digestWriter struct{ hash.Hash }
-
-func newDigestWriter() digestWriter { return digestWriter{sha256.New()} }
-
-func (d digestWriter) String() string { return hex.EncodeToString(d.Sum(nil)) }
 
 // canonicalJSON re-encodes a JSON value with sorted object keys and no
 // insignificant space, so that equal values hash equally.

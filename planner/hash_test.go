@@ -83,7 +83,7 @@ func TestBundleHashFields(t *testing.T) {
 // TestBundleHashStable: the hash is a pure function of the bundle, and the
 // encoding starts with its version.
 func TestBundleHashStable(t *testing.T) {
-	if baseBundle().Hash() != baseBundle().Hash() {
+	if a, b := baseBundle(), baseBundle(); a.Hash() != b.Hash() {
 		t.Fatal("equal bundles hash differently")
 	}
 	enc := baseBundle().Encoding()
