@@ -18,6 +18,26 @@ type Scope struct {
 	// template.
 	Locals map[string]cty.Value
 	Each   *Each // each.key and each.value; nil outside for_each
+
+	shared *shared // set by NewScope
+}
+
+// shared holds what every scope of one configuration has in common.
+type shared struct {
+	vars, inputs cty.Value
+}
+
+// NewScope returns a scope of vars and inputs whose var and input objects
+// are built once, here, and shared by every copy of it: a planner that
+// evaluates thousands of run instances copies the scope and sets Each,
+// Runs or Locals on the copy. Vars and Inputs must not change afterwards.
+func NewScope(dir string, vars, inputs map[string]cty.Value) *Scope {
+	return &Scope{
+		Dir:    dir,
+		Vars:   vars,
+		Inputs: inputs,
+		shared: &shared{vars: objectOf(vars), inputs: objectOf(inputs)},
+	}
 }
 
 // Each is one instance of a run with for_each.
@@ -31,8 +51,13 @@ type Each struct {
 // never var, input or run, which vars may not define), and Functions(Dir).
 func (s *Scope) EvalContext() *hcl.EvalContext {
 	vars := make(map[string]cty.Value, 4+len(s.Locals))
-	vars["var"] = objectOf(s.Vars)
-	vars["input"] = objectOf(s.Inputs)
+	if s.shared != nil {
+		vars["var"] = s.shared.vars
+		vars["input"] = s.shared.inputs
+	} else {
+		vars["var"] = objectOf(s.Vars)
+		vars["input"] = objectOf(s.Inputs)
+	}
 	vars["run"] = objectOf(s.Runs)
 	if s.Each != nil {
 		vars["each"] = cty.ObjectVal(map[string]cty.Value{"key": s.Each.Key, "value": s.Each.Value})

@@ -170,3 +170,32 @@ func TestCheckOutputPath(t *testing.T) {
 		})
 	}
 }
+
+// TestNewScope checks that copies of a NewScope scope see what a scope
+// built field by field sees.
+func TestNewScope(t *testing.T) {
+	dir := writeProject(t, nil)
+	vars := map[string]cty.Value{"tone": cty.StringVal("casual")}
+	inputs := map[string]cty.Value{"docs": cty.MapVal(map[string]cty.Value{"a.md": cty.StringVal("A"), "b.md": cty.StringVal("B")})}
+	base := NewScope(dir, vars, inputs)
+	src := `${var.tone} ${length(input.docs)} ${each.key}=${each.value} ${doc}`
+	expr, diags := hclsyntax.ParseTemplate([]byte(src), "t.tmpl", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for _, key := range []string{"a.md", "b.md"} {
+		each := &Each{Key: cty.StringVal(key), Value: inputs["docs"].Index(cty.StringVal(key))}
+		locals := map[string]cty.Value{"doc": cty.StringVal("doc " + key)}
+		shared := *base
+		shared.Each, shared.Locals = each, locals
+		plain := &Scope{Dir: dir, Vars: vars, Inputs: inputs, Each: each, Locals: locals}
+		got, diags := expr.Value(shared.EvalContext())
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		want, _ := expr.Value(plain.EvalContext())
+		if !got.RawEquals(want) {
+			t.Errorf("%s: shared scope gives %#v, plain scope %#v", key, got, want)
+		}
+	}
+}

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -60,21 +63,53 @@ func readGlob(cfg *Config, in *Input) (cty.Value, hcl.Diagnostics) {
 		return cty.MapValEmpty(cty.String), nil
 	}
 	sort.Strings(matches)
+	texts, errs := readTexts(cfg.Dir, matches)
 	m := make(map[string]cty.Value, len(matches))
 	var diags hcl.Diagnostics
-	for _, name := range matches {
-		text, err := readText(cfg.Dir, name)
-		if err != nil {
+	for i, name := range matches {
+		if errs[i] != nil {
 			diags = append(diags, diag("Cannot read input file",
-				fmt.Sprintf("Input %q: %s.", in.Name, err), in.AttrRange)...)
+				fmt.Sprintf("Input %q: %s.", in.Name, errs[i]), in.AttrRange)...)
 			continue
 		}
-		m[name] = cty.StringVal(text)
+		m[name] = cty.StringVal(texts[i])
 	}
 	if diags.HasErrors() {
 		return cty.DynamicVal, diags
 	}
 	return cty.MapVal(m), nil
+}
+
+// readTexts reads the project's files names with readText, several at a
+// time: a glob over thousands of small files spends its time in system
+// calls, which run in parallel.
+func readTexts(dir string, names []string) ([]string, []error) {
+	texts := make([]string, len(names))
+	errs := make([]error, len(names))
+	workers := min(runtime.GOMAXPROCS(0), (len(names)+63)/64)
+	if workers <= 1 {
+		for i, name := range names {
+			texts[i], errs[i] = readText(dir, name)
+		}
+		return texts, errs
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(names) {
+					return
+				}
+				texts[i], errs[i] = readText(dir, names[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return texts, errs
 }
 
 // readText reads a text file of the project.

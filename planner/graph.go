@@ -4,8 +4,12 @@ import (
 	"fmt"
 	"math/big"
 	"path"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/dominikbraun/graph"
 	"github.com/hashicorp/hcl/v2"
@@ -54,6 +58,7 @@ type Graph struct {
 	byAddr map[string]*Node
 	byRun  map[string][]*Node // run name => its instances, by key
 	store  graph.Graph[string, *Node]
+	base   *lang.Scope // var and input, built once; see scope
 }
 
 // Node returns the instance at addr, or nil.
@@ -70,7 +75,7 @@ func InstanceAddr(run string, key *string) string {
 	if key == nil {
 		return "run." + run
 	}
-	return fmt.Sprintf("run.%s[%q]", run, *key)
+	return "run." + run + "[" + strconv.Quote(*key) + "]"
 }
 
 // Build reads every input, expands for_each, resolves output paths and
@@ -101,6 +106,7 @@ func Build(cfg *lang.Config) (*Graph, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	g.base = lang.NewScope(cfg.Dir, cfg.Values, g.Inputs)
 
 	for _, name := range sortedKeys(cfg.Runs) {
 		diags = append(diags, g.expand(cfg.Runs[name])...)
@@ -129,10 +135,26 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 		Provider: g.Config.Providers[r.Provider],
 		refs:     refs,
 	}
+	if r.Output != nil {
+		for _, ref := range mustRefs(r.Output) {
+			if ref.Kind == lang.RefRun {
+				return append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid output path",
+					Detail:   "An output path must be known before the run is called, so it cannot read a run's output.",
+					Subject:  ref.Range.Ptr(),
+				})
+			}
+		}
+	}
 	if r.ForEach == nil {
 		n := *base
 		n.Addr = InstanceAddr(r.Name, nil)
-		diags = append(diags, g.add(&n)...)
+		ds, ok := g.resolveNode(&n)
+		diags = append(diags, ds...)
+		if ok {
+			g.add(&n)
+		}
 		return diags
 	}
 	for _, ref := range mustRefs(r.ForEach) {
@@ -145,43 +167,45 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 			})
 		}
 	}
-	scope := g.scope(nil)
-	v, ds := r.ForEach.Value(scope.EvalContext())
+	v, ds := r.ForEach.Value(g.scope(nil).EvalContext())
 	diags = append(diags, ds...)
 	if ds.HasErrors() {
 		return diags
 	}
 	elems, ds := lang.ExpandForEach(v, r.ForEach.Range())
 	diags = append(diags, ds...)
-	for _, e := range elems {
-		n := *base
-		k := e.Key.AsString()
-		n.Addr = InstanceAddr(r.Name, &k)
-		n.Each = &e
-		diags = append(diags, g.add(&n)...)
+	nodes := make([]Node, len(elems))
+	for i := range elems {
+		nodes[i] = *base
+		k := elems[i].Key.AsString()
+		nodes[i].Addr = InstanceAddr(r.Name, &k)
+		nodes[i].Each = &elems[i]
+	}
+	// Each instance's expressions are evaluated on their own, so the
+	// instances of a large for_each resolve in parallel.
+	nodeDiags := make([]hcl.Diagnostics, len(nodes))
+	ok := make([]bool, len(nodes))
+	parallel(len(nodes), func(i int) { nodeDiags[i], ok[i] = g.resolveNode(&nodes[i]) })
+	for i := range nodes {
+		diags = append(diags, nodeDiags[i]...)
+		if ok[i] {
+			g.add(&nodes[i])
+		}
 	}
 	return diags
 }
 
-// add resolves a node's output path and format and records it.
-func (g *Graph) add(n *Node) hcl.Diagnostics {
-	var diags hcl.Diagnostics
+// resolveNode evaluates a node's output path, format and max_tokens. It is
+// safe to call for several nodes at once. ok is false when the output
+// path cannot be known, and the node must not be added.
+func (g *Graph) resolveNode(n *Node) (diags hcl.Diagnostics, ok bool) {
 	r := n.Run
+	ctx := g.scope(n.Each).EvalContext()
 	if r.Output != nil {
-		for _, ref := range mustRefs(r.Output) {
-			if ref.Kind == lang.RefRun {
-				return append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Invalid output path",
-					Detail:   "An output path must be known before the run is called, so it cannot read a run's output.",
-					Subject:  ref.Range.Ptr(),
-				})
-			}
-		}
-		v, ds := r.Output.Value(g.scope(n.Each).EvalContext())
+		v, ds := r.Output.Value(ctx)
 		diags = append(diags, ds...)
 		if ds.HasErrors() {
-			return diags
+			return diags, false
 		}
 		s, err := convert.Convert(v, cty.String)
 		if err != nil || s.IsNull() || !s.IsKnown() {
@@ -190,18 +214,18 @@ func (g *Graph) add(n *Node) hcl.Diagnostics {
 				Summary:  "Invalid output path",
 				Detail:   "output must be a string: a path relative to the project directory.",
 				Subject:  r.Output.Range().Ptr(),
-			})
+			}), false
 		}
 		p := s.AsString()
 		ds = lang.CheckOutputPath(p, r.Output.Range())
 		diags = append(diags, ds...)
 		if ds.HasErrors() {
-			return diags
+			return diags, false
 		}
 		n.Output = path.Clean(strings.ReplaceAll(p, "\\", "/"))
 	}
 	if r.Format != nil {
-		v, ds := r.Format.Value(g.scope(n.Each).EvalContext())
+		v, ds := r.Format.Value(ctx)
 		diags = append(diags, ds...)
 		if !ds.HasErrors() {
 			f, err := convert.Convert(v, cty.String)
@@ -219,7 +243,7 @@ func (g *Graph) add(n *Node) hcl.Diagnostics {
 	}
 	if r.MaxTokens != nil {
 		// Best effort: max_tokens may read a run, then it stays unknown.
-		if v, ds := r.MaxTokens.Value(g.scope(n.Each).EvalContext()); !ds.HasErrors() {
+		if v, ds := r.MaxTokens.Value(ctx); !ds.HasErrors() {
 			if num, err := convert.Convert(v, cty.Number); err == nil && num.IsKnown() && !num.IsNull() {
 				if i, acc := num.AsBigFloat().Int64(); acc == big.Exact {
 					n.maxTokens = i
@@ -227,10 +251,38 @@ func (g *Graph) add(n *Node) hcl.Diagnostics {
 			}
 		}
 	}
+	return diags, true
+}
+
+// add records a resolved node.
+func (g *Graph) add(n *Node) {
 	g.Nodes = append(g.Nodes, n)
 	g.byAddr[n.Addr] = n
-	g.byRun[r.Name] = append(g.byRun[r.Name], n)
-	return diags
+	g.byRun[n.Run.Name] = append(g.byRun[n.Run.Name], n)
+}
+
+// parallel calls fn(i) for every i in [0, n), on up to GOMAXPROCS
+// goroutines when n is large enough to pay for them.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/64)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // checkOutputs reports two instances writing one file and an output that
@@ -374,7 +426,12 @@ func (g *Graph) order() {
 
 // scope returns the evaluation scope of expressions that cannot read runs.
 func (g *Graph) scope(each *lang.Each) *lang.Scope {
-	return &lang.Scope{Dir: g.Config.Dir, Vars: g.Config.Values, Inputs: g.Inputs, Each: each}
+	if g.base == nil {
+		return &lang.Scope{Dir: g.Config.Dir, Vars: g.Config.Values, Inputs: g.Inputs, Each: each}
+	}
+	s := *g.base
+	s.Each = each
+	return &s
 }
 
 // runRefs collects every reference a run makes, its template's included.
