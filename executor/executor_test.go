@@ -808,12 +808,11 @@ provider "nokey" {
 }
 
 func TestApplyRetries(t *testing.T) {
-	type step = reply
 	tests := []struct {
 		name       string
-		replies    []step // by attempt; the last repeats
-		block      string // extra provider lines
-		maxRetries int    // Options.MaxRetries
+		replies    []reply // by attempt; the last repeats
+		block      string  // extra provider lines
+		maxRetries int     // Options.MaxRetries
 		want       executor.Status
 		attempts   int
 		errHas     []string
@@ -821,28 +820,28 @@ func TestApplyRetries(t *testing.T) {
 	}{
 		{
 			name:       "500 then 200",
-			replies:    []step{{status: 500, message: "upstream hiccup"}, {text: "fine"}},
+			replies:    []reply{{status: 500, message: "upstream hiccup"}, {text: "fine"}},
 			maxRetries: -1,
 			want:       executor.Called,
 			attempts:   2,
 		},
 		{
 			name:       "503, 502, then 200",
-			replies:    []step{{status: 503, message: "overloaded"}, {status: 502, message: "bad gateway"}, {text: "fine"}},
+			replies:    []reply{{status: 503, message: "overloaded"}, {status: 502, message: "bad gateway"}, {text: "fine"}},
 			maxRetries: -1,
 			want:       executor.Called,
 			attempts:   3,
 		},
 		{
 			name:       "429 then 200",
-			replies:    []step{{status: 429, message: "slow down", header: map[string]string{"Retry-After-Ms": "1"}}, {text: "fine"}},
+			replies:    []reply{{status: 429, message: "slow down", header: map[string]string{"Retry-After-Ms": "1"}}, {text: "fine"}},
 			maxRetries: -1,
 			want:       executor.Called,
 			attempts:   2,
 		},
 		{
 			name:       "400 fails at once with the provider's message",
-			replies:    []step{{status: 400, message: "temperature must be at most 2"}, {text: "never"}},
+			replies:    []reply{{status: 400, message: "temperature must be at most 2"}, {text: "never"}},
 			maxRetries: -1,
 			want:       executor.Failed,
 			attempts:   1,
@@ -851,7 +850,7 @@ func TestApplyRetries(t *testing.T) {
 		},
 		{
 			name:       "404 fails at once",
-			replies:    []step{{status: 404, message: "model test-model does not exist"}},
+			replies:    []reply{{status: 404, message: "model test-model does not exist"}},
 			maxRetries: -1,
 			want:       executor.Failed,
 			attempts:   1,
@@ -859,7 +858,7 @@ func TestApplyRetries(t *testing.T) {
 		},
 		{
 			name:       "retries exhausted (provider max_retries)",
-			replies:    []step{{status: 503, message: "overloaded"}},
+			replies:    []reply{{status: 503, message: "overloaded"}},
 			block:      "max_retries = 2",
 			maxRetries: -1,
 			want:       executor.Failed,
@@ -868,7 +867,7 @@ func TestApplyRetries(t *testing.T) {
 		},
 		{
 			name:       "retries exhausted (default max_retries)",
-			replies:    []step{{status: 500, message: "boom"}},
+			replies:    []reply{{status: 500, message: "boom"}},
 			maxRetries: -1,
 			want:       executor.Failed,
 			attempts:   executor.DefaultMaxRetries + 1,
@@ -876,7 +875,7 @@ func TestApplyRetries(t *testing.T) {
 		},
 		{
 			name:       "Options.MaxRetries overrides the block",
-			replies:    []step{{status: 503, message: "overloaded"}},
+			replies:    []reply{{status: 503, message: "overloaded"}},
 			block:      "max_retries = 5",
 			maxRetries: 1,
 			want:       executor.Failed,
@@ -885,7 +884,7 @@ func TestApplyRetries(t *testing.T) {
 		},
 		{
 			name:       "no retries",
-			replies:    []step{{status: 503, message: "overloaded"}, {text: "never"}},
+			replies:    []reply{{status: 503, message: "overloaded"}, {text: "never"}},
 			maxRetries: 0,
 			want:       executor.Failed,
 			attempts:   1,
@@ -1188,6 +1187,8 @@ func TestApplyCancel(t *testing.T) {
 	if r.Status != executor.Canceled || r.Entry != nil || !errors.Is(r.Err, context.Canceled) {
 		t.Errorf("run.u (not started): %s, entry %v, err %v; want canceled, no entry, context.Canceled", r.Status, r.Entry, r.Err)
 	}
+	// run.d waits on a canceled run: today it ends skipped ("run.s1 did
+	// not finish"); canceled would say better why it did not run.
 	if r := sum.Results["run.d"]; r.Entry != nil || (r.Status != executor.Canceled && r.Status != executor.Skipped) {
 		t.Errorf("run.d (after run.s1): %s; want it not run", r.Status)
 	}
@@ -1429,5 +1430,133 @@ func TestApplyUsageAndCost(t *testing.T) {
 	}
 	if m.RequestID != "chatcmpl-1" || m.ResponseModel != "test-model" || m.FinishReason != provider.FinishStop {
 		t.Errorf("manifest %+v does not record the response", m)
+	}
+}
+
+func TestApplyRequestsPerMinute(t *testing.T) {
+	// 120 a minute: one call every 500ms, with no burst beyond the first.
+	srv := newServer(t, nil)
+	p := newProject(t, hclFile(openaiProvider("srv", srv.URL, "requests_per_minute = 120"),
+		run("a", "srv", "a"), run("b", "srv", "b"), run("c", "srv", "c")))
+	sum := p.apply(3)
+	if sum.Counts[executor.Called] != 3 {
+		t.Fatalf("Counts = %v; want 3 called", sum.Counts)
+	}
+	srv.mu.Lock()
+	var at []time.Time
+	for _, ts := range srv.arrivals {
+		at = append(at, ts...)
+	}
+	srv.mu.Unlock()
+	slices.SortFunc(at, func(a, b time.Time) int { return a.Compare(b) })
+	// Lower bounds only: calls never come closer than the limit allows.
+	for i := 1; i < len(at); i++ {
+		if gap := at[i].Sub(at[i-1]); gap < 450*time.Millisecond {
+			t.Errorf("calls %d and %d came %s apart; want at least 500ms (120 a minute)", i, i+1, gap)
+		}
+	}
+}
+
+func TestApplyJSONCheck(t *testing.T) {
+	tests := []struct {
+		name     string
+		answers  []string // by call; the last repeats
+		want     executor.Status
+		attempts int
+		warnHas  string
+		errHas   string
+	}{
+		{"valid at once", []string{`{"title": "x"}`}, executor.Called, 1, "", ""},
+		{"asked again after an answer that is not JSON", []string{"Sure! Here it is", `{"title": "x"}`}, executor.Called, 2, "not JSON", ""},
+		{"asked again after an answer off the schema", []string{`{"name": 1}`, `{"title": "x"}`}, executor.Called, 2, "schema", ""},
+		{"fails after two bad answers", []string{"no", "still no"}, executor.Failed, 2, "", "second try"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t, func(r *http.Request, prompt string, n int) reply {
+				return reply{text: tt.answers[min(n, len(tt.answers))-1]}
+			})
+			p := newProject(t, hclFile(openaiProvider("srv", srv.URL), run("a", "srv", "give json",
+				`format = "json"`,
+				`schema = { type = "object", required = ["title"], properties = { title = { type = "string" } } }`)))
+			sum := p.apply(1)
+			r := sum.Results["run.a"]
+			if r.Status != tt.want || r.Attempts != tt.attempts {
+				t.Fatalf("run.a: %s after %d attempts (err %v); want %s after %d", r.Status, r.Attempts, r.Err, tt.want, tt.attempts)
+			}
+			// Every call is paid for, the rejected one included.
+			if want := (provider.Usage{InputTokens: 10 * int64(tt.attempts), OutputTokens: 5 * int64(tt.attempts)}); r.Usage != want || sum.Usage != want {
+				t.Errorf("usage %+v (summary %+v); want %+v", r.Usage, sum.Usage, want)
+			}
+			if tt.warnHas != "" && (len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], tt.warnHas)) {
+				t.Errorf("warnings %q; want one mentioning %q", r.Warnings, tt.warnHas)
+			}
+			if tt.errHas != "" && (r.Err == nil || !strings.Contains(r.Err.Error(), tt.errHas)) {
+				t.Errorf("error %v; want it to mention %q", r.Err, tt.errHas)
+			}
+			if tt.want == executor.Called && p.read("out/a.txt") != `{"title": "x"}` {
+				t.Errorf("out/a.txt = %q; want the valid answer", p.read("out/a.txt"))
+			}
+		})
+	}
+}
+
+func TestApplyOffline(t *testing.T) {
+	p := newProject(t, hclFile(mockProvider, run("a", "m", "a"), run("b", "m", "b after ${run.a.output}")))
+	p.apply(1)
+	// a's file is gone (restorable from the cache); c is new (needs a call).
+	if err := os.Remove(filepath.Join(p.dir, "out", "a.txt")); err != nil {
+		t.Fatal(err)
+	}
+	p.write(map[string]string{"more.pb.hcl": run("c", "m", "c") + run("d", "m", "d after ${run.c.output}")})
+	o := p.opts(2)
+	o.Offline = true
+	sum := p.applyPlan(context.Background(), p.plan(), o)
+	want := map[string]executor.Status{"run.a": executor.Restored, "run.c": executor.Failed, "run.d": executor.Skipped}
+	if diff := cmp.Diff(want, statuses(sum)); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	if !errors.Is(sum.Results["run.c"].Err, executor.ErrNeedsCall) {
+		t.Errorf("run.c: error %v; want ErrNeedsCall", sum.Results["run.c"].Err)
+	}
+	if diff := cmp.Diff([]string{"run.c"}, sum.NeedCalls); diff != "" {
+		t.Errorf("NeedCalls (-want +got):\n%s", diff)
+	}
+}
+
+func TestApplyMaxCost(t *testing.T) {
+	// Each call is bounded at (4 or more prompt + 100 answer tokens) at $1
+	// per million, and costs 15 tokens: with $110e-6, at -j 1, the first
+	// call (a, the longest path) fits and no other does (15 spent + 104
+	// bound > 110).
+	srv := newServer(t, nil)
+	p := newProject(t, hclFile(
+		openaiProvider("priced", srv.URL, "pricing {\n    input_per_mtok  = 1\n    output_per_mtok = 1\n  }"),
+		openaiProvider("unpriced", srv.URL),
+		run("a", "priced", "a", "max_tokens = 100"),
+		run("b", "priced", "b", "max_tokens = 100"),
+		run("c", "priced", "c after ${run.a.output}", "max_tokens = 100"),
+		run("u", "unpriced", "u", "max_tokens = 100"),
+	))
+	o := p.opts(1)
+	o.MaxCost = 110e-6
+	sum := p.applyPlan(context.Background(), p.plan(), o)
+	want := map[string]executor.Status{
+		"run.a": executor.Called,
+		"run.b": executor.Canceled,
+		"run.c": executor.Canceled,
+		"run.u": executor.Failed,
+	}
+	if diff := cmp.Diff(want, statuses(sum)); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"run.b", "run.c"}, sum.OverBudget); diff != "" {
+		t.Errorf("OverBudget (-want +got):\n%s", diff)
+	}
+	if err := sum.Results["run.u"].Err; err == nil || !strings.Contains(err.Error(), "pricing block") {
+		t.Errorf("run.u: error %v; want it to ask for a pricing block", err)
+	}
+	if n := srv.countPrefix("b") + srv.countPrefix("c") + srv.countPrefix("u"); n != 0 {
+		t.Errorf("%d calls over the budget reached the server", n)
 	}
 }

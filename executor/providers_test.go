@@ -1,0 +1,390 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/promptbuild/promptbuild/executor/pricing"
+	"github.com/promptbuild/promptbuild/executor/provider"
+	"github.com/promptbuild/promptbuild/executor/provider/mock"
+	"github.com/promptbuild/promptbuild/executor/provider/openai"
+	"github.com/promptbuild/promptbuild/lang"
+)
+
+var (
+	err429 = &provider.Error{Provider: "p", StatusCode: 429, Retryable: true}
+	err503 = &provider.Error{Provider: "p", StatusCode: 503, Retryable: true}
+)
+
+func TestLimitsAdaptive(t *testing.T) {
+	// Each event is t (a 429), e (a 503), w (a wrapped 429) or s (a
+	// success); want is the concurrency after each.
+	tests := []struct {
+		name   string
+		max    int
+		events string
+		want   []int64
+	}{
+		{"429 halves down to 1", 8, "tttt", []int64{4, 2, 1, 1}},
+		{"odd limit rounds down", 5, "tt", []int64{2, 1}},
+		{"other errors leave it", 8, "ee", []int64{8, 8}},
+		{"successes at the limit change nothing", 4, "sss", []int64{4, 4, 4}},
+		// At c, every c successes add one, up to max_concurrency.
+		{"successes grow it back", 8, "ttt" + "s" + "ss" + "sss" + "ssss", []int64{4, 2, 1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5}},
+		{"growth stops at max_concurrency", 2, "t" + "s" + "ssss", []int64{1, 2, 2, 2, 2, 2}},
+		{"a 429 resets the count of successes", 8, "tt" + "s" + "t" + "s", []int64{4, 2, 2, 1, 2}},
+		{"no limit of its own: a 429 sets a modest one", 0, "tt", []int64{8, 4}},
+		{"no limit: successes alone change nothing", 0, "ss", []int64{0, 0}},
+		{"no limit: it grows back after a 429", 0, "t" + "ssssssss", []int64{8, 8, 8, 8, 8, 8, 8, 8, 9}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newLimits(&lang.Provider{MaxConcurrency: tt.max, MaxRetries: -1}, 16)
+			var got []int64
+			for _, ev := range tt.events {
+				switch ev {
+				case 't':
+					l.throttled(err429)
+				case 'e':
+					l.throttled(err503)
+				case 's':
+					l.succeeded()
+				}
+				got = append(got, l.concurrency.Load())
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("concurrency after %q (-want +got):\n%s", tt.events, diff)
+			}
+		})
+	}
+}
+
+func TestProvidersLimit(t *testing.T) {
+	cfg := map[string]*lang.Provider{
+		"capped": {Name: "capped", Type: "mock", Model: "m", MaxConcurrency: 4, MaxRetries: -1},
+		"free":   {Name: "free", Type: "mock", Model: "m", MaxRetries: -1},
+	}
+	ps := NewProviders(cfg, nil, 16)
+	for name, want := range map[string]int{"capped": 4, "free": 0, "undeclared": 0} {
+		if got := ps.Limit(name); got != want {
+			t.Errorf("Limit(%q) = %d; want %d", name, got, want)
+		}
+	}
+	_, lim, err := ps.Open("capped")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim.throttled(err429)
+	if got := ps.Limit("capped"); got != 2 {
+		t.Errorf("Limit after a 429 = %d; want 2", got)
+	}
+	lim.succeeded()
+	lim.succeeded()
+	if got := ps.Limit("capped"); got != 3 {
+		t.Errorf("Limit after two successes = %d; want 3", got)
+	}
+	if got := ps.Limit("free"); got != 0 {
+		t.Errorf("a 429 of one provider changed another's limit to %d", got)
+	}
+}
+
+func TestLimitsNil(t *testing.T) {
+	var l *limits
+	if err := l.wait(context.Background(), &provider.Request{}); err != nil {
+		t.Errorf("wait on nil limits: %v", err)
+	}
+	l.throttled(err429)
+	l.succeeded()
+	l.observe(provider.Usage{OutputTokens: 10})
+}
+
+func TestNewLimits(t *testing.T) {
+	tests := []struct {
+		name        string
+		p           lang.Provider
+		parallelism int
+		max         int
+		pool        int
+		retries     int
+		rpm, tpm    bool
+	}{
+		{"defaults", lang.Provider{MaxRetries: -1}, 16, 0, 16, DefaultMaxRetries, false, false},
+		{"max_concurrency sizes the pool", lang.Provider{MaxConcurrency: 3, MaxRetries: -1}, 64, 3, 3, DefaultMaxRetries, false, false},
+		{"max_retries = 0", lang.Provider{MaxRetries: 0}, 8, 0, 8, 0, false, false},
+		{"rate limits", lang.Provider{MaxRetries: 2, RequestsPerMinute: 60, TokensPerMinute: 1000}, 8, 0, 8, 2, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newLimits(&tt.p, tt.parallelism)
+			got := []any{l.max, int(l.concurrency.Load()), l.pool, l.maxRetries, l.rpm != nil, l.tpm != nil}
+			want := []any{tt.max, tt.max, tt.pool, tt.retries, tt.rpm, tt.tpm}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("max, concurrency, pool, retries, rpm, tpm (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// expired returns a context whose deadline is too near for any wait of a
+// rate limiter that is out of budget: rate.Limiter.Wait then fails at
+// once instead of sleeping.
+func expired(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestLimitsWait(t *testing.T) {
+	req := &provider.Request{Messages: []provider.Message{{Role: provider.User, Content: strings.Repeat("word ", 80)}}} // 104 tokens
+
+	t.Run("requests per minute", func(t *testing.T) {
+		l := newLimits(&lang.Provider{RequestsPerMinute: 60, MaxRetries: -1}, 1) // one a second, burst 1
+		if err := l.wait(expired(t), req); err != nil {
+			t.Fatalf("first call: %v; want no wait", err)
+		}
+		if err := l.wait(expired(t), req); err == nil {
+			t.Fatal("second call in the same second: no wait; want the limiter to hold it")
+		}
+	})
+	t.Run("tokens per minute", func(t *testing.T) {
+		l := newLimits(&lang.Provider{TokensPerMinute: 250, MaxRetries: -1}, 1)
+		for i := range 2 {
+			if err := l.wait(expired(t), req); err != nil {
+				t.Fatalf("call %d (%d of 250 tokens): %v", i+1, 104*(i+1), err)
+			}
+		}
+		if err := l.wait(expired(t), req); err == nil {
+			t.Fatal("third call (312 of 250 tokens): no wait; want the limiter to hold it")
+		}
+	})
+	t.Run("a request larger than the budget waits for all of it", func(t *testing.T) {
+		l := newLimits(&lang.Provider{TokensPerMinute: 50, MaxRetries: -1}, 1)
+		if err := l.wait(expired(t), req); err != nil {
+			t.Fatalf("104 tokens against a budget of 50: %v; want it clamped to the budget, not refused", err)
+		}
+		if err := l.wait(expired(t), req); err == nil {
+			t.Fatal("second call: no wait; want the spent budget to hold it")
+		}
+	})
+	t.Run("the answer's tokens are charged", func(t *testing.T) {
+		l := newLimits(&lang.Provider{TokensPerMinute: 250, MaxRetries: -1}, 1)
+		if err := l.wait(expired(t), req); err != nil {
+			t.Fatal(err)
+		}
+		l.observe(provider.Usage{InputTokens: 104, OutputTokens: 100})
+		if err := l.wait(expired(t), req); err == nil {
+			t.Fatal("104 + 100 answer + 104 tokens passed a budget of 250; want the answer charged")
+		}
+	})
+	t.Run("canceled", func(t *testing.T) {
+		l := newLimits(&lang.Provider{RequestsPerMinute: 1, MaxRetries: -1}, 1)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := l.wait(ctx, req); err == nil {
+			t.Fatal("wait with a canceled context: nil; want an error")
+		}
+	})
+}
+
+func TestEstimateTokens(t *testing.T) {
+	msg := func(n int) provider.Message {
+		return provider.Message{Role: provider.User, Content: strings.Repeat("x", n)}
+	}
+	tests := []struct {
+		name string
+		msgs []provider.Message
+		want int64
+	}{
+		{"no messages", nil, 1},
+		{"one empty message", []provider.Message{msg(0)}, 4},
+		{"400 bytes", []provider.Message{msg(400)}, 104},
+		{"rounds down", []provider.Message{msg(7)}, 5},
+		{"system and user", []provider.Message{{Role: provider.System, Content: strings.Repeat("s", 40)}, msg(80)}, 10 + 4 + 20 + 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := pricing.EstimateTokens(&provider.Request{Messages: tt.msgs}); got != tt.want {
+				t.Errorf("EstimateTokens = %d; want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	for _, base := range []time.Duration{time.Millisecond, 500 * time.Millisecond, 2 * time.Second, time.Minute} {
+		prev := time.Duration(0)
+		for attempt := range 12 {
+			d := min(base<<min(attempt, 6), 30*time.Second)
+			lo, hi := time.Duration(math.MaxInt64), time.Duration(0)
+			for range 200 {
+				w := backoff(base, attempt)
+				lo, hi = min(lo, w), max(hi, w)
+			}
+			if lo < d/2 || hi > d {
+				t.Errorf("backoff(%s, %d) ranged over [%s, %s]; want within [%s, %s]", base, attempt, lo, hi, d/2, d)
+			}
+			if hi > 30*time.Second {
+				t.Errorf("backoff(%s, %d) = %s; want at most 30s", base, attempt, hi)
+			}
+			if d/2 < prev/2 {
+				t.Errorf("backoff(%s, %d) shrank: the range starts at %s after %s", base, attempt, d/2, prev/2)
+			}
+			prev = d
+		}
+	}
+	// The jitter spreads: 200 draws over [250ms, 500ms] are not all equal.
+	seen := map[time.Duration]bool{}
+	for range 200 {
+		seen[backoff(500*time.Millisecond, 0)] = true
+	}
+	if len(seen) < 2 {
+		t.Errorf("backoff drew %d distinct waits in 200; want jitter", len(seen))
+	}
+	// The exponent is capped: a huge attempt number neither overflows nor
+	// goes past 30s.
+	if w := backoff(time.Second, 1000); w < 15*time.Second || w > 30*time.Second {
+		t.Errorf("backoff(1s, 1000) = %s; want within [15s, 30s]", w)
+	}
+}
+
+func TestProvidersOpen(t *testing.T) {
+	cfg := map[string]*lang.Provider{
+		"m":       {Name: "m", Type: "mock", Model: "mock", MaxRetries: -1, Mock: lang.MockSettings{Responses: []lang.MockResponse{{Pattern: "^hi$", Answer: "hello"}}}},
+		"badmock": {Name: "badmock", Type: "mock", Model: "mock", MaxRetries: -1, Mock: lang.MockSettings{Responses: []lang.MockResponse{{Pattern: "(", Answer: "x"}}}},
+		"oai":     {Name: "oai", Type: "openai", Model: "gpt-4o-mini", MaxRetries: -1},
+		"custom":  {Name: "custom", Type: "openai", Model: "gpt-4o-mini", APIKeyEnv: "MY_KEY", MaxRetries: -1},
+		"local":   {Name: "local", Type: "openai", Model: "llama", BaseURL: "http://127.0.0.1:1/v1", MaxRetries: -1},
+		"ollama":  {Name: "ollama", Type: "ollama", Model: "llama3.2", MaxRetries: -1},
+		"weird":   {Name: "weird", Type: "telepathy", Model: "x", MaxRetries: -1},
+	}
+	env := map[string]string{"OPENAI_API_KEY": "sk-test", "MY_KEY": ""}
+	var asked []string
+	getenv := func(k string) string {
+		asked = append(asked, k)
+		return env[k]
+	}
+	ps := NewProviders(cfg, getenv, 4)
+	if len(asked) != 0 {
+		t.Errorf("NewProviders read %q; want keys read only when a provider opens", asked)
+	}
+	tests := []struct {
+		name    string
+		errHas  string // "" for success
+		openAs  any
+		keyRead string
+	}{
+		{name: "m", openAs: &mock.Mock{}},
+		{name: "badmock", errHas: "pattern"},
+		{name: "oai", openAs: &openai.Client{}, keyRead: "OPENAI_API_KEY"},
+		{name: "custom", errHas: "MY_KEY", keyRead: "MY_KEY"},
+		{name: "local", openAs: &openai.Client{}, keyRead: "OPENAI_API_KEY"},
+		{name: "ollama", openAs: &openai.Client{}},
+		{name: "weird", errHas: `unknown type "telepathy"`},
+		{name: "undeclared", errHas: "not declared"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			asked = nil
+			p, lim, err := ps.Open(tt.name)
+			if tt.errHas != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.errHas) {
+					t.Fatalf("Open: %v; want an error mentioning %q", err, tt.errHas)
+				}
+			} else {
+				if err != nil {
+					t.Fatalf("Open: %v", err)
+				}
+				if got, want := fmt.Sprintf("%T", p), fmt.Sprintf("%T", tt.openAs); got != want {
+					t.Errorf("Open returned a %s; want a %s", got, want)
+				}
+			}
+			if (lim == nil) != (cfg[tt.name] == nil) {
+				t.Errorf("limits %v for a provider declared: %v", lim, cfg[tt.name] != nil)
+			}
+			if tt.keyRead != "" && !strings.Contains(strings.Join(asked, " "), tt.keyRead) {
+				t.Errorf("Open read %q; want %s", asked, tt.keyRead)
+			}
+			// A second Open returns the same client (or error), without
+			// reading the environment again.
+			asked = nil
+			p2, lim2, err2 := ps.Open(tt.name)
+			if p2 != p || lim2 != lim || !errors.Is(err2, err) && err2 != err {
+				t.Errorf("second Open differs: (%v, %v, %v) then (%v, %v, %v)", p, lim, err, p2, lim2, err2)
+			}
+			if len(asked) != 0 {
+				t.Errorf("second Open read %q again", asked)
+			}
+		})
+	}
+
+	// The mock's rules come from the block.
+	p, _, err := ps.Open("m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := p.Complete(context.Background(), &provider.Request{Model: "mock", Messages: []provider.Message{{Role: provider.User, Content: "hi"}}})
+	if err != nil || resp.Text != "hello" {
+		t.Errorf("the mock answered %v, %v; want its rule's %q", resp, err, "hello")
+	}
+}
+
+func TestDefaultKeyEnv(t *testing.T) {
+	want := map[string]string{
+		"openai":    "OPENAI_API_KEY",
+		"anthropic": "ANTHROPIC_API_KEY",
+		"gemini":    "GEMINI_API_KEY",
+		"ollama":    "",
+		"mock":      "",
+	}
+	for typ, env := range want {
+		if got := DefaultKeyEnv(typ); got != env {
+			t.Errorf("DefaultKeyEnv(%q) = %q; want %q", typ, got, env)
+		}
+	}
+}
+
+func TestProvidersCost(t *testing.T) {
+	cfg := map[string]*lang.Provider{
+		"priced":  {Type: "openai", Model: "whatever", Pricing: &lang.Pricing{InputPerMTok: 2, OutputPerMTok: 8, CachedInputPerMTok: 0.5}},
+		"listed":  {Type: "openai", Model: "gpt-4o-mini"},
+		"unknown": {Type: "openai", Model: "my-finetune"},
+		"mock":    {Type: "mock", Model: "mock"},
+	}
+	ps := NewProviders(cfg, nil, 1)
+	u := provider.Usage{InputTokens: 1000, OutputTokens: 500, CachedTokens: 200}
+	tests := []struct {
+		name string
+		want *float64
+	}{
+		{"priced", ptr((800*2 + 200*0.5 + 500*8) / 1e6)},
+		{"listed", ptr((800*0.15 + 200*0.075 + 500*0.60) / 1e6)},
+		{"unknown", nil},
+		{"mock", ptr(0)},
+		{"undeclared", nil},
+	}
+	for _, tt := range tests {
+		got := ps.Cost(tt.name, u)
+		if (got == nil) != (tt.want == nil) || got != nil && math.Abs(*got-*tt.want) > 1e-12 {
+			t.Errorf("Cost(%q) = %v; want %v", tt.name, deref(got), deref(tt.want))
+		}
+	}
+	if got := FormatCost(0.00013549); got != "0.000135" {
+		t.Errorf("FormatCost(0.00013549) = %q; want %q", got, "0.000135")
+	}
+}
+
+func ptr(f float64) *float64 { return &f }
+
+func deref(f *float64) any {
+	if f == nil {
+		return nil
+	}
+	return *f
+}
