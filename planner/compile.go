@@ -74,8 +74,12 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 			}
 		}
 	}
-	scope.Locals = locals
-	tctx := scope.EvalContext()
+	// The run's vars are the template's top-level names: a child context
+	// over ctx, so they shadow each (never var, input or run, which vars
+	// may not define) exactly as lang.Scope.Locals would, without
+	// building the scope's objects twice.
+	tctx := ctx.NewChild()
+	tctx.Variables = locals
 
 	req := &provider.Request{Model: n.Provider.Model}
 	if t := n.Template; t.System != nil {
@@ -206,6 +210,16 @@ func (g *Graph) runValues(n *Node, outputs map[string]string) (map[string]cty.Va
 	}
 	for name, m := range byRun {
 		runs[name] = cty.ObjectVal(m)
+	}
+	// A for_each run with no instances (a glob that matches nothing) is an
+	// empty object, so that `for x in run.NAME` sees nothing to do.
+	for _, ref := range n.refs {
+		if ref.Kind != lang.RefRun || ref.Key != cty.NilVal {
+			continue
+		}
+		if _, ok := runs[ref.Name]; !ok && g.Config.Runs[ref.Name] != nil && g.Config.Runs[ref.Name].ForEach != nil {
+			runs[ref.Name] = cty.EmptyObjectVal
+		}
 	}
 	return runs, upstream, diags
 }

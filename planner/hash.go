@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
 	"sort"
 	"strconv"
 
@@ -39,55 +37,93 @@ type Bundle struct {
 // labelled line per field, strings quoted, maps sorted, the version first
 // (the scheme of cmd/go's action IDs).
 func (b *Bundle) Hash() string {
-	h := sha256.New()
-	b.encode(h)
-	return hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(b.encode())
+	return hex.EncodeToString(sum[:])
 }
 
 // Encoding returns the canonical encoding that Hash digests, for
 // debugging and for tests.
-func (b *Bundle) Encoding() string {
-	var s stringWriter
-	b.encode(&s)
-	return string(s)
-}
+func (b *Bundle) Encoding() string { return string(b.encode()) }
 
-type stringWriter []byte
-
-func (s *stringWriter) Write(p []byte) (int, error) { *s = append(*s, p...); return len(p), nil }
-
-func (b *Bundle) encode(w io.Writer) {
-	line := func(label, value string) { fmt.Fprintf(w, "%s %s\n", label, value) }
-	q := strconv.Quote
+// encode renders the canonical encoding into one buffer: a plan hashes
+// every instance's request, so this appends rather than formats.
+func (b *Bundle) encode() []byte {
 	r := b.Request
-	line("version", q(BundleVersion))
-	line("provider.type", q(b.ProviderType))
-	line("provider.endpoint", q(b.Endpoint))
-	line("model", q(b.Model))
+	size := 256 + len(r.Schema)
+	for _, m := range r.Messages {
+		size += 32 + len(m.Content) + len(m.Content)/8
+	}
+	buf := make([]byte, 0, size)
+	line := func(label string) []byte { // the label and its space; the caller ends the line
+		buf = append(buf, label...)
+		return append(buf, ' ')
+	}
+	str := func(label, v string) {
+		buf = appendQuoted(line(label), v)
+		buf = append(buf, '\n')
+	}
+	raw := func(label, v string) {
+		buf = append(append(line(label), v...), '\n')
+	}
+	str("version", BundleVersion)
+	str("provider.type", b.ProviderType)
+	str("provider.endpoint", b.Endpoint)
+	str("model", b.Model)
 	for i, rule := range b.Behaviour {
-		line("provider.behaviour."+strconv.Itoa(i), q(rule))
+		str("provider.behaviour."+strconv.Itoa(i), rule)
 	}
 	if r.Temperature != nil {
-		line("param.temperature", strconv.FormatFloat(*r.Temperature, 'g', -1, 64))
+		raw("param.temperature", strconv.FormatFloat(*r.Temperature, 'g', -1, 64))
 	}
 	if r.MaxTokens != 0 {
-		line("param.max_tokens", strconv.FormatInt(r.MaxTokens, 10))
+		raw("param.max_tokens", strconv.FormatInt(r.MaxTokens, 10))
 	}
 	if r.Seed != nil {
-		line("param.seed", strconv.FormatInt(*r.Seed, 10))
+		raw("param.seed", strconv.FormatInt(*r.Seed, 10))
 	}
 	for _, k := range sortedKeys(r.Params) {
-		line("param.extra."+q(k), string(r.Params[k]))
+		raw("param.extra."+strconv.Quote(k), string(r.Params[k]))
 	}
-	line("format", q(r.Format))
+	str("format", r.Format)
 	if len(r.Schema) > 0 {
-		line("schema", q(string(r.Schema)))
+		str("schema", string(r.Schema))
 	}
-	line("messages", strconv.Itoa(len(r.Messages)))
+	raw("messages", strconv.Itoa(len(r.Messages)))
 	for _, m := range r.Messages {
-		line("message."+string(m.Role), q(m.Content))
+		str("message."+string(m.Role), m.Content)
 	}
+	return buf
 }
+
+// appendQuoted appends strconv.Quote(s) to b. Printable ASCII other than
+// quote and backslash, the bulk of any prompt, is copied in runs; the
+// bytes between runs go through strconv. Splitting there is exact: an
+// ASCII byte never belongs to a multi-byte sequence, so strconv decodes
+// the pieces as it would decode the whole.
+func appendQuoted(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && plainASCII(s[j]) {
+			j++
+		}
+		b = append(b, s[i:j]...)
+		i = j
+		for j < len(s) && !plainASCII(s[j]) {
+			j++
+		}
+		if j > i {
+			q := strconv.AppendQuote(b, s[i:j]) // b + `"` + escaped + `"`
+			copy(q[len(b):], q[len(b)+1:len(q)-1])
+			b = q[:len(q)-2]
+			i = j
+		}
+	}
+	return append(b, '"')
+}
+
+// plainASCII reports whether strconv.Quote copies c unchanged.
+func plainASCII(c byte) bool { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\' }
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

@@ -1,0 +1,106 @@
+package planner
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/promptbuild/promptbuild/executor/provider"
+)
+
+// referenceEncoding is the bundle encoding as first written, with fmt and
+// strconv.Quote: the fast encoder must produce exactly these bytes, or
+// every lock file and cache entry would go stale.
+func referenceEncoding(b *Bundle) string {
+	var w strings.Builder
+	line := func(label, value string) { fmt.Fprintf(io.Writer(&w), "%s %s\n", label, value) }
+	q := strconv.Quote
+	r := b.Request
+	line("version", q(BundleVersion))
+	line("provider.type", q(b.ProviderType))
+	line("provider.endpoint", q(b.Endpoint))
+	line("model", q(b.Model))
+	for i, rule := range b.Behaviour {
+		line("provider.behaviour."+strconv.Itoa(i), q(rule))
+	}
+	if r.Temperature != nil {
+		line("param.temperature", strconv.FormatFloat(*r.Temperature, 'g', -1, 64))
+	}
+	if r.MaxTokens != 0 {
+		line("param.max_tokens", strconv.FormatInt(r.MaxTokens, 10))
+	}
+	if r.Seed != nil {
+		line("param.seed", strconv.FormatInt(*r.Seed, 10))
+	}
+	for _, k := range sortedKeys(r.Params) {
+		line("param.extra."+q(k), string(r.Params[k]))
+	}
+	line("format", q(r.Format))
+	if len(r.Schema) > 0 {
+		line("schema", q(string(r.Schema)))
+	}
+	line("messages", strconv.Itoa(len(r.Messages)))
+	for _, m := range r.Messages {
+		line("message."+string(m.Role), q(m.Content))
+	}
+	return w.String()
+}
+
+// quoteCases are strings that exercise every branch of strconv.Quote.
+var quoteCases = []string{
+	"",
+	"plain ascii",
+	`quote " and backslash \ inside`,
+	"new\nline\ttab\rcr\a\b\f\v",
+	"\x00\x01\x1f\x7f",
+	"café — naïve “curly” …",
+	"emoji 🎉 and CJK 漢字",
+	"\u00ad soft hyphen, \u200b zero width, \ufeff BOM",
+	"invalid \xff\xfe bytes, truncated \xe2\x82 then ascii",
+	"\xe2\x82",
+	"mixed\x80\"\\\n€",
+	"\U0010ffff max rune, \U000e0001 tag",
+}
+
+func TestAppendQuoted(t *testing.T) {
+	for _, s := range quoteCases {
+		if got, want := string(appendQuoted([]byte("prefix "), s)), "prefix "+strconv.Quote(s); got != want {
+			t.Errorf("appendQuoted(%q)\n got %s\nwant %s", s, got, want)
+		}
+	}
+}
+
+func FuzzAppendQuoted(f *testing.F) {
+	for _, s := range quoteCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := string(appendQuoted(nil, s)), strconv.Quote(s); got != want {
+			t.Errorf("appendQuoted(%q) = %s, want %s", s, got, want)
+		}
+	})
+}
+
+// TestBundleEncodingUnchanged compares the encoder with the reference on
+// bundles with and without every optional field.
+func TestBundleEncodingUnchanged(t *testing.T) {
+	full := baseBundle()
+	full.Behaviour = []string{"^hi\x00hello", "(?i)bye\x00see you"}
+	full.Request.Params["stop"] = json.RawMessage(`["\n"]`)
+	bare := &Bundle{ProviderType: "mock", Endpoint: "mock:", Request: &provider.Request{}}
+	odd := baseBundle()
+	odd.Request.Messages = nil
+	for _, s := range quoteCases {
+		odd.Request.Messages = append(odd.Request.Messages, provider.Message{Role: provider.User, Content: s})
+	}
+	for name, b := range map[string]*Bundle{"full": full, "bare": bare, "odd": odd, "base": baseBundle()} {
+		t.Run(name, func(t *testing.T) {
+			if got, want := b.Encoding(), referenceEncoding(b); got != want {
+				t.Errorf("encoding changed\n got %q\nwant %q", got, want)
+			}
+		})
+	}
+}
