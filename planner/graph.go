@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"path"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
@@ -19,6 +20,10 @@ import (
 
 	"github.com/promptbuild/promptbuild/lang"
 )
+
+// StateDir is the project's git-ignored directory: the cache, the lock
+// file's index, the journal and the apply lock live there.
+const StateDir = ".promptbuild"
 
 // Node is one run instance: a run block, or one element of its for_each.
 type Node struct {
@@ -285,26 +290,33 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// checkOutputs reports two instances writing one file and an output that
-// is also an input: either would make the result depend on write order.
+// checkOutputs reports two instances writing one file, an output that is
+// also an input, and an output over the project's own files (its
+// configuration, templates, lock file and state directory), or over the
+// directory of another output: each would make the result depend on write
+// order, or let apply destroy the project.
 func (g *Graph) checkOutputs() hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	inputs := map[string]string{} // path => input name
+	taken := map[string]string{} // path => what it is
 	for name, in := range g.Config.Inputs {
 		switch in.Kind {
 		case lang.InputFile:
-			inputs[path.Clean(in.Path)] = name
+			taken[path.Clean(in.Path)] = "input." + name + " reads it"
 		case lang.InputGlob:
 			// A glob's keys are the matched files' paths in the project.
 			v := g.Inputs[name]
 			if v.IsKnown() && !v.IsNull() && v.LengthInt() > 0 {
 				for it := v.ElementIterator(); it.Next(); {
 					k, _ := it.Element()
-					inputs[path.Clean(k.AsString())] = name
+					taken[path.Clean(k.AsString())] = "input." + name + " reads it"
 				}
 			}
 		}
 	}
+	for file := range g.Config.Files {
+		taken[path.Clean(file)] = "it is part of the configuration"
+	}
+	taken[path.Clean(filepath.ToSlash(g.Config.Settings.LockFile))] = "it is the lock file"
 	owner := map[string]*Node{}
 	for _, n := range g.Nodes {
 		if n.Output == "" {
@@ -314,18 +326,39 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Duplicate output path",
-				Detail:   fmt.Sprintf("%s and %s both write %s. Give each run instance its own output, for example with each.key in the path.", prev.Addr, n.Addr, n.Output),
-				Subject:  n.Run.Output.Range().Ptr(),
-				Context:  prev.Run.Output.Range().Ptr(),
+				Detail: fmt.Sprintf("%s and %s both write %s (the first at %s). Give each run instance its own output, for example with each.key in the path.",
+					prev.Addr, n.Addr, n.Output, lang.Position(prev.Run.Output.Range())),
+				Subject: n.Run.Output.Range().Ptr(),
 			})
 			continue
 		}
 		owner[n.Output] = n
-		if in, ok := inputs[n.Output]; ok {
+		why, ok := taken[n.Output]
+		if !ok && (n.Output == StateDir || strings.HasPrefix(n.Output, StateDir+"/")) {
+			why, ok = "promptbuild keeps its state and cache there", true
+		}
+		if ok {
+			summary := "Output overwrites a project file"
+			if strings.HasPrefix(why, "input.") {
+				summary = "Output overwrites an input"
+			}
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
-				Summary:  "Output overwrites an input",
-				Detail:   fmt.Sprintf("%s writes %s, which input.%s reads. A run's output must not be one of the project's inputs.", n.Addr, n.Output, in),
+				Summary:  summary,
+				Detail:   fmt.Sprintf("%s writes %s, but %s. Choose an output path of its own, for example under out/.", n.Addr, n.Output, why),
+				Subject:  n.Run.Output.Range().Ptr(),
+			})
+		}
+	}
+	// An output that is the directory of another cannot be written.
+	paths := sortedKeys(owner)
+	for i := 1; i < len(paths); i++ {
+		if dir := paths[i-1]; strings.HasPrefix(paths[i], dir+"/") {
+			n := owner[dir]
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Output path is another output's directory",
+				Detail:   fmt.Sprintf("%s writes the file %s, but %s writes %s inside it.", n.Addr, dir, owner[paths[i]].Addr, paths[i]),
 				Subject:  n.Run.Output.Range().Ptr(),
 			})
 		}
@@ -361,10 +394,22 @@ func (g *Graph) connect() hcl.Diagnostics {
 					d = g.byAddr[InstanceAddr(ref.Name, &s)]
 				}
 				if d == nil {
+					key := ref.Key.GoString()
+					if err == nil && k.IsKnown() && !k.IsNull() {
+						key = fmt.Sprintf("%q", k.AsString())
+					}
+					var keys []string
+					for _, in := range g.byRun[ref.Name] {
+						keys = append(keys, fmt.Sprintf("%q", in.Each.Key.AsString()))
+					}
+					have := "It has no instances."
+					if len(keys) > 0 {
+						have = "Its keys are " + strings.Join(keys, ", ") + "."
+					}
 					diags = append(diags, &hcl.Diagnostic{
 						Severity: hcl.DiagError,
 						Summary:  "Reference to undeclared run instance",
-						Detail:   fmt.Sprintf("run.%s has no instance with the key %s.", ref.Name, ref.Key.GoString()),
+						Detail:   fmt.Sprintf("run.%s has no instance with the key %s. %s", ref.Name, key, have),
 						Subject:  ref.Range.Ptr(),
 					})
 					continue

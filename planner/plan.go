@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/promptbuild/promptbuild/cache"
 )
@@ -136,16 +134,11 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 	outputs := make(map[string]string, len(selected))
 	for _, level := range g.levels(selected) {
 		changes := make([]*Change, len(level))
-		eg, _ := errgroup.WithContext(ctx)
-		eg.SetLimit(runtime.GOMAXPROCS(0))
 		levelDiags := make([]hcl.Diagnostics, len(level))
-		for i, n := range level {
-			eg.Go(func() error {
-				changes[i], levelDiags[i] = p.planNode(n, outputs, opts, replace[n.Addr])
-				return nil
-			})
-		}
-		_ = eg.Wait()
+		parallel(len(level), func(i int) {
+			n := level[i]
+			changes[i], levelDiags[i] = p.planNode(n, outputs, opts, replace[n.Addr])
+		})
 		for i, c := range changes {
 			diags = append(diags, levelDiags[i]...)
 			if c == nil {
@@ -240,7 +233,7 @@ const (
 // it has one (which must hold exactly the recorded answer), else the cache.
 func (p *Plan) readResult(n *Node, digest string, store *cache.Store) (string, resultState) {
 	if n.Output != "" {
-		b, err := os.ReadFile(filepath.Join(p.Graph.Config.Dir, filepath.FromSlash(n.Output)))
+		b, err := cache.ReadFile(filepath.Join(p.Graph.Config.Dir, filepath.FromSlash(n.Output)))
 		if errors.Is(err, os.ErrNotExist) {
 			return "", resultMissingFile
 		}
@@ -365,7 +358,9 @@ func (g *Graph) Select(targets []string) (map[*Node]bool, hcl.Diagnostics) {
 		}
 	}
 	for addr := range roots {
-		visit(g.byAddr[addr])
+		if n := g.byAddr[addr]; n != nil {
+			visit(n)
+		}
 	}
 	return sel, diags
 }
@@ -382,8 +377,9 @@ func (g *Graph) resolve(addrs []string, flag string) (map[string]bool, hcl.Diagn
 			continue
 		}
 		name := strings.TrimPrefix(a, "run.")
-		if ns := g.byRun[name]; strings.HasPrefix(a, "run.") && len(ns) > 0 {
-			for _, n := range ns {
+		if _, declared := g.Config.Runs[name]; strings.HasPrefix(a, "run.") && declared {
+			// A declared run names all its instances, even none.
+			for _, n := range g.byRun[name] {
 				out[n.Addr] = true
 			}
 			continue

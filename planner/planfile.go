@@ -22,6 +22,7 @@ type Saved struct {
 	Targets []string          `json:"targets,omitempty"`
 	Replace []string          `json:"replace,omitempty"`
 	Vars    map[string]string `json:"vars,omitempty"`
+	Project string            `json:"project"` // Graph.Digest when the plan was made
 	Changes []SavedChange     `json:"changes"`
 }
 
@@ -34,7 +35,7 @@ type SavedChange struct {
 
 // Save records p, made with the given options, for apply.
 func (p *Plan) Save(path string, targets, replace []string, vars map[string]string) error {
-	s := Saved{Version: SavedPlanVersion, Targets: targets, Replace: replace, Vars: vars}
+	s := Saved{Version: SavedPlanVersion, Targets: targets, Replace: replace, Vars: vars, Project: p.Graph.Digest()}
 	for _, c := range p.Changes {
 		sc := SavedChange{Address: c.Node.Addr, Action: c.Action.String()}
 		if c.Compiled != nil {
@@ -93,6 +94,12 @@ func (s *Saved) Check(p *Plan) error {
 		diffs = append(diffs, addr+" is gone")
 	}
 	if len(diffs) == 0 {
+		if s.Project != p.Graph.Digest() {
+			// Same decisions, but a prompt not compiled at plan time (it
+			// waits on an upstream answer) could now differ from what was
+			// reviewed.
+			return fmt.Errorf("the saved plan no longer matches the project: a configuration file, template, input or variable changed since it was made. Run plan again")
+		}
 		return nil
 	}
 	sort.Strings(diffs)

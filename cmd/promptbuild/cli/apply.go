@@ -35,6 +35,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
+	e.jsonOut = f.jsonOut
 	if fs.NArg() > 1 {
 		fmt.Fprintf(e.stderr, "Error: apply takes at most one argument, a plan file; got %q\n", fs.Args())
 		return exitError
@@ -46,25 +47,26 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 			return exitError
 		}
 		var err error
-		if saved, err = planner.LoadSaved(fs.Arg(0)); err != nil {
-			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		if saved, err = planner.LoadSaved(e.path(fs.Arg(0))); err != nil {
+			e.printError(nil, err)
 			return exitError
 		}
 		f.targets, f.replace, f.vars = saved.Targets, saved.Replace, saved.Vars
 	}
 
-	// Config errors are reported before the lock is taken, so that a
-	// broken project never grows a .promptbuild directory.
-	if _, ok := e.loadConfig(f.vars); !ok {
+	// Errors in the project are reported before the lock is taken, so
+	// that a broken project never grows a .promptbuild directory; the lock
+	// file and the cache are read once no other apply can change them.
+	p, ok := e.build(f.vars)
+	if !ok {
 		return exitError
 	}
-	unlock, code := e.lockProject(ctx, e.dir, *lockTimeout)
+	unlock, code := e.lockProject(ctx, p.dir, *lockTimeout)
 	if unlock == nil {
 		return code
 	}
 	defer unlock()
-	p, ok := e.load(f.vars)
-	if !ok {
+	if !e.readState(p) {
 		return exitError
 	}
 
@@ -126,14 +128,13 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 // lockProject takes the project's apply lock, refusing or waiting when
 // another apply holds it. It returns nil and an exit code on failure.
 func (e *env) lockProject(ctx context.Context, dir string, timeout time.Duration) (func(), int) {
-	wait := timeout > 0
-	lctx := ctx
-	if wait {
-		var cancel context.CancelFunc
-		lctx, cancel = context.WithTimeout(ctx, timeout)
+	unlock, err := cache.LockDir(ctx, dir, false)
+	if errors.Is(err, cache.ErrBusy) && timeout > 0 {
+		fmt.Fprintf(e.stderr, "Another promptbuild apply is running in %s; waiting up to %s for it to finish...\n", dir, timeout)
+		lctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
+		unlock, err = cache.LockDir(lctx, dir, true)
 	}
-	unlock, err := cache.LockDir(lctx, dir, wait)
 	if err != nil {
 		switch {
 		case errors.Is(err, cache.ErrBusy):

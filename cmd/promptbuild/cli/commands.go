@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dominikbraun/graph/draw"
 	"github.com/google/renameio/v2"
 	"github.com/hashicorp/hcl/v2"
 
@@ -32,6 +31,9 @@ var validateCmd = &command{
 		if code, ok := parse(fs, args); !ok {
 			return code
 		}
+		if !e.noArgs(fs, "validate") {
+			return exitError
+		}
 		dir, _ := filepath.Abs(e.dir)
 		cfg, diags := lang.LoadWith(dir, lang.Options{Vars: vars, Environ: e.environ})
 		if !diags.HasErrors() {
@@ -50,36 +52,45 @@ var validateCmd = &command{
 	},
 }
 
+// diagJSON is a diagnostic as -json output shows it.
+type diagJSON struct {
+	Severity string   `json:"severity"`
+	Summary  string   `json:"summary"`
+	Detail   string   `json:"detail,omitempty"`
+	Filename string   `json:"filename,omitempty"`
+	Start    *posJSON `json:"start,omitempty"`
+	End      *posJSON `json:"end,omitempty"`
+}
+
+type posJSON struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+}
+
+func jsonDiag(d *hcl.Diagnostic) diagJSON {
+	j := diagJSON{Severity: "warning", Summary: d.Summary, Detail: d.Detail}
+	if d.Severity == hcl.DiagError {
+		j.Severity = "error"
+	}
+	if d.Subject != nil {
+		j.Filename = d.Subject.Filename
+		j.Start = &posJSON{d.Subject.Start.Line, d.Subject.Start.Column}
+		j.End = &posJSON{d.Subject.End.Line, d.Subject.End.Column}
+	}
+	return j
+}
+
 func writeValidateJSON(e *env, diags hcl.Diagnostics) int {
-	type pos struct {
-		Line   int `json:"line"`
-		Column int `json:"column"`
-	}
-	type jdiag struct {
-		Severity string `json:"severity"`
-		Summary  string `json:"summary"`
-		Detail   string `json:"detail,omitempty"`
-		Filename string `json:"filename,omitempty"`
-		Start    *pos   `json:"start,omitempty"`
-		End      *pos   `json:"end,omitempty"`
-	}
 	out := struct {
-		Valid       bool    `json:"valid"`
-		ErrorCount  int     `json:"error_count"`
-		Diagnostics []jdiag `json:"diagnostics"`
-	}{Valid: !diags.HasErrors(), Diagnostics: []jdiag{}}
+		Valid       bool       `json:"valid"`
+		ErrorCount  int        `json:"error_count"`
+		Diagnostics []diagJSON `json:"diagnostics"`
+	}{Valid: !diags.HasErrors(), Diagnostics: []diagJSON{}}
 	for _, d := range diags {
-		j := jdiag{Severity: "warning", Summary: d.Summary, Detail: d.Detail}
 		if d.Severity == hcl.DiagError {
-			j.Severity = "error"
 			out.ErrorCount++
 		}
-		if d.Subject != nil {
-			j.Filename = d.Subject.Filename
-			j.Start = &pos{d.Subject.Start.Line, d.Subject.Start.Column}
-			j.End = &pos{d.Subject.End.Line, d.Subject.End.Column}
-		}
-		out.Diagnostics = append(out.Diagnostics, j)
+		out.Diagnostics = append(out.Diagnostics, jsonDiag(d))
 	}
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
@@ -93,11 +104,14 @@ func writeValidateJSON(e *env, diags hcl.Diagnostics) int {
 var fmtCmd = &command{
 	name:     "fmt",
 	synopsis: "rewrite *.pb.hcl files in the canonical format",
-	usage:    "[-check] [-diff]",
+	usage:    "[-check]",
 	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		check := fs.Bool("check", false, "change nothing; list the files that are not formatted and exit 1 if any")
 		if code, ok := parse(fs, args); !ok {
 			return code
+		}
+		if !e.noArgs(fs, "fmt") {
+			return exitError
 		}
 		files, err := filepath.Glob(filepath.Join(e.dir, "*.pb.hcl"))
 		if err != nil || len(files) == 0 {
@@ -105,19 +119,25 @@ var fmtCmd = &command{
 			return exitError
 		}
 		sort.Strings(files)
-		unformatted := 0
+		unformatted, broken := 0, 0
 		for _, f := range files {
 			src, err := os.ReadFile(f)
 			if err != nil {
 				fmt.Fprintf(e.stderr, "Error: %v\n", err)
 				return exitError
 			}
-			out := lang.Format(src)
+			rel, _ := filepath.Rel(e.dir, f)
+			out, diags := lang.FormatFile(src, rel)
+			if diags.HasErrors() {
+				// A file that does not parse is reported, never rewritten.
+				e.printDiags(&lang.Config{Files: map[string]*hcl.File{rel: {Bytes: src}}}, diags)
+				broken++
+				continue
+			}
 			if bytes.Equal(src, out) {
 				continue
 			}
 			unformatted++
-			rel, _ := filepath.Rel(e.dir, f)
 			fmt.Fprintln(e.stdout, rel)
 			if !*check {
 				if err := renameio.WriteFile(f, out, 0o644); err != nil {
@@ -125,6 +145,10 @@ var fmtCmd = &command{
 					return exitError
 				}
 			}
+		}
+		if broken > 0 {
+			fmt.Fprintf(e.stderr, "Error: %s not formatted because of syntax errors\n", plural(broken, "file"))
+			return exitError
 		}
 		if *check && unformatted > 0 {
 			fmt.Fprintf(e.stderr, "Error: %s not formatted; run 'promptbuild fmt'\n", plural(unformatted, "file"))
@@ -145,6 +169,9 @@ var graphCmd = &command{
 		if code, ok := parse(fs, args); !ok {
 			return code
 		}
+		if !e.noArgs(fs, "graph") {
+			return exitError
+		}
 		cfg, ok := e.loadConfig(vars)
 		if !ok {
 			return exitError
@@ -156,10 +183,20 @@ var graphCmd = &command{
 		}
 		switch *format {
 		case "dot":
-			if err := draw.DOT(g.Store(), e.stdout, draw.GraphAttribute("rankdir", "LR")); err != nil {
-				fmt.Fprintf(e.stderr, "Error: %v\n", err)
-				return exitError
+			// Written from the sorted nodes, not the graph library's maps,
+			// so that the same project always draws the same text.
+			var b strings.Builder
+			b.WriteString("digraph promptbuild {\n  rankdir=\"LR\";\n  node [shape=box];\n")
+			for _, n := range g.Nodes {
+				fmt.Fprintf(&b, "  %s;\n", dotQuote(n.Addr))
 			}
+			for _, n := range g.Nodes {
+				for _, d := range n.Deps {
+					fmt.Fprintf(&b, "  %s -> %s;\n", dotQuote(d.Addr), dotQuote(n.Addr))
+				}
+			}
+			b.WriteString("}\n")
+			fmt.Fprint(e.stdout, b.String())
 		case "mermaid":
 			var b strings.Builder
 			b.WriteString("flowchart LR\n")
@@ -265,6 +302,11 @@ var showCmd = &command{
 	},
 }
 
+// dotQuote quotes an ID for Graphviz.
+func dotQuote(s string) string {
+	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
+}
+
 func sortedStrings(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -292,6 +334,9 @@ var cacheCmd = &command{
 		if code, ok := parse(gfs, rest); !ok {
 			return code
 		}
+		if !e.noArgs(gfs, "cache "+sub) {
+			return exitError
+		}
 		p, ok := e.load(nil)
 		if !ok {
 			return exitError
@@ -309,9 +354,13 @@ var cacheCmd = &command{
 				fmt.Fprintf(e.stdout, "  oldest entry %s, newest %s\n", st.Oldest.Format(time.RFC3339), st.Newest.Format(time.RFC3339))
 			}
 		case "gc":
+			// Keep what the lock records for runs still in the
+			// configuration; a removed run's answers go (after -older-than).
 			keep := map[string]bool{}
 			for _, en := range p.lock.Runs {
-				keep[en.Hash] = true
+				if p.graph.Node(en.Address) != nil {
+					keep[en.Hash] = true
+				}
 			}
 			res, err := p.store.GC(keep, *olderThan)
 			if err != nil {

@@ -64,6 +64,9 @@ var initCmd = &command{
 		if code, ok := parse(fs, args); !ok {
 			return code
 		}
+		if !e.noArgs(fs, "init") {
+			return exitError
+		}
 		if matches, _ := filepath.Glob(filepath.Join(e.dir, "*.pb.hcl")); len(matches) > 0 {
 			fmt.Fprintf(e.stderr, "Error: %s already has a configuration (%s); init changes nothing\n", e.dir, filepath.Base(matches[0]))
 			return exitError

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -35,6 +36,26 @@ type env struct {
 	environ        []string
 	ci             bool // plain, line-per-event output: no TTY or CI=true
 	color          bool
+	jsonOut        bool // the command prints JSON lines: diagnostics too
+	versionDone    bool // the JSON version line is out
+}
+
+// path resolves a path given on the command line: relative paths are
+// relative to -C DIR, as everything else is.
+func (e *env) path(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(e.dir, p)
+}
+
+// noArgs refuses arguments a command does not take.
+func (e *env) noArgs(fs *flag.FlagSet, name string) bool {
+	if fs.NArg() == 0 {
+		return true
+	}
+	fmt.Fprintf(e.stderr, "Error: %s takes no arguments; got %q\n", name, fs.Args())
+	return false
 }
 
 type command struct {
@@ -235,6 +256,9 @@ var versionCmd = &command{
 	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		if code, ok := parse(fs, args); !ok {
 			return code
+		}
+		if !e.noArgs(fs, "version") {
+			return exitError
 		}
 		goVersion := ""
 		if bi, ok := debug.ReadBuildInfo(); ok {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 )
 
 // planFlags are the flags plan and apply share.
@@ -35,8 +34,8 @@ func runPlan(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "Error: plan takes no arguments; got %q\n", fs.Args())
+	e.jsonOut = f.jsonOut
+	if !e.noArgs(fs, "plan") {
 		return exitError
 	}
 	p, ok := e.load(f.vars)
@@ -49,7 +48,7 @@ func runPlan(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		return exitError
 	}
 	if f.jsonOut {
-		writeVersion(e.stdout)
+		e.versionLine()
 		if err := plan.WriteJSON(e.stdout); err != nil {
 			fmt.Fprintf(e.stderr, "Error: %v\n", err)
 			return exitError
@@ -59,7 +58,7 @@ func runPlan(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		return exitError
 	}
 	if *out != "" {
-		if err := plan.Save(*out, f.targets, f.replace, f.vars); err != nil {
+		if err := plan.Save(e.path(*out), f.targets, f.replace, f.vars); err != nil {
 			fmt.Fprintf(e.stderr, "Error: saving the plan: %v\n", err)
 			return exitError
 		}
@@ -73,9 +72,13 @@ func runPlan(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	return exitOK
 }
 
-// writeVersion writes the first line of every -json stream.
-func writeVersion(w io.Writer) {
-	_ = json.NewEncoder(w).Encode(map[string]string{
+// versionLine writes the first line of a -json stream, once.
+func (e *env) versionLine() {
+	if e.versionDone {
+		return
+	}
+	e.versionDone = true
+	_ = json.NewEncoder(e.stdout).Encode(map[string]string{
 		"type":        "version",
 		"promptbuild": Version,
 		"ui":          "1",

@@ -37,7 +37,7 @@ func (e *env) newProgress(jsonOut bool, plan *planner.Plan) *progress {
 	p := &progress{e: e, json: jsonOut, live: !jsonOut && !e.ci, start: time.Now(), total: run + restore, counts: map[executor.Status]int{}, started: map[string]bool{}}
 	if jsonOut {
 		p.enc = json.NewEncoder(e.stdout)
-		writeVersion(e.stdout)
+		e.versionLine()
 	}
 	if p.live && p.total > 0 {
 		p.stop, p.stopped = make(chan struct{}), make(chan struct{})

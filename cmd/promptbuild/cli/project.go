@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 
@@ -12,8 +13,7 @@ import (
 	"github.com/promptbuild/promptbuild/planner"
 )
 
-// stateDir is the project's git-ignored working directory.
-const stateDir = ".promptbuild"
+const stateDir = planner.StateDir
 
 // project is a loaded configuration with its graph, lock file and cache.
 type project struct {
@@ -42,6 +42,16 @@ func (e *env) loadConfig(vars map[string]string) (*lang.Config, bool) {
 
 // load loads everything a plan needs.
 func (e *env) load(vars map[string]string) (*project, bool) {
+	p, ok := e.build(vars)
+	if !ok || !e.readState(p) {
+		return nil, false
+	}
+	return p, true
+}
+
+// build loads the configuration and builds its graph, reading the inputs:
+// everything that can be wrong with the project itself.
+func (e *env) build(vars map[string]string) (*project, bool) {
 	cfg, ok := e.loadConfig(vars)
 	if !ok {
 		return nil, false
@@ -51,19 +61,24 @@ func (e *env) load(vars map[string]string) (*project, bool) {
 	if diags.HasErrors() {
 		return nil, false
 	}
-	p := &project{dir: cfg.Dir, cfg: cfg, graph: g}
+	return &project{dir: cfg.Dir, cfg: cfg, graph: g}, true
+}
+
+// readState opens the cache and reads the lock file and any journal.
+func (e *env) readState(p *project) bool {
+	cfg := p.cfg
 	var err error
 	cacheDir := cfg.Settings.CacheDir
 	if !filepath.IsAbs(cacheDir) {
 		cacheDir = filepath.Join(cfg.Dir, cacheDir)
 	}
 	if p.store, err = cache.Open(cacheDir); err != nil {
-		fmt.Fprintf(e.stderr, "Error: opening the cache: %v\n", err)
-		return nil, false
+		e.printError(cfg, fmt.Errorf("opening the cache: %w", err))
+		return false
 	}
 	if p.lock, err = cache.ReadLockIndexed(p.lockPath(), p.indexDir()); err != nil {
 		e.printError(cfg, err)
-		return nil, false
+		return false
 	}
 	// A journal left behind by an interrupted apply holds runs that finished
 	// after the lock was last written: they count as done.
@@ -71,10 +86,8 @@ func (e *env) load(vars map[string]string) (*project, bool) {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Warning: ignoring the journal of an interrupted apply: %v\n", err)
 	}
-	for _, en := range entries {
-		p.lock.Runs[en.Address] = en
-	}
-	return p, true
+	p.lock.Merge(entries)
+	return true
 }
 
 // plan makes a plan.
@@ -82,9 +95,18 @@ func (p *project) plan(ctx context.Context, targets, replace []string) (*planner
 	return p.graph.Plan(ctx, planner.Options{Lock: p.lock, Store: p.store, Targets: targets, Replace: replace})
 }
 
-// printDiags renders diagnostics with source snippets on stderr.
+// printDiags renders diagnostics with source snippets on stderr or, for a
+// command run with -json, as diagnostic objects on stdout.
 func (e *env) printDiags(cfg *lang.Config, diags hcl.Diagnostics) {
 	if len(diags) == 0 {
+		return
+	}
+	if e.jsonOut {
+		e.versionLine()
+		enc := json.NewEncoder(e.stdout)
+		for _, d := range diags {
+			_ = enc.Encode(map[string]any{"type": "diagnostic", "diagnostic": jsonDiag(d)})
+		}
 		return
 	}
 	w := lang.NewDiagnosticWriter(e.stderr, cfg, 78, e.color)
@@ -99,6 +121,10 @@ func (e *env) printError(cfg *lang.Config, err error) {
 	}
 	if le, ok := err.(*cache.LockError); ok {
 		e.printDiags(cfg, le.Diags)
+		return
+	}
+	if e.jsonOut {
+		e.printDiags(cfg, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: err.Error()}})
 		return
 	}
 	fmt.Fprintf(e.stderr, "Error: %v\n", err)
