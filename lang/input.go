@@ -13,6 +13,8 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/promptbuild/promptbuild/cache"
 )
 
 // ReadInput returns the value of an input: the text of its file; for a
@@ -114,7 +116,7 @@ func readTexts(dir string, names []string) ([]string, []error) {
 
 // readText reads a text file of the project.
 func readText(dir, name string) (string, error) {
-	src, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+	src, err := cache.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
 	if err != nil {
 		return "", fmt.Errorf("cannot read %q: %s", name, pathErr(err))
 	}

@@ -1,6 +1,9 @@
 package planner
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -360,9 +363,48 @@ func valueDigest(v cty.Value) string {
 	if v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
 		return Digest([]byte(v.AsString()))
 	}
+	if d, ok := stringMapDigest(v); ok {
+		return d
+	}
 	raw, err := ctyjson.Marshal(v, v.Type())
 	if err != nil {
 		return Digest([]byte(v.GoString()))
 	}
 	return Digest(raw)
+}
+
+// stringMapDigest digests a map of strings (a glob input) exactly as
+// valueDigest digests ctyjson.Marshal's encoding of it, streaming: a glob
+// over thousands of files is hashed without a JSON copy of itself. ok is
+// false for any other value.
+func stringMapDigest(v cty.Value) (digest string, ok bool) {
+	if !v.Type().Equals(cty.Map(cty.String)) || !v.IsWhollyKnown() || v.IsNull() || v.ContainsMarked() {
+		return "", false
+	}
+	h := sha256.New()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf) // escapes as json.Marshal, which ctyjson uses, and ends each value with a newline
+	str := func(s string) {
+		buf.Reset()
+		_ = enc.Encode(s) // a string always encodes
+		h.Write(buf.Bytes()[:buf.Len()-1])
+	}
+	h.Write([]byte{'{'})
+	first := true
+	for it := v.ElementIterator(); it.Next(); {
+		k, e := it.Element()
+		if !first {
+			h.Write([]byte{','})
+		}
+		first = false
+		str(k.AsString())
+		h.Write([]byte{':'})
+		if e.IsNull() {
+			h.Write([]byte("null"))
+		} else {
+			str(e.AsString())
+		}
+	}
+	h.Write([]byte{'}'})
+	return hex.EncodeToString(h.Sum(nil)), true
 }

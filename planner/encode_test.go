@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
 	"github.com/promptbuild/promptbuild/executor/provider"
 )
 
@@ -102,5 +105,44 @@ func TestBundleEncodingUnchanged(t *testing.T) {
 				t.Errorf("encoding changed\n got %q\nwant %q", got, want)
 			}
 		})
+	}
+}
+
+// TestStringMapDigest: a glob input's digest is the digest of its
+// ctyjson encoding, as it always was.
+func TestStringMapDigest(t *testing.T) {
+	m := map[string]cty.Value{}
+	for i, s := range quoteCases {
+		m[fmt.Sprintf("docs/%02d <&> \u2028.md", i)] = cty.StringVal(s)
+	}
+	for name, v := range map[string]cty.Value{
+		"strings":  cty.MapVal(m),
+		"empty":    cty.MapValEmpty(cty.String),
+		"one":      cty.MapVal(map[string]cty.Value{"a": cty.StringVal("<b>&amp;</b>")}),
+		"nullelem": cty.MapVal(map[string]cty.Value{"a": cty.NullVal(cty.String), "b": cty.StringVal("x")}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			raw, err := ctyjson.Marshal(v, v.Type())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := stringMapDigest(v)
+			if !ok || got != Digest(raw) {
+				t.Errorf("stringMapDigest = %s, %v; want %s (of %s)", got, ok, Digest(raw), raw)
+			}
+			if valueDigest(v) != Digest(raw) {
+				t.Error("valueDigest differs from the digest of the JSON encoding")
+			}
+		})
+	}
+	for name, v := range map[string]cty.Value{
+		"unknown": cty.MapVal(map[string]cty.Value{"a": cty.UnknownVal(cty.String)}),
+		"marked":  cty.MapVal(map[string]cty.Value{"a": cty.StringVal("x").Mark("sensitive")}),
+		"list":    cty.ListVal([]cty.Value{cty.StringVal("x")}),
+		"numbers": cty.MapVal(map[string]cty.Value{"a": cty.NumberIntVal(1)}),
+	} {
+		if _, ok := stringMapDigest(v); ok {
+			t.Errorf("%s: stringMapDigest took a value it does not encode", name)
+		}
 	}
 }

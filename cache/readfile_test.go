@@ -1,0 +1,76 @@
+package cache
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, size := range []int{0, 1, 511, 512, 513, 4096, 1 << 20} {
+		data := bytes.Repeat([]byte("0123456789abcdef"), size/16+1)[:size]
+		p := filepath.Join(dir, "f")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ReadFile(p)
+		if err != nil || !bytes.Equal(got, data) {
+			t.Errorf("size %d: got %d bytes, %v", size, len(got), err)
+		}
+	}
+
+	_, err := ReadFile(filepath.Join(dir, "missing"))
+	var pe *fs.PathError
+	if !errors.Is(err, fs.ErrNotExist) || !errors.As(err, &pe) || pe.Op != "open" {
+		t.Errorf("missing file: %v", err)
+	}
+	_, want := os.ReadFile(dir)
+	if _, err := ReadFile(dir); err == nil || want == nil || err.Error() != want.Error() {
+		t.Errorf("directory: got %v, os.ReadFile says %v", err, want)
+	}
+}
+
+// TestReadFileGrowing reads a file whose size is unknown to fstat.
+func TestReadFileGrowing(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("no /proc")
+	}
+	got, err := ReadFile("/proc/self/status")
+	if err != nil || !strings.Contains(string(got), "Name:") {
+		t.Errorf("ReadFile(/proc/self/status) = %d bytes, %v", len(got), err)
+	}
+}
+
+// BenchmarkReadFile reads 1,000 small files with ReadFile and with
+// os.ReadFile.
+func BenchmarkReadFile(b *testing.B) {
+	dir := b.TempDir()
+	var names []string
+	for i := range 1000 {
+		p := filepath.Join(dir, fmt.Sprintf("doc%04d.md", i))
+		if err := os.WriteFile(p, bytes.Repeat([]byte("word "), 100), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		names = append(names, p)
+	}
+	for _, bc := range []struct {
+		name string
+		read func(string) ([]byte, error)
+	}{{"cache", ReadFile}, {"os", os.ReadFile}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				for _, p := range names {
+					if _, err := bc.read(p); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
