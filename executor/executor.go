@@ -122,6 +122,7 @@ func Apply(ctx context.Context, p *planner.Plan, opts Options) *Summary {
 		sum:     &Summary{Results: map[string]*Result{}, Counts: map[Status]int{}},
 		pending: map[*planner.Node]int{},
 		blocked: map[string][]*planner.Node{},
+		prepaid: map[*planner.Node]time.Time{},
 		running: map[string]int{},
 	}
 	w.budget.limit = opts.MaxCost
@@ -139,12 +140,13 @@ type walk struct {
 	sum  *Summary
 
 	// Owned by the dispatcher goroutine.
-	outputs map[string]string          // answers known so far
-	pending map[*planner.Node]int      // unfinished dependencies
-	ready   nodeHeap                   // runnable, by priority
-	blocked map[string][]*planner.Node // runnable, waiting for their provider
-	running map[string]int             // calls in flight per provider
-	mu      sync.RWMutex               // guards outputs for workers
+	outputs map[string]string           // answers known so far
+	pending map[*planner.Node]int       // unfinished dependencies
+	ready   nodeHeap                    // runnable, by priority
+	blocked map[string][]*planner.Node  // runnable, waiting for their provider
+	prepaid map[*planner.Node]time.Time // parked runs holding a requests_per_minute slot, and its time
+	running map[string]int              // calls in flight per provider
+	mu      sync.RWMutex                // guards outputs for workers
 
 	schemas schemas
 	budget  budget
@@ -199,6 +201,11 @@ func (w *walk) run(ctx context.Context) {
 		}
 	}
 	done := make(chan *Result)
+	// A provider out of requests_per_minute parks its runs, so that they
+	// hold no -j slot while they wait; a timer wakes them. The channel is
+	// buffered so that a timer never blocks, even after Apply returned.
+	wake := make(chan string, len(w.opts.Providers.limits)+1)
+	waking := map[string]bool{}
 	var eg errgroup.Group
 	inflight := 0
 	for work > 0 {
@@ -209,16 +216,48 @@ func (w *walk) run(ctx context.Context) {
 				w.blocked[prov] = append(w.blocked[prov], n)
 				continue
 			}
+			c := w.plan.Change(n.Addr)
+			slot, prepaid := w.prepaid[n]
+			if prepaid && time.Until(slot) > time.Millisecond {
+				// Unblocked by another run's end before its slot: its timer
+				// is still pending and wakes it.
+				w.blocked[prov] = append(w.blocked[prov], n)
+				continue
+			}
+			delete(w.prepaid, n)
+			if c.Action == planner.Run && !prepaid {
+				if waking[prov] {
+					// One run of the provider already holds the next slot.
+					w.blocked[prov] = append(w.blocked[prov], n)
+					continue
+				}
+				var wait time.Duration
+				if prepaid, wait = w.opts.Providers.limits[prov].takeRequest(); wait > 0 {
+					w.prepaid[n] = time.Now().Add(wait)
+					w.blocked[prov] = append(w.blocked[prov], n)
+					waking[prov] = true
+					time.AfterFunc(wait, func() { wake <- prov })
+					continue
+				}
+			}
 			w.running[prov]++
 			inflight++
 			if w.opts.Observer != nil {
 				w.opts.Observer.Started(n.Addr)
 			}
-			c := w.plan.Change(n.Addr)
 			eg.Go(func() error {
-				done <- w.process(ctx, c)
+				done <- w.process(ctx, c, prepaid)
 				return nil
 			})
+		}
+		if inflight == 0 && len(waking) > 0 && ctx.Err() == nil {
+			select {
+			case prov := <-wake:
+				delete(waking, prov)
+				w.unblock(prov)
+			case <-ctx.Done():
+			}
+			continue
 		}
 		if inflight == 0 {
 			// Interrupted (or nothing runnable): what has not started is
@@ -230,21 +269,23 @@ func (w *walk) run(ctx context.Context) {
 			}
 			break
 		}
-		r := <-done
+		var r *Result
+		select {
+		case r = <-done:
+		case prov := <-wake:
+			delete(waking, prov)
+			w.unblock(prov)
+			continue
+		}
 		inflight--
 		work--
 		n := w.plan.Change(r.Addr).Node
 		prov := n.Provider.Name
 		w.running[prov]--
-		if b := w.blocked[prov]; len(b) > 0 {
-			for _, bn := range b {
-				heap.Push(&w.ready, bn)
-			}
-			w.blocked[prov] = nil
-		}
+		w.unblock(prov)
 		w.finish(r)
 		if r.Status == Failed || r.Status == Skipped || r.Status == Canceled {
-			work -= w.skipDependents(n, r)
+			work -= w.skipDependents(ctx, n, r)
 			continue
 		}
 		for _, d := range n.Dependents {
@@ -258,6 +299,14 @@ func (w *walk) run(ctx context.Context) {
 		}
 	}
 	_ = eg.Wait()
+}
+
+// unblock makes a provider's waiting runs runnable again.
+func (w *walk) unblock(prov string) {
+	for _, n := range w.blocked[prov] {
+		heap.Push(&w.ready, n)
+	}
+	w.blocked[prov] = nil
 }
 
 // finish records a result.
@@ -288,9 +337,14 @@ func (w *walk) finish(r *Result) {
 	}
 }
 
-// skipDependents marks everything downstream of a failed node as skipped
-// and returns how many it marked.
-func (w *walk) skipDependents(n *planner.Node, cause *Result) int {
+// skipDependents marks everything downstream of a node that did not
+// finish: skipped after a failure, canceled after an interrupt. It returns
+// how many it marked.
+func (w *walk) skipDependents(ctx context.Context, n *planner.Node, cause *Result) int {
+	status, err := Skipped, fmt.Errorf("%s did not finish", cause.Addr)
+	if cause.Status == Canceled && ctx.Err() != nil {
+		status, err = Canceled, fmt.Errorf("%s did not finish: %w", cause.Addr, context.Cause(ctx))
+	}
 	count := 0
 	var visit func(n *planner.Node)
 	visit = func(n *planner.Node) {
@@ -301,7 +355,7 @@ func (w *walk) skipDependents(n *planner.Node, cause *Result) int {
 			if _, finished := w.sum.Results[d.Addr]; finished {
 				continue
 			}
-			w.finish(&Result{Addr: d.Addr, Status: Skipped, Err: fmt.Errorf("%s did not finish", cause.Addr)})
+			w.finish(&Result{Addr: d.Addr, Status: status, Err: err})
 			count++
 			visit(d)
 		}
@@ -311,7 +365,9 @@ func (w *walk) skipDependents(n *planner.Node, cause *Result) int {
 }
 
 // process runs the stages of one instance that has work to do.
-func (w *walk) process(ctx context.Context, c *planner.Change) *Result {
+// prepaid says the dispatcher already took the first call's request from
+// the provider's requests_per_minute.
+func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool) *Result {
 	start := time.Now()
 	n := c.Node
 	r := &Result{Addr: n.Addr}
@@ -401,7 +457,7 @@ func (w *walk) process(ctx context.Context, c *planner.Change) *Result {
 		r.Status, r.Err = Failed, err
 		return r
 	}
-	resp, err := w.answer(ctx, r, prov, lim, req)
+	resp, err := w.answer(ctx, r, prov, lim, req, prepaid)
 	if r.Usage.InputTokens+r.Usage.OutputTokens > 0 {
 		r.Cost = w.opts.Providers.Cost(n.Provider.Name, r.Usage)
 	}
@@ -466,9 +522,9 @@ func (w *walk) process(ctx context.Context, c *planner.Change) *Result {
 // locally: an answer that does not parse or does not follow the schema is
 // asked for once more, then fails with the validation error. Usage and
 // attempts of every call are added to r: they were paid for.
-func (w *walk) answer(ctx context.Context, r *Result, prov provider.Provider, lim *limits, req *provider.Request) (*provider.Response, error) {
+func (w *walk) answer(ctx context.Context, r *Result, prov provider.Provider, lim *limits, req *provider.Request, prepaid bool) (*provider.Response, error) {
 	for try := 0; ; try++ {
-		resp, attempts, err := w.call(ctx, prov, lim, req)
+		resp, attempts, err := w.call(ctx, prov, lim, req, prepaid && try == 0)
 		r.Attempts += attempts
 		if err != nil {
 			return nil, err
@@ -493,14 +549,14 @@ func (w *walk) answer(ctx context.Context, r *Result, prov provider.Provider, li
 
 // call asks the provider, retrying what the provider says is retryable with
 // exponential backoff and full jitter, honouring Retry-After.
-func (w *walk) call(ctx context.Context, prov provider.Provider, lim *limits, req *provider.Request) (*provider.Response, int, error) {
+func (w *walk) call(ctx context.Context, prov provider.Provider, lim *limits, req *provider.Request, prepaid bool) (*provider.Response, int, error) {
 	maxRetries := lim.maxRetries
 	if w.opts.MaxRetries >= 0 {
 		maxRetries = w.opts.MaxRetries
 	}
 	var lastErr error
 	for attempt := 0; ; attempt++ {
-		if err := lim.wait(ctx, req); err != nil {
+		if err := lim.wait(ctx, req, prepaid && attempt == 0); err != nil {
 			return nil, attempt, err
 		}
 		resp, err := prov.Complete(ctx, req)

@@ -192,12 +192,27 @@ func newLimits(p *lang.Provider, parallelism int) *limits {
 	return l
 }
 
-// wait blocks until the rate limits allow one more call of req.
-func (l *limits) wait(ctx context.Context, req *provider.Request) error {
+// takeRequest books the next request of requests_per_minute for a call:
+// taken is false when the provider has no such limit, and wait is how long
+// until the booked slot (0: now).
+func (l *limits) takeRequest() (taken bool, wait time.Duration) {
+	if l == nil || l.rpm == nil {
+		return false, 0
+	}
+	// The reservation stands even when its time is ahead: the slots of a
+	// provider's calls then follow the limiter's own timeline, and the
+	// lateness of the timer that wakes a parked run does not add up from
+	// call to call.
+	return true, l.rpm.Reserve().Delay()
+}
+
+// wait blocks until the rate limits allow one more call of req; prepaid
+// skips requests_per_minute (see takeRequest).
+func (l *limits) wait(ctx context.Context, req *provider.Request, prepaid bool) error {
 	if l == nil {
 		return nil
 	}
-	if l.rpm != nil {
+	if l.rpm != nil && !prepaid {
 		if err := l.rpm.Wait(ctx); err != nil {
 			return err
 		}

@@ -97,7 +97,7 @@ func TestProvidersLimit(t *testing.T) {
 
 func TestLimitsNil(t *testing.T) {
 	var l *limits
-	if err := l.wait(context.Background(), &provider.Request{}); err != nil {
+	if err := l.wait(context.Background(), &provider.Request{}, false); err != nil {
 		t.Errorf("wait on nil limits: %v", err)
 	}
 	l.throttled(err429)
@@ -146,40 +146,40 @@ func TestLimitsWait(t *testing.T) {
 
 	t.Run("requests per minute", func(t *testing.T) {
 		l := newLimits(&lang.Provider{RequestsPerMinute: 60, MaxRetries: -1}, 1) // one a second, burst 1
-		if err := l.wait(expired(t), req); err != nil {
+		if err := l.wait(expired(t), req, false); err != nil {
 			t.Fatalf("first call: %v; want no wait", err)
 		}
-		if err := l.wait(expired(t), req); err == nil {
+		if err := l.wait(expired(t), req, false); err == nil {
 			t.Fatal("second call in the same second: no wait; want the limiter to hold it")
 		}
 	})
 	t.Run("tokens per minute", func(t *testing.T) {
 		l := newLimits(&lang.Provider{TokensPerMinute: 250, MaxRetries: -1}, 1)
 		for i := range 2 {
-			if err := l.wait(expired(t), req); err != nil {
+			if err := l.wait(expired(t), req, false); err != nil {
 				t.Fatalf("call %d (%d of 250 tokens): %v", i+1, 104*(i+1), err)
 			}
 		}
-		if err := l.wait(expired(t), req); err == nil {
+		if err := l.wait(expired(t), req, false); err == nil {
 			t.Fatal("third call (312 of 250 tokens): no wait; want the limiter to hold it")
 		}
 	})
 	t.Run("a request larger than the budget waits for all of it", func(t *testing.T) {
 		l := newLimits(&lang.Provider{TokensPerMinute: 50, MaxRetries: -1}, 1)
-		if err := l.wait(expired(t), req); err != nil {
+		if err := l.wait(expired(t), req, false); err != nil {
 			t.Fatalf("104 tokens against a budget of 50: %v; want it clamped to the budget, not refused", err)
 		}
-		if err := l.wait(expired(t), req); err == nil {
+		if err := l.wait(expired(t), req, false); err == nil {
 			t.Fatal("second call: no wait; want the spent budget to hold it")
 		}
 	})
 	t.Run("the answer's tokens are charged", func(t *testing.T) {
 		l := newLimits(&lang.Provider{TokensPerMinute: 250, MaxRetries: -1}, 1)
-		if err := l.wait(expired(t), req); err != nil {
+		if err := l.wait(expired(t), req, false); err != nil {
 			t.Fatal(err)
 		}
 		l.observe(provider.Usage{InputTokens: 104, OutputTokens: 100})
-		if err := l.wait(expired(t), req); err == nil {
+		if err := l.wait(expired(t), req, false); err == nil {
 			t.Fatal("104 + 100 answer + 104 tokens passed a budget of 250; want the answer charged")
 		}
 	})
@@ -187,7 +187,7 @@ func TestLimitsWait(t *testing.T) {
 		l := newLimits(&lang.Provider{RequestsPerMinute: 1, MaxRetries: -1}, 1)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if err := l.wait(ctx, req); err == nil {
+		if err := l.wait(ctx, req, false); err == nil {
 			t.Fatal("wait with a canceled context: nil; want an error")
 		}
 	})

@@ -169,7 +169,10 @@ func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replac
 		if _, ok := outputs[d.Addr]; !ok {
 			c.Action, c.Reason = Run, ReasonUpstreamPending
 			c.Detail = d.Addr + " must run first"
-			if c.Prior == nil {
+			switch {
+			case replace:
+				c.Reason, c.Detail = ReasonReplace, "replace requested"
+			case c.Prior == nil:
 				c.Reason, c.Detail = ReasonNew, "new"
 			}
 			return c, nil
