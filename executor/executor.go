@@ -63,8 +63,8 @@ type Options struct {
 	Journal     *cache.Journal
 	Providers   *Providers // opened provider clients and their limits
 	Observer    Observer   // may be nil
-	// MaxRetries overrides every provider's max_retries when >= 0.
-	MaxRetries int
+	// MaxRetries, when set, overrides every provider's max_retries.
+	MaxRetries *int
 	// Backoff is the first retry's wait (default 500ms); it doubles.
 	Backoff time.Duration
 	// Offline forbids provider calls: what the cache cannot answer fails
@@ -130,7 +130,7 @@ func Apply(ctx context.Context, p *planner.Plan, opts Options) *Summary {
 	sort.Strings(w.sum.NeedCalls)
 	sort.Strings(w.sum.OverBudget)
 	w.sum.Elapsed = time.Since(start)
-	w.sum.Interrupted = ctx.Err() != nil
+	w.sum.Interrupted = ctx.Err() != nil && w.sum.Counts[Canceled] > 0
 	return w.sum
 }
 
@@ -212,7 +212,8 @@ func (w *walk) run(ctx context.Context) {
 		for inflight < w.opts.Parallelism && w.ready.Len() > 0 && ctx.Err() == nil {
 			n := heap.Pop(&w.ready).(*planner.Node)
 			prov := n.Provider.Name
-			if lim := w.opts.Providers.Limit(prov); lim > 0 && w.running[prov] >= lim {
+			calls := w.plan.Change(n.Addr).Action == planner.Run // a restore needs no provider slot
+			if lim := w.opts.Providers.Limit(prov); calls && lim > 0 && w.running[prov] >= lim {
 				w.blocked[prov] = append(w.blocked[prov], n)
 				continue
 			}
@@ -240,7 +241,9 @@ func (w *walk) run(ctx context.Context) {
 					continue
 				}
 			}
-			w.running[prov]++
+			if calls {
+				w.running[prov]++
+			}
 			inflight++
 			if w.opts.Observer != nil {
 				w.opts.Observer.Started(n.Addr)
@@ -281,8 +284,10 @@ func (w *walk) run(ctx context.Context) {
 		work--
 		n := w.plan.Change(r.Addr).Node
 		prov := n.Provider.Name
-		w.running[prov]--
-		w.unblock(prov)
+		if w.plan.Change(r.Addr).Action == planner.Run {
+			w.running[prov]--
+			w.unblock(prov)
+		}
 		w.finish(r)
 		if r.Status == Failed || r.Status == Skipped || r.Status == Canceled {
 			work -= w.skipDependents(ctx, n, r)
@@ -551,8 +556,8 @@ func (w *walk) answer(ctx context.Context, r *Result, prov provider.Provider, li
 // exponential backoff and full jitter, honouring Retry-After.
 func (w *walk) call(ctx context.Context, prov provider.Provider, lim *limits, req *provider.Request, prepaid bool) (*provider.Response, int, error) {
 	maxRetries := lim.maxRetries
-	if w.opts.MaxRetries >= 0 {
-		maxRetries = w.opts.MaxRetries
+	if w.opts.MaxRetries != nil {
+		maxRetries = *w.opts.MaxRetries
 	}
 	var lastErr error
 	for attempt := 0; ; attempt++ {

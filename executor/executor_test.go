@@ -96,7 +96,6 @@ func (p *project) opts(j int) executor.Options {
 		Parallelism: j,
 		Store:       p.store,
 		Providers:   executor.NewProviders(p.cfg.Providers, noEnv, j),
-		MaxRetries:  -1,
 		Backoff:     time.Millisecond,
 	}
 }
@@ -812,7 +811,7 @@ func TestApplyRetries(t *testing.T) {
 		name       string
 		replies    []reply // by attempt; the last repeats
 		block      string  // extra provider lines
-		maxRetries int     // Options.MaxRetries
+		maxRetries int     // Options.MaxRetries; -1 leaves it unset
 		want       executor.Status
 		attempts   int
 		errHas     []string
@@ -905,7 +904,9 @@ func TestApplyRetries(t *testing.T) {
 				run("b", "srv", "b after ${run.a.output}"),
 			))
 			o := p.opts(2)
-			o.MaxRetries = tt.maxRetries
+			if tt.maxRetries >= 0 {
+				o.MaxRetries = &tt.maxRetries
+			}
 			sum := p.applyPlan(context.Background(), p.plan(), o)
 			r := sum.Results["run.a"]
 			if r.Status != tt.want || r.Attempts != tt.attempts {

@@ -100,10 +100,17 @@ func (ps *Providers) openOne(name string) (provider.Provider, error) {
 		for _, r := range p.Mock.Responses {
 			rules = append(rules, mock.Rule{Pattern: r.Pattern, Answer: r.Answer})
 		}
-		return mock.New(mock.Options{Name: name, Responses: rules, Latency: p.Mock.Latency, FailEvery: p.Mock.FailEvery})
+		m, err := mock.New(mock.Options{Name: name, Responses: rules, Latency: p.Mock.Latency, FailEvery: p.Mock.FailEvery})
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
 	}
 	keyEnv := p.APIKeyEnv
-	if keyEnv == "" {
+	if keyEnv == "" && !(p.Type == "openai" && p.BaseURL != "") {
+		// An openai block with a base_url talks to another server
+		// (OpenRouter, vLLM, ...): it must never be sent OPENAI_API_KEY
+		// unless the block names that variable itself.
 		keyEnv = DefaultKeyEnv(p.Type)
 	}
 	cfg := provider.Config{
@@ -119,15 +126,24 @@ func (ps *Providers) openOne(name string) (provider.Provider, error) {
 	if keyEnv != "" {
 		cfg.APIKey = ps.getenv(keyEnv)
 	}
+	var (
+		client provider.Provider
+		err    error
+	)
 	switch p.Type {
 	case "openai", "ollama":
-		return openai.New(cfg)
+		client, err = openai.New(cfg)
 	case "anthropic":
-		return anthropic.New(cfg)
+		client, err = anthropic.New(cfg)
 	case "gemini":
-		return gemini.New(cfg)
+		client, err = gemini.New(cfg)
+	default:
+		return nil, fmt.Errorf("provider %q: unknown type %q", name, p.Type)
 	}
-	return nil, fmt.Errorf("provider %q: unknown type %q", name, p.Type)
+	if err != nil {
+		return nil, err // never a typed nil inside the interface
+	}
+	return client, nil
 }
 
 // Cost prices a call's usage with the provider's pricing block or the
@@ -166,6 +182,7 @@ type limits struct {
 	max         int          // max_concurrency; 0: none
 	concurrency atomic.Int64 // current limit; 0: none
 	successes   atomic.Int64 // since the last change of concurrency
+	lastCut     atomic.Int64 // when a 429 last lowered it (Unix ns)
 	pool        int          // idle connections to keep
 	rpm         *rate.Limiter
 	tpm         *rate.Limiter
@@ -245,11 +262,17 @@ func (l *limits) throttled(err error) {
 		return
 	}
 	l.successes.Store(0)
+	// The calls in flight when the limit was hit all answer 429 at about
+	// the same time: halve once for them, not once each.
+	now := time.Now().UnixNano()
+	if last := l.lastCut.Load(); now-last < int64(time.Second) || !l.lastCut.CompareAndSwap(last, now) {
+		return
+	}
 	for {
 		cur := l.concurrency.Load()
 		next := cur / 2
 		if cur == 0 {
-			next = 8 // no limit of its own: start from a modest one
+			next = int64(l.pool) / 2 // no limit of its own: half of -j
 		}
 		if next < 1 {
 			next = 1
@@ -266,7 +289,11 @@ func (l *limits) succeeded() {
 		return
 	}
 	cur := l.concurrency.Load()
-	if cur == 0 || (l.max > 0 && cur >= int64(l.max)) {
+	ceiling := int64(l.max)
+	if ceiling == 0 {
+		ceiling = int64(l.pool)
+	}
+	if cur == 0 || cur >= ceiling {
 		return
 	}
 	if l.successes.Add(1) >= cur {

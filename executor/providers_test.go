@@ -24,7 +24,8 @@ var (
 )
 
 func TestLimitsAdaptive(t *testing.T) {
-	// Each event is t (a 429), e (a 503), w (a wrapped 429) or s (a
+	// Each event is t (a 429 more than a second after the last cut), b (a
+	// 429 in the same burst as the one before), e (a 503) or s (a
 	// success); want is the concurrency after each.
 	tests := []struct {
 		name   string
@@ -43,6 +44,8 @@ func TestLimitsAdaptive(t *testing.T) {
 		{"no limit of its own: a 429 sets a modest one", 0, "tt", []int64{8, 4}},
 		{"no limit: successes alone change nothing", 0, "ss", []int64{0, 0}},
 		{"no limit: it grows back after a 429", 0, "t" + "ssssssss", []int64{8, 8, 8, 8, 8, 8, 8, 8, 9}},
+		{"a burst of 429s halves once", 8, "tbbb", []int64{4, 4, 4, 4}},
+		{"no limit: growth stops at -j", 0, "t" + "ssssssss" + "sssssssss" + strings.Repeat("s", 200), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,6 +54,9 @@ func TestLimitsAdaptive(t *testing.T) {
 			for _, ev := range tt.events {
 				switch ev {
 				case 't':
+					l.lastCut.Store(0)
+					l.throttled(err429)
+				case 'b':
 					l.throttled(err429)
 				case 'e':
 					l.throttled(err503)
@@ -58,6 +64,12 @@ func TestLimitsAdaptive(t *testing.T) {
 					l.succeeded()
 				}
 				got = append(got, l.concurrency.Load())
+			}
+			if tt.want == nil {
+				if last := got[len(got)-1]; last != 16 {
+					t.Errorf("concurrency after many successes = %d; want -j (16)", last)
+				}
+				return
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("concurrency after %q (-want +got):\n%s", tt.events, diff)
@@ -279,12 +291,15 @@ func TestProvidersOpen(t *testing.T) {
 		errHas  string // "" for success
 		openAs  any
 		keyRead string
+		// noKeyRead must not be read: an openai block with a base_url
+		// never sends OPENAI_API_KEY to that other server.
+		noKeyRead string
 	}{
 		{name: "m", openAs: &mock.Mock{}},
 		{name: "badmock", errHas: "pattern"},
 		{name: "oai", openAs: &openai.Client{}, keyRead: "OPENAI_API_KEY"},
 		{name: "custom", errHas: "MY_KEY", keyRead: "MY_KEY"},
-		{name: "local", openAs: &openai.Client{}, keyRead: "OPENAI_API_KEY"},
+		{name: "local", openAs: &openai.Client{}, noKeyRead: "OPENAI_API_KEY"},
 		{name: "ollama", openAs: &openai.Client{}},
 		{name: "weird", errHas: `unknown type "telepathy"`},
 		{name: "undeclared", errHas: "not declared"},
@@ -307,6 +322,9 @@ func TestProvidersOpen(t *testing.T) {
 			}
 			if (lim == nil) != (cfg[tt.name] == nil) {
 				t.Errorf("limits %v for a provider declared: %v", lim, cfg[tt.name] != nil)
+			}
+			if tt.noKeyRead != "" && strings.Contains(strings.Join(asked, " "), tt.noKeyRead) {
+				t.Errorf("Open read %q; it must not read %s", asked, tt.noKeyRead)
 			}
 			if tt.keyRead != "" && !strings.Contains(strings.Join(asked, " "), tt.keyRead) {
 				t.Errorf("Open read %q; want %s", asked, tt.keyRead)

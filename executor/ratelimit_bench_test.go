@@ -109,7 +109,6 @@ run "r" {
 			Parallelism: 64,
 			Store:       store,
 			Providers:   executor.NewProviders(c.Providers, func(string) string { return "" }, 64),
-			MaxRetries:  -1,
 		})
 		elapsed := time.Since(start)
 		b.StopTimer()

@@ -82,6 +82,10 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		}
 	}
 
+	var retries *int
+	if *maxRetries >= 0 {
+		retries = maxRetries
+	}
 	j := *jobs
 	if j <= 0 {
 		j = p.cfg.Settings.Parallelism
@@ -98,7 +102,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		Journal:     journal,
 		Providers:   executor.NewProviders(p.cfg.Providers, e.getenv, j),
 		Observer:    obs,
-		MaxRetries:  *maxRetries,
+		MaxRetries:  retries,
 		Offline:     *offline,
 		MaxCost:     *maxCost,
 	})
