@@ -154,7 +154,6 @@ func BenchmarkApplyWalk2000(b *testing.B) {
 			Store:       store,
 			Journal:     journal,
 			Providers:   executor.NewProviders(cfg.Providers, nil, 64),
-			MaxRetries:  -1,
 		})
 		b.StopTimer()
 		journal.Close()
