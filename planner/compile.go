@@ -24,7 +24,7 @@ type Compiled struct {
 	Bundle   Bundle
 	Hash     string            // the input-bundle hash
 	Template string            // the template's source digest
-	Inputs   map[string]string // input name => content digest
+	Inputs   map[string]string // input name (or "var.NAME") => content digest
 	Upstream map[string]string // upstream address => output digest
 	Params   map[string]string // parameter => canonical JSON, for the lock file
 }
@@ -163,6 +163,11 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 	}
 	for _, in := range n.Inputs {
 		c.Inputs[in] = g.InputDigests[in]
+	}
+	// Variables are recorded beside the inputs, as "var.NAME", so that
+	// plan can say which one changed.
+	for _, v := range n.Vars {
+		c.Inputs["var."+v] = valueDigest(g.Config.Values[v])
 	}
 	c.Hash = c.Bundle.Hash()
 	return c, diags

@@ -73,13 +73,13 @@ func (e Estimate) String() string {
 	s := fmt.Sprintf("Estimated: about %d prompt tokens, at most %d answer tokens, at most $%.4f", e.InputTokens, e.OutputTokens, e.Cost)
 	var notes []string
 	if e.UnknownPrice > 0 {
-		notes = append(notes, fmt.Sprintf("%d calls to models of unknown price not counted", e.UnknownPrice))
+		notes = append(notes, fmt.Sprintf("%s to models of unknown price not counted", count(e.UnknownPrice, "call")))
 	}
 	if e.Unbounded > 0 {
-		notes = append(notes, fmt.Sprintf("%d calls without max_tokens counted at %d answer tokens", e.Unbounded, pricing.DefaultOutputEstimate))
+		notes = append(notes, fmt.Sprintf("%s without max_tokens counted at %d answer tokens", count(e.Unbounded, "call"), pricing.DefaultOutputEstimate))
 	}
 	if e.Approximate > 0 {
-		notes = append(notes, fmt.Sprintf("%d prompts wait on upstream answers", e.Approximate))
+		notes = append(notes, fmt.Sprintf("%s on upstream answers", count(e.Approximate, "prompt")+map[bool]string{true: " waits", false: " wait"}[e.Approximate == 1]))
 	}
 	for i, n := range notes {
 		if i == 0 {
@@ -93,4 +93,12 @@ func (e Estimate) String() string {
 		s += ")"
 	}
 	return s + "."
+}
+
+// count writes "1 call" or "3 calls".
+func count(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

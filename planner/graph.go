@@ -41,6 +41,7 @@ type Node struct {
 	Deps       []*Node  // upstream instances, by address
 	Dependents []*Node  // downstream instances, by address
 	Inputs     []string // names of the inputs it reads, sorted
+	Vars       []string // names of the variables it reads, sorted
 	// Priority is the number of nodes on the longest path from this node
 	// to a sink, itself included: the scheduler runs high values first.
 	Priority int
@@ -376,10 +377,13 @@ func (g *Graph) connect() hcl.Diagnostics {
 	for _, n := range g.Nodes {
 		deps := map[string]*Node{}
 		inputs := map[string]bool{}
+		vars := map[string]bool{}
 		for _, ref := range n.refs {
 			switch ref.Kind {
 			case lang.RefInput:
 				inputs[ref.Name] = true
+			case lang.RefVar:
+				vars[ref.Name] = true
 			case lang.RefRun:
 				if ref.Key == cty.NilVal {
 					for _, d := range g.byRun[ref.Name] {
@@ -426,6 +430,7 @@ func (g *Graph) connect() hcl.Diagnostics {
 			_ = g.store.AddEdge(d.Addr, n.Addr)
 		}
 		n.Inputs = sortedKeys(inputs)
+		n.Vars = sortedKeys(vars)
 	}
 	for _, n := range g.Nodes {
 		for _, d := range n.Deps {

@@ -271,7 +271,10 @@ func whyChanged(prior *cache.Entry, c *Compiled) (Reason, string) {
 	var changed []string
 	for _, name := range sortedKeys(c.Inputs) {
 		if prior.Inputs[name] != c.Inputs[name] {
-			changed = append(changed, "input."+name)
+			if !strings.HasPrefix(name, "var.") {
+				name = "input." + name
+			}
+			changed = append(changed, name)
 		}
 	}
 	if len(changed) > 0 {
