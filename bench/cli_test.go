@@ -60,7 +60,8 @@ func promptbuild(b *testing.B) string {
 // result is one finished command.
 type result struct {
 	wall   time.Duration
-	maxRSS int64 // KiB
+	cpu    time.Duration // user and system time of the child
+	maxRSS int64         // KiB
 	stdout []byte
 }
 
@@ -77,7 +78,8 @@ func pb(b *testing.B, dir string, args ...string) result {
 	if err != nil {
 		b.Fatalf("promptbuild %q: %v\n%s%s", args, err, stdout.Bytes(), stderr.Bytes())
 	}
-	return result{wall: wall, maxRSS: cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss, stdout: stdout.Bytes()}
+	ps := cmd.ProcessState
+	return result{wall: wall, cpu: ps.UserTime() + ps.SystemTime(), maxRSS: ps.SysUsage().(*syscall.Rusage).Maxrss, stdout: stdout.Bytes()}
 }
 
 // summary is the apply_summary event of apply -json.
@@ -100,26 +102,31 @@ func applied(b *testing.B, dir string, args ...string) (result, summary) {
 	return r, s
 }
 
-// stats collects the iterations of a benchmark and reports their median
-// wall time and the largest peak RSS.
+// stats collects the iterations of a benchmark and reports the median
+// wall time, the median CPU time (user and system: steadier than wall
+// time on a busy machine) and the largest peak RSS.
 type stats struct {
-	walls  []time.Duration
-	maxRSS int64
+	walls, cpus []time.Duration
+	maxRSS      int64
 }
 
 func (s *stats) add(r result) {
 	s.walls = append(s.walls, r.wall)
+	s.cpus = append(s.cpus, r.cpu)
 	s.maxRSS = max(s.maxRSS, r.maxRSS)
 }
 
-func (s *stats) median() time.Duration {
-	w := slices.Clone(s.walls)
-	slices.Sort(w)
-	return w[len(w)/2]
+func median(d []time.Duration) time.Duration {
+	d = slices.Clone(d)
+	slices.Sort(d)
+	return d[len(d)/2]
 }
+
+func (s *stats) median() time.Duration { return median(s.walls) }
 
 func (s *stats) report(b *testing.B) {
 	b.ReportMetric(s.median().Seconds(), "s-median")
+	b.ReportMetric(median(s.cpus).Seconds(), "cpu-s")
 	b.ReportMetric(float64(s.maxRSS), "maxrss-KiB")
 }
 

@@ -3,18 +3,28 @@
 //
 // The CLI benchmarks (cli_test.go, Linux only) build the promptbuild
 // binary once and time whole commands as subprocesses on projects that
-// internal/benchgen writes, reporting the median wall time of an iteration
-// ("s-median"), its ratio to the ideal where there is one ("x-ideal") and
-// the child's peak resident set ("maxrss-KiB"):
+// internal/benchgen writes. Each reports the median wall time of an
+// iteration ("s-median"), the child's median user and system time
+// ("cpu-s", steadier than wall time on a busy machine), its largest peak
+// resident set ("maxrss-KiB") and, where there is an ideal, the ratio to
+// it ("x-ideal"):
 //
-//   - BenchmarkNoopPlan10k: `plan` on 10,000 applied runs (target ≤ 0.3 s).
-//   - BenchmarkApply2000x50ms: `apply -j 64` of 2,000 fresh runs on a mock
-//     answering after 50 ms (target ≤ 1.05 × 1.6 s).
-//   - BenchmarkNoopApply2000: `apply` again with nothing changed (≤ 0.1 s).
+//   - BenchmarkNoopPlan10k: `plan` on 10,000 applied runs (target 0.3 s).
+//   - BenchmarkApply2000x50ms: `apply -j 64` of 2,000 new runs on a mock
+//     that answers after 50 ms (ideal 32 waves × 50 ms = 1.6 s; target
+//     1.05 × that).
+//   - BenchmarkNoopApply2000: `apply` again with nothing changed (0.1 s).
 //   - BenchmarkApplyOneChanged10k: one input of 10,000 edited, then
-//     `apply` (≤ 0.5 s).
+//     `apply` on a mock without latency (0.5 s, DESIGN §8).
 //
-// The in-process benchmarks (inproc_test.go) time the stages without a
-// process around them, for profiling with -cpuprofile: lang.Load,
-// planner.Build, Graph.Plan and executor.Apply at 10,000 runs.
+// The in-process benchmarks (inproc_test.go) time one stage each, for
+// -cpuprofile: lang.Load and planner.Build of the 10,000-run project,
+// planner.Build of 500 explicit run blocks, Graph.Plan and the whole plan
+// command of 10,000 applied runs, and executor.Apply of 2,000 runs on a
+// mock without latency.
+//
+// Projects go under $TMPDIR. Creating a file costs 40 µs in some
+// directories of the test machine's file system and 700 µs in others
+// (/tmp among them), which dominates every benchmark that writes; set
+// TMPDIR to compare runs made on different days.
 package bench
