@@ -377,7 +377,7 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool) *Re
 	n := c.Node
 	r := &Result{Addr: n.Addr}
 	defer func() { r.Elapsed = time.Since(start) }()
-	var stages cache.Stages
+	stages := cache.Stages{Analysis: n.Analysis, Compilation: c.CompileTime}
 
 	// Compilation: done at plan time unless an upstream instance had to run.
 	comp := c.Compiled

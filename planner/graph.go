@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/dominikbraun/graph"
 	"github.com/hashicorp/hcl/v2"
@@ -45,6 +46,10 @@ type Node struct {
 	// Priority is the number of nodes on the longest path from this node
 	// to a sink, itself included: the scheduler runs high values first.
 	Priority int
+
+	// Analysis is how long finding the references of the run and its
+	// template took (the first of a run's three stages).
+	Analysis time.Duration
 
 	refs []lang.Ref // every reference of the run and its template
 }
@@ -133,12 +138,14 @@ func Build(cfg *lang.Config) (*Graph, hcl.Diagnostics) {
 // expand turns one run block into its instances.
 func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	start := time.Now()
 	refs, ds := runRefs(g.Config, r)
 	diags = append(diags, ds...)
 	base := &Node{
 		Run:      r,
 		Template: g.Config.Templates[r.Template],
 		Provider: g.Config.Providers[r.Provider],
+		Analysis: time.Since(start),
 		refs:     refs,
 	}
 	if r.Output != nil {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -53,6 +54,7 @@ const (
 	ReasonOutputEdited    Reason = "output_edited"
 	ReasonResultMissing   Reason = "result_missing"
 	ReasonReplace         Reason = "replace_requested"
+	ReasonRemoved         Reason = "removed"
 )
 
 // Change is the plan for one run instance.
@@ -65,7 +67,8 @@ type Change struct {
 	Detail string
 	// Compiled is the request, known unless an upstream instance must run
 	// first (ReasonUpstreamPending).
-	Compiled *Compiled
+	Compiled    *Compiled
+	CompileTime time.Duration // how long compiling it at plan time took
 	// Cached is true when the answer is in the cache (Action Restore, or a
 	// NoOp whose output file needs no rewrite).
 	Cached bool
@@ -79,6 +82,10 @@ type Change struct {
 type Plan struct {
 	Graph   *Graph
 	Changes []*Change // by address
+	// Removed lists the lock entries of runs no longer in the
+	// configuration (a plan without -target only): apply drops them from
+	// the lock file and leaves their output files alone.
+	Removed []*cache.Entry
 	byAddr  map[string]*Change
 }
 
@@ -103,7 +110,7 @@ func (p *Plan) Counts() (run, restore, noop int) {
 // Pending reports whether applying the plan would do anything.
 func (p *Plan) Pending() bool {
 	run, restore, _ := p.Counts()
-	return run+restore > 0
+	return run+restore+len(p.Removed) > 0
 }
 
 // Options select and force parts of a plan.
@@ -158,6 +165,13 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 		return nil, diags
 	}
 	sort.Slice(p.Changes, func(i, j int) bool { return p.Changes[i].Node.Addr < p.Changes[j].Node.Addr })
+	if len(opts.Targets) == 0 {
+		for _, addr := range sortedKeys(opts.Lock.Runs) {
+			if g.byAddr[addr] == nil {
+				p.Removed = append(p.Removed, opts.Lock.Runs[addr])
+			}
+		}
+	}
 	return p, diags
 }
 
@@ -178,11 +192,12 @@ func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replac
 			return c, nil
 		}
 	}
+	start := time.Now()
 	comp, diags := p.Graph.Compile(n, outputs)
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	c.Compiled = comp
+	c.Compiled, c.CompileTime = comp, time.Since(start)
 	if replace {
 		c.Action, c.Reason, c.Detail = Run, ReasonReplace, "replace requested"
 		return c, diags

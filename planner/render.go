@@ -26,6 +26,9 @@ func (c *Change) Symbol() string {
 // cache, 12 up to date."
 func (p *Plan) Summary() string {
 	run, restore, noop := p.Counts()
+	if len(p.Removed) > 0 {
+		return fmt.Sprintf("Plan: %d to run, %d to restore from cache, %d up to date, %d to drop from the lock file.", run, restore, noop, len(p.Removed))
+	}
 	return fmt.Sprintf("Plan: %d to run, %d to restore from cache, %d up to date.", run, restore, noop)
 }
 
@@ -45,6 +48,9 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 			width = len(c.Node.Addr)
 		}
 	}
+	for _, e := range p.Removed {
+		width = max(width, len(e.Address))
+	}
 	b.WriteString("promptbuild will perform the following actions:\n\n")
 	for _, c := range p.Changes {
 		if c.Action == NoOp {
@@ -52,7 +58,14 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "%4s %-*s  %s\n", c.Symbol(), width, c.Node.Addr, c.Detail)
 	}
-	b.WriteString("\n  + new  ~ changed  -/+ replace  <= restore from cache (no call)\n\n")
+	for _, e := range p.Removed {
+		kept := ""
+		if e.Path != "" {
+			kept = "; " + e.Path + " stays on disk"
+		}
+		fmt.Fprintf(&b, "%4s %-*s  no longer in the configuration: dropped from the lock file%s\n", "-", width, e.Address, kept)
+	}
+	b.WriteString("\n  + new  ~ changed  -/+ replace  <= restore from cache (no call)  - removed\n\n")
 	b.WriteString(p.Summary() + "\n")
 	if est := p.Estimate().String(); est != "" {
 		b.WriteString(est + "\n")
@@ -78,6 +91,7 @@ type JSONSummary struct {
 	Run      int      `json:"run"`
 	Restore  int      `json:"restore"`
 	UpToDate int      `json:"up_to_date"`
+	Removed  int      `json:"removed,omitempty"`
 	Message  string   `json:"message"`
 	Estimate Estimate `json:"estimate"`
 }
@@ -103,6 +117,11 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 			return err
 		}
 	}
+	for _, e := range p.Removed {
+		if err := enc.Encode(JSONChange{Type: "planned_change", Address: e.Address, Action: "drop", Reason: ReasonRemoved, Detail: "no longer in the configuration", Output: e.Path}); err != nil {
+			return err
+		}
+	}
 	run, restore, noop := p.Counts()
-	return enc.Encode(JSONSummary{Type: "change_summary", Run: run, Restore: restore, UpToDate: noop, Message: p.Summary(), Estimate: p.Estimate()})
+	return enc.Encode(JSONSummary{Removed: len(p.Removed), Type: "change_summary", Run: run, Restore: restore, UpToDate: noop, Message: p.Summary(), Estimate: p.Estimate()})
 }
