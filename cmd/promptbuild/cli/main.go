@@ -85,8 +85,17 @@ func lookup(name string) *command {
 
 // Main runs promptbuild with os.Args and returns the exit code.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		// The next signal ends the process at once.
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		fmt.Fprintln(os.Stderr, "\nInterrupt received: no new calls start, calls in flight are canceled, finished results are kept. Interrupt again to quit at once.")
+		cancel()
+	}()
 	return Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 }
 
