@@ -65,7 +65,7 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "%4s %-*s  no longer in the configuration: dropped from the lock file%s\n", "-", width, e.Address, kept)
 	}
-	b.WriteString("\n  + new  ~ changed  -/+ replace  <= restore from cache (no call)  - removed\n\n")
+	b.WriteString("\n" + p.legend() + "\n\n")
 	b.WriteString(p.Summary() + "\n")
 	if est := p.Estimate().String(); est != "" {
 		b.WriteString(est + "\n")
@@ -124,4 +124,24 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 	}
 	run, restore, noop := p.Counts()
 	return enc.Encode(JSONSummary{Removed: len(p.Removed), Type: "change_summary", Run: run, Restore: restore, UpToDate: noop, Message: p.Summary(), Estimate: p.Estimate()})
+}
+
+// legend explains the symbols the plan shows, and only those.
+func (p *Plan) legend() string {
+	used := map[string]bool{}
+	for _, c := range p.Changes {
+		used[c.Symbol()] = true
+	}
+	if len(p.Removed) > 0 {
+		used["-"] = true
+	}
+	var parts []string
+	for _, s := range []struct{ sym, what string }{
+		{"+", "new"}, {"~", "changed"}, {"-/+", "replace"}, {"<=", "restore from cache (no call)"}, {"-", "removed from the configuration"},
+	} {
+		if used[s.sym] {
+			parts = append(parts, s.sym+" "+s.what)
+		}
+	}
+	return "  " + strings.Join(parts, "   ")
 }

@@ -42,7 +42,7 @@ run "summary" {
   template = template.summarize
   provider = provider.default
   vars     = { doc = each.value, name = each.key }
-  output   = "out/${trimsuffix(each.key, ".md")}.summary.md"
+  output   = "out/${trimsuffix(basename(each.key), ".md")}.summary.md"
 }
 `},
 	{"prompts/summarize.tmpl", `Summarize the note ${name} in three bullet points.
@@ -90,7 +90,13 @@ var initCmd = &command{
 			}
 			fmt.Fprintf(e.stdout, "  created  %s\n", f.path)
 		}
-		fmt.Fprint(e.stdout, "\nDone. Next:\n  promptbuild plan    # see what would run\n  promptbuild apply   # run it (offline: the mock provider)\n")
+		fmt.Fprint(e.stdout, `
+Done. Next:
+  promptbuild plan                             # see what would run, and why
+  promptbuild apply                            # run it (offline: the mock provider)
+  promptbuild show out/welcome.summary.md      # what produced an output
+Commit promptbuild.lock.hcl with the outputs; .promptbuild/ is git-ignored.
+`)
 		return exitOK
 	},
 }
