@@ -160,7 +160,7 @@ func (l *loader) checkRun(r *Run) hcl.Diagnostics {
 				Severity: hcl.DiagError,
 				Summary:  "Undefined template variable",
 				Detail: fmt.Sprintf("The template %q uses %q, but run %q (%s) %s. Add %s to the vars of run %q, or use var., input. or run. for a global value.",
-					t.Name, ref.Name, r.Name, r.DeclRange, passes, ref.Name, r.Name),
+					t.Name, ref.Name, r.Name, Position(r.DeclRange), passes, ref.Name, r.Name),
 				Subject: ref.Range.Ptr(),
 			})
 		}

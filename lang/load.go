@@ -219,7 +219,7 @@ func addUnique[T any](m map[string]T, kind, name string, v T, rng hcl.Range) hcl
 			Severity: hcl.DiagError,
 			Summary:  fmt.Sprintf("Duplicate %s declaration", kind),
 			Detail: fmt.Sprintf("%s %s named %q was already declared at %s. Names of %ss must be unique across the files of a project: rename or remove one of them.",
-				article(kind), kind, name, declRange(prev), kind),
+				article(kind), kind, name, Position(declRange(prev)), kind),
 			Subject: rng.Ptr(),
 		}}
 	}
