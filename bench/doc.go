@@ -12,7 +12,9 @@
 //   - BenchmarkNoopPlan10k: `plan` on 10,000 applied runs (target 0.3 s).
 //   - BenchmarkApply2000x50ms: `apply -j 64` of 2,000 new runs on a mock
 //     that answers after 50 ms (ideal 32 waves × 50 ms = 1.6 s; target
-//     1.05 × that).
+//     1.05 × that). "walk-x-ideal" is the same ratio for the walk alone
+//     (the elapsed time of apply -json's summary), without process start,
+//     load, plan and lock file.
 //   - BenchmarkNoopApply2000: `apply` again with nothing changed (0.1 s).
 //   - BenchmarkApplyOneChanged10k: one input of 10,000 edited, then
 //     `apply` on a mock without latency (0.5 s, DESIGN §8).
