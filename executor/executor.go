@@ -92,6 +92,8 @@ type Summary struct {
 	// NeedCalls lists, with -offline, the instances the cache could not
 	// answer; OverBudget, with -max-cost, those not called for the budget.
 	NeedCalls, OverBudget []string
+
+	plan *planner.Plan // what was applied
 	Interrupted           bool
 	Elapsed               time.Duration
 }
@@ -119,7 +121,7 @@ func Apply(ctx context.Context, p *planner.Plan, opts Options) *Summary {
 		plan:    p,
 		opts:    opts,
 		outputs: make(map[string]string, len(p.Changes)),
-		sum:     &Summary{Results: map[string]*Result{}, Counts: map[Status]int{}},
+		sum:     &Summary{Results: map[string]*Result{}, Counts: map[Status]int{}, plan: p},
 		pending: map[*planner.Node]int{},
 		blocked: map[string][]*planner.Node{},
 		prepaid: map[*planner.Node]time.Time{},
@@ -682,13 +684,33 @@ func compile(g *planner.Graph, n *planner.Node, outputs map[string]string) (*pla
 func (s *Summary) Lock(prior *cache.Lock, g *planner.Graph) *cache.Lock {
 	out := &cache.Lock{Runs: make(map[string]*cache.Entry, len(g.Nodes))}
 	for _, n := range g.Nodes {
-		if r := s.Results[n.Addr]; r != nil && r.Entry != nil {
+		r := s.Results[n.Addr]
+		e := prior.Runs[n.Addr]
+		switch {
+		case r != nil && r.Entry != nil:
 			out.Runs[n.Addr] = r.Entry
-		} else if e := prior.Runs[n.Addr]; e != nil {
+		case e != nil && s.plan != nil && s.plan.Change(n.Addr) != nil && s.plan.Change(n.Addr).Action == planner.NoOp:
+			// Up to date: same request, same answer. The record is
+			// refreshed from this plan, so that it describes the project
+			// as it is now (a glob input's digest moves when another of
+			// its files changes), exactly as a rebuild from scratch would.
+			out.Runs[n.Addr] = refresh(e, n, s.plan.Change(n.Addr).Compiled)
+		case e != nil:
 			out.Runs[n.Addr] = e
 		}
 	}
 	return out
+}
+
+// refresh returns an up-to-date instance's entry with what the plan knows
+// of its request now; the answer, usage and cost stay as recorded.
+func refresh(e *cache.Entry, n *planner.Node, c *planner.Compiled) *cache.Entry {
+	if c == nil || c.Hash != e.Hash {
+		return e
+	}
+	fresh := entry(n, c, e.Output, e.Usage, nil)
+	fresh.Cost = e.Cost
+	return fresh
 }
 
 // Errors lists the failures, by address.
