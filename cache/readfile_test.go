@@ -74,3 +74,28 @@ func BenchmarkReadFile(b *testing.B) {
 		})
 	}
 }
+
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out", "sub", "a.md")
+	if err := WriteFile(p, []byte("one"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(p, []byte("two"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(p)
+	if err != nil || string(got) != "two" {
+		t.Errorf("read back %q, %v; want two", got, err)
+	}
+	if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, %v; want the existing 0640 kept", fi.Mode(), err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(p))
+	if len(entries) != 1 {
+		t.Errorf("%d files beside the output; want no temporary file left", len(entries))
+	}
+}
