@@ -1,5 +1,3 @@
-// Command promptbuild is make for prompts: it plans and applies the prompt
-// runs declared in *.pb.hcl files. See the README and `promptbuild -h`.
 package main
 
 import (
