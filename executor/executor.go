@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/renameio/v2"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/promptbuild/promptbuild/cache"
@@ -636,7 +635,7 @@ func (w *walk) writeOutput(n *planner.Node, text []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("writing %s: %w", n.Output, err)
 	}
-	if err := renameio.WriteFile(p, text, 0o644, renameio.WithTempDir(filepath.Dir(p))); err != nil {
+	if err := cache.WriteFile(p, text, 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", n.Output, err)
 	}
 	return nil

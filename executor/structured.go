@@ -3,31 +3,35 @@ package executor
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/google/jsonschema-go/jsonschema"
 )
 
-// schemas compiles each JSON Schema once per apply.
+// schemas compiles each JSON Schema once per apply. The validator is
+// Google's jsonschema-go (drafts 7 and 2020-12): it costs almost nothing at
+// start-up, which every command pays.
 type schemas struct {
 	mu    sync.Mutex
 	byDoc map[string]*compiledSchema
 }
 
 type compiledSchema struct {
-	s   *jsonschema.Schema
+	s   *jsonschema.Resolved
 	err error
 }
 
 // check reports why an answer that must be JSON is not acceptable: it does
 // not parse, or it does not follow the schema (when there is one).
 func (ss *schemas) check(schema json.RawMessage, answer string) error {
-	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(answer))
-	if err != nil {
+	dec := json.NewDecoder(bytes.NewReader([]byte(answer)))
+	var inst any
+	if err := dec.Decode(&inst); err != nil {
 		return fmt.Errorf("the answer is not JSON: %v", err)
+	}
+	if dec.More() {
+		return fmt.Errorf("the answer is not one JSON value: more follows the first")
 	}
 	if len(schema) == 0 {
 		return nil
@@ -37,12 +41,12 @@ func (ss *schemas) check(schema json.RawMessage, answer string) error {
 		return err
 	}
 	if err := sch.Validate(inst); err != nil {
-		return fmt.Errorf("the answer does not match the schema: %s", schemaProblems(err))
+		return fmt.Errorf("the answer does not match the schema: %v", err)
 	}
 	return nil
 }
 
-func (ss *schemas) compile(schema json.RawMessage) (*jsonschema.Schema, error) {
+func (ss *schemas) compile(schema json.RawMessage) (*jsonschema.Resolved, error) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if ss.byDoc == nil {
@@ -53,39 +57,16 @@ func (ss *schemas) compile(schema json.RawMessage) (*jsonschema.Schema, error) {
 		return c.s, c.err
 	}
 	c := &compiledSchema{}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
+	var s jsonschema.Schema
+	err := json.Unmarshal(schema, &s)
 	if err == nil {
-		comp := jsonschema.NewCompiler()
-		const url = "urn:promptbuild:run-schema"
-		if err = comp.AddResource(url, doc); err == nil {
-			c.s, err = comp.Compile(url)
-		}
+		c.s, err = s.Resolve(nil)
 	}
 	if err != nil {
 		c.err = fmt.Errorf("the run's schema is not a valid JSON Schema: %v", err)
 	}
 	ss.byDoc[key] = c
 	return c.s, c.err
-}
-
-// schemaProblems lists what a validation error found, one "at PATH:
-// problem" per cause, without the library's header line that names the
-// schema's internal URL.
-func schemaProblems(err error) string {
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return err.Error()
-	}
-	var out []string
-	for _, line := range strings.Split(ve.Error(), "\n")[1:] {
-		if line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "- ")); line != "" {
-			out = append(out, line)
-		}
-	}
-	if len(out) == 0 {
-		return ve.Error()
-	}
-	return strings.Join(out, "; ")
 }
 
 // checkError marks an answer rejected by the local check.
