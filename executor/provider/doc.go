@@ -2,7 +2,13 @@
 // [Provider] answers a compiled [Request] with a [Response] or an [*Error]
 // that says whether a retry can help. Each API has a package of its own
 // below this one (openai, anthropic, gemini, mock); the executor picks one by
-// the provider block's type. [NewHTTPClient] and [StatusError] are shared by
-// the HTTP adapters so that every API pools connections and classifies
-// failures the same way.
+// the provider block's type.
+//
+// The HTTP adapters share the rest, so that every API pools connections,
+// times out, keeps its key secret and classifies failures the same way:
+// [NewHTTPClient] and [StatusError]; [KeyEnv], [NoKey], [CheckBaseURL] and
+// [CheckTimeout] for a block's settings; and [Call], whose methods run the
+// steps around one SDK call (its timeout context, telling a cancelled caller
+// from a timeout, redacting the key, the 401/403 hint) and build the errors
+// of an answer that is empty, malformed, late or missing.
 package provider

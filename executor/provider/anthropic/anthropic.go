@@ -5,11 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
-	"time"
 
 	sdk "github.com/anthropics/anthropic-sdk-go"
 	"github.com/anthropics/anthropic-sdk-go/option"
@@ -32,12 +29,9 @@ const jsonInstruction = "Answer with a single JSON value only: no prose before o
 // Client calls Anthropic's Messages API for one provider block. It is safe
 // for concurrent use and shares one pooled HTTP client across calls.
 type Client struct {
-	name    string
-	model   string        // used when a request names no model
-	keyEnv  string        // the variable named in 401/403 hints
-	key     string        // only to scrub it from messages; never printed
-	timeout time.Duration // per call; 0: the SDK's 10 minutes
-	api     sdk.Client
+	model string // used when a request names no model
+	call  provider.Call
+	api   sdk.Client
 }
 
 var _ provider.Provider = (*Client)(nil)
@@ -45,21 +39,12 @@ var _ provider.Provider = (*Client)(nil)
 // New builds the client for a provider block of type "anthropic". It fails
 // when there is no API key, naming the variable to set.
 func New(cfg provider.Config) (*Client, error) {
-	c := &Client{
-		name:    cfg.Name,
-		model:   cfg.Model,
-		keyEnv:  cfg.APIKeyEnv,
-		key:     cfg.APIKey,
-		timeout: cfg.Timeout,
-	}
-	if c.keyEnv == "" {
-		c.keyEnv = DefaultKeyEnv
-	}
+	keyEnv := provider.KeyEnv(cfg, DefaultKeyEnv)
 	if cfg.APIKey == "" {
-		return nil, fmt.Errorf("provider %q: no API key: set the environment variable %s", cfg.Name, c.keyEnv)
+		return nil, provider.NoKey(cfg.Name, keyEnv)
 	}
-	if cfg.Timeout < 0 {
-		return nil, fmt.Errorf("provider %q: negative timeout %s", cfg.Name, cfg.Timeout)
+	if err := provider.CheckTimeout(cfg.Name, cfg.Timeout); err != nil {
+		return nil, err
 	}
 	opts := []option.RequestOption{
 		option.WithoutEnvironmentDefaults(),
@@ -69,8 +54,8 @@ func New(cfg provider.Config) (*Client, error) {
 		option.WithMaxRetries(0),
 	}
 	if cfg.BaseURL != "" {
-		if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("provider %q: base_url %q is not an http or https URL", cfg.Name, cfg.BaseURL)
+		if err := provider.CheckBaseURL(cfg.Name, cfg.BaseURL); err != nil {
+			return nil, err
 		}
 		opts = append(opts, option.WithBaseURL(cfg.BaseURL))
 	}
@@ -80,8 +65,14 @@ func New(cfg provider.Config) (*Client, error) {
 	for k, v := range cfg.Headers {
 		opts = append(opts, option.WithHeader(k, v))
 	}
-	c.api = sdk.NewClient(opts...)
-	return c, nil
+	return &Client{
+		model: cfg.Model,
+		call: provider.Call{
+			Name: cfg.Name, Key: cfg.APIKey, Timeout: cfg.Timeout,
+			Hint: "(check the API key in the environment variable " + keyEnv + ")",
+		},
+		api: sdk.NewClient(opts...),
+	}, nil
 }
 
 // Complete sends one Messages API request. It never retries; see the
@@ -89,16 +80,12 @@ func New(cfg provider.Config) (*Client, error) {
 func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
 	params, err := c.params(req)
 	if err != nil {
-		return nil, &provider.Error{Provider: c.name, Message: err.Error()}
+		return nil, c.call.Invalid(err)
 	}
-	call := ctx
-	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		call, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
+	callCtx, cancel := c.call.Context(ctx)
+	defer cancel()
 	var hr *http.Response
-	msg, err := c.api.Messages.New(call, params, option.WithResponseInto(&hr))
+	msg, err := c.api.Messages.New(callCtx, params, option.WithResponseInto(&hr))
 	if err != nil {
 		return nil, c.fail(ctx, hr, err)
 	}
@@ -120,7 +107,7 @@ func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider
 	}
 	resp.Text = text.String()
 	if resp.Text == "" && (resp.FinishReason == provider.FinishStop || resp.FinishReason == "") {
-		return nil, &provider.Error{Provider: c.name, Message: "empty answer: the message has no text", Retryable: true}
+		return nil, c.call.Empty("the message has no text")
 	}
 	if hr != nil {
 		if id := hr.Header.Get("Request-Id"); id != "" {
@@ -152,7 +139,7 @@ func (c *Client) params(req *provider.Request) (sdk.MessageNewParams, error) {
 	if p.MaxTokens == 0 {
 		p.MaxTokens = DefaultMaxTokens
 	}
-	if c.timeout == 0 {
+	if c.call.Timeout == 0 {
 		// Without a timeout of ours the SDK picks one from max_tokens and
 		// refuses what it expects to outlast 10 minutes; say so clearly.
 		if _, err := sdk.CalculateNonStreamingTimeout(int(p.MaxTokens), p.Model, nil); err != nil {
@@ -208,54 +195,34 @@ func (c *Client) params(req *provider.Request) (sdk.MessageNewParams, error) {
 // fail turns an SDK error into a *provider.Error. ctx is the caller's
 // context; hr is the HTTP response, if one arrived.
 func (c *Client) fail(ctx context.Context, hr *http.Response, err error) *provider.Error {
-	if ctx.Err() != nil {
-		return &provider.Error{Provider: c.name, Err: ctx.Err()}
+	if e := c.call.Canceled(ctx); e != nil {
+		return e
 	}
 	var ae *sdk.Error
 	if errors.As(err, &ae) {
-		msg := c.scrub(apiMessage(ae.RawJSON()))
-		if ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden {
-			msg = strings.TrimSpace(msg + " (check the API key in the environment variable " + c.keyEnv + ")")
+		msg := c.call.Redact(apiMessage(ae.RawJSON()))
+		if provider.Unauthorized(ae.StatusCode) {
+			msg = c.call.Refused(msg)
 		}
 		var h http.Header
 		if ae.Response != nil {
 			h = ae.Response.Header
 		}
 		// The SDK's error is not kept: it holds the request and its key.
-		return provider.StatusError(c.name, ae.StatusCode, h, msg, nil)
+		return provider.StatusError(c.call.Name, ae.StatusCode, h, msg, nil)
 	}
 	if hr != nil && hr.StatusCode >= 300 {
 		// An error status whose body could not be read.
-		return provider.StatusError(c.name, hr.StatusCode, hr.Header, "", err)
+		return provider.StatusError(c.call.Name, hr.StatusCode, hr.Header, "", err)
 	}
-	e := &provider.Error{Provider: c.name, Retryable: true, Err: err}
-	var ne net.Error
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		if c.timeout > 0 {
-			e.Message = fmt.Sprintf("timeout: no answer within %s", c.timeout)
-		} else {
-			e.Message = "timeout: no answer in time"
-		}
+	case provider.IsTimeout(err):
+		return c.call.TimedOut(err)
 	case hr != nil:
 		// A 2xx arrived but its body could not be read or decoded.
-		e.Message = c.scrub("malformed answer: " + err.Error())
-	case errors.As(err, new(*url.Error)) || errors.As(err, &ne):
-		// A network error: connection refused, reset, dropped.
-	default:
-		e.Retryable = false
-		e.Message = c.scrub(err.Error())
-		e.Err = nil
+		return c.call.Malformed(err.Error(), err)
 	}
-	return e
-}
-
-// scrub removes the API key from a message, in case a server echoes it.
-func (c *Client) scrub(s string) string {
-	if len(c.key) >= 8 {
-		s = strings.ReplaceAll(s, c.key, "[redacted]")
-	}
-	return s
+	return c.call.Unanswered(err)
 }
 
 // apiMessage returns error.message from an Anthropic error body, or the

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -38,12 +36,9 @@ var topLevel = map[string]bool{
 // Client calls the Gemini API's generateContent for one provider block. It
 // is safe for concurrent use and shares one pooled HTTP client across calls.
 type Client struct {
-	name    string
-	model   string        // used when a request names no model
-	keyEnv  string        // the variable named in auth hints
-	key     string        // only to scrub it from messages; never printed
-	timeout time.Duration // per call; 0: none beyond ctx
-	api     *genai.Client
+	model string // used when a request names no model
+	call  provider.Call
+	api   *genai.Client
 }
 
 var _ provider.Provider = (*Client)(nil)
@@ -51,28 +46,26 @@ var _ provider.Provider = (*Client)(nil)
 // New builds the client for a provider block of type "gemini". It fails
 // when there is no API key, naming the variable to set.
 func New(cfg provider.Config) (*Client, error) {
-	c := &Client{
-		name:    cfg.Name,
-		model:   cfg.Model,
-		keyEnv:  cfg.APIKeyEnv,
-		key:     cfg.APIKey,
-		timeout: cfg.Timeout,
-	}
-	if c.keyEnv == "" {
-		c.keyEnv = DefaultKeyEnv
-	}
+	keyEnv := provider.KeyEnv(cfg, DefaultKeyEnv)
 	if cfg.APIKey == "" {
-		return nil, fmt.Errorf("provider %q: no API key: set the environment variable %s", cfg.Name, c.keyEnv)
+		return nil, provider.NoKey(cfg.Name, keyEnv)
 	}
-	if cfg.Timeout < 0 {
-		return nil, fmt.Errorf("provider %q: negative timeout %s", cfg.Name, cfg.Timeout)
+	if err := provider.CheckTimeout(cfg.Name, cfg.Timeout); err != nil {
+		return nil, err
 	}
 	base := cfg.BaseURL
 	if base == "" {
 		base = defaultURL
 	}
-	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("provider %q: base_url %q is not an http or https URL", cfg.Name, cfg.BaseURL)
+	if err := provider.CheckBaseURL(cfg.Name, base); err != nil {
+		return nil, err
+	}
+	c := &Client{
+		model: cfg.Model,
+		call: provider.Call{
+			Name: cfg.Name, Key: cfg.APIKey, Timeout: cfg.Timeout,
+			Hint: "(check the API key in the environment variable " + keyEnv + ")",
+		},
 	}
 	// A copy, so that a client passed in cfg.HTTPClient is not changed.
 	hc := *provider.NewHTTPClient(cfg)
@@ -97,7 +90,7 @@ func New(cfg provider.Config) (*Client, error) {
 	})
 	if err != nil {
 		// genai's messages may print its whole config, key included.
-		return nil, fmt.Errorf("provider %q: %s", cfg.Name, c.scrub(err.Error()))
+		return nil, fmt.Errorf("provider %q: %s", cfg.Name, c.call.Redact(err.Error()))
 	}
 	c.api = api
 	return c, nil
@@ -108,17 +101,13 @@ func New(cfg provider.Config) (*Client, error) {
 func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
 	model, contents, config, err := c.request(req)
 	if err != nil {
-		return nil, &provider.Error{Provider: c.name, Message: err.Error()}
+		return nil, c.call.Invalid(err)
 	}
-	call := ctx
-	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		call, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
+	callCtx, cancel := c.call.Context(ctx)
+	defer cancel()
 	seen := new(exchange)
-	call = context.WithValue(call, exchangeKey{}, seen)
-	out, err := c.generate(call, model, contents, config)
+	callCtx = context.WithValue(callCtx, exchangeKey{}, seen)
+	out, err := c.generate(callCtx, model, contents, config)
 	if err != nil {
 		return nil, c.fail(ctx, seen, err)
 	}
@@ -138,7 +127,7 @@ func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider
 			resp.FinishReason = provider.FinishContentFilter
 			return resp, nil
 		}
-		return nil, &provider.Error{Provider: c.name, Message: "empty answer: the response has no candidates", Retryable: true}
+		return nil, c.call.Empty("the response has no candidates")
 	}
 	cand := out.Candidates[0]
 	resp.FinishReason = finishReason(cand.FinishReason)
@@ -152,7 +141,7 @@ func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider
 	}
 	resp.Text = text.String()
 	if resp.Text == "" && (resp.FinishReason == provider.FinishStop || resp.FinishReason == "") {
-		return nil, &provider.Error{Provider: c.name, Message: "empty answer: the candidate has no text", Retryable: true}
+		return nil, c.call.Empty("the candidate has no text")
 	}
 	return resp, nil
 }
@@ -304,8 +293,8 @@ func camel(s string) string {
 // fail turns an SDK error into a *provider.Error. ctx is the caller's
 // context; seen is what the transport saw of the HTTP response.
 func (c *Client) fail(ctx context.Context, seen *exchange, err error) *provider.Error {
-	if ctx.Err() != nil {
-		return &provider.Error{Provider: c.name, Err: ctx.Err()}
+	if e := c.call.Canceled(ctx); e != nil {
+		return e
 	}
 	var ae genai.APIError
 	if errors.As(err, &ae) {
@@ -313,11 +302,11 @@ func (c *Client) fail(ctx context.Context, seen *exchange, err error) *provider.
 		if code == 0 {
 			code = ae.Code
 		}
-		msg := c.scrub(strings.TrimSpace(ae.Message))
+		msg := c.call.Redact(strings.TrimSpace(ae.Message))
 		if authFailure(code, ae) {
-			msg = strings.TrimSpace(msg + " (check the API key in the environment variable " + c.keyEnv + ")")
+			msg = c.call.Refused(msg)
 		}
-		e := provider.StatusError(c.name, code, seen.header, msg, nil)
+		e := provider.StatusError(c.call.Name, code, seen.header, msg, nil)
 		if e.RetryAfter == 0 {
 			e.RetryAfter = retryDelay(ae.Details)
 		}
@@ -325,39 +314,26 @@ func (c *Client) fail(ctx context.Context, seen *exchange, err error) *provider.
 	}
 	if seen.status >= 300 {
 		// An error status whose body could not be read.
-		return provider.StatusError(c.name, seen.status, seen.header, "", err)
+		return provider.StatusError(c.call.Name, seen.status, seen.header, "", err)
 	}
-	e := &provider.Error{Provider: c.name, Retryable: true, Err: err}
-	var ne net.Error
 	var bad *malformed
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		if c.timeout > 0 {
-			e.Message = fmt.Sprintf("timeout: no answer within %s", c.timeout)
-		} else {
-			e.Message = "timeout: no answer in time"
-		}
+	case provider.IsTimeout(err):
+		return c.call.TimedOut(err)
 	case errors.As(err, &bad):
-		e.Message, e.Err = c.scrub(bad.Error()), nil
+		return c.call.Malformed(bad.detail, nil)
 	case seen.status != 0:
 		// A 2xx arrived but its body could not be read or decoded.
-		e.Message = c.scrub("malformed answer: " + firstLine(err.Error()))
-		e.Err = nil
-	case errors.As(err, new(*url.Error)) || errors.As(err, &ne):
-		// A network error: connection refused, reset, dropped.
-	default:
-		e.Retryable = false
-		e.Message = c.scrub(err.Error())
-		e.Err = nil
+		return c.call.Malformed(firstLine(err.Error()), nil)
 	}
-	return e
+	return c.call.Unanswered(err)
 }
 
 // authFailure reports whether an error is about the API key. The Gemini
 // API answers a wrong or expired key with 400 INVALID_ARGUMENT and an
 // ErrorInfo whose reason is API_KEY_INVALID.
 func authFailure(code int, ae genai.APIError) bool {
-	if code == http.StatusUnauthorized || code == http.StatusForbidden ||
+	if provider.Unauthorized(code) ||
 		ae.Status == "UNAUTHENTICATED" || ae.Status == "PERMISSION_DENIED" {
 		return true
 	}
@@ -383,14 +359,6 @@ func retryDelay(details []map[string]any) time.Duration {
 		}
 	}
 	return 0
-}
-
-// scrub removes the API key from a message, in case a server echoes it.
-func (c *Client) scrub(s string) string {
-	if len(c.key) >= 8 {
-		s = strings.ReplaceAll(s, c.key, "[redacted]")
-	}
-	return s
 }
 
 // firstLine cuts genai's decode errors, which append the whole body.

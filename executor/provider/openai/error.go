@@ -3,10 +3,8 @@ package openai
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -26,55 +24,45 @@ const maxPlainMessage = 300
 // an *openai.Error (not `{"error": "text"}`, for example), so the status and
 // body are read from hr itself.
 func (c *Client) fail(ctx context.Context, hr *http.Response, err error) error {
-	if ctx.Err() != nil {
-		return &provider.Error{Provider: c.name, Err: ctx.Err()}
+	if e := c.call.Canceled(ctx); e != nil {
+		return e
 	}
 	if hr != nil && hr.StatusCode >= 400 {
-		msg := c.scrub(errorMessage(hr))
-		switch hr.StatusCode {
-		case http.StatusUnauthorized, http.StatusForbidden:
-			msg = strings.TrimSpace(msg + " " + c.keyHint())
+		msg := c.call.Redact(errorMessage(hr))
+		if provider.Unauthorized(hr.StatusCode) {
+			msg = c.call.Refused(msg)
 		}
-		return provider.StatusError(c.name, hr.StatusCode, hr.Header, msg, err)
+		return provider.StatusError(c.call.Name, hr.StatusCode, hr.Header, msg, err)
 	}
-	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		msg := c.scrub(err.Error())
-		if c.timeout > 0 {
-			msg = fmt.Sprintf("no answer within %s (the provider's timeout)", c.timeout)
+	if provider.IsTimeout(err) {
+		msg := c.call.Redact(err.Error())
+		if c.call.Timeout > 0 {
+			msg = fmt.Sprintf("no answer within %s (the provider's timeout)", c.call.Timeout)
 		}
-		return &provider.Error{Provider: c.name, Message: msg, Retryable: true, Err: err}
+		return &provider.Error{Provider: c.call.Name, Message: msg, Retryable: true, Err: err}
 	}
 	if hr != nil {
 		// A 2xx (or 3xx) whose body could not be read or decoded.
 		return &provider.Error{
-			Provider:  c.name,
-			Message:   c.scrub(fmt.Sprintf("malformed answer (HTTP %d): %v", hr.StatusCode, err)),
+			Provider:  c.call.Name,
+			Message:   c.call.Redact(fmt.Sprintf("malformed answer (HTTP %d): %v", hr.StatusCode, err)),
 			Retryable: true,
 			Err:       err,
 		}
 	}
 	// No response at all: refused, reset or dropped connections, DNS
 	// trouble. Another attempt may find the server back.
-	return &provider.Error{Provider: c.name, Message: c.scrub(err.Error()), Retryable: true, Err: err}
+	return &provider.Error{Provider: c.call.Name, Message: c.call.Redact(err.Error()), Retryable: true, Err: err}
 }
 
-// keyHint names what to check when the server refuses the credentials.
-func (c *Client) keyHint() string {
-	if c.keyEnv == "" {
-		return fmt.Sprintf("(set api_key_env in provider %q to the variable that holds this server's key)", c.name)
+// keyHint names what to check when the server refuses the credentials:
+// env, the variable that holds the key, or api_key_env when the block
+// names none (an ollama block).
+func keyHint(name, env string) string {
+	if env == "" {
+		return fmt.Sprintf("(set api_key_env in provider %q to the variable that holds this server's key)", name)
 	}
-	return fmt.Sprintf("(check %s)", c.keyEnv)
-}
-
-// scrub removes the API key from a message, should a server echo it.
-// Keys shorter than 8 bytes are not real keys and are left alone, so that
-// a placeholder such as "ollama" does not mangle messages.
-func (c *Client) scrub(msg string) string {
-	if len(c.key) < 8 {
-		return msg
-	}
-	return strings.ReplaceAll(msg, c.key, "[redacted]")
+	return fmt.Sprintf("(check %s)", env)
 }
 
 // errorMessage returns the server's own message from an error response:

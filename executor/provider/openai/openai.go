@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
-	"time"
 
 	sdk "github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
@@ -35,12 +33,9 @@ const ollamaKey = "ollama"
 // Client calls one provider block's OpenAI-compatible endpoint. It is safe
 // for concurrent use and shares one pooled HTTP client across calls.
 type Client struct {
-	name    string
-	model   string        // used when a request names no model
-	keyEnv  string        // the variable named in 401/403 hints; "" if none
-	key     string        // only to scrub it from messages; never printed
-	timeout time.Duration // per call; 0: none beyond ctx
-	api     sdk.Client
+	model string // used when a request names no model
+	call  provider.Call
+	api   sdk.Client
 }
 
 var _ provider.Provider = (*Client)(nil)
@@ -49,22 +44,14 @@ var _ provider.Provider = (*Client)(nil)
 // A block of type "openai" that points at OpenAI itself (no base_url) needs
 // an API key; the error says which variable to set.
 func New(cfg provider.Config) (*Client, error) {
-	c := &Client{
-		name:    cfg.Name,
-		model:   cfg.Model,
-		keyEnv:  cfg.APIKeyEnv,
-		key:     cfg.APIKey,
-		timeout: cfg.Timeout,
-	}
+	keyEnv := cfg.APIKeyEnv // the variable named in 401/403 hints; "" if none
 	base, key := cfg.BaseURL, cfg.APIKey
 	switch cfg.Type {
 	case "openai", "":
-		if c.keyEnv == "" {
-			c.keyEnv = DefaultKeyEnv
-		}
+		keyEnv = provider.KeyEnv(cfg, DefaultKeyEnv)
 		if base == "" {
 			if key == "" {
-				return nil, fmt.Errorf("provider %q: no API key: set the environment variable %s (or point base_url at a server that needs none)", cfg.Name, c.keyEnv)
+				return nil, fmt.Errorf("%w (or point base_url at a server that needs none)", provider.NoKey(cfg.Name, keyEnv))
 			}
 			base = defaultURL
 		}
@@ -78,11 +65,15 @@ func New(cfg provider.Config) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("provider %q: type %q is not served by the openai package", cfg.Name, cfg.Type)
 	}
-	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("provider %q: base_url %q is not an http or https URL", cfg.Name, base)
+	if err := provider.CheckBaseURL(cfg.Name, base); err != nil {
+		return nil, err
 	}
-	if cfg.Timeout < 0 {
-		return nil, fmt.Errorf("provider %q: negative timeout %s", cfg.Name, cfg.Timeout)
+	if err := provider.CheckTimeout(cfg.Name, cfg.Timeout); err != nil {
+		return nil, err
+	}
+	c := &Client{
+		model: cfg.Model,
+		call:  provider.Call{Name: cfg.Name, Key: cfg.APIKey, Timeout: cfg.Timeout, Hint: keyHint(cfg.Name, keyEnv)},
 	}
 
 	opts := []option.RequestOption{
@@ -107,21 +98,17 @@ func New(cfg provider.Config) (*Client, error) {
 func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
 	params, err := c.params(req)
 	if err != nil {
-		return nil, &provider.Error{Provider: c.name, Message: err.Error()}
+		return nil, c.call.Invalid(err)
 	}
-	call := ctx
-	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		call, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
+	callCtx, cancel := c.call.Context(ctx)
+	defer cancel()
 	var hr *http.Response
-	out, err := c.api.Chat.Completions.New(call, params, option.WithResponseInto(&hr))
+	out, err := c.api.Chat.Completions.New(callCtx, params, option.WithResponseInto(&hr))
 	if err != nil {
 		return nil, c.fail(ctx, hr, err)
 	}
 	if len(out.Choices) == 0 {
-		return nil, &provider.Error{Provider: c.name, Message: "empty answer: the response has no choices", Retryable: true}
+		return nil, c.call.Empty("the response has no choices")
 	}
 	ch := out.Choices[0]
 	resp := &provider.Response{
