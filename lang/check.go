@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/agext/levenshtein"
+	"github.com/dominikbraun/graph"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -435,48 +436,24 @@ type edge struct {
 	rng hcl.Range
 }
 
-// cycles finds the strongly connected components of the run graph
-// (Tarjan) and reports each component of more than one run, or a run that
-// refers to itself, as one cycle naming every run in it.
+// cycles finds the strongly connected components of the run graph with
+// dominikbraun/graph (linear; unlike its PreventCycles option and its
+// topological sorts, which are quadratic) and reports each component of
+// more than one run, or a run that refers to itself, as one cycle naming
+// every run in it.
 func cycles(nodes []string, edges map[string][]edge) hcl.Diagnostics {
-	index := map[string]int{}
-	low := map[string]int{}
-	onStack := map[string]bool{}
-	var stack []string
-	var comps [][]string
-	next := 0
-	var visit func(v string)
-	visit = func(v string) {
-		index[v], low[v] = next, next
-		next++
-		stack = append(stack, v)
-		onStack[v] = true
-		for _, e := range edges[v] {
-			if _, seen := index[e.to]; !seen {
-				visit(e.to)
-				low[v] = min(low[v], low[e.to])
-			} else if onStack[e.to] {
-				low[v] = min(low[v], index[e.to])
-			}
-		}
-		if low[v] == index[v] {
-			var comp []string
-			for {
-				w := stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-				onStack[w] = false
-				comp = append(comp, w)
-				if w == v {
-					break
-				}
-			}
-			comps = append(comps, comp)
-		}
+	g := graph.New(graph.StringHash, graph.Directed())
+	for _, v := range nodes {
+		_ = g.AddVertex(v)
 	}
 	for _, v := range nodes {
-		if _, seen := index[v]; !seen {
-			visit(v)
+		for _, e := range edges[v] {
+			_ = g.AddEdge(v, e.to) // a repeated edge is already there
 		}
+	}
+	comps, err := graph.StronglyConnectedComponents(g)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot check the runs for cycles", Detail: err.Error()}}
 	}
 
 	var diags hcl.Diagnostics

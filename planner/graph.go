@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dominikbraun/graph"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -68,8 +67,7 @@ type Graph struct {
 
 	byAddr map[string]*Node
 	byRun  map[string][]*Node // run name => its instances, by key
-	store  graph.Graph[string, *Node]
-	base   *lang.Scope // var and input, built once; see scope
+	base   *lang.Scope        // var and input, built once; see scope
 }
 
 // Node returns the instance at addr, or nil.
@@ -77,9 +75,6 @@ func (g *Graph) Node(addr string) *Node { return g.byAddr[addr] }
 
 // Instances returns the instances of the run called name.
 func (g *Graph) Instances(name string) []*Node { return g.byRun[name] }
-
-// Store returns the graph as the graph library holds it (for drawing).
-func (g *Graph) Store() graph.Graph[string, *Node] { return g.store }
 
 // InstanceAddr formats the address of a run instance.
 func InstanceAddr(run string, key *string) string {
@@ -377,10 +372,6 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 // connect adds an edge from every instance a node reads to the node.
 func (g *Graph) connect() hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	g.store = graph.New(func(n *Node) string { return n.Addr }, graph.Directed())
-	for _, n := range g.Nodes {
-		_ = g.store.AddVertex(n)
-	}
 	for _, n := range g.Nodes {
 		deps := map[string]*Node{}
 		inputs := map[string]bool{}
@@ -434,7 +425,6 @@ func (g *Graph) connect() hcl.Diagnostics {
 				continue // a self-reference is reported by lang as a cycle
 			}
 			n.Deps = append(n.Deps, d)
-			_ = g.store.AddEdge(d.Addr, n.Addr)
 		}
 		n.Inputs = sortedKeys(inputs)
 		n.Vars = sortedKeys(vars)
