@@ -4,46 +4,26 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/promptbuild/promptbuild/executor/provider"
+	"github.com/promptbuild/promptbuild/executor/provider/internal/providertest"
 )
 
 const fakeKey = "sk-test-SECRET-123"
 
 // fake is an Anthropic Messages endpoint on loopback. It records every
 // request it gets and answers with serve.
-type fake struct {
-	mu    sync.Mutex
-	hits  int
-	body  []byte
-	head  http.Header
-	path  string
-	srv   *httptest.Server
-	serve http.HandlerFunc
-}
+type fake struct{ *providertest.Fake }
 
 func newFake(t *testing.T, serve http.HandlerFunc) *fake {
 	t.Helper()
-	f := &fake{serve: serve}
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		f.mu.Lock()
-		f.hits++
-		f.body, f.head, f.path = b, r.Header.Clone(), r.Method+" "+r.URL.Path
-		f.mu.Unlock()
-		f.serve(w, r)
-	}))
-	t.Cleanup(f.srv.Close)
-	return f
+	return &fake{providertest.New(t, serve)}
 }
 
 func (f *fake) config() provider.Config {
@@ -51,7 +31,7 @@ func (f *fake) config() provider.Config {
 		Name:    "claude",
 		Type:    "anthropic",
 		Model:   "claude-test",
-		BaseURL: f.srv.URL,
+		BaseURL: f.URL,
 		APIKey:  fakeKey,
 		Timeout: 5 * time.Second,
 		Headers: map[string]string{"X-Team": "docs"},
@@ -67,37 +47,8 @@ func (f *fake) client(t *testing.T) *Client {
 	return c
 }
 
-// last returns the number of requests, and the last one's method, path and
-// headers.
-func (f *fake) last() (hits int, path string, head http.Header) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.hits, f.path, f.head
-}
-
-// sent decodes the last request body.
-func (f *fake) sent(t *testing.T) map[string]any {
-	t.Helper()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var m map[string]any
-	if err := json.Unmarshal(f.body, &m); err != nil {
-		t.Fatalf("request body %q: %v", f.body, err)
-	}
-	return m
-}
-
 // reply answers with a status, headers and a body.
-func reply(status int, body string, header ...string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		for i := 0; i+1 < len(header); i += 2 {
-			w.Header().Set(header[i], header[i+1])
-		}
-		w.WriteHeader(status)
-		io.WriteString(w, body)
-	}
-}
+var reply = providertest.Reply
 
 // message is a Messages API answer.
 func message(text, stop string) string {
@@ -220,10 +171,10 @@ func TestCompleteRequest(t *testing.T) {
 			if _, err := f.client(t).Complete(context.Background(), &tt.req); err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, f.sent(t)); diff != "" {
+			if diff := cmp.Diff(tt.want, f.Sent(t)); diff != "" {
 				t.Errorf("request body (-want +got):\n%s", diff)
 			}
-			_, path, head := f.last()
+			_, path, head := f.Last()
 			if path != "POST /v1/messages" {
 				t.Errorf("request %q, want POST /v1/messages", path)
 			}
@@ -449,7 +400,7 @@ func TestCompleteErrors(t *testing.T) {
 			if strings.Contains(err.Error(), fakeKey) || strings.Contains(pe.Message, fakeKey) {
 				t.Errorf("error %q contains the API key", err)
 			}
-			if hits, _, _ := f.last(); hits != 1 {
+			if hits, _, _ := f.Last(); hits != 1 {
 				t.Errorf("server got %d requests, want 1 (the SDK must not retry)", hits)
 			}
 		})
@@ -528,7 +479,7 @@ func TestCompleteBadRequest(t *testing.T) {
 			if retry, _ := provider.Retryable(err); retry {
 				t.Errorf("retryable, want not")
 			}
-			if hits, _, _ := f.last(); hits != 0 {
+			if hits, _, _ := f.Last(); hits != 0 {
 				t.Errorf("server got %d requests, want none", hits)
 			}
 		})
@@ -570,7 +521,7 @@ func TestEnvironmentIgnored(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	_, _, head := f.last()
+	_, _, head := f.Last()
 	if got := head.Get("X-Api-Key"); got != fakeKey {
 		t.Errorf("x-api-key %q, want the configured key", got)
 	}

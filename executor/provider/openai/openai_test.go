@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/promptbuild/promptbuild/executor/provider"
+	"github.com/promptbuild/promptbuild/executor/provider/internal/providertest"
 )
 
 const testKey = "sk-test-0123456789abcdef"
@@ -55,38 +56,23 @@ func apiError(message, typ, code string) string {
 	return fmt.Sprintf(`{"error":{"message":%q,"type":%q,"param":null,"code":%q}}`, message, typ, code)
 }
 
-// seen is what the fake server received.
-type seen struct {
-	Path   string
-	Header http.Header
-	Body   map[string]any
-}
-
-// serve starts a server whose handler writes status, headers and body, and
-// records each request it receives.
-func serve(t testing.TB, status int, header map[string]string, body string) (*httptest.Server, *[]seen) {
+// serve starts a fake server that answers every request with status,
+// headers and body, and checks that each request body is a JSON object.
+func serve(t testing.TB, status int, header map[string]string, body string) *providertest.Fake {
 	t.Helper()
-	var mu sync.Mutex
-	var got []seen
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var s seen
-		s.Path, s.Header = r.URL.Path, r.Header.Clone()
+	kv := make([]string, 0, 2*len(header))
+	for k, v := range header {
+		kv = append(kv, k, v)
+	}
+	reply := providertest.Reply(status, body, kv...)
+	return providertest.New(t, func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		if err := json.Unmarshal(b, &s.Body); err != nil {
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
 			t.Errorf("request body is not JSON: %v: %s", err, b)
 		}
-		mu.Lock()
-		got = append(got, s)
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		for k, v := range header {
-			w.Header().Set(k, v)
-		}
-		w.WriteHeader(status)
-		io.WriteString(w, body)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &got
+		reply(w, r)
+	})
 }
 
 func newClient(t testing.TB, cfg provider.Config) *Client {
@@ -187,31 +173,31 @@ func TestCompleteRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, got := serve(t, 200, nil, answer("hi", "stop"))
-			c := newClient(t, provider.Config{BaseURL: srv.URL + "/v1", APIKey: testKey, Headers: map[string]string{"X-Team": "docs"}})
+			f := serve(t, 200, nil, answer("hi", "stop"))
+			c := newClient(t, provider.Config{BaseURL: f.URL + "/v1", APIKey: testKey, Headers: map[string]string{"X-Team": "docs"}})
 			req := base
 			tt.edit(&req)
 			if _, err := c.Complete(context.Background(), &req); err != nil {
 				t.Fatal(err)
 			}
-			if len(*got) != 1 {
-				t.Fatalf("server saw %d requests, want 1", len(*got))
+			hits, path, head := f.Last()
+			if hits != 1 {
+				t.Fatalf("server saw %d requests, want 1", hits)
 			}
-			s := (*got)[0]
-			if s.Path != "/v1/chat/completions" {
-				t.Errorf("path = %q, want /v1/chat/completions", s.Path)
+			if path != "POST /v1/chat/completions" {
+				t.Errorf("request %q, want POST /v1/chat/completions", path)
 			}
-			if a := s.Header.Get("Authorization"); a != "Bearer "+testKey {
+			if a := head.Get("Authorization"); a != "Bearer "+testKey {
 				t.Errorf("Authorization = %q", a)
 			}
-			if h := s.Header.Get("X-Team"); h != "docs" {
+			if h := head.Get("X-Team"); h != "docs" {
 				t.Errorf("X-Team = %q, want docs", h)
 			}
 			want := map[string]any{"model": "gpt-4o", "messages": msgs}
 			for k, v := range tt.want {
 				want[k] = v
 			}
-			if d := cmp.Diff(want, s.Body); d != "" {
+			if d := cmp.Diff(want, f.Sent(t)); d != "" {
 				t.Errorf("request body (-want +got):\n%s", d)
 			}
 		})
@@ -252,8 +238,8 @@ func TestCompleteResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, _ := serve(t, 200, tt.header, tt.body)
-			c := newClient(t, provider.Config{BaseURL: srv.URL, APIKey: testKey})
+			f := serve(t, 200, tt.header, tt.body)
+			c := newClient(t, provider.Config{BaseURL: f.URL, APIKey: testKey})
 			got, err := c.Complete(context.Background(), simple())
 			if err != nil {
 				t.Fatal(err)
@@ -335,15 +321,15 @@ func TestCompleteErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, got := serve(t, tt.status, tt.header, tt.body)
-			c := newClient(t, provider.Config{BaseURL: srv.URL, APIKey: testKey, APIKeyEnv: tt.keyEnv})
+			f := serve(t, tt.status, tt.header, tt.body)
+			c := newClient(t, provider.Config{BaseURL: f.URL, APIKey: testKey, APIKeyEnv: tt.keyEnv})
 			_, err := c.Complete(context.Background(), simple())
 			var pe *provider.Error
 			if !errors.As(err, &pe) {
 				t.Fatalf("error %v (%T) is not a *provider.Error", err, err)
 			}
-			if len(*got) != 1 {
-				t.Errorf("server saw %d requests, want 1 (the SDK must not retry)", len(*got))
+			if hits, _, _ := f.Last(); hits != 1 {
+				t.Errorf("server saw %d requests, want 1 (the SDK must not retry)", hits)
 			}
 			if pe.Provider != "fast" {
 				t.Errorf("Provider = %q, want fast", pe.Provider)
@@ -546,8 +532,8 @@ func TestEndpointAndKey(t *testing.T) {
 }
 
 func TestBadRequest(t *testing.T) {
-	srv, got := serve(t, 200, nil, answer("hi", "stop"))
-	c := newClient(t, provider.Config{BaseURL: srv.URL, APIKey: testKey})
+	f := serve(t, 200, nil, answer("hi", "stop"))
+	c := newClient(t, provider.Config{BaseURL: f.URL, APIKey: testKey})
 	tests := []struct {
 		name string
 		req  provider.Request
@@ -568,8 +554,8 @@ func TestBadRequest(t *testing.T) {
 			}
 		})
 	}
-	if len(*got) != 0 {
-		t.Errorf("bad requests reached the server %d times", len(*got))
+	if hits, _, _ := f.Last(); hits != 0 {
+		t.Errorf("bad requests reached the server %d times", hits)
 	}
 }
 
