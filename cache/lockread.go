@@ -115,6 +115,9 @@ func decodeEntry(addr string, body hcl.Body) (*Entry, hcl.Diagnostics) {
 		switch name {
 		case attrHash:
 			e.Hash, more = stringAttr(a)
+			if !more.HasErrors() && !ValidDigest(e.Hash) {
+				more = append(more, invalid(a, "an input-bundle hash: 64 lowercase hex digits", a.Expr.Range()))
+			}
 		case attrTemplate:
 			e.Template, more = stringAttr(a)
 		case attrProvider:
