@@ -75,6 +75,31 @@ type Call struct {
 	Hint string
 }
 
+// NewCall checks the settings of a provider block whose API always needs a
+// key, in this order: that the key is set (else the error names the
+// variable: the block's api_key_env, or defaultKeyEnv), that the timeout is
+// not negative, and base_url, when set. Its Hint names the key's variable.
+func NewCall(cfg Config, defaultKeyEnv string) (Call, error) {
+	env := KeyEnv(cfg, defaultKeyEnv)
+	if cfg.APIKey == "" {
+		return Call{}, NoKey(cfg.Name, env)
+	}
+	if err := CheckTimeout(cfg.Name, cfg.Timeout); err != nil {
+		return Call{}, err
+	}
+	if cfg.BaseURL != "" {
+		if err := CheckBaseURL(cfg.Name, cfg.BaseURL); err != nil {
+			return Call{}, err
+		}
+	}
+	return Call{
+		Name:    cfg.Name,
+		Key:     cfg.APIKey,
+		Timeout: cfg.Timeout,
+		Hint:    "(check the API key in the environment variable " + env + ")",
+	}, nil
+}
+
 // Context returns the context of one call: ctx, limited to c.Timeout when
 // there is one. The caller must call cancel.
 func (c *Call) Context(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -55,6 +55,54 @@ func TestConfigChecks(t *testing.T) {
 	}
 }
 
+func TestNewCall(t *testing.T) {
+	const key = "sk-test-0123456789"
+	tests := []struct {
+		name    string
+		cfg     Config
+		want    Call
+		wantErr string
+	}{
+		{
+			"default variable", Config{Name: "c", APIKey: key, Timeout: time.Minute},
+			Call{Name: "c", Key: key, Timeout: time.Minute, Hint: "(check the API key in the environment variable DEF_KEY)"}, "",
+		},
+		{
+			"own variable and base URL", Config{Name: "c", APIKey: key, APIKeyEnv: "MY_KEY", BaseURL: "http://127.0.0.1:8080"},
+			Call{Name: "c", Key: key, Hint: "(check the API key in the environment variable MY_KEY)"}, "",
+		},
+		{"no key", Config{Name: "c"}, Call{}, `provider "c": no API key: set the environment variable DEF_KEY`},
+		{"no key, own variable", Config{Name: "c", APIKeyEnv: "MY_KEY"}, Call{}, `provider "c": no API key: set the environment variable MY_KEY`},
+		{
+			"no key comes first", Config{Name: "c", Timeout: -time.Second, BaseURL: "x"},
+			Call{}, `provider "c": no API key: set the environment variable DEF_KEY`,
+		},
+		{
+			"timeout before base URL", Config{Name: "c", APIKey: key, Timeout: -time.Second, BaseURL: "x"},
+			Call{}, `provider "c": negative timeout -1s`,
+		},
+		{
+			"bad base URL", Config{Name: "c", APIKey: key, BaseURL: "localhost:8080"},
+			Call{}, `provider "c": base_url "localhost:8080" is not an http or https URL`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := NewCall(tt.cfg, "DEF_KEY")
+			gotErr := ""
+			if err != nil {
+				gotErr = err.Error()
+			}
+			if gotErr != tt.wantErr {
+				t.Errorf("error %q, want %q", gotErr, tt.wantErr)
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("Call (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
 func TestUnauthorized(t *testing.T) {
 	for code, want := range map[int]bool{0: false, 200: false, 400: false, 401: true, 403: true, 404: false, 429: false, 500: false} {
 		if got := Unauthorized(code); got != want {

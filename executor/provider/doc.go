@@ -7,8 +7,9 @@
 // The HTTP adapters share the rest, so that every API pools connections,
 // times out, keeps its key secret and classifies failures the same way:
 // [NewHTTPClient] and [StatusError]; [KeyEnv], [NoKey], [CheckBaseURL] and
-// [CheckTimeout] for a block's settings; and [Call], whose methods run the
-// steps around one SDK call (its timeout context, telling a cancelled caller
-// from a timeout, redacting the key, the 401/403 hint) and build the errors
-// of an answer that is empty, malformed, late or missing.
+// [CheckTimeout] for a block's settings, or [NewCall] for all of them at
+// once where the API always needs a key; and [Call], whose methods run the
+// steps around one SDK call (its timeout context, telling a cancelled
+// caller from a timeout, redacting the key, the 401/403 hint) and build the
+// errors of an answer that is empty, malformed, late or missing.
 package provider

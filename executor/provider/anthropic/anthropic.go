@@ -39,11 +39,8 @@ var _ provider.Provider = (*Client)(nil)
 // New builds the client for a provider block of type "anthropic". It fails
 // when there is no API key, naming the variable to set.
 func New(cfg provider.Config) (*Client, error) {
-	keyEnv := provider.KeyEnv(cfg, DefaultKeyEnv)
-	if cfg.APIKey == "" {
-		return nil, provider.NoKey(cfg.Name, keyEnv)
-	}
-	if err := provider.CheckTimeout(cfg.Name, cfg.Timeout); err != nil {
+	call, err := provider.NewCall(cfg, DefaultKeyEnv)
+	if err != nil {
 		return nil, err
 	}
 	opts := []option.RequestOption{
@@ -54,9 +51,6 @@ func New(cfg provider.Config) (*Client, error) {
 		option.WithMaxRetries(0),
 	}
 	if cfg.BaseURL != "" {
-		if err := provider.CheckBaseURL(cfg.Name, cfg.BaseURL); err != nil {
-			return nil, err
-		}
 		opts = append(opts, option.WithBaseURL(cfg.BaseURL))
 	}
 	if cfg.Timeout > 0 {
@@ -65,14 +59,7 @@ func New(cfg provider.Config) (*Client, error) {
 	for k, v := range cfg.Headers {
 		opts = append(opts, option.WithHeader(k, v))
 	}
-	return &Client{
-		model: cfg.Model,
-		call: provider.Call{
-			Name: cfg.Name, Key: cfg.APIKey, Timeout: cfg.Timeout,
-			Hint: "(check the API key in the environment variable " + keyEnv + ")",
-		},
-		api: sdk.NewClient(opts...),
-	}, nil
+	return &Client{model: cfg.Model, call: call, api: sdk.NewClient(opts...)}, nil
 }
 
 // Complete sends one Messages API request. It never retries; see the

@@ -46,26 +46,14 @@ var _ provider.Provider = (*Client)(nil)
 // New builds the client for a provider block of type "gemini". It fails
 // when there is no API key, naming the variable to set.
 func New(cfg provider.Config) (*Client, error) {
-	keyEnv := provider.KeyEnv(cfg, DefaultKeyEnv)
-	if cfg.APIKey == "" {
-		return nil, provider.NoKey(cfg.Name, keyEnv)
-	}
-	if err := provider.CheckTimeout(cfg.Name, cfg.Timeout); err != nil {
+	call, err := provider.NewCall(cfg, DefaultKeyEnv)
+	if err != nil {
 		return nil, err
 	}
+	c := &Client{model: cfg.Model, call: call}
 	base := cfg.BaseURL
 	if base == "" {
 		base = defaultURL
-	}
-	if err := provider.CheckBaseURL(cfg.Name, base); err != nil {
-		return nil, err
-	}
-	c := &Client{
-		model: cfg.Model,
-		call: provider.Call{
-			Name: cfg.Name, Key: cfg.APIKey, Timeout: cfg.Timeout,
-			Hint: "(check the API key in the environment variable " + keyEnv + ")",
-		},
 	}
 	// A copy, so that a client passed in cfg.HTTPClient is not changed.
 	hc := *provider.NewHTTPClient(cfg)
