@@ -3,12 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -130,62 +125,5 @@ func TestNewHTTPClient(t *testing.T) {
 			t.Errorf("MaxConcurrency %d: idle per host %d, idle %d, timeout %s; want %d, >= %d, 30s",
 				tt.conc, tr.MaxIdleConnsPerHost, tr.MaxIdleConns, c.Timeout, tt.wantIdle, tt.wantIdle)
 		}
-	}
-}
-
-// TestConnectionReuse makes n calls at once, twice: the second wave must
-// find n idle connections and open none.
-func TestConnectionReuse(t *testing.T) {
-	const n = 32
-	var opened atomic.Int64
-	var mu sync.Mutex
-	waiting, gate := 0, make(chan struct{})
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Hold each call until the whole wave has arrived, so that n
-		// connections are in use at once.
-		mu.Lock()
-		g := gate
-		if waiting++; waiting == n {
-			close(gate)
-			waiting, gate = 0, make(chan struct{})
-		}
-		mu.Unlock()
-		select {
-		case <-g:
-		case <-time.After(10 * time.Second):
-			t.Error("the server never saw a whole wave at once")
-		}
-		io.WriteString(w, "ok")
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			opened.Add(1)
-		}
-	}
-	srv.Start()
-	defer srv.Close()
-	c := NewHTTPClient(Config{MaxConcurrency: n})
-	wave := func() {
-		var wg sync.WaitGroup
-		for range n {
-			wg.Go(func() {
-				resp, err := c.Get(srv.URL)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			})
-		}
-		wg.Wait()
-	}
-	wave()
-	if got := opened.Load(); got != n {
-		t.Errorf("first wave opened %d connections, want %d", got, n)
-	}
-	wave()
-	if more := opened.Load() - n; more != 0 {
-		t.Errorf("second wave opened %d connections, want 0", more)
 	}
 }

@@ -379,27 +379,11 @@ func TestCompleteErrors(t *testing.T) {
 			_, err = c.Complete(context.Background(), &provider.Request{
 				Messages: []provider.Message{{Role: provider.User, Content: "Hi"}},
 			})
-			var pe *provider.Error
-			if !errors.As(err, &pe) {
-				t.Fatalf("error %v (%T), want *provider.Error", err, err)
-			}
-			t.Log(err)
-			if pe.Provider != "claude" || pe.StatusCode != tt.status {
-				t.Errorf("provider %q status %d, want claude %d", pe.Provider, pe.StatusCode, tt.status)
-			}
-			retry, after := provider.Retryable(err)
-			if retry != tt.retryable || after != tt.retryAfter {
-				t.Errorf("Retryable = %v, %v; want %v, %v", retry, after, tt.retryable, tt.retryAfter)
-			}
-			if tt.message != "" && pe.Message != tt.message {
-				t.Errorf("Message = %q, want %q", pe.Message, tt.message)
-			}
-			if !strings.Contains(err.Error(), tt.contains) {
-				t.Errorf("error %q does not contain %q", err, tt.contains)
-			}
-			if strings.Contains(err.Error(), fakeKey) || strings.Contains(pe.Message, fakeKey) {
-				t.Errorf("error %q contains the API key", err)
-			}
+			providertest.CheckError(t, err, providertest.Failure{
+				Provider: "claude", Status: tt.status,
+				Retryable: tt.retryable, RetryAfter: tt.retryAfter,
+				Message: tt.message, Contains: tt.contains, Secret: fakeKey,
+			})
 			if hits, _, _ := f.Last(); hits != 1 {
 				t.Errorf("server got %d requests, want 1 (the SDK must not retry)", hits)
 			}

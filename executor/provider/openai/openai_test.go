@@ -12,7 +12,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -564,55 +563,26 @@ func TestBadRequest(t *testing.T) {
 // opens no new connection.
 func TestConnectionReuse(t *testing.T) {
 	const n = 50
-	var opened atomic.Int64
 	body := answer("hi", "stop")
 	// Each wave's calls wait for one another at the server, so that all n
 	// are in flight at once and need n connections.
-	var mu sync.Mutex
-	waiting, gate := 0, make(chan struct{})
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		mu.Lock()
-		g := gate
-		if waiting++; waiting == n {
-			close(gate)
-			waiting, gate = 0, make(chan struct{})
-		}
-		mu.Unlock()
-		select {
-		case <-g:
-		case <-time.After(10 * time.Second): // the client never had n calls in flight
-			t.Error("the server never saw all calls of a wave at once")
-		}
+	srv := providertest.NewWaves(t, n, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, body)
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			opened.Add(1)
-		}
-	}
-	srv.Start()
-	defer srv.Close()
+	})
 	c := newClient(t, provider.Config{BaseURL: srv.URL, APIKey: testKey, MaxConcurrency: n})
-	wave := func() {
-		var wg sync.WaitGroup
-		for range n {
-			wg.Go(func() {
-				if _, err := c.Complete(context.Background(), simple()); err != nil {
-					t.Error(err)
-				}
-			})
+	call := func() {
+		if _, err := c.Complete(context.Background(), simple()); err != nil {
+			t.Error(err)
 		}
-		wg.Wait()
 	}
-	wave()
-	first := opened.Load()
+	providertest.Wave(n, call)
+	first := srv.Opened()
 	if first != n {
 		t.Errorf("first wave of %d concurrent calls opened %d connections, want %d", n, first, n)
 	}
-	wave()
-	if more := opened.Load() - first; more != 0 {
+	providertest.Wave(n, call)
+	if more := srv.Opened() - first; more != 0 {
 		t.Errorf("second wave opened %d new connections, want 0", more)
 	}
 }

@@ -1,6 +1,13 @@
-// Package providertest holds what the provider adapters' tests share: [New]
-// starts a [Fake] API server on loopback that records each request it gets
-// ([Fake.Last], [Fake.Sent]) and answers with a handler, typically one made
-// by [Reply], which sends a fixed status, headers and body. It speaks no
-// API of its own: each adapter's tests write its wire format.
+// Package providertest holds what the provider adapters' tests share.
+//
+//   - [New] starts a [Fake] API server on loopback that records each
+//     request it gets ([Fake.Last], [Fake.Sent]) and answers with a
+//     handler, typically one made by [Reply], which sends a fixed status,
+//     headers and body. It speaks no API of its own: each adapter's tests
+//     write its wire format.
+//   - [CheckError] checks that a failed call's error is the
+//     *provider.Error a [Failure] describes, and never holds the key.
+//   - [NewWaves] starts a server that answers in waves of n concurrent
+//     calls and counts the connections opened to it; [Wave] makes such a
+//     wave. Together they show whether a client reuses its connections.
 package providertest
