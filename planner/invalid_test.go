@@ -1,18 +1,12 @@
 package planner_test
 
 import (
-	"bufio"
-	"bytes"
-	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/promptbuild/promptbuild/internal/fixture"
 	"github.com/promptbuild/promptbuild/lang"
 	"github.com/promptbuild/promptbuild/planner"
 )
@@ -25,52 +19,16 @@ import (
 // inputs are read and for_each is expanded, and those of a request's
 // compilation, which lang's fixtures cannot reach.
 //
-// The convention is lang's (lang/load_test.go): a line that must draw an
-// error carries "# ERROR: <Summary>" (several on one line are allowed), in
-// any file of the fixture, on the line where the diagnostic's Subject
-// starts. Every expected (file, line, summary) must be reported, and no
-// other error.
+// The convention is lang's (lang/load_test.go), and internal/fixture
+// checks it for both: a line that must draw an error carries
+// "# ERROR: <Summary>" (several on one line are allowed), in any file of
+// the fixture, on the line where the diagnostic's Subject starts. Every
+// expected (file, line, summary) must be reported, and no other error.
 func TestInvalidFixtures(t *testing.T) {
-	dirs, err := os.ReadDir("testdata/invalid")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range dirs {
-		if !d.IsDir() {
-			continue
-		}
-		dir := filepath.Join("testdata", "invalid", d.Name())
-		t.Run(d.Name(), func(t *testing.T) {
-			want := fixtureErrors(t, dir)
-			if len(want) == 0 {
-				t.Fatal("fixture has no # ERROR: comments")
-			}
-			cfg, diags := loadBuildCompile(t, dir)
-			got := map[string]bool{}
-			for _, d := range diags {
-				if d.Severity == hcl.DiagError {
-					got[fixtureKey(d)] = true
-				}
-			}
-			var report []string
-			for k := range want {
-				if !got[k] {
-					report = append(report, "missing:    "+k)
-				}
-			}
-			for k := range got {
-				if !want[k] {
-					report = append(report, "unexpected: "+k)
-				}
-			}
-			if len(report) > 0 {
-				sort.Strings(report)
-				var buf bytes.Buffer
-				_ = lang.NewDiagnosticWriter(&buf, cfg, 0, false).WriteDiagnostics(diags)
-				t.Errorf("%s\n\n%s", strings.Join(report, "\n"), buf.String())
-			}
-		})
-	}
+	fixture.Run(t, filepath.Join("testdata", "invalid"), func(t *testing.T, dir string, want map[fixture.Key]bool) {
+		cfg, diags := loadBuildCompile(t, dir)
+		fixture.Check(t, want, diags, cfg.Files)
+	})
 }
 
 // loadBuildCompile runs the stages in order and stops after the first one
@@ -123,43 +81,4 @@ func relative(diags hcl.Diagnostics, dir string) hcl.Diagnostics {
 		}
 	}
 	return diags
-}
-
-func fixtureKey(d *hcl.Diagnostic) string {
-	if d.Subject == nil {
-		return fmt.Sprintf("-:0: %s", d.Summary)
-	}
-	return fmt.Sprintf("%s:%d: %s", filepath.ToSlash(d.Subject.Filename), d.Subject.Start.Line, d.Summary)
-}
-
-// fixtureErrors reads the "# ERROR: " comments of every file of dir.
-func fixtureErrors(t *testing.T, dir string) map[string]bool {
-	t.Helper()
-	want := map[string]bool{}
-	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil {
-			return err
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		for line := 1; sc.Scan(); line++ {
-			parts := strings.Split(sc.Text(), "# ERROR: ")
-			for _, summary := range parts[1:] {
-				want[fmt.Sprintf("%s:%d: %s", filepath.ToSlash(rel), line, strings.TrimSpace(summary))] = true
-			}
-		}
-		return sc.Err()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return want
 }
