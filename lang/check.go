@@ -456,12 +456,17 @@ func cycles(nodes []string, edges map[string][]edge) hcl.Diagnostics {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot check the runs for cycles", Detail: err.Error()}}
 	}
 
+	// The library returns components in map order: sort them, so that
+	// the same configuration always reports the same cycles in one order.
+	for _, comp := range comps {
+		slices.Sort(comp)
+	}
+	slices.SortFunc(comps, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
 	var diags hcl.Diagnostics
 	for _, comp := range comps {
 		if len(comp) == 1 && !selfEdge(comp[0], edges) {
 			continue
 		}
-		slices.Sort(comp)
 		walk, first := cycleWalk(comp, edges)
 		names := make([]string, len(walk))
 		for i, n := range walk {
