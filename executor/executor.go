@@ -91,10 +91,10 @@ type Summary struct {
 	// NeedCalls lists, with -offline, the instances the cache could not
 	// answer; OverBudget, with -max-cost, those not called for the budget.
 	NeedCalls, OverBudget []string
-
-	plan *planner.Plan // what was applied
 	Interrupted           bool
 	Elapsed               time.Duration
+
+	plan *planner.Plan // what was applied
 }
 
 // Failed reports whether any instance failed, was skipped or canceled.

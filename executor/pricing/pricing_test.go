@@ -63,7 +63,7 @@ func TestCost(t *testing.T) {
 func TestEstimate(t *testing.T) {
 	req := &provider.Request{Messages: []provider.Message{
 		{Role: provider.System, Content: "12345678"}, // 2 + 4
-		{Role: provider.User, Content: "1234"},      // 1 + 4
+		{Role: provider.User, Content: "1234"},       // 1 + 4
 	}, MaxTokens: 100}
 	p := Price{Input: 1e6, Output: 1e6}
 	cost, in, out, bounded := p.Estimate(req)
