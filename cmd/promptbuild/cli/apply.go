@@ -21,12 +21,7 @@ var applyCmd = &command{
 }
 
 func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
-	var f planFlags
-	f.vars = varsFlag{}
-	fs.Var(&f.targets, "target", "apply only `ADDR` and what it depends on (repeatable)")
-	fs.Var(&f.replace, "replace", "rerun `ADDR` even if it is up to date (repeatable)")
-	fs.Var(f.vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
-	fs.BoolVar(&f.jsonOut, "json", false, "print events as JSON lines")
+	f := newPlanFlags(fs, "apply", "print events as JSON lines")
 	jobs := fs.Int("j", 0, "run at most `N` instances at once (default: the promptbuild block's parallelism, else 16)")
 	lockTimeout := fs.Duration("lock-timeout", 0, "wait up to `DURATION` for another apply in this directory to finish (default: refuse at once)")
 	maxRetries := fs.Int("max-retries", -1, "retry a retryable failure at most `N` times (default: each provider's max_retries)")

@@ -15,6 +15,17 @@ type planFlags struct {
 	jsonOut bool
 }
 
+// newPlanFlags registers the flags plan and apply share; verb names the
+// command in their help.
+func newPlanFlags(fs *flag.FlagSet, verb, jsonHelp string) *planFlags {
+	f := &planFlags{vars: varsFlag{}}
+	fs.Var(&f.targets, "target", verb+" only `ADDR` and what it depends on (repeatable)")
+	fs.Var(&f.replace, "replace", "rerun `ADDR` even if it is up to date (repeatable)")
+	fs.Var(f.vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
+	fs.BoolVar(&f.jsonOut, "json", false, jsonHelp)
+	return f
+}
+
 var planCmd = &command{
 	name:     "plan",
 	synopsis: "show which runs are stale and why",
@@ -23,12 +34,7 @@ var planCmd = &command{
 }
 
 func runPlan(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
-	var f planFlags
-	f.vars = varsFlag{}
-	fs.Var(&f.targets, "target", "plan only `ADDR` and what it depends on (repeatable)")
-	fs.Var(&f.replace, "replace", "rerun `ADDR` even if it is up to date (repeatable)")
-	fs.Var(f.vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
-	fs.BoolVar(&f.jsonOut, "json", false, "print the plan as JSON lines")
+	f := newPlanFlags(fs, "plan", "print the plan as JSON lines")
 	out := fs.String("out", "", "save the plan to `FILE` for 'promptbuild apply FILE'")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there is work to do, 0 when there is none")
 	if code, ok := parse(fs, args); !ok {
