@@ -27,6 +27,7 @@ type progress struct {
 	started map[string]bool
 	counts  map[executor.Status]int
 	tokens  int64
+	cost    float64
 	stop    chan struct{}
 	stopped chan struct{}
 	enc     *json.Encoder
@@ -70,6 +71,9 @@ func (p *progress) Finished(r *executor.Result) {
 	}
 	p.counts[r.Status]++
 	p.tokens += r.Usage.InputTokens + r.Usage.OutputTokens
+	if r.Cost != nil {
+		p.cost += *r.Cost
+	}
 	if p.json {
 		ev := map[string]any{
 			"type":       "run_complete",
@@ -152,10 +156,10 @@ func (p *progress) tick() {
 
 func (p *progress) status() string {
 	done := p.counts[executor.Called] + p.counts[executor.UpToDate]
-	return fmt.Sprintf("[%d/%d] done %d  running %d  cached %d  failed %d  %s  %d tokens",
+	return fmt.Sprintf("[%d/%d] done %d  running %d  cached %d  failed %d  %s  %d tokens  $%.4f",
 		done+p.counts[executor.Restored]+p.counts[executor.Failed]+p.counts[executor.Skipped], p.total,
 		done, p.running, p.counts[executor.Restored], p.counts[executor.Failed]+p.counts[executor.Skipped],
-		time.Since(p.start).Round(100*time.Millisecond), p.tokens)
+		time.Since(p.start).Round(100*time.Millisecond), p.tokens, p.cost)
 }
 
 // done stops the status line.
