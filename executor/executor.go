@@ -213,12 +213,12 @@ func (w *walk) run(ctx context.Context) {
 		for inflight < w.opts.Parallelism && w.ready.Len() > 0 && ctx.Err() == nil {
 			n := heap.Pop(&w.ready).(*planner.Node)
 			prov := n.Provider.Name
-			calls := w.plan.Change(n.Addr).Action == planner.Run // a restore needs no provider slot
+			c := w.plan.Change(n.Addr)
+			calls := c.Action == planner.Run // a restore needs no provider slot
 			if lim := w.opts.Providers.Limit(prov); calls && lim > 0 && w.running[prov] >= lim {
 				w.blocked[prov] = append(w.blocked[prov], n)
 				continue
 			}
-			c := w.plan.Change(n.Addr)
 			slot, prepaid := w.prepaid[n]
 			if prepaid && time.Until(slot) > time.Millisecond {
 				// Unblocked by another run's end before its slot: its timer
@@ -227,7 +227,7 @@ func (w *walk) run(ctx context.Context) {
 				continue
 			}
 			delete(w.prepaid, n)
-			if c.Action == planner.Run && !prepaid {
+			if calls && !prepaid {
 				if waking[prov] {
 					// One run of the provider already holds the next slot.
 					w.blocked[prov] = append(w.blocked[prov], n)
@@ -283,11 +283,11 @@ func (w *walk) run(ctx context.Context) {
 		}
 		inflight--
 		work--
-		n := w.plan.Change(r.Addr).Node
-		prov := n.Provider.Name
-		if w.plan.Change(r.Addr).Action == planner.Run {
-			w.running[prov]--
-			w.unblock(prov)
+		c := w.plan.Change(r.Addr)
+		n := c.Node
+		if c.Action == planner.Run {
+			w.running[n.Provider.Name]--
+			w.unblock(n.Provider.Name)
 		}
 		w.finish(r)
 		if r.Status == Failed || r.Status == Skipped || r.Status == Canceled {
