@@ -395,18 +395,12 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool) *Re
 		}
 	}
 	t := time.Now()
-	defer func() { stages.Processing = time.Since(t) }()
 
 	// Early cutoff: an upstream rerun that answered the same leaves this
 	// instance's request, and so its hash, unchanged.
 	if c.Reason == planner.ReasonUpstreamPending {
-		if prior := c.Prior; prior != nil && prior.Hash == comp.Hash && w.outputIntact(n, prior.Output) {
-			text, err := w.opts.Store.Get(prior.Output)
-			if err == nil || n.Output != "" {
-				if err != nil {
-					b, _ := os.ReadFile(w.path(n))
-					text = b
-				}
+		if prior := c.Prior; prior != nil && prior.Hash == comp.Hash {
+			if text, ok := w.recorded(n, prior.Output); ok {
 				w.setOutput(n, string(text))
 				r.Status, r.Entry = UpToDate, prior
 				return r
@@ -477,14 +471,14 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool) *Re
 	if resp.Truncated() {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("the answer was cut at max_tokens (finish reason %q)", resp.FinishReason))
 	}
-	attempts := r.Attempts
-
 	text := []byte(resp.Text)
 	outDigest, err := w.opts.Store.Put(text)
 	if err != nil {
 		r.Status, r.Err = Failed, fmt.Errorf("caching the answer: %w", err)
 		return r
 	}
+	// The compiled request is provenance only: a manifest without it
+	// still answers the same hash.
 	reqJSON, _ := json.Marshal(req)
 	reqDigest, _ := w.opts.Store.Put(reqJSON)
 	if err := w.writeOutput(n, text); err != nil {
@@ -508,7 +502,7 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool) *Re
 		ResponseModel: resp.Model,
 		Usage:         cache.Usage(r.Usage),
 		Cost:          r.Cost,
-		Attempts:      attempts,
+		Attempts:      r.Attempts,
 		Warnings:      r.Warnings,
 		Stages:        stages,
 		CreatedAt:     time.Now().UTC(),
@@ -612,14 +606,16 @@ func (w *walk) path(n *planner.Node) string {
 	return filepath.Join(w.plan.Graph.Config.Dir, filepath.FromSlash(n.Output))
 }
 
-// outputIntact reports whether the node's output file (if any) holds the
-// answer with the given digest.
-func (w *walk) outputIntact(n *planner.Node, digest string) bool {
+// recorded returns the answer with the given digest as this instance
+// left it: its output file when it has one (which must hold exactly that
+// answer), else the cache.
+func (w *walk) recorded(n *planner.Node, digest string) ([]byte, bool) {
 	if n.Output == "" {
-		return w.opts.Store.Has(digest)
+		b, err := w.opts.Store.Get(digest)
+		return b, err == nil
 	}
 	b, err := os.ReadFile(w.path(n))
-	return err == nil && planner.Digest(b) == digest
+	return b, err == nil && planner.Digest(b) == digest
 }
 
 // writeOutput replaces the node's output file atomically, unless it
