@@ -31,6 +31,10 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		return code
 	}
 	e.jsonOut = f.jsonOut
+	if *maxCost < 0 {
+		e.printError(nil, fmt.Errorf("-max-cost must be a positive number of dollars, got %g", *maxCost))
+		return exitError
+	}
 	if fs.NArg() > 1 {
 		fmt.Fprintf(e.stderr, "Error: apply takes at most one argument, a plan file; got %q\n", fs.Args())
 		return exitError
@@ -72,7 +76,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	}
 	if saved != nil {
 		if err := saved.Check(plan); err != nil {
-			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			e.printError(p.cfg, err)
 			return exitError
 		}
 	}
@@ -87,7 +91,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	}
 	journal, err := cache.OpenJournal(p.journalPath())
 	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		e.printError(p.cfg, err)
 		return exitError
 	}
 	obs := e.newProgress(f.jsonOut, plan)
@@ -105,13 +109,10 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 
 	// The lock is written once, with everything that finished, and the
 	// journal that kept those results safe until now is removed.
-	lock := sum.Lock(p.lock, p.graph)
-	werr := cache.WriteLockIndexed(p.lockPath(), p.indexDir(), lock)
+	werr := cache.WriteLockIndexed(p.lockPath(), p.indexDir(), sum.Lock(p.lock, p.graph))
+	_ = journal.Close()
 	if werr == nil {
-		_ = journal.Close()
 		werr = cache.RemoveJournal(p.journalPath())
-	} else {
-		_ = journal.Close()
 	}
 	if werr != nil {
 		fmt.Fprintf(e.stderr, "Error: writing %s: %v\nThe results are kept in %s; the next apply picks them up.\n", p.cfg.Settings.LockFile, werr, p.journalPath())
