@@ -1,10 +1,14 @@
 package cache
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // ManifestVersion is the version of the manifest encoding. A manifest of
 // any other version is a miss.
-const ManifestVersion = 1
+// Version 2 holds the compiled request inline instead of as a blob.
+const ManifestVersion = 2
 
 // Manifest is the full provenance of one cached result, stored under its
 // input-bundle hash. It is JSON; durations are integer nanoseconds.
@@ -18,9 +22,9 @@ type Manifest struct {
 	Model        string `json:"model"`
 	Endpoint     string `json:"endpoint,omitempty"`
 
-	Request    string `json:"request,omitempty"` // blob digest of the compiled request JSON
-	Output     string `json:"output"`            // blob digest of the answer text
-	OutputSize int64  `json:"output_size"`
+	Request    json.RawMessage `json:"request,omitempty"` // the compiled request, as sent (provenance only)
+	Output     string          `json:"output"`            // blob digest of the answer text
+	OutputSize int64           `json:"output_size"`
 
 	FinishReason  string    `json:"finish_reason,omitempty"`
 	RequestID     string    `json:"request_id,omitempty"`

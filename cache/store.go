@@ -392,9 +392,6 @@ func (s *Store) GC(keep map[string]bool, olderThan time.Duration) (GCResult, err
 		if err == nil && (keep[hash] || now.Sub(fi.ModTime()) <= olderThan) {
 			res.ManifestsKept++
 			refs[m.Output] = true
-			if m.Request != "" {
-				refs[m.Request] = true
-			}
 			return nil
 		}
 		if remove(p, fi) {

@@ -477,10 +477,9 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool) *Re
 		r.Status, r.Err = Failed, fmt.Errorf("caching the answer: %w", err)
 		return r
 	}
-	// The compiled request is provenance only: a manifest without it
-	// still answers the same hash.
+	// The compiled request is provenance only, kept inline in the
+	// manifest: one file less to write per call.
 	reqJSON, _ := json.Marshal(req)
-	reqDigest, _ := w.opts.Store.Put(reqJSON)
 	if err := w.writeOutput(n, text); err != nil {
 		r.Status, r.Err = Failed, err
 		return r
@@ -494,7 +493,7 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool) *Re
 		ProviderType:  n.Provider.Type,
 		Model:         comp.Bundle.Model,
 		Endpoint:      comp.Bundle.Endpoint,
-		Request:       reqDigest,
+		Request:       reqJSON,
 		Output:        outDigest,
 		OutputSize:    int64(len(text)),
 		FinishReason:  resp.FinishReason,
