@@ -223,6 +223,14 @@ func readManifest(p, hash string) (*Manifest, time.Time, error) {
 	if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
 		return nil, time.Time{}, fmt.Errorf("cache: manifest %s is corrupt: %v: %w", short(hash), err, ErrMiss)
 	}
+	if len(m.Request) > 0 {
+		// The file is indented for people; the request comes back in the
+		// compact form it was stored in.
+		var compact bytes.Buffer
+		if json.Compact(&compact, m.Request) == nil {
+			m.Request = compact.Bytes()
+		}
+	}
 	switch {
 	case m.Version != ManifestVersion:
 		return nil, time.Time{}, fmt.Errorf("cache: manifest %s has version %d, want %d: %w", short(hash), m.Version, ManifestVersion, ErrMiss)
