@@ -400,7 +400,7 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool) *Re
 	// instance's request, and so its hash, unchanged.
 	if c.Reason == planner.ReasonUpstreamPending {
 		if prior := c.Prior; prior != nil && prior.Hash == comp.Hash {
-			if text, ok := w.recorded(n, prior.Output); ok {
+			if text, state := w.plan.Graph.Recorded(n, prior.Output, w.opts.Store); state == planner.RecordOK {
 				w.setOutput(n, string(text))
 				r.Status, r.Entry = UpToDate, prior
 				return r
@@ -601,30 +601,14 @@ func (w *walk) journal(r *Result) {
 	}
 }
 
-func (w *walk) path(n *planner.Node) string {
-	return filepath.Join(w.plan.Graph.Config.Dir, filepath.FromSlash(n.Output))
-}
-
-// recorded returns the answer with the given digest as this instance
-// left it: its output file when it has one (which must hold exactly that
-// answer), else the cache.
-func (w *walk) recorded(n *planner.Node, digest string) ([]byte, bool) {
-	if n.Output == "" {
-		b, err := w.opts.Store.Get(digest)
-		return b, err == nil
-	}
-	b, err := os.ReadFile(w.path(n))
-	return b, err == nil && planner.Digest(b) == digest
-}
-
 // writeOutput replaces the node's output file atomically, unless it
 // already holds text.
 func (w *walk) writeOutput(n *planner.Node, text []byte) error {
 	if n.Output == "" {
 		return nil
 	}
-	p := w.path(n)
-	if old, err := os.ReadFile(p); err == nil && string(old) == string(text) {
+	p := w.plan.Graph.OutputPath(n)
+	if old, err := cache.ReadFile(p); err == nil && string(old) == string(text) {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

@@ -206,13 +206,13 @@ func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replac
 	if prior != nil && prior.Hash == comp.Hash {
 		text, state := p.readResult(n, prior.Output, opts.Store)
 		switch state {
-		case resultOK:
+		case RecordOK:
 			c.Action, c.Reason, c.Detail = NoOp, ReasonUpToDate, "up to date"
 			c.Output, c.known, c.Cached = text, true, true
 			return c, diags
-		case resultMissingFile, resultEditedFile:
+		case RecordMissingFile, RecordEditedFile:
 			c.Reason, c.Detail = ReasonOutputMissing, n.Output+" is missing"
-			if state == resultEditedFile {
+			if state == RecordEditedFile {
 				c.Reason, c.Detail = ReasonOutputEdited, n.Output+" edited by hand"
 			}
 			if text, err := opts.Store.Get(prior.Output); err == nil {
@@ -238,41 +238,55 @@ func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replac
 	return c, diags
 }
 
-type resultState int
+// RecordState says whether an instance's recorded answer is still there.
+type RecordState int
 
+// The states of a recorded answer.
 const (
-	resultOK resultState = iota
-	resultMissingFile
-	resultEditedFile
-	resultMissingBlob
+	RecordOK          RecordState = iota // the output file (or the cache) holds it
+	RecordMissingFile                    // the output file is gone
+	RecordEditedFile                     // the output file holds something else
+	RecordMissingBlob                    // no output file, and the cache lost it
 )
 
-// readResult finds an up-to-date instance's answer: its output file when
-// it has one (which must hold exactly the recorded answer), else the cache.
-func (p *Plan) readResult(n *Node, digest string, store *cache.Store) (string, resultState) {
+// OutputPath is where an instance's output file lives on disk.
+func (g *Graph) OutputPath(n *Node) string {
+	return filepath.Join(g.Config.Dir, filepath.FromSlash(n.Output))
+}
+
+// Recorded returns the answer with the given digest as an instance left
+// it: its output file when it has one (which must hold exactly that
+// answer), else the cache.
+func (g *Graph) Recorded(n *Node, digest string, store *cache.Store) ([]byte, RecordState) {
 	if n.Output != "" {
-		b, err := cache.ReadFile(filepath.Join(p.Graph.Config.Dir, filepath.FromSlash(n.Output)))
+		b, err := cache.ReadFile(g.OutputPath(n))
 		if errors.Is(err, os.ErrNotExist) {
-			return "", resultMissingFile
+			return nil, RecordMissingFile
 		}
 		if err != nil || Digest(b) != digest {
-			return "", resultEditedFile
+			return nil, RecordEditedFile
 		}
-		return string(b), resultOK
-	}
-	if len(n.Dependents) == 0 {
-		// Nothing reads the answer and no file shows it: the lock's record
-		// is enough, and the blob need not be read.
-		if store.Has(digest) {
-			return "", resultOK
-		}
-		return "", resultMissingBlob
+		return b, RecordOK
 	}
 	b, err := store.Get(digest)
 	if err != nil {
-		return "", resultMissingBlob
+		return nil, RecordMissingBlob
 	}
-	return string(b), resultOK
+	return b, RecordOK
+}
+
+// readResult finds an up-to-date instance's answer for the plan.
+func (p *Plan) readResult(n *Node, digest string, store *cache.Store) (string, RecordState) {
+	if n.Output == "" && len(n.Dependents) == 0 {
+		// Nothing reads the answer and no file shows it: the lock's record
+		// is enough, and the blob need not be read.
+		if store.Has(digest) {
+			return "", RecordOK
+		}
+		return "", RecordMissingBlob
+	}
+	b, state := p.Graph.Recorded(n, digest, store)
+	return string(b), state
 }
 
 // whyChanged compares a compiled request with the lock file's record.
