@@ -1,7 +1,7 @@
 // Package cache stores what promptbuild has computed: a content-addressed
-// cache of results, the committed lock file, and the journal and project
-// lock that make apply safe to interrupt and to run twice. It imports no
-// other promptbuild package.
+// cache of results, the committed lock file, and the journal that makes
+// apply safe to interrupt. It imports no promptbuild package but
+// internal/files, which writes its files atomically.
 //
 // The cache (.promptbuild/cache, git-ignored):
 //   - Open returns a Store; Store.Put and Store.Get keep blobs named by
@@ -21,7 +21,6 @@
 //     that a plan with nothing to do never parses the HCL.
 //
 // During apply:
-//   - LockDir takes the project lock (ErrBusy when another apply runs).
 //   - OpenJournal and Journal.Append record each finished run at once;
 //     the lock file is written once at the end. The next apply merges a
 //     journal left by a crash (ReadJournal, Lock.Merge) and removes it

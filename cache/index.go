@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/promptbuild/promptbuild/internal/files"
 )
 
 // IndexFile is the name of the lock index in the index directory.
@@ -40,7 +42,7 @@ func ReadLockIndexed(path, indexDir string) (*Lock, error) {
 	if err != nil {
 		return nil, err
 	}
-	_ = writeFileAtomic(ipath, encodeIndex(l, sum), 0o666, false) // best effort
+	_ = files.Write(ipath, encodeIndex(l, sum), 0o666) // best effort
 	return l, nil
 }
 
@@ -52,7 +54,7 @@ func WriteLockIndexed(path, indexDir string, l *Lock) error {
 	if err != nil {
 		return err
 	}
-	_ = writeFileAtomic(filepath.Join(indexDir, IndexFile), encodeIndex(canon, sha256.Sum256(data)), 0o666, false)
+	_ = files.Write(filepath.Join(indexDir, IndexFile), encodeIndex(canon, sha256.Sum256(data)), 0o666)
 	return nil
 }
 

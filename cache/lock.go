@@ -8,6 +8,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/promptbuild/promptbuild/internal/files"
+
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -80,7 +82,7 @@ func writeLock(path string, l *Lock) (data []byte, canon *Lock, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, data, 0o666, true); err != nil {
+	if err := files.WriteSync(path, data, 0o666); err != nil {
 		return nil, nil, fmt.Errorf("writing lock file: %w", err)
 	}
 	return data, canon, nil

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/promptbuild/promptbuild/internal/files"
 )
 
 // ErrMiss is the error (tested with errors.Is) for an entry the cache does
@@ -63,7 +65,7 @@ func Open(dir string) (*Store, error) {
 	for name, text := range map[string]string{"README": readme, "CACHEDIR.TAG": cachedirTag} {
 		p := filepath.Join(dir, name)
 		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-			if err := writeFileAtomic(p, []byte(text), 0o666, false); err != nil {
+			if err := files.Write(p, []byte(text), 0o666); err != nil {
 				return nil, fmt.Errorf("opening cache: %w", err)
 			}
 		}
@@ -112,7 +114,7 @@ func (s *Store) Put(data []byte) (string, error) {
 		touch(p, fi.ModTime())
 		return digest, nil
 	}
-	if err := writeFileAtomic(p, data, 0o666, false); err != nil {
+	if err := files.Write(p, data, 0o666); err != nil {
 		return "", fmt.Errorf("cache: storing blob: %w", err)
 	}
 	return digest, nil
@@ -174,7 +176,7 @@ func (s *Store) PutManifest(m *Manifest) error {
 		return fmt.Errorf("cache: manifest %s: %w", short(m.Hash), err)
 	}
 	data = append(data, '\n')
-	if err := writeFileAtomic(s.manifestPath(m.Hash), data, 0o666, false); err != nil {
+	if err := files.Write(s.manifestPath(m.Hash), data, 0o666); err != nil {
 		return fmt.Errorf("cache: storing manifest: %w", err)
 	}
 	return nil
@@ -281,7 +283,7 @@ func (s *Store) Stats() (Stats, error) {
 	}
 	err := s.walk("blobs", func(p string, fi fs.FileInfo) error {
 		switch {
-		case isTemp(fi.Name()):
+		case files.IsTemp(fi.Name()):
 			st.Temp++
 		case ValidDigest(fi.Name()):
 			st.Blobs++
@@ -295,7 +297,7 @@ func (s *Store) Stats() (Stats, error) {
 	}
 	err = s.walk("manifests", func(p string, fi fs.FileInfo) error {
 		switch {
-		case isTemp(fi.Name()):
+		case files.IsTemp(fi.Name()):
 			st.Temp++
 		case manifestName(fi.Name()) != "":
 			st.Manifests++
@@ -388,7 +390,7 @@ func (s *Store) GC(keep map[string]bool, olderThan time.Duration) (GCResult, err
 		}
 	}
 	err := s.walk("manifests", func(p string, fi fs.FileInfo) error {
-		if isTemp(fi.Name()) {
+		if files.IsTemp(fi.Name()) {
 			removeTemp(p, fi)
 			return nil
 		}
@@ -412,7 +414,7 @@ func (s *Store) GC(keep map[string]bool, olderThan time.Duration) (GCResult, err
 	}
 	err = s.walk("blobs", func(p string, fi fs.FileInfo) error {
 		switch name := fi.Name(); {
-		case isTemp(name):
+		case files.IsTemp(name):
 			removeTemp(p, fi)
 		case !ValidDigest(name):
 			// not ours: leave it

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/promptbuild/promptbuild/internal/files"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -345,8 +347,8 @@ func TestGC(t *testing.T) {
 	os.MkdirAll(filepath.Dir(corrupt), 0o777)
 	os.WriteFile(corrupt, []byte("{"), 0o666)
 	// Temporary files: an old one goes, a fresh one may be in use.
-	staleTemp := filepath.Join(s.Dir(), "blobs", "ab", tempPrefix+"stale")
-	freshTemp := filepath.Join(s.Dir(), "manifests", "ab", tempPrefix+"fresh")
+	staleTemp := filepath.Join(s.Dir(), "blobs", "ab", files.TempPrefix+"stale")
+	freshTemp := filepath.Join(s.Dir(), "manifests", "ab", files.TempPrefix+"fresh")
 	for _, p := range []string{staleTemp, freshTemp} {
 		os.MkdirAll(filepath.Dir(p), 0o777)
 		os.WriteFile(p, []byte("partial"), 0o666)

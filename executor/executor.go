@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/promptbuild/promptbuild/internal/files"
+
 	"golang.org/x/sync/errgroup"
 
 	"github.com/promptbuild/promptbuild/cache"
@@ -608,13 +610,13 @@ func (w *walk) writeOutput(n *planner.Node, text []byte) error {
 		return nil
 	}
 	p := w.plan.Graph.OutputPath(n)
-	if old, err := cache.ReadFile(p); err == nil && string(old) == string(text) {
+	if old, err := files.Read(p); err == nil && string(old) == string(text) {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("writing %s: %w", n.Output, err)
 	}
-	if err := cache.WriteFile(p, text, 0o644); err != nil {
+	if err := files.Write(p, text, 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", n.Output, err)
 	}
 	return nil

@@ -10,11 +10,11 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/promptbuild/promptbuild/internal/files"
+
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
-
-	"github.com/promptbuild/promptbuild/cache"
 )
 
 // ReadInput returns the value of an input: the text of its file; for a
@@ -116,7 +116,7 @@ func readTexts(dir string, names []string) ([]string, []error) {
 
 // readText reads a text file of the project.
 func readText(dir, name string) (string, error) {
-	src, err := cache.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+	src, err := files.Read(filepath.Join(dir, filepath.FromSlash(name)))
 	if err != nil {
 		return "", fmt.Errorf("cannot read %q: %s", name, pathErr(err))
 	}

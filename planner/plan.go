@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/promptbuild/promptbuild/internal/files"
+
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/promptbuild/promptbuild/cache"
@@ -259,7 +261,7 @@ func (g *Graph) OutputPath(n *Node) string {
 // answer), else the cache.
 func (g *Graph) Recorded(n *Node, digest string, store *cache.Store) ([]byte, RecordState) {
 	if n.Output != "" {
-		b, err := cache.ReadFile(g.OutputPath(n))
+		b, err := files.Read(g.OutputPath(n))
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, RecordMissingFile
 		}

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/google/renameio/v2"
+	"github.com/promptbuild/promptbuild/internal/files"
 )
 
 // SavedPlanVersion is the format of a plan file written by `plan -out`.
@@ -47,7 +47,7 @@ func (p *Plan) Save(path string, targets, replace []string, vars map[string]stri
 	if err != nil {
 		return err
 	}
-	return renameio.WriteFile(path, append(b, '\n'), 0o644)
+	return files.WriteSync(path, append(b, '\n'), 0o644)
 }
 
 // LoadSaved reads a plan file.

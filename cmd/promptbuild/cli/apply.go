@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/promptbuild/promptbuild/internal/files"
+
 	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/executor"
 	"github.com/promptbuild/promptbuild/planner"
@@ -128,16 +130,16 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 // lockProject takes the project's apply lock, refusing or waiting when
 // another apply holds it. It returns nil and an exit code on failure.
 func (e *env) lockProject(ctx context.Context, dir string, timeout time.Duration) (func(), int) {
-	unlock, err := cache.LockDir(ctx, dir, false)
-	if errors.Is(err, cache.ErrBusy) && timeout > 0 {
+	unlock, err := files.LockDir(ctx, dir, false)
+	if errors.Is(err, files.ErrBusy) && timeout > 0 {
 		fmt.Fprintf(e.stderr, "Another promptbuild apply is running in %s; waiting up to %s for it to finish...\n", dir, timeout)
 		lctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		unlock, err = cache.LockDir(lctx, dir, true)
+		unlock, err = files.LockDir(lctx, dir, true)
 	}
 	if err != nil {
 		switch {
-		case errors.Is(err, cache.ErrBusy):
+		case errors.Is(err, files.ErrBusy):
 			fmt.Fprintf(e.stderr, "Error: %v\nWait for it to finish, or pass -lock-timeout=5m to wait here.\n", err)
 		case errors.Is(err, context.DeadlineExceeded):
 			fmt.Fprintf(e.stderr, "Error: another promptbuild apply still holds the lock on %s after %s\n", dir, timeout)

@@ -12,7 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/renameio/v2"
+	"github.com/promptbuild/promptbuild/internal/files"
+
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/promptbuild/promptbuild/cache"
@@ -113,14 +114,14 @@ var fmtCmd = &command{
 		if !e.noArgs(fs, "fmt") {
 			return exitError
 		}
-		files, err := filepath.Glob(filepath.Join(e.dir, "*.pb.hcl"))
-		if err != nil || len(files) == 0 {
+		paths, err := filepath.Glob(filepath.Join(e.dir, "*.pb.hcl"))
+		if err != nil || len(paths) == 0 {
 			fmt.Fprintf(e.stderr, "Error: no *.pb.hcl files in %s\n", e.dir)
 			return exitError
 		}
-		sort.Strings(files)
+		sort.Strings(paths)
 		unformatted, broken := 0, 0
-		for _, f := range files {
+		for _, f := range paths {
 			src, err := os.ReadFile(f)
 			if err != nil {
 				fmt.Fprintf(e.stderr, "Error: %v\n", err)
@@ -140,7 +141,7 @@ var fmtCmd = &command{
 			unformatted++
 			fmt.Fprintln(e.stdout, rel)
 			if !*check {
-				if err := renameio.WriteFile(f, out, 0o644); err != nil {
+				if err := files.WriteSync(f, out, 0o644); err != nil {
 					fmt.Fprintf(e.stderr, "Error: %v\n", err)
 					return exitError
 				}

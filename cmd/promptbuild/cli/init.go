@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/google/renameio/v2"
+	"github.com/promptbuild/promptbuild/internal/files"
 )
 
 // scaffold is the project `init` writes: small, offline (mock provider)
@@ -84,7 +84,7 @@ var initCmd = &command{
 				fmt.Fprintf(e.stderr, "Error: %v\n", err)
 				return exitError
 			}
-			if err := renameio.WriteFile(p, []byte(f.text), 0o644); err != nil {
+			if err := files.WriteSync(p, []byte(f.text), 0o644); err != nil {
 				fmt.Fprintf(e.stderr, "Error: %v\n", err)
 				return exitError
 			}

@@ -1,4 +1,4 @@
-package cache
+package files
 
 import (
 	"errors"
@@ -10,11 +10,12 @@ import (
 	"strings"
 )
 
-// tempPrefix starts the name of every temporary file this package creates,
+// TempPrefix starts the name of every temporary file this package creates,
 // so GC can recognise (and remove) the ones a crash left behind.
-const tempPrefix = ".tmp-"
+const TempPrefix = ".tmp-"
 
-func isTemp(name string) bool { return strings.HasPrefix(name, tempPrefix) }
+// IsTemp reports whether name is one of this package's temporary files.
+func IsTemp(name string) bool { return strings.HasPrefix(name, TempPrefix) }
 
 // writeFileAtomic writes data to a temporary file in path's directory and
 // renames it over path, so a reader sees the old content or the new one,
@@ -73,12 +74,12 @@ func writeFileAtomic(path string, data []byte, perm fs.FileMode, sync bool) erro
 // does for os.WriteFile.
 func createTemp(dir, base string, perm fs.FileMode) (*os.File, error) {
 	for range 100 {
-		name := filepath.Join(dir, tempPrefix+base+"-"+strconv.FormatUint(rand.Uint64(), 36))
+		name := filepath.Join(dir, TempPrefix+base+"-"+strconv.FormatUint(rand.Uint64(), 36))
 		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
 		return f, err
 	}
-	return nil, &fs.PathError{Op: "createtemp", Path: filepath.Join(dir, tempPrefix+base), Err: fs.ErrExist}
+	return nil, &fs.PathError{Op: "createtemp", Path: filepath.Join(dir, TempPrefix+base), Err: fs.ErrExist}
 }

@@ -1,8 +1,8 @@
-package cache
+package files
 
 import "io/fs"
 
-// WriteFile replaces the file at path with data atomically: a temporary
+// Write replaces the file at path with data atomically: a temporary
 // file in the same directory renamed over it, so a reader sees the old
 // content or the new, never a mix. It does not fsync: after a power loss
 // the file may hold its old content or be empty, which promptbuild reads
@@ -10,6 +10,12 @@ import "io/fs"
 // answer. An fsync per output costs about 0.4 ms on the test machine and
 // serializes an apply on the disk. perm applies to a new file; an existing
 // file keeps its mode. Missing parent directories are created.
-func WriteFile(path string, data []byte, perm fs.FileMode) error {
+func Write(path string, data []byte, perm fs.FileMode) error {
 	return writeFileAtomic(path, data, perm, false)
+}
+
+// WriteSync is Write with an fsync of the data before the rename, for
+// files a user commits (the lock file, a saved plan, formatted sources).
+func WriteSync(path string, data []byte, perm fs.FileMode) error {
+	return writeFileAtomic(path, data, perm, true)
 }

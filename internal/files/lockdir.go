@@ -1,4 +1,4 @@
-package cache
+package files
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/rogpeppe/go-internal/lockedfile"
 )
@@ -39,13 +40,39 @@ func LockDir(ctx context.Context, dir string, wait bool) (unlock func(), err err
 	case err == nil:
 		return sync.OnceFunc(func() { f.Close() }), nil
 	case errors.Is(err, errNoTryLock):
-		// Only waiting is possible here.
+		return waitLock(ctx, dir, path)
 	case !errors.Is(err, ErrBusy):
 		return nil, fmt.Errorf("locking %s: %w", dir, err)
 	case !wait:
 		return nil, fmt.Errorf("%s: %w", dir, ErrBusy)
 	}
+	// Poll rather than block in the kernel: a waiter that gives up leaves
+	// nothing behind that could take the lock later.
+	delay := 5 * time.Millisecond
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for the lock on %s: %w", dir, context.Cause(ctx))
+		case <-t.C:
+		}
+		f, err := tryLock(path)
+		switch {
+		case err == nil:
+			return sync.OnceFunc(func() { f.Close() }), nil
+		case !errors.Is(err, ErrBusy):
+			return nil, fmt.Errorf("locking %s: %w", dir, err)
+		}
+		delay = min(2*delay, 100*time.Millisecond)
+		t.Reset(delay)
+	}
+}
 
+// waitLock blocks on the lock where the system cannot try one without
+// waiting. A waiter that gives up leaves a goroutine blocked until the
+// lock comes free, which then lets it go at once.
+func waitLock(ctx context.Context, dir, path string) (unlock func(), err error) {
 	type result struct {
 		unlock func()
 		err    error
@@ -62,8 +89,6 @@ func LockDir(ctx context.Context, dir string, wait bool) (unlock func(), err err
 		}
 		return sync.OnceFunc(r.unlock), nil
 	case <-ctx.Done():
-		// The goroutine stays blocked until the lock comes free; then it
-		// lets it go at once.
 		go func() {
 			if r := <-done; r.err == nil {
 				r.unlock()

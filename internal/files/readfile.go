@@ -1,9 +1,9 @@
-package cache
+package files
 
-// ReadFile reads the named file like os.ReadFile. On Linux and macOS it
+// Read reads the named file like os.ReadFile. On Linux and macOS it
 // makes half the system calls: os.ReadFile registers every file with the
 // runtime's poller (four fcntl and a failing epoll_ctl for a regular
 // file), which dominates reading thousands of small inputs and outputs.
 // Errors are *fs.PathError as from os.ReadFile, so errors.Is(err,
 // fs.ErrNotExist) works.
-func ReadFile(name string) ([]byte, error) { return readFile(name) }
+func Read(name string) ([]byte, error) { return readFile(name) }

@@ -1,4 +1,4 @@
-package cache
+package files
 
 import (
 	"bytes"
@@ -19,19 +19,19 @@ func TestReadFile(t *testing.T) {
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		got, err := ReadFile(p)
+		got, err := Read(p)
 		if err != nil || !bytes.Equal(got, data) {
 			t.Errorf("size %d: got %d bytes, %v", size, len(got), err)
 		}
 	}
 
-	_, err := ReadFile(filepath.Join(dir, "missing"))
+	_, err := Read(filepath.Join(dir, "missing"))
 	var pe *fs.PathError
 	if !errors.Is(err, fs.ErrNotExist) || !errors.As(err, &pe) || pe.Op != "open" {
 		t.Errorf("missing file: %v", err)
 	}
 	_, want := os.ReadFile(dir)
-	if _, err := ReadFile(dir); err == nil || want == nil || err.Error() != want.Error() {
+	if _, err := Read(dir); err == nil || want == nil || err.Error() != want.Error() {
 		t.Errorf("directory: got %v, os.ReadFile says %v", err, want)
 	}
 }
@@ -41,13 +41,13 @@ func TestReadFileGrowing(t *testing.T) {
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("no /proc")
 	}
-	got, err := ReadFile("/proc/self/status")
+	got, err := Read("/proc/self/status")
 	if err != nil || !strings.Contains(string(got), "Name:") {
-		t.Errorf("ReadFile(/proc/self/status) = %d bytes, %v", len(got), err)
+		t.Errorf("Read(/proc/self/status) = %d bytes, %v", len(got), err)
 	}
 }
 
-// BenchmarkReadFile reads 1,000 small files with ReadFile and with
+// BenchmarkReadFile reads 1,000 small files with Read and with
 // os.ReadFile.
 func BenchmarkReadFile(b *testing.B) {
 	dir := b.TempDir()
@@ -62,7 +62,7 @@ func BenchmarkReadFile(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		read func(string) ([]byte, error)
-	}{{"cache", ReadFile}, {"os", os.ReadFile}} {
+	}{{"files", Read}, {"os", os.ReadFile}} {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
 				for _, p := range names {
@@ -75,16 +75,16 @@ func BenchmarkReadFile(b *testing.B) {
 	}
 }
 
-func TestWriteFile(t *testing.T) {
+func TestWrite(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "out", "sub", "a.md")
-	if err := WriteFile(p, []byte("one"), 0o600); err != nil {
+	if err := Write(p, []byte("one"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(p, 0o640); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFile(p, []byte("two"), 0o600); err != nil {
+	if err := Write(p, []byte("two"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(p)

@@ -1,0 +1,10 @@
+// Package files is the project's file I/O: the only storage code that the
+// language package may use.
+//
+//   - Read reads a file with fewer system calls than os.ReadFile.
+//   - Write and WriteSync replace a file atomically (a temporary file
+//     renamed over it; WriteSync also fsyncs, for files a user commits).
+//     IsTemp recognises the temporary files a crash can leave behind.
+//   - LockDir takes a project's apply lock (ErrBusy when another process
+//     holds it), an OS file lock the kernel releases when the process dies.
+package files
