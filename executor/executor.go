@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/llm"
 
 	"golang.org/x/sync/errgroup"
 
@@ -43,7 +44,7 @@ type Result struct {
 	Addr     string
 	Status   Status
 	Entry    *cache.Entry // the lock entry to record; nil unless it finished
-	Usage    provider.Usage
+	Usage    llm.Usage
 	Cost     *float64 // dollars spent by this apply; nil when unknown or nothing was called
 	Attempts int
 	Warnings []string
@@ -87,7 +88,7 @@ var ErrBudget = errors.New("not called: the cost budget (-max-cost) is reached")
 type Summary struct {
 	Results     map[string]*Result
 	Counts      map[Status]int
-	Usage       provider.Usage
+	Usage       llm.Usage
 	Cost        float64
 	CostUnknown int // calls whose price is not known
 	// NeedCalls lists, with -offline, the instances the cache could not
@@ -523,7 +524,7 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool) *Re
 // locally: an answer that does not parse or does not follow the schema is
 // asked for once more, then fails with the validation error. Usage and
 // attempts of every call are added to r: they were paid for.
-func (w *walk) answer(ctx context.Context, r *Result, prov provider.Provider, lim *limits, req *provider.Request, prepaid bool) (*provider.Response, error) {
+func (w *walk) answer(ctx context.Context, r *Result, prov provider.Provider, lim *limits, req *llm.Request, prepaid bool) (*llm.Response, error) {
 	for try := 0; ; try++ {
 		resp, attempts, err := w.call(ctx, prov, lim, req, prepaid && try == 0)
 		r.Attempts += attempts
@@ -550,7 +551,7 @@ func (w *walk) answer(ctx context.Context, r *Result, prov provider.Provider, li
 
 // call asks the provider, retrying what the provider says is retryable with
 // exponential backoff and full jitter, honouring Retry-After.
-func (w *walk) call(ctx context.Context, prov provider.Provider, lim *limits, req *provider.Request, prepaid bool) (*provider.Response, int, error) {
+func (w *walk) call(ctx context.Context, prov provider.Provider, lim *limits, req *llm.Request, prepaid bool) (*llm.Response, int, error) {
 	maxRetries := lim.maxRetries
 	if w.opts.MaxRetries != nil {
 		maxRetries = *w.opts.MaxRetries

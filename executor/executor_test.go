@@ -25,6 +25,7 @@ import (
 	"github.com/promptbuild/promptbuild/executor/provider"
 	"github.com/promptbuild/promptbuild/executor/provider/mock"
 	"github.com/promptbuild/promptbuild/lang"
+	"github.com/promptbuild/promptbuild/llm"
 	"github.com/promptbuild/promptbuild/planner"
 )
 
@@ -437,7 +438,7 @@ run "short" {
 		t.Errorf("Failed() = %v, Interrupted = %v; want false, false", sum.Failed(), sum.Interrupted)
 	}
 
-	var usage provider.Usage
+	var usage llm.Usage
 	for _, a := range addrs {
 		r := sum.Results[a]
 		if r.Attempts != 1 || r.Err != nil || r.Entry == nil {
@@ -1106,7 +1107,7 @@ func TestApplyEarlyCutoff(t *testing.T) {
 				if r == nil || r.Status == executor.Called {
 					continue
 				}
-				if r.Attempts != 0 || r.Usage != (provider.Usage{}) || r.Entry == nil {
+				if r.Attempts != 0 || r.Usage != (llm.Usage{}) || r.Entry == nil {
 					t.Errorf("%s: %d attempts, usage %+v, entry %v; want no call and an entry", addr, r.Attempts, r.Usage, r.Entry)
 				}
 			}
@@ -1359,7 +1360,7 @@ provider "bad" {
 	if got := p.read("out/restore.txt"); planner.Digest([]byte(got)) != sum.Results["run.restore"].Entry.Output {
 		t.Errorf("out/restore.txt was not restored: %q", got)
 	}
-	if r := sum.Results["run.restore"]; r.Usage != (provider.Usage{}) || r.Attempts != 0 {
+	if r := sum.Results["run.restore"]; r.Usage != (llm.Usage{}) || r.Attempts != 0 {
 		t.Errorf("run.restore: usage %+v, %d attempts; want no call", r.Usage, r.Attempts)
 	}
 
@@ -1406,7 +1407,7 @@ func TestApplyUsageAndCost(t *testing.T) {
 	if diff := cmp.Diff(map[executor.Status]int{executor.Called: 4}, sum.Counts); diff != "" {
 		t.Fatalf("Counts (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(provider.Usage{InputTokens: 40, OutputTokens: 20}, sum.Usage); diff != "" {
+	if diff := cmp.Diff(llm.Usage{InputTokens: 40, OutputTokens: 20}, sum.Usage); diff != "" {
 		t.Errorf("Usage (-want +got):\n%s", diff)
 	}
 	const perCall = (10*1 + 5*2) / 1e6
@@ -1429,7 +1430,7 @@ func TestApplyUsageAndCost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.RequestID != "chatcmpl-1" || m.ResponseModel != "test-model" || m.FinishReason != provider.FinishStop {
+	if m.RequestID != "chatcmpl-1" || m.ResponseModel != "test-model" || m.FinishReason != llm.FinishStop {
 		t.Errorf("manifest %+v does not record the response", m)
 	}
 }
@@ -1486,7 +1487,7 @@ func TestApplyJSONCheck(t *testing.T) {
 				t.Fatalf("run.a: %s after %d attempts (err %v); want %s after %d", r.Status, r.Attempts, r.Err, tt.want, tt.attempts)
 			}
 			// Every call is paid for, the rejected one included.
-			if want := (provider.Usage{InputTokens: 10 * int64(tt.attempts), OutputTokens: 5 * int64(tt.attempts)}); r.Usage != want || sum.Usage != want {
+			if want := (llm.Usage{InputTokens: 10 * int64(tt.attempts), OutputTokens: 5 * int64(tt.attempts)}); r.Usage != want || sum.Usage != want {
 				t.Errorf("usage %+v (summary %+v); want %+v", r.Usage, sum.Usage, want)
 			}
 			if tt.warnHas != "" && (len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], tt.warnHas)) {

@@ -11,13 +11,13 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/promptbuild/promptbuild/executor/pricing"
 	"github.com/promptbuild/promptbuild/executor/provider"
 	"github.com/promptbuild/promptbuild/executor/provider/anthropic"
 	"github.com/promptbuild/promptbuild/executor/provider/gemini"
 	"github.com/promptbuild/promptbuild/executor/provider/mock"
 	"github.com/promptbuild/promptbuild/executor/provider/openai"
 	"github.com/promptbuild/promptbuild/lang"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 // DefaultMaxRetries is how often a retryable failure is retried when the
@@ -148,12 +148,12 @@ func (ps *Providers) openOne(name string) (provider.Provider, error) {
 
 // Cost prices a call's usage with the provider's pricing block or the
 // built-in table; nil when the model's price is unknown.
-func (ps *Providers) Cost(name string, u provider.Usage) *float64 {
+func (ps *Providers) Cost(name string, u llm.Usage) *float64 {
 	p := ps.cfg[name]
 	if p == nil {
 		return nil
 	}
-	price, ok := pricing.For(p.Type, p.Model, p.Pricing)
+	price, ok := llm.PriceOf(p.Type, p.Model, p.Pricing.Price())
 	if !ok {
 		return nil
 	}
@@ -163,12 +163,12 @@ func (ps *Providers) Cost(name string, u provider.Usage) *float64 {
 
 // Bound returns the most a call of req to the provider may cost (prompt
 // estimate plus max_tokens of answer), and false when the price is unknown.
-func (ps *Providers) Bound(name string, req *provider.Request) (float64, bool) {
+func (ps *Providers) Bound(name string, req *llm.Request) (float64, bool) {
 	p := ps.cfg[name]
 	if p == nil {
 		return 0, false
 	}
-	price, ok := pricing.For(p.Type, p.Model, p.Pricing)
+	price, ok := llm.PriceOf(p.Type, p.Model, p.Pricing.Price())
 	if !ok {
 		return 0, false
 	}
@@ -225,7 +225,7 @@ func (l *limits) takeRequest() (taken bool, wait time.Duration) {
 
 // wait blocks until the rate limits allow one more call of req; prepaid
 // skips requests_per_minute (see takeRequest).
-func (l *limits) wait(ctx context.Context, req *provider.Request, prepaid bool) error {
+func (l *limits) wait(ctx context.Context, req *llm.Request, prepaid bool) error {
 	if l == nil {
 		return nil
 	}
@@ -235,7 +235,7 @@ func (l *limits) wait(ctx context.Context, req *provider.Request, prepaid bool) 
 		}
 	}
 	if l.tpm != nil {
-		n := int(pricing.EstimateTokens(req))
+		n := int(llm.EstimateTokens(req))
 		if n > l.tpm.Burst() {
 			n = l.tpm.Burst()
 		}
@@ -248,7 +248,7 @@ func (l *limits) wait(ctx context.Context, req *provider.Request, prepaid bool) 
 
 // observe corrects the token budget with what the call really used: the
 // estimate covered the prompt, so the answer's tokens are charged now.
-func (l *limits) observe(u provider.Usage) {
+func (l *limits) observe(u llm.Usage) {
 	if l == nil || l.tpm == nil || u.OutputTokens <= 0 {
 		return
 	}

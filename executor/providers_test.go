@@ -11,11 +11,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/promptbuild/promptbuild/executor/pricing"
 	"github.com/promptbuild/promptbuild/executor/provider"
 	"github.com/promptbuild/promptbuild/executor/provider/mock"
 	"github.com/promptbuild/promptbuild/executor/provider/openai"
 	"github.com/promptbuild/promptbuild/lang"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 var (
@@ -109,12 +109,12 @@ func TestProvidersLimit(t *testing.T) {
 
 func TestLimitsNil(t *testing.T) {
 	var l *limits
-	if err := l.wait(context.Background(), &provider.Request{}, false); err != nil {
+	if err := l.wait(context.Background(), &llm.Request{}, false); err != nil {
 		t.Errorf("wait on nil limits: %v", err)
 	}
 	l.throttled(err429)
 	l.succeeded()
-	l.observe(provider.Usage{OutputTokens: 10})
+	l.observe(llm.Usage{OutputTokens: 10})
 }
 
 func TestNewLimits(t *testing.T) {
@@ -154,7 +154,7 @@ func expired(t *testing.T) context.Context {
 }
 
 func TestLimitsWait(t *testing.T) {
-	req := &provider.Request{Messages: []provider.Message{{Role: provider.User, Content: strings.Repeat("word ", 80)}}} // 104 tokens
+	req := &llm.Request{Messages: []llm.Message{{Role: llm.User, Content: strings.Repeat("word ", 80)}}} // 104 tokens
 
 	t.Run("requests per minute", func(t *testing.T) {
 		l := newLimits(&lang.Provider{RequestsPerMinute: 60, MaxRetries: -1}, 1) // one a second, burst 1
@@ -190,7 +190,7 @@ func TestLimitsWait(t *testing.T) {
 		if err := l.wait(expired(t), req, false); err != nil {
 			t.Fatal(err)
 		}
-		l.observe(provider.Usage{InputTokens: 104, OutputTokens: 100})
+		l.observe(llm.Usage{InputTokens: 104, OutputTokens: 100})
 		if err := l.wait(expired(t), req, false); err == nil {
 			t.Fatal("104 + 100 answer + 104 tokens passed a budget of 250; want the answer charged")
 		}
@@ -206,23 +206,23 @@ func TestLimitsWait(t *testing.T) {
 }
 
 func TestEstimateTokens(t *testing.T) {
-	msg := func(n int) provider.Message {
-		return provider.Message{Role: provider.User, Content: strings.Repeat("x", n)}
+	msg := func(n int) llm.Message {
+		return llm.Message{Role: llm.User, Content: strings.Repeat("x", n)}
 	}
 	tests := []struct {
 		name string
-		msgs []provider.Message
+		msgs []llm.Message
 		want int64
 	}{
 		{"no messages", nil, 1},
-		{"one empty message", []provider.Message{msg(0)}, 4},
-		{"400 bytes", []provider.Message{msg(400)}, 104},
-		{"rounds down", []provider.Message{msg(7)}, 5},
-		{"system and user", []provider.Message{{Role: provider.System, Content: strings.Repeat("s", 40)}, msg(80)}, 10 + 4 + 20 + 4},
+		{"one empty message", []llm.Message{msg(0)}, 4},
+		{"400 bytes", []llm.Message{msg(400)}, 104},
+		{"rounds down", []llm.Message{msg(7)}, 5},
+		{"system and user", []llm.Message{{Role: llm.System, Content: strings.Repeat("s", 40)}, msg(80)}, 10 + 4 + 20 + 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := pricing.EstimateTokens(&provider.Request{Messages: tt.msgs}); got != tt.want {
+			if got := llm.EstimateTokens(&llm.Request{Messages: tt.msgs}); got != tt.want {
 				t.Errorf("EstimateTokens = %d; want %d", got, tt.want)
 			}
 		})
@@ -347,7 +347,7 @@ func TestProvidersOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := p.Complete(context.Background(), &provider.Request{Model: "mock", Messages: []provider.Message{{Role: provider.User, Content: "hi"}}})
+	resp, err := p.Complete(context.Background(), &llm.Request{Model: "mock", Messages: []llm.Message{{Role: llm.User, Content: "hi"}}})
 	if err != nil || resp.Text != "hello" {
 		t.Errorf("the mock answered %v, %v; want its rule's %q", resp, err, "hello")
 	}
@@ -376,7 +376,7 @@ func TestProvidersCost(t *testing.T) {
 		"mock":    {Type: "mock", Model: "mock"},
 	}
 	ps := NewProviders(cfg, nil, 1)
-	u := provider.Usage{InputTokens: 1000, OutputTokens: 500, CachedTokens: 200}
+	u := llm.Usage{InputTokens: 1000, OutputTokens: 500, CachedTokens: 200}
 	tests := []struct {
 		name string
 		want *float64

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/promptbuild/promptbuild/llm"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -69,6 +70,15 @@ type Pricing struct {
 	InputPerMTok       float64
 	OutputPerMTok      float64
 	CachedInputPerMTok float64
+}
+
+// Price returns the override in the model-call types' terms (nil for a
+// block without one).
+func (p *Pricing) Price() *llm.Price {
+	if p == nil {
+		return nil
+	}
+	return &llm.Price{Input: p.InputPerMTok, Output: p.OutputPerMTok, CachedInput: p.CachedInputPerMTok}
 }
 
 // MockSettings are the mock provider's own attributes.

@@ -14,8 +14,8 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
-	"github.com/promptbuild/promptbuild/executor/provider"
 	"github.com/promptbuild/promptbuild/lang"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 // Compiled is a run instance's exact request and everything the lock file
@@ -84,17 +84,17 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 	tctx := ctx.NewChild()
 	tctx.Variables = locals
 
-	req := &provider.Request{Model: n.Provider.Model}
+	req := &llm.Request{Model: n.Provider.Model}
 	if t := n.Template; t.System != nil {
 		s, ds := evalString(t.System, tctx, "system prompt")
 		diags = append(diags, ds...)
 		if s != "" {
-			req.Messages = append(req.Messages, provider.Message{Role: provider.System, Content: s})
+			req.Messages = append(req.Messages, llm.Message{Role: llm.System, Content: s})
 		}
 	}
 	body, ds := evalString(n.Template.Body, tctx, "template")
 	diags = append(diags, ds...)
-	req.Messages = append(req.Messages, provider.Message{Role: provider.User, Content: body})
+	req.Messages = append(req.Messages, llm.Message{Role: llm.User, Content: body})
 
 	params := map[string]string{}
 	if r.Temperature != nil {

@@ -7,6 +7,6 @@
 // renders itself for people ([Plan.WriteHuman]) and machines
 // ([Plan.WriteJSON]), and can be saved for `apply FILE` ([Plan.Save]).
 //
-// The planner imports the request types of executor/provider (a leaf
-// package of plain types): the hash is taken over exactly what is sent.
+// The planner compiles into llm's plain request types, the ones every
+// adapter sends: the hash is taken over exactly what is sent.
 package planner

@@ -8,10 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/promptbuild/promptbuild/llm"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
-
-	"github.com/promptbuild/promptbuild/executor/provider"
 )
 
 // referenceEncoding is the bundle encoding as first written, with fmt and
@@ -93,11 +92,11 @@ func TestBundleEncodingUnchanged(t *testing.T) {
 	full := baseBundle()
 	full.Behaviour = []string{"^hi\x00hello", "(?i)bye\x00see you"}
 	full.Request.Params["stop"] = json.RawMessage(`["\n"]`)
-	bare := &Bundle{ProviderType: "mock", Endpoint: "mock:", Request: &provider.Request{}}
+	bare := &Bundle{ProviderType: "mock", Endpoint: "mock:", Request: &llm.Request{}}
 	odd := baseBundle()
 	odd.Request.Messages = nil
 	for _, s := range quoteCases {
-		odd.Request.Messages = append(odd.Request.Messages, provider.Message{Role: provider.User, Content: s})
+		odd.Request.Messages = append(odd.Request.Messages, llm.Message{Role: llm.User, Content: s})
 	}
 	for name, b := range map[string]*Bundle{"full": full, "bare": bare, "odd": odd, "base": baseBundle()} {
 		t.Run(name, func(t *testing.T) {

@@ -3,7 +3,7 @@ package planner
 import (
 	"fmt"
 
-	"github.com/promptbuild/promptbuild/executor/pricing"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 // Estimate bounds what applying a plan will cost: the prompt tokens of
@@ -15,7 +15,7 @@ type Estimate struct {
 	OutputTokens int64   `json:"output_tokens_max"`
 	Cost         float64 `json:"cost_max"`
 	// Unbounded counts calls whose run sets no max_tokens: their output is
-	// counted as pricing.DefaultOutputEstimate tokens.
+	// counted as llm.DefaultOutputEstimate tokens.
 	Unbounded int `json:"unbounded_output,omitempty"`
 	// Approximate counts calls whose prompt waits on an upstream answer:
 	// their prompt is counted from the last apply, or not at all.
@@ -33,7 +33,7 @@ func (p *Plan) Estimate() Estimate {
 		}
 		e.Calls++
 		prov := c.Node.Provider
-		price, known := pricing.For(prov.Type, prov.Model, prov.Pricing)
+		price, known := llm.PriceOf(prov.Type, prov.Model, prov.Pricing.Price())
 		if !known {
 			e.UnknownPrice++
 		}
@@ -49,7 +49,7 @@ func (p *Plan) Estimate() Estimate {
 			if c.Prior != nil {
 				in = c.Prior.Usage.InputTokens
 			}
-			out = pricing.DefaultOutputEstimate
+			out = llm.DefaultOutputEstimate
 			if mt := c.Node.maxTokens; mt > 0 {
 				out = mt
 			} else {
@@ -76,7 +76,7 @@ func (e Estimate) String() string {
 		notes = append(notes, fmt.Sprintf("%s to models of unknown price not counted", count(e.UnknownPrice, "call")))
 	}
 	if e.Unbounded > 0 {
-		notes = append(notes, fmt.Sprintf("%s without max_tokens counted at %d answer tokens", count(e.Unbounded, "call"), pricing.DefaultOutputEstimate))
+		notes = append(notes, fmt.Sprintf("%s without max_tokens counted at %d answer tokens", count(e.Unbounded, "call"), llm.DefaultOutputEstimate))
 	}
 	if e.Approximate > 0 {
 		notes = append(notes, fmt.Sprintf("%s on upstream answers", count(e.Approximate, "prompt")+map[bool]string{true: " waits", false: " wait"}[e.Approximate == 1]))

@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/promptbuild/promptbuild/executor/provider"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 // BundleVersion is the first line of every input-bundle encoding. Change it
@@ -30,7 +30,7 @@ type Bundle struct {
 	// Behaviour holds provider settings that change answers without being
 	// request fields: the mock provider's response rules.
 	Behaviour []string
-	Request   *provider.Request
+	Request   *llm.Request
 }
 
 // Hash returns the hex SHA-256 of the bundle's canonical encoding: one

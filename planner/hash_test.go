@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/promptbuild/promptbuild/executor/provider"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -15,11 +15,11 @@ func baseBundle() *Bundle {
 		ProviderType: "openai",
 		Model:        "gpt-4o-mini",
 		Endpoint:     "https://api.openai.com/v1",
-		Request: &provider.Request{
+		Request: &llm.Request{
 			Model: "gpt-4o-mini",
-			Messages: []provider.Message{
-				{Role: provider.System, Content: "Be brief."},
-				{Role: provider.User, Content: "Summarize: hello"},
+			Messages: []llm.Message{
+				{Role: llm.System, Content: "Be brief."},
+				{Role: llm.User, Content: "Summarize: hello"},
 			},
 			Temperature: ptr(0.0),
 			MaxTokens:   400,
@@ -54,12 +54,12 @@ func TestBundleHashFields(t *testing.T) {
 		{"schema", func(b *Bundle) { b.Request.Schema = json.RawMessage(`{"type":"array"}`) }},
 		{"system message", func(b *Bundle) { b.Request.Messages[0].Content = "Be long." }},
 		{"user message", func(b *Bundle) { b.Request.Messages[1].Content = "Summarize: hello!" }},
-		{"message role", func(b *Bundle) { b.Request.Messages[0].Role = provider.User }},
+		{"message role", func(b *Bundle) { b.Request.Messages[0].Role = llm.User }},
 		{"message dropped", func(b *Bundle) { b.Request.Messages = b.Request.Messages[1:] }},
 		{"message split differently", func(b *Bundle) {
-			b.Request.Messages = []provider.Message{
-				{Role: provider.System, Content: "Be brief.\nSummarize:"},
-				{Role: provider.User, Content: "hello"},
+			b.Request.Messages = []llm.Message{
+				{Role: llm.System, Content: "Be brief.\nSummarize:"},
+				{Role: llm.User, Content: "hello"},
 			}
 		}},
 	}
@@ -99,7 +99,7 @@ func TestBundleQuoting(t *testing.T) {
 	a.Request.Messages = a.Request.Messages[:1]
 	a.Request.Messages[0].Content = "x\"\nmessage.user \"y"
 	b := baseBundle()
-	b.Request.Messages = []provider.Message{{Role: provider.System, Content: "x"}, {Role: provider.User, Content: "y"}}
+	b.Request.Messages = []llm.Message{{Role: llm.System, Content: "x"}, {Role: llm.User, Content: "y"}}
 	if a.Hash() == b.Hash() {
 		t.Fatal("a message containing a field line collides with two messages")
 	}

@@ -2,76 +2,18 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/promptbuild/promptbuild/llm"
 )
-
-// Role is the author of a message.
-type Role string
-
-// The roles a compiled prompt uses.
-const (
-	System    Role = "system"
-	User      Role = "user"
-	Assistant Role = "assistant"
-)
-
-// Message is one turn of a compiled prompt.
-type Message struct {
-	Role    Role   `json:"role"`
-	Content string `json:"content"`
-}
-
-// Request is a compiled prompt: everything a provider needs to answer it.
-// Every field enters the input-bundle hash (see planner).
-type Request struct {
-	Model       string    `json:"model"`
-	Messages    []Message `json:"messages"` // a System message, if any, comes first
-	Temperature *float64  `json:"temperature,omitempty"`
-	MaxTokens   int64     `json:"max_tokens,omitempty"` // 0: the provider's default
-	Seed        *int64    `json:"seed,omitempty"`
-	// Params are extra request fields passed through to the wire request
-	// verbatim (for example top_p), as JSON values.
-	Params map[string]json.RawMessage `json:"params,omitempty"`
-	// Format is "" for text or "json" for a JSON answer.
-	Format string `json:"format,omitempty"`
-	// Schema is a JSON Schema the answer must follow when Format is "json".
-	Schema json.RawMessage `json:"schema,omitempty"`
-}
-
-// Usage counts the tokens of one call.
-type Usage struct {
-	InputTokens  int64 `json:"input_tokens"` // every prompt token, cached ones included
-	OutputTokens int64 `json:"output_tokens"`
-	CachedTokens int64 `json:"cached_tokens,omitempty"` // the part of InputTokens read from the prompt cache
-}
-
-// Finish reasons, normalised across providers.
-const (
-	FinishStop          = "stop"
-	FinishLength        = "length" // the answer was cut at max_tokens
-	FinishContentFilter = "content_filter"
-)
-
-// Response is a provider's answer.
-type Response struct {
-	Text         string `json:"text"`
-	FinishReason string `json:"finish_reason"` // one of the Finish* constants, or the provider's own word
-	Usage        Usage  `json:"usage"`
-	RequestID    string `json:"request_id,omitempty"`
-	Model        string `json:"model,omitempty"` // the model that answered, as the provider names it
-}
-
-// Truncated reports whether the answer was cut short by the token limit.
-func (r *Response) Truncated() bool { return r.FinishReason == FinishLength }
 
 // Provider answers compiled requests. Implementations are safe for
 // concurrent use and do not retry: the caller retries errors that say so.
 type Provider interface {
-	Complete(ctx context.Context, req *Request) (*Response, error)
+	Complete(ctx context.Context, req *llm.Request) (*llm.Response, error)
 }
 
 // Config is a provider block, resolved. APIKey comes from the environment

@@ -12,6 +12,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/option"
 
 	"github.com/promptbuild/promptbuild/executor/provider"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 // DefaultKeyEnv is the environment variable that holds the key of a provider
@@ -64,7 +65,7 @@ func New(cfg provider.Config) (*Client, error) {
 
 // Complete sends one Messages API request. It never retries; see the
 // package documentation for how failures are classified.
-func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
+func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response, error) {
 	params, err := c.params(req)
 	if err != nil {
 		return nil, c.call.Invalid(err)
@@ -76,9 +77,9 @@ func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider
 	if err != nil {
 		return nil, c.fail(ctx, hr, err)
 	}
-	resp := &provider.Response{
+	resp := &llm.Response{
 		FinishReason: finishReason(msg.StopReason),
-		Usage: provider.Usage{
+		Usage: llm.Usage{
 			InputTokens:  msg.Usage.InputTokens + msg.Usage.CacheCreationInputTokens + msg.Usage.CacheReadInputTokens,
 			OutputTokens: msg.Usage.OutputTokens,
 			CachedTokens: msg.Usage.CacheReadInputTokens,
@@ -93,7 +94,7 @@ func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider
 		}
 	}
 	resp.Text = text.String()
-	if resp.Text == "" && (resp.FinishReason == provider.FinishStop || resp.FinishReason == "") {
+	if resp.Text == "" && (resp.FinishReason == llm.FinishStop || resp.FinishReason == "") {
 		return nil, c.call.Empty("the message has no text")
 	}
 	if hr != nil {
@@ -108,7 +109,7 @@ func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider
 }
 
 // params maps a request onto the SDK's message parameters.
-func (c *Client) params(req *provider.Request) (sdk.MessageNewParams, error) {
+func (c *Client) params(req *llm.Request) (sdk.MessageNewParams, error) {
 	p := sdk.MessageNewParams{
 		Model:     sdk.Model(req.Model),
 		MaxTokens: req.MaxTokens,
@@ -135,13 +136,13 @@ func (c *Client) params(req *provider.Request) (sdk.MessageNewParams, error) {
 	}
 	for i, m := range req.Messages {
 		switch m.Role {
-		case provider.System:
+		case llm.System:
 			if m.Content != "" {
 				p.System = append(p.System, sdk.TextBlockParam{Text: m.Content})
 			}
-		case provider.User:
+		case llm.User:
 			p.Messages = append(p.Messages, sdk.NewUserMessage(sdk.NewTextBlock(m.Content)))
-		case provider.Assistant:
+		case llm.Assistant:
 			p.Messages = append(p.Messages, sdk.NewAssistantMessage(sdk.NewTextBlock(m.Content)))
 		default:
 			return p, fmt.Errorf("message %d has role %q; want system, user or assistant", i, m.Role)
@@ -235,11 +236,11 @@ func apiMessage(body string) string {
 func finishReason(r sdk.StopReason) string {
 	switch r {
 	case sdk.StopReasonEndTurn, sdk.StopReasonStopSequence:
-		return provider.FinishStop
+		return llm.FinishStop
 	case sdk.StopReasonMaxTokens:
-		return provider.FinishLength
+		return llm.FinishLength
 	case sdk.StopReasonRefusal:
-		return provider.FinishContentFilter
+		return llm.FinishContentFilter
 	}
 	return string(r)
 }

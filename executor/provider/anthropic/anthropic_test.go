@@ -13,6 +13,7 @@ import (
 
 	"github.com/promptbuild/promptbuild/executor/provider"
 	"github.com/promptbuild/promptbuild/executor/provider/internal/providertest"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 const fakeKey = "sk-test-SECRET-123"
@@ -71,11 +72,11 @@ func apiError(typ, msg string) string {
 func ptr[T any](v T) *T { return &v }
 
 func TestCompleteRequest(t *testing.T) {
-	msgs := []provider.Message{
-		{Role: provider.System, Content: "Be terse."},
-		{Role: provider.User, Content: "Hi"},
-		{Role: provider.Assistant, Content: "Hello."},
-		{Role: provider.User, Content: "Summarise."},
+	msgs := []llm.Message{
+		{Role: llm.System, Content: "Be terse."},
+		{Role: llm.User, Content: "Hi"},
+		{Role: llm.Assistant, Content: "Hello."},
+		{Role: llm.User, Content: "Summarise."},
 	}
 	wantMsgs := []any{
 		map[string]any{"role": "user", "content": []any{map[string]any{"type": "text", "text": "Hi"}}},
@@ -85,12 +86,12 @@ func TestCompleteRequest(t *testing.T) {
 	terse := []any{map[string]any{"type": "text", "text": "Be terse."}}
 	tests := []struct {
 		name string
-		req  provider.Request
+		req  llm.Request
 		want map[string]any
 	}{
 		{
 			name: "full",
-			req: provider.Request{
+			req: llm.Request{
 				Model:       "claude-run",
 				Messages:    msgs,
 				Temperature: ptr(0.2),
@@ -113,7 +114,7 @@ func TestCompleteRequest(t *testing.T) {
 		},
 		{
 			name: "defaults",
-			req:  provider.Request{Messages: msgs[1:2]},
+			req:  llm.Request{Messages: msgs[1:2]},
 			want: map[string]any{
 				"model":      "claude-test",
 				"max_tokens": 4096.0,
@@ -122,7 +123,7 @@ func TestCompleteRequest(t *testing.T) {
 		},
 		{
 			name: "json without schema",
-			req:  provider.Request{Messages: msgs, Format: "json", MaxTokens: 10},
+			req:  llm.Request{Messages: msgs, Format: "json", MaxTokens: 10},
 			want: map[string]any{
 				"model":      "claude-test",
 				"max_tokens": 10.0,
@@ -132,7 +133,7 @@ func TestCompleteRequest(t *testing.T) {
 		},
 		{
 			name: "json with schema",
-			req: provider.Request{
+			req: llm.Request{
 				Messages: msgs, Format: "json", MaxTokens: 10,
 				Schema: json.RawMessage(`{"type":"object","properties":{"title":{"type":"string"}},"required":["title"],"additionalProperties":false}`),
 			},
@@ -154,7 +155,7 @@ func TestCompleteRequest(t *testing.T) {
 		},
 		{
 			name: "params win over typed fields",
-			req: provider.Request{
+			req: llm.Request{
 				Messages: msgs[1:2], MaxTokens: 10,
 				Params: map[string]json.RawMessage{"max_tokens": json.RawMessage(`20`)},
 			},
@@ -191,41 +192,41 @@ func TestCompleteResponse(t *testing.T) {
 	tests := []struct {
 		name  string
 		serve http.HandlerFunc
-		want  provider.Response
+		want  llm.Response
 	}{
 		{
 			name:  "stop",
 			serve: reply(200, message("Hello there.", "end_turn"), "request-id", "req_123"),
-			want: provider.Response{
-				Text: "Hello there.", FinishReason: provider.FinishStop,
-				Usage:     provider.Usage{InputTokens: 12, OutputTokens: 7},
+			want: llm.Response{
+				Text: "Hello there.", FinishReason: llm.FinishStop,
+				Usage:     llm.Usage{InputTokens: 12, OutputTokens: 7},
 				RequestID: "req_123", Model: "claude-test-20250101",
 			},
 		},
 		{
 			name:  "no request-id header gives the message id",
 			serve: reply(200, message("Hi", "stop_sequence")),
-			want: provider.Response{
-				Text: "Hi", FinishReason: provider.FinishStop,
-				Usage:     provider.Usage{InputTokens: 12, OutputTokens: 7},
+			want: llm.Response{
+				Text: "Hi", FinishReason: llm.FinishStop,
+				Usage:     llm.Usage{InputTokens: 12, OutputTokens: 7},
 				RequestID: "msg_01", Model: "claude-test-20250101",
 			},
 		},
 		{
 			name:  "truncated",
 			serve: reply(200, message("Once upon a", "max_tokens")),
-			want: provider.Response{
-				Text: "Once upon a", FinishReason: provider.FinishLength,
-				Usage:     provider.Usage{InputTokens: 12, OutputTokens: 7},
+			want: llm.Response{
+				Text: "Once upon a", FinishReason: llm.FinishLength,
+				Usage:     llm.Usage{InputTokens: 12, OutputTokens: 7},
 				RequestID: "msg_01", Model: "claude-test-20250101",
 			},
 		},
 		{
 			name:  "refusal",
 			serve: reply(200, message("", "refusal")),
-			want: provider.Response{
-				FinishReason: provider.FinishContentFilter,
-				Usage:        provider.Usage{InputTokens: 12, OutputTokens: 7},
+			want: llm.Response{
+				FinishReason: llm.FinishContentFilter,
+				Usage:        llm.Usage{InputTokens: 12, OutputTokens: 7},
 				RequestID:    "msg_01", Model: "claude-test-20250101",
 			},
 		},
@@ -235,18 +236,18 @@ func TestCompleteResponse(t *testing.T) {
 				`"content":[{"type":"thinking","thinking":"hmm","signature":"x"},{"type":"text","text":"A"},{"type":"text","text":"B"}],`+
 				`"stop_reason":"end_turn","stop_sequence":null,`+
 				`"usage":{"input_tokens":10,"output_tokens":3,"cache_read_input_tokens":100,"cache_creation_input_tokens":5}}`),
-			want: provider.Response{
-				Text: "AB", FinishReason: provider.FinishStop,
-				Usage:     provider.Usage{InputTokens: 115, OutputTokens: 3, CachedTokens: 100},
+			want: llm.Response{
+				Text: "AB", FinishReason: llm.FinishStop,
+				Usage:     llm.Usage{InputTokens: 115, OutputTokens: 3, CachedTokens: 100},
 				RequestID: "msg_02", Model: "claude-test",
 			},
 		},
 		{
 			name:  "unknown stop reason kept",
 			serve: reply(200, message("x", "pause_turn")),
-			want: provider.Response{
+			want: llm.Response{
 				Text: "x", FinishReason: "pause_turn",
-				Usage:     provider.Usage{InputTokens: 12, OutputTokens: 7},
+				Usage:     llm.Usage{InputTokens: 12, OutputTokens: 7},
 				RequestID: "msg_01", Model: "claude-test-20250101",
 			},
 		},
@@ -254,8 +255,8 @@ func TestCompleteResponse(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t, tt.serve)
-			got, err := f.client(t).Complete(context.Background(), &provider.Request{
-				Messages: []provider.Message{{Role: provider.User, Content: "Hi"}},
+			got, err := f.client(t).Complete(context.Background(), &llm.Request{
+				Messages: []llm.Message{{Role: llm.User, Content: "Hi"}},
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -263,7 +264,7 @@ func TestCompleteResponse(t *testing.T) {
 			if diff := cmp.Diff(tt.want, *got); diff != "" {
 				t.Errorf("response (-want +got):\n%s", diff)
 			}
-			if got.Truncated() != (tt.want.FinishReason == provider.FinishLength) {
+			if got.Truncated() != (tt.want.FinishReason == llm.FinishLength) {
 				t.Errorf("Truncated() = %v", got.Truncated())
 			}
 		})
@@ -376,8 +377,8 @@ func TestCompleteErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = c.Complete(context.Background(), &provider.Request{
-				Messages: []provider.Message{{Role: provider.User, Content: "Hi"}},
+			_, err = c.Complete(context.Background(), &llm.Request{
+				Messages: []llm.Message{{Role: llm.User, Content: "Hi"}},
 			})
 			providertest.CheckError(t, err, providertest.Failure{
 				Provider: "claude", Status: tt.status,
@@ -395,8 +396,8 @@ func TestCompleteCancelled(t *testing.T) {
 	f := newFake(t, reply(200, message("late", "end_turn")))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := f.client(t).Complete(ctx, &provider.Request{
-		Messages: []provider.Message{{Role: provider.User, Content: "Hi"}},
+	_, err := f.client(t).Complete(ctx, &llm.Request{
+		Messages: []llm.Message{{Role: llm.User, Content: "Hi"}},
 	})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v, want context.Canceled", err)
@@ -410,27 +411,27 @@ func TestCompleteBadRequest(t *testing.T) {
 	tests := []struct {
 		name string
 		cfg  func(*provider.Config)
-		req  provider.Request
+		req  llm.Request
 		want string
 	}{
 		{
 			name: "role",
-			req:  provider.Request{Messages: []provider.Message{{Role: "tool", Content: "x"}}},
+			req:  llm.Request{Messages: []llm.Message{{Role: "tool", Content: "x"}}},
 			want: `role "tool"`,
 		},
 		{
 			name: "format",
-			req:  provider.Request{Format: "yaml"},
+			req:  llm.Request{Format: "yaml"},
 			want: `format "yaml"`,
 		},
 		{
 			name: "schema",
-			req:  provider.Request{Format: "json", Schema: json.RawMessage(`[1]`)},
+			req:  llm.Request{Format: "json", Schema: json.RawMessage(`[1]`)},
 			want: "not a JSON object",
 		},
 		{
 			name: "param",
-			req:  provider.Request{Params: map[string]json.RawMessage{"top_k": json.RawMessage(`{`)}},
+			req:  llm.Request{Params: map[string]json.RawMessage{"top_k": json.RawMessage(`{`)}},
 			want: `param "top_k"`,
 		},
 		{
@@ -441,7 +442,7 @@ func TestCompleteBadRequest(t *testing.T) {
 		{
 			name: "large max_tokens without a timeout",
 			cfg:  func(c *provider.Config) { c.Timeout = 0 },
-			req:  provider.Request{MaxTokens: 64000},
+			req:  llm.Request{MaxTokens: 64000},
 			want: "set a timeout",
 		},
 	}
@@ -500,8 +501,8 @@ func TestEnvironmentIgnored(t *testing.T) {
 	t.Setenv("ANTHROPIC_API_KEY", "sk-env-key")
 	t.Setenv("ANTHROPIC_AUTH_TOKEN", "sk-env-token")
 	f := newFake(t, reply(200, message("ok", "end_turn")))
-	if _, err := f.client(t).Complete(context.Background(), &provider.Request{
-		Messages: []provider.Message{{Role: provider.User, Content: "Hi"}},
+	if _, err := f.client(t).Complete(context.Background(), &llm.Request{
+		Messages: []llm.Message{{Role: llm.User, Content: "Hi"}},
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/genai"
 
 	"github.com/promptbuild/promptbuild/executor/provider"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 // DefaultKeyEnv is the environment variable that holds the key of a provider
@@ -86,7 +87,7 @@ func New(cfg provider.Config) (*Client, error) {
 
 // Complete sends one generateContent request. It never retries; see the
 // package documentation for how failures are classified.
-func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
+func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response, error) {
 	model, contents, config, err := c.request(req)
 	if err != nil {
 		return nil, c.call.Invalid(err)
@@ -99,12 +100,12 @@ func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider
 	if err != nil {
 		return nil, c.fail(ctx, seen, err)
 	}
-	resp := &provider.Response{RequestID: out.ResponseID, Model: out.ModelVersion}
+	resp := &llm.Response{RequestID: out.ResponseID, Model: out.ModelVersion}
 	if resp.Model == "" {
 		resp.Model = model
 	}
 	if u := out.UsageMetadata; u != nil {
-		resp.Usage = provider.Usage{
+		resp.Usage = llm.Usage{
 			InputTokens:  int64(u.PromptTokenCount),
 			OutputTokens: int64(u.CandidatesTokenCount) + int64(u.ThoughtsTokenCount),
 			CachedTokens: int64(u.CachedContentTokenCount),
@@ -112,7 +113,7 @@ func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider
 	}
 	if len(out.Candidates) == 0 || out.Candidates[0] == nil {
 		if out.PromptFeedback != nil && out.PromptFeedback.BlockReason != "" {
-			resp.FinishReason = provider.FinishContentFilter
+			resp.FinishReason = llm.FinishContentFilter
 			return resp, nil
 		}
 		return nil, c.call.Empty("the response has no candidates")
@@ -128,7 +129,7 @@ func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider
 		}
 	}
 	resp.Text = text.String()
-	if resp.Text == "" && (resp.FinishReason == provider.FinishStop || resp.FinishReason == "") {
+	if resp.Text == "" && (resp.FinishReason == llm.FinishStop || resp.FinishReason == "") {
 		return nil, c.call.Empty("the candidate has no text")
 	}
 	return resp, nil
@@ -152,7 +153,7 @@ type malformed struct{ detail string }
 func (e *malformed) Error() string { return "malformed answer: " + e.detail }
 
 // request maps a request onto the SDK's arguments.
-func (c *Client) request(req *provider.Request) (string, []*genai.Content, *genai.GenerateContentConfig, error) {
+func (c *Client) request(req *llm.Request) (string, []*genai.Content, *genai.GenerateContentConfig, error) {
 	model := req.Model
 	if model == "" {
 		model = c.model
@@ -164,7 +165,7 @@ func (c *Client) request(req *provider.Request) (string, []*genai.Content, *gena
 	var contents []*genai.Content
 	for i, m := range req.Messages {
 		switch m.Role {
-		case provider.System:
+		case llm.System:
 			if m.Content == "" {
 				continue
 			}
@@ -172,9 +173,9 @@ func (c *Client) request(req *provider.Request) (string, []*genai.Content, *gena
 				config.SystemInstruction = &genai.Content{Role: genai.RoleUser}
 			}
 			config.SystemInstruction.Parts = append(config.SystemInstruction.Parts, genai.NewPartFromText(m.Content))
-		case provider.User:
+		case llm.User:
 			contents = append(contents, genai.NewContentFromText(m.Content, genai.RoleUser))
-		case provider.Assistant:
+		case llm.Assistant:
 			contents = append(contents, genai.NewContentFromText(m.Content, genai.RoleModel))
 		default:
 			return "", nil, nil, fmt.Errorf("message %d has role %q; want system, user or assistant", i, m.Role)
@@ -362,13 +363,13 @@ func firstLine(s string) string {
 func finishReason(r genai.FinishReason) string {
 	switch r {
 	case genai.FinishReasonStop:
-		return provider.FinishStop
+		return llm.FinishStop
 	case genai.FinishReasonMaxTokens:
-		return provider.FinishLength
+		return llm.FinishLength
 	case genai.FinishReasonSafety, genai.FinishReasonRecitation, genai.FinishReasonBlocklist,
 		genai.FinishReasonProhibitedContent, genai.FinishReasonSPII, genai.FinishReasonImageSafety,
 		genai.FinishReasonImageProhibitedContent, genai.FinishReasonImageRecitation:
-		return provider.FinishContentFilter
+		return llm.FinishContentFilter
 	}
 	return string(r)
 }

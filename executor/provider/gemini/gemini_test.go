@@ -13,6 +13,7 @@ import (
 
 	"github.com/promptbuild/promptbuild/executor/provider"
 	"github.com/promptbuild/promptbuild/executor/provider/internal/providertest"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 const fakeKey = "sk-test-SECRET-123"
@@ -80,11 +81,11 @@ func jsonInt(n int) string { b, _ := json.Marshal(n); return string(b) }
 func ptr[T any](v T) *T { return &v }
 
 func TestCompleteRequest(t *testing.T) {
-	msgs := []provider.Message{
-		{Role: provider.System, Content: "Be terse."},
-		{Role: provider.User, Content: "Hi"},
-		{Role: provider.Assistant, Content: "Hello."},
-		{Role: provider.User, Content: "Summarise."},
+	msgs := []llm.Message{
+		{Role: llm.System, Content: "Be terse."},
+		{Role: llm.User, Content: "Hi"},
+		{Role: llm.Assistant, Content: "Hello."},
+		{Role: llm.User, Content: "Summarise."},
 	}
 	wantContents := []any{
 		map[string]any{"role": "user", "parts": []any{map[string]any{"text": "Hi"}}},
@@ -94,13 +95,13 @@ func TestCompleteRequest(t *testing.T) {
 	terse := map[string]any{"role": "user", "parts": []any{map[string]any{"text": "Be terse."}}}
 	tests := []struct {
 		name string
-		req  provider.Request
+		req  llm.Request
 		path string
 		want map[string]any
 	}{
 		{
 			name: "full",
-			req: provider.Request{
+			req: llm.Request{
 				Model:       "gemini-run",
 				Messages:    msgs,
 				Temperature: ptr(0.2),
@@ -130,7 +131,7 @@ func TestCompleteRequest(t *testing.T) {
 		},
 		{
 			name: "defaults",
-			req:  provider.Request{Messages: msgs[1:2]},
+			req:  llm.Request{Messages: msgs[1:2]},
 			path: "POST /v1beta/models/gemini-test:generateContent",
 			want: map[string]any{
 				"contents":         wantContents[:1],
@@ -139,7 +140,7 @@ func TestCompleteRequest(t *testing.T) {
 		},
 		{
 			name: "json without schema",
-			req:  provider.Request{Messages: msgs[1:2], Format: "json"},
+			req:  llm.Request{Messages: msgs[1:2], Format: "json"},
 			path: "POST /v1beta/models/gemini-test:generateContent",
 			want: map[string]any{
 				"contents":         wantContents[:1],
@@ -148,7 +149,7 @@ func TestCompleteRequest(t *testing.T) {
 		},
 		{
 			name: "json with schema",
-			req: provider.Request{
+			req: llm.Request{
 				Messages: msgs[1:2], Format: "json",
 				Schema: json.RawMessage(`{"type":"object","properties":{"title":{"type":"string"}},"required":["title"]}`),
 			},
@@ -167,7 +168,7 @@ func TestCompleteRequest(t *testing.T) {
 		},
 		{
 			name: "params win over typed fields",
-			req: provider.Request{
+			req: llm.Request{
 				Messages: msgs[1:2], MaxTokens: 10, Temperature: ptr(0.2), Seed: ptr(int64(1)),
 				Params: map[string]json.RawMessage{
 					"max_output_tokens": json.RawMessage(`20`),
@@ -183,7 +184,7 @@ func TestCompleteRequest(t *testing.T) {
 		},
 		{
 			name: "unknown params reach the API",
-			req: provider.Request{
+			req: llm.Request{
 				Messages: msgs[1:2],
 				Params:   map[string]json.RawMessage{"no_such_field": json.RawMessage(`true`)},
 			},
@@ -220,41 +221,41 @@ func TestCompleteResponse(t *testing.T) {
 	tests := []struct {
 		name  string
 		serve http.HandlerFunc
-		want  provider.Response
+		want  llm.Response
 	}{
 		{
 			name:  "stop",
 			serve: reply(200, answer("Hello there.", "STOP")),
-			want: provider.Response{
-				Text: "Hello there.", FinishReason: provider.FinishStop,
-				Usage:     provider.Usage{InputTokens: 12, OutputTokens: 7},
+			want: llm.Response{
+				Text: "Hello there.", FinishReason: llm.FinishStop,
+				Usage:     llm.Usage{InputTokens: 12, OutputTokens: 7},
 				RequestID: "resp_abc", Model: "gemini-test-001",
 			},
 		},
 		{
 			name:  "truncated",
 			serve: reply(200, answer("Once upon a", "MAX_TOKENS")),
-			want: provider.Response{
-				Text: "Once upon a", FinishReason: provider.FinishLength,
-				Usage:     provider.Usage{InputTokens: 12, OutputTokens: 7},
+			want: llm.Response{
+				Text: "Once upon a", FinishReason: llm.FinishLength,
+				Usage:     llm.Usage{InputTokens: 12, OutputTokens: 7},
 				RequestID: "resp_abc", Model: "gemini-test-001",
 			},
 		},
 		{
 			name:  "safety",
 			serve: reply(200, answer("", "SAFETY")),
-			want: provider.Response{
-				FinishReason: provider.FinishContentFilter,
-				Usage:        provider.Usage{InputTokens: 12, OutputTokens: 7},
+			want: llm.Response{
+				FinishReason: llm.FinishContentFilter,
+				Usage:        llm.Usage{InputTokens: 12, OutputTokens: 7},
 				RequestID:    "resp_abc", Model: "gemini-test-001",
 			},
 		},
 		{
 			name:  "recitation",
 			serve: reply(200, answer("partial", "RECITATION")),
-			want: provider.Response{
-				Text: "partial", FinishReason: provider.FinishContentFilter,
-				Usage:     provider.Usage{InputTokens: 12, OutputTokens: 7},
+			want: llm.Response{
+				Text: "partial", FinishReason: llm.FinishContentFilter,
+				Usage:     llm.Usage{InputTokens: 12, OutputTokens: 7},
 				RequestID: "resp_abc", Model: "gemini-test-001",
 			},
 		},
@@ -262,9 +263,9 @@ func TestCompleteResponse(t *testing.T) {
 			name: "blocked prompt",
 			serve: reply(200, `{"promptFeedback":{"blockReason":"PROHIBITED_CONTENT"},`+
 				`"usageMetadata":{"promptTokenCount":12,"totalTokenCount":12},"modelVersion":"gemini-test-001","responseId":"resp_blk"}`),
-			want: provider.Response{
-				FinishReason: provider.FinishContentFilter,
-				Usage:        provider.Usage{InputTokens: 12},
+			want: llm.Response{
+				FinishReason: llm.FinishContentFilter,
+				Usage:        llm.Usage{InputTokens: 12},
 				RequestID:    "resp_blk", Model: "gemini-test-001",
 			},
 		},
@@ -273,18 +274,18 @@ func TestCompleteResponse(t *testing.T) {
 			serve: reply(200, `{"candidates":[{"content":{"parts":[{"text":"thinking...","thought":true},{"text":"A"},{"text":"B"}],"role":"model"},"finishReason":"STOP"}],`+
 				`"usageMetadata":{"promptTokenCount":120,"candidatesTokenCount":3,"thoughtsTokenCount":40,"cachedContentTokenCount":100,"totalTokenCount":163},`+
 				`"modelVersion":"gemini-test-002","responseId":"resp_2"}`),
-			want: provider.Response{
-				Text: "AB", FinishReason: provider.FinishStop,
-				Usage:     provider.Usage{InputTokens: 120, OutputTokens: 43, CachedTokens: 100},
+			want: llm.Response{
+				Text: "AB", FinishReason: llm.FinishStop,
+				Usage:     llm.Usage{InputTokens: 120, OutputTokens: 43, CachedTokens: 100},
 				RequestID: "resp_2", Model: "gemini-test-002",
 			},
 		},
 		{
 			name:  "unknown finish reason kept",
 			serve: reply(200, answer("x", "OTHER")),
-			want: provider.Response{
+			want: llm.Response{
 				Text: "x", FinishReason: "OTHER",
-				Usage:     provider.Usage{InputTokens: 12, OutputTokens: 7},
+				Usage:     llm.Usage{InputTokens: 12, OutputTokens: 7},
 				RequestID: "resp_abc", Model: "gemini-test-001",
 			},
 		},
@@ -292,8 +293,8 @@ func TestCompleteResponse(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t, tt.serve)
-			got, err := f.client(t).Complete(context.Background(), &provider.Request{
-				Messages: []provider.Message{{Role: provider.User, Content: "Hi"}},
+			got, err := f.client(t).Complete(context.Background(), &llm.Request{
+				Messages: []llm.Message{{Role: llm.User, Content: "Hi"}},
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -301,7 +302,7 @@ func TestCompleteResponse(t *testing.T) {
 			if diff := cmp.Diff(tt.want, *got); diff != "" {
 				t.Errorf("response (-want +got):\n%s", diff)
 			}
-			if got.Truncated() != (tt.want.FinishReason == provider.FinishLength) {
+			if got.Truncated() != (tt.want.FinishReason == llm.FinishLength) {
 				t.Errorf("Truncated() = %v", got.Truncated())
 			}
 		})
@@ -435,8 +436,8 @@ func TestCompleteErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = c.Complete(context.Background(), &provider.Request{
-				Messages: []provider.Message{{Role: provider.User, Content: "Hi"}},
+			_, err = c.Complete(context.Background(), &llm.Request{
+				Messages: []llm.Message{{Role: llm.User, Content: "Hi"}},
 			})
 			providertest.CheckError(t, err, providertest.Failure{
 				Provider: "gem", Status: tt.status,
@@ -454,8 +455,8 @@ func TestCompleteCancelled(t *testing.T) {
 	f := newFake(t, reply(200, answer("late", "STOP")))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := f.client(t).Complete(ctx, &provider.Request{
-		Messages: []provider.Message{{Role: provider.User, Content: "Hi"}},
+	_, err := f.client(t).Complete(ctx, &llm.Request{
+		Messages: []llm.Message{{Role: llm.User, Content: "Hi"}},
 	})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v, want context.Canceled", err)
@@ -469,32 +470,32 @@ func TestCompleteBadRequest(t *testing.T) {
 	tests := []struct {
 		name string
 		cfg  func(*provider.Config)
-		req  provider.Request
+		req  llm.Request
 		want string
 	}{
 		{
 			name: "role",
-			req:  provider.Request{Messages: []provider.Message{{Role: "tool", Content: "x"}}},
+			req:  llm.Request{Messages: []llm.Message{{Role: "tool", Content: "x"}}},
 			want: `role "tool"`,
 		},
 		{
 			name: "format",
-			req:  provider.Request{Format: "yaml"},
+			req:  llm.Request{Format: "yaml"},
 			want: `format "yaml"`,
 		},
 		{
 			name: "schema",
-			req:  provider.Request{Format: "json", Schema: json.RawMessage(`{`)},
+			req:  llm.Request{Format: "json", Schema: json.RawMessage(`{`)},
 			want: "schema is not valid JSON",
 		},
 		{
 			name: "param",
-			req:  provider.Request{Params: map[string]json.RawMessage{"top_k": json.RawMessage(`1 2`)}},
+			req:  llm.Request{Params: map[string]json.RawMessage{"top_k": json.RawMessage(`1 2`)}},
 			want: `param "top_k"`,
 		},
 		{
 			name: "seed",
-			req:  provider.Request{Seed: ptr(int64(1) << 40)},
+			req:  llm.Request{Seed: ptr(int64(1) << 40)},
 			want: "32 bits",
 		},
 		{
@@ -558,8 +559,8 @@ func TestEnvironmentIgnored(t *testing.T) {
 	t.Setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
 	t.Setenv("GEMINI_API_KEY", "env-key-gemini")
 	f := newFake(t, reply(200, answer("ok", "STOP")))
-	if _, err := f.client(t).Complete(context.Background(), &provider.Request{
-		Messages: []provider.Message{{Role: provider.User, Content: "Hi"}},
+	if _, err := f.client(t).Complete(context.Background(), &llm.Request{
+		Messages: []llm.Message{{Role: llm.User, Content: "Hi"}},
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/promptbuild/promptbuild/executor/provider"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 // LogEnv names the environment variable that makes every call append a
@@ -97,7 +98,7 @@ func New(o Options) (*Mock, error) {
 func (m *Mock) Calls() int64 { return m.calls.Load() }
 
 // Complete answers req as the package documentation describes.
-func (m *Mock) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
+func (m *Mock) Complete(ctx context.Context, req *llm.Request) (*llm.Response, error) {
 	n := m.calls.Add(1)
 	last := lastUser(req.Messages)
 	if m.log != "" {
@@ -130,9 +131,9 @@ func (m *Mock) Complete(ctx context.Context, req *provider.Request) (*provider.R
 	if err != nil {
 		return nil, &provider.Error{Provider: m.name, Message: "mock: " + err.Error(), Err: err}
 	}
-	resp := &provider.Response{
+	resp := &llm.Response{
 		Text:         text,
-		FinishReason: provider.FinishStop,
+		FinishReason: llm.FinishStop,
 		RequestID:    "mock-" + strconv.FormatInt(n, 10),
 		Model:        req.Model,
 	}
@@ -141,13 +142,13 @@ func (m *Mock) Complete(ctx context.Context, req *provider.Request) (*provider.R
 		for cut > 0 && !utf8.RuneStart(text[cut]) {
 			cut--
 		}
-		resp.Text, resp.FinishReason = text[:cut], provider.FinishLength
+		resp.Text, resp.FinishReason = text[:cut], llm.FinishLength
 	}
 	in := 0
 	for _, msg := range req.Messages {
 		in += len(msg.Content)
 	}
-	resp.Usage = provider.Usage{InputTokens: max(1, int64(in/4)), OutputTokens: int64(len(resp.Text) / 4)}
+	resp.Usage = llm.Usage{InputTokens: max(1, int64(in/4)), OutputTokens: int64(len(resp.Text) / 4)}
 	if resp.Text != "" {
 		resp.Usage.OutputTokens = max(1, resp.Usage.OutputTokens)
 	}
@@ -155,7 +156,7 @@ func (m *Mock) Complete(ctx context.Context, req *provider.Request) (*provider.R
 }
 
 // answer picks the rule that matches last, or derives an answer from req.
-func (m *Mock) answer(req *provider.Request, last string) (string, error) {
+func (m *Mock) answer(req *llm.Request, last string) (string, error) {
 	for _, r := range m.rules {
 		if r.re.MatchString(last) {
 			return r.answer, nil
@@ -182,7 +183,7 @@ const maxWords = 12
 
 // derived is the answer to a request that no rule matches: a digest of the
 // model and messages, then the start of the last user message.
-func derived(req *provider.Request, last string) string {
+func derived(req *llm.Request, last string) string {
 	h := sha256.New()
 	field := func(s string) { // length-prefixed, so that fields cannot run together
 		var n [binary.MaxVarintLen64]byte
@@ -214,9 +215,9 @@ func derived(req *provider.Request, last string) string {
 }
 
 // lastUser returns the text of the last user message, or "" if none.
-func lastUser(msgs []provider.Message) string {
+func lastUser(msgs []llm.Message) string {
 	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].Role == provider.User {
+		if msgs[i].Role == llm.User {
 			return msgs[i].Content
 		}
 	}

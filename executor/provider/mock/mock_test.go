@@ -15,16 +15,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/promptbuild/promptbuild/executor/provider"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
-func ask(model string, msgs ...string) *provider.Request {
-	req := &provider.Request{Model: model}
+func ask(model string, msgs ...string) *llm.Request {
+	req := &llm.Request{Model: model}
 	for i, m := range msgs {
-		role := provider.User
+		role := llm.User
 		if i%2 == 1 {
-			role = provider.Assistant
+			role = llm.Assistant
 		}
-		req.Messages = append(req.Messages, provider.Message{Role: role, Content: m})
+		req.Messages = append(req.Messages, llm.Message{Role: role, Content: m})
 	}
 	return req
 }
@@ -50,15 +51,15 @@ func TestRules(t *testing.T) {
 	}})
 	tests := []struct {
 		name string
-		req  *provider.Request
+		req  *llm.Request
 		want string
 	}{
 		{"first rule", ask("m", "Write a TITLE for this"), "A Title"},
 		{"second rule", ask("m", "Please summarise it"), "A summary."},
 		{"first match wins in order", ask("m", "summarise the title"), "A Title"},
 		{"only the last user message counts", ask("m", "title", "ok", "now summarise"), "A summary."},
-		{"no user message matches empty", &provider.Request{Model: "m", Messages: []provider.Message{{Role: provider.System, Content: "title"}}}, "empty"},
-		{"rule answers are verbatim in json mode", &provider.Request{Model: "m", Format: "json", Messages: []provider.Message{{Role: provider.User, Content: "title"}}}, "A Title"},
+		{"no user message matches empty", &llm.Request{Model: "m", Messages: []llm.Message{{Role: llm.System, Content: "title"}}}, "empty"},
+		{"rule answers are verbatim in json mode", &llm.Request{Model: "m", Format: "json", Messages: []llm.Message{{Role: llm.User, Content: "title"}}}, "A Title"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,7 +91,7 @@ var derivedRE = regexp.MustCompile(`^mock answer [0-9a-f]{8}: `)
 
 func TestDerived(t *testing.T) {
 	m := newMock(t, Options{})
-	answer := func(req *provider.Request) string {
+	answer := func(req *llm.Request) string {
 		t.Helper()
 		got, err := m.Complete(context.Background(), req)
 		if err != nil {
@@ -106,11 +107,11 @@ func TestDerived(t *testing.T) {
 	if again := answer(ask("gpt", long)); again != a {
 		t.Errorf("same request, different answers: %q and %q", a, again)
 	}
-	others := map[string]*provider.Request{
+	others := map[string]*llm.Request{
 		"other prompt":  ask("gpt", long+"!"),
 		"other model":   ask("llama", long),
 		"other history": ask("gpt", "before", "reply", long),
-		"other system":  {Model: "gpt", Messages: []provider.Message{{Role: provider.System, Content: "terse"}, {Role: provider.User, Content: long}}},
+		"other system":  {Model: "gpt", Messages: []llm.Message{{Role: llm.System, Content: "terse"}, {Role: llm.User, Content: long}}},
 	}
 	seen := map[string]string{a: "first"}
 	for name, req := range others {
@@ -179,24 +180,24 @@ func TestResponse(t *testing.T) {
 	m := newMock(t, Options{Responses: []Rule{{Pattern: "essay", Answer: strings.Repeat("word ", 100)}, {Pattern: "é", Answer: "aéééé"}}})
 	tests := []struct {
 		name string
-		req  *provider.Request
-		want provider.Response
+		req  *llm.Request
+		want llm.Response
 	}{
 		{
-			"usage", &provider.Request{Model: "gpt", Messages: []provider.Message{{Role: provider.System, Content: "Be brief, please."}, {Role: provider.User, Content: "essay"}}},
-			provider.Response{Text: strings.Repeat("word ", 100), FinishReason: "stop", RequestID: "mock-1", Model: "gpt", Usage: provider.Usage{InputTokens: 5, OutputTokens: 125}},
+			"usage", &llm.Request{Model: "gpt", Messages: []llm.Message{{Role: llm.System, Content: "Be brief, please."}, {Role: llm.User, Content: "essay"}}},
+			llm.Response{Text: strings.Repeat("word ", 100), FinishReason: "stop", RequestID: "mock-1", Model: "gpt", Usage: llm.Usage{InputTokens: 5, OutputTokens: 125}},
 		},
 		{
-			"max tokens", &provider.Request{Model: "gpt", MaxTokens: 3, Messages: []provider.Message{{Role: provider.User, Content: "essay"}}},
-			provider.Response{Text: "word word wo", FinishReason: "length", RequestID: "mock-2", Model: "gpt", Usage: provider.Usage{InputTokens: 1, OutputTokens: 3}},
+			"max tokens", &llm.Request{Model: "gpt", MaxTokens: 3, Messages: []llm.Message{{Role: llm.User, Content: "essay"}}},
+			llm.Response{Text: "word word wo", FinishReason: "length", RequestID: "mock-2", Model: "gpt", Usage: llm.Usage{InputTokens: 1, OutputTokens: 3}},
 		},
 		{
-			"max tokens on a rune boundary", &provider.Request{Model: "gpt", MaxTokens: 1, Messages: []provider.Message{{Role: provider.User, Content: "é"}}},
-			provider.Response{Text: "aé", FinishReason: "length", RequestID: "mock-3", Model: "gpt", Usage: provider.Usage{InputTokens: 1, OutputTokens: 1}},
+			"max tokens on a rune boundary", &llm.Request{Model: "gpt", MaxTokens: 1, Messages: []llm.Message{{Role: llm.User, Content: "é"}}},
+			llm.Response{Text: "aé", FinishReason: "length", RequestID: "mock-3", Model: "gpt", Usage: llm.Usage{InputTokens: 1, OutputTokens: 1}},
 		},
 		{
-			"max tokens not reached", &provider.Request{Model: "gpt", MaxTokens: 400, Messages: []provider.Message{{Role: provider.User, Content: "é"}}},
-			provider.Response{Text: "aéééé", FinishReason: "stop", RequestID: "mock-4", Model: "gpt", Usage: provider.Usage{InputTokens: 1, OutputTokens: 2}},
+			"max tokens not reached", &llm.Request{Model: "gpt", MaxTokens: 400, Messages: []llm.Message{{Role: llm.User, Content: "é"}}},
+			llm.Response{Text: "aéééé", FinishReason: "stop", RequestID: "mock-4", Model: "gpt", Usage: llm.Usage{InputTokens: 1, OutputTokens: 2}},
 		},
 	}
 	for _, tt := range tests {
@@ -208,7 +209,7 @@ func TestResponse(t *testing.T) {
 			if d := cmp.Diff(&tt.want, got); d != "" {
 				t.Errorf("response (-want +got):\n%s", d)
 			}
-			if got.Truncated() != (tt.want.FinishReason == provider.FinishLength) {
+			if got.Truncated() != (tt.want.FinishReason == llm.FinishLength) {
 				t.Errorf("Truncated() = %v", got.Truncated())
 			}
 		})
@@ -275,7 +276,7 @@ func TestLog(t *testing.T) {
 	t.Setenv(LogEnv, path)
 	m := newMock(t, Options{FailEvery: 2})
 	long := strings.Repeat("é", 59) + "xyz"
-	reqs := []*provider.Request{
+	reqs := []*llm.Request{
 		ask("gpt-4o", "line one\nline\ttwo\\"),
 		ask("llama", "a", "b", long), // fails, and is still logged
 		{Model: "gpt-4o"},

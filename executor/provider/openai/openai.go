@@ -11,6 +11,7 @@ import (
 	"github.com/openai/openai-go/v3/shared"
 
 	"github.com/promptbuild/promptbuild/executor/provider"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 // DefaultOllamaURL is the base URL of a provider of type "ollama" that sets
@@ -95,7 +96,7 @@ func New(cfg provider.Config) (*Client, error) {
 
 // Complete sends one chat completion request. It never retries; see the
 // package documentation for how failures are classified.
-func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
+func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response, error) {
 	params, err := c.params(req)
 	if err != nil {
 		return nil, c.call.Invalid(err)
@@ -111,10 +112,10 @@ func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider
 		return nil, c.call.Empty("the response has no choices")
 	}
 	ch := out.Choices[0]
-	resp := &provider.Response{
+	resp := &llm.Response{
 		Text:         ch.Message.Content,
 		FinishReason: finishReason(ch.FinishReason),
-		Usage: provider.Usage{
+		Usage: llm.Usage{
 			InputTokens:  out.Usage.PromptTokens,
 			OutputTokens: out.Usage.CompletionTokens,
 			CachedTokens: out.Usage.PromptTokensDetails.CachedTokens,
@@ -123,7 +124,7 @@ func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider
 		Model:     out.Model,
 	}
 	if resp.Text == "" && ch.Message.Refusal != "" {
-		resp.Text, resp.FinishReason = ch.Message.Refusal, provider.FinishContentFilter
+		resp.Text, resp.FinishReason = ch.Message.Refusal, llm.FinishContentFilter
 	}
 	if hr != nil {
 		if id := hr.Header.Get("X-Request-Id"); id != "" {
@@ -137,7 +138,7 @@ func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider
 }
 
 // params maps a request onto the SDK's chat completion parameters.
-func (c *Client) params(req *provider.Request) (sdk.ChatCompletionNewParams, error) {
+func (c *Client) params(req *llm.Request) (sdk.ChatCompletionNewParams, error) {
 	p := sdk.ChatCompletionNewParams{
 		Model:    req.Model,
 		Messages: make([]sdk.ChatCompletionMessageParamUnion, 0, len(req.Messages)),
@@ -150,11 +151,11 @@ func (c *Client) params(req *provider.Request) (sdk.ChatCompletionNewParams, err
 	}
 	for i, m := range req.Messages {
 		switch m.Role {
-		case provider.System:
+		case llm.System:
 			p.Messages = append(p.Messages, sdk.SystemMessage(m.Content))
-		case provider.User:
+		case llm.User:
 			p.Messages = append(p.Messages, sdk.UserMessage(m.Content))
-		case provider.Assistant:
+		case llm.Assistant:
 			p.Messages = append(p.Messages, sdk.AssistantMessage(m.Content))
 		default:
 			return p, fmt.Errorf("message %d has role %q; want system, user or assistant", i, m.Role)
@@ -207,11 +208,11 @@ func (c *Client) params(req *provider.Request) (sdk.ChatCompletionNewParams, err
 func finishReason(s string) string {
 	switch s {
 	case "stop", "eos", "eos_token", "end_turn", "stop_sequence":
-		return provider.FinishStop
+		return llm.FinishStop
 	case "length", "max_tokens", "model_length":
-		return provider.FinishLength
+		return llm.FinishLength
 	case "content_filter":
-		return provider.FinishContentFilter
+		return llm.FinishContentFilter
 	case "tool_calls", "function_call":
 		return "tool_calls"
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/promptbuild/promptbuild/executor/provider"
 	"github.com/promptbuild/promptbuild/executor/provider/internal/providertest"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 const testKey = "sk-test-0123456789abcdef"
@@ -94,8 +95,8 @@ func newClient(t testing.TB, cfg provider.Config) *Client {
 
 func ptr[T any](v T) *T { return &v }
 
-func simple() *provider.Request {
-	return &provider.Request{Messages: []provider.Message{{Role: provider.User, Content: "Say hi."}}}
+func simple() *llm.Request {
+	return &llm.Request{Messages: []llm.Message{{Role: llm.User, Content: "Say hi."}}}
 }
 
 func TestCompleteRequest(t *testing.T) {
@@ -105,26 +106,26 @@ func TestCompleteRequest(t *testing.T) {
 		map[string]any{"role": "assistant", "content": "Make for prompts."},
 		map[string]any{"role": "user", "content": "Shorter."},
 	}
-	base := provider.Request{
+	base := llm.Request{
 		Model: "gpt-4o",
-		Messages: []provider.Message{
-			{Role: provider.System, Content: "You are terse."},
-			{Role: provider.User, Content: "Summarise: promptbuild is make for prompts."},
-			{Role: provider.Assistant, Content: "Make for prompts."},
-			{Role: provider.User, Content: "Shorter."},
+		Messages: []llm.Message{
+			{Role: llm.System, Content: "You are terse."},
+			{Role: llm.User, Content: "Summarise: promptbuild is make for prompts."},
+			{Role: llm.Assistant, Content: "Make for prompts."},
+			{Role: llm.User, Content: "Shorter."},
 		},
 	}
 	schema := `{"type":"object","properties":{"title":{"type":"string"}},"required":["title"],"additionalProperties":false}`
 	tests := []struct {
 		name string
-		edit func(r *provider.Request)
+		edit func(r *llm.Request)
 		want map[string]any // beyond model and messages
 	}{
-		{"plain", func(r *provider.Request) {}, map[string]any{}},
-		{"model from the block", func(r *provider.Request) { r.Model = "" }, map[string]any{"model": "gpt-4o-mini"}},
+		{"plain", func(r *llm.Request) {}, map[string]any{}},
+		{"model from the block", func(r *llm.Request) { r.Model = "" }, map[string]any{"model": "gpt-4o-mini"}},
 		{
 			"parameters",
-			func(r *provider.Request) {
+			func(r *llm.Request) {
 				r.Temperature = ptr(0.0)
 				r.MaxTokens = 400
 				r.Seed = ptr(int64(42))
@@ -141,7 +142,7 @@ func TestCompleteRequest(t *testing.T) {
 		},
 		{
 			"params win over typed fields",
-			func(r *provider.Request) {
+			func(r *llm.Request) {
 				r.Temperature = ptr(0.5)
 				r.Params = map[string]json.RawMessage{"temperature": json.RawMessage(`1.5`)}
 			},
@@ -149,12 +150,12 @@ func TestCompleteRequest(t *testing.T) {
 		},
 		{
 			"json object",
-			func(r *provider.Request) { r.Format = "json" },
+			func(r *llm.Request) { r.Format = "json" },
 			map[string]any{"response_format": map[string]any{"type": "json_object"}},
 		},
 		{
 			"json schema",
-			func(r *provider.Request) { r.Format, r.Schema = "json", json.RawMessage(schema) },
+			func(r *llm.Request) { r.Format, r.Schema = "json", json.RawMessage(schema) },
 			map[string]any{"response_format": map[string]any{
 				"type": "json_schema",
 				"json_schema": map[string]any{
@@ -208,31 +209,31 @@ func TestCompleteResponse(t *testing.T) {
 		name   string
 		header map[string]string
 		body   string
-		want   provider.Response
+		want   llm.Response
 	}{
 		{
 			"stop", map[string]string{"X-Request-Id": "req_123abc"}, answer("Hello there.", "stop"),
-			provider.Response{
+			llm.Response{
 				Text: "Hello there.", FinishReason: "stop", RequestID: "req_123abc", Model: "gpt-4o-mini-2024-07-18",
-				Usage: provider.Usage{InputTokens: 1117, OutputTokens: 46, CachedTokens: 1024},
+				Usage: llm.Usage{InputTokens: 1117, OutputTokens: 46, CachedTokens: 1024},
 			},
 		},
 		{
 			"length, no request id header", nil, answer("Hello th", "length"),
-			provider.Response{
+			llm.Response{
 				Text: "Hello th", FinishReason: "length", RequestID: "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG", Model: "gpt-4o-mini-2024-07-18",
-				Usage: provider.Usage{InputTokens: 1117, OutputTokens: 46, CachedTokens: 1024},
+				Usage: llm.Usage{InputTokens: 1117, OutputTokens: 46, CachedTokens: 1024},
 			},
 		},
 		{
 			"refusal", nil,
 			`{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":null,"refusal":"I can't help with that."},"finish_reason":"stop"}]}`,
-			provider.Response{Text: "I can't help with that.", FinishReason: "content_filter", RequestID: "c1", Model: "m"},
+			llm.Response{Text: "I can't help with that.", FinishReason: "content_filter", RequestID: "c1", Model: "m"},
 		},
 		{
 			"ollama: eos, no usage details", nil,
 			`{"id":"chatcmpl-7","object":"chat.completion","created":1,"model":"llama3.2","system_fingerprint":"fp_ollama","choices":[{"index":0,"message":{"role":"assistant","content":"Hi."},"finish_reason":"eos"}],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}`,
-			provider.Response{Text: "Hi.", FinishReason: "stop", RequestID: "chatcmpl-7", Model: "llama3.2", Usage: provider.Usage{InputTokens: 9, OutputTokens: 2}},
+			llm.Response{Text: "Hi.", FinishReason: "stop", RequestID: "chatcmpl-7", Model: "llama3.2", Usage: llm.Usage{InputTokens: 9, OutputTokens: 2}},
 		},
 	}
 	for _, tt := range tests {
@@ -246,7 +247,7 @@ func TestCompleteResponse(t *testing.T) {
 			if d := cmp.Diff(&tt.want, got); d != "" {
 				t.Errorf("response (-want +got):\n%s", d)
 			}
-			if got.Truncated() != (tt.want.FinishReason == provider.FinishLength) {
+			if got.Truncated() != (tt.want.FinishReason == llm.FinishLength) {
 				t.Errorf("Truncated() = %v", got.Truncated())
 			}
 		})
@@ -535,12 +536,12 @@ func TestBadRequest(t *testing.T) {
 	c := newClient(t, provider.Config{BaseURL: f.URL, APIKey: testKey})
 	tests := []struct {
 		name string
-		req  provider.Request
+		req  llm.Request
 		want string
 	}{
-		{"role", provider.Request{Messages: []provider.Message{{Role: "tool", Content: "x"}}}, `message 0 has role "tool"`},
-		{"format", provider.Request{Format: "yaml"}, `format "yaml" is not supported`},
-		{"param", provider.Request{Params: map[string]json.RawMessage{"top_p": json.RawMessage(`0.9,`)}}, `param "top_p" is not valid JSON`},
+		{"role", llm.Request{Messages: []llm.Message{{Role: "tool", Content: "x"}}}, `message 0 has role "tool"`},
+		{"format", llm.Request{Format: "yaml"}, `format "yaml" is not supported`},
+		{"param", llm.Request{Params: map[string]json.RawMessage{"top_p": json.RawMessage(`0.9,`)}}, `param "top_p" is not valid JSON`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -598,10 +599,10 @@ func BenchmarkComplete(b *testing.B) {
 	defer srv.Close()
 	const par = 64
 	c := newClient(b, provider.Config{BaseURL: srv.URL, APIKey: testKey, MaxConcurrency: par * runtime.GOMAXPROCS(0)})
-	req := &provider.Request{
-		Messages: []provider.Message{
-			{Role: provider.System, Content: "You are a concise technical writer."},
-			{Role: provider.User, Content: strings.Repeat("Summarise this paragraph of documentation. ", 40)},
+	req := &llm.Request{
+		Messages: []llm.Message{
+			{Role: llm.System, Content: "You are a concise technical writer."},
+			{Role: llm.User, Content: strings.Repeat("Summarise this paragraph of documentation. ", 40)},
 		},
 		Temperature: ptr(0.0),
 		MaxTokens:   400,

@@ -1,17 +1,14 @@
-package pricing
+package llm
 
 import (
 	"math"
 	"testing"
-
-	"github.com/promptbuild/promptbuild/executor/provider"
-	"github.com/promptbuild/promptbuild/lang"
 )
 
-func TestFor(t *testing.T) {
+func TestPriceOf(t *testing.T) {
 	tests := []struct {
 		typ, model string
-		override   *lang.Pricing
+		override   *Price
 		want       Price
 		known      bool
 	}{
@@ -33,14 +30,14 @@ func TestFor(t *testing.T) {
 		{"ollama", "llama3.2", nil, Price{}, true},
 		{"mock", "m", nil, Price{}, true},
 		// An override wins, and its cached price defaults to the input price.
-		{"openai", "gpt-4o", &lang.Pricing{InputPerMTok: 1, OutputPerMTok: 2}, Price{1, 2, 1}, true},
-		{"openai", "anything", &lang.Pricing{InputPerMTok: 1, OutputPerMTok: 2, CachedInputPerMTok: 0.5}, Price{1, 2, 0.5}, true},
+		{"openai", "gpt-4o", &Price{Input: 1, Output: 2}, Price{1, 2, 1}, true},
+		{"openai", "anything", &Price{Input: 1, Output: 2, CachedInput: 0.5}, Price{1, 2, 0.5}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.typ+"/"+tt.model, func(t *testing.T) {
-			got, known := For(tt.typ, tt.model, tt.override)
+			got, known := PriceOf(tt.typ, tt.model, tt.override)
 			if got != tt.want || known != tt.known {
-				t.Errorf("For(%q, %q) = %v, %v; want %v, %v", tt.typ, tt.model, got, known, tt.want, tt.known)
+				t.Errorf("PriceOf(%q, %q) = %v, %v; want %v, %v", tt.typ, tt.model, got, known, tt.want, tt.known)
 			}
 		})
 	}
@@ -61,9 +58,9 @@ func TestCost(t *testing.T) {
 }
 
 func TestEstimate(t *testing.T) {
-	req := &provider.Request{Messages: []provider.Message{
-		{Role: provider.System, Content: "12345678"}, // 2 + 4
-		{Role: provider.User, Content: "1234"},       // 1 + 4
+	req := &Request{Messages: []Message{
+		{Role: System, Content: "12345678"}, // 2 + 4
+		{Role: User, Content: "1234"},       // 1 + 4
 	}, MaxTokens: 100}
 	p := Price{Input: 1e6, Output: 1e6}
 	cost, in, out, bounded := p.Estimate(req)
@@ -74,7 +71,7 @@ func TestEstimate(t *testing.T) {
 	if _, _, out, bounded := p.Estimate(req); out != DefaultOutputEstimate || bounded {
 		t.Errorf("without max_tokens: out %d bounded %v", out, bounded)
 	}
-	if EstimateTokens(&provider.Request{}) != 1 {
+	if EstimateTokens(&Request{}) != 1 {
 		t.Error("an empty request estimates at least one token")
 	}
 }

@@ -1,11 +1,8 @@
-package pricing
+package llm
 
 import (
 	"regexp"
 	"strings"
-
-	"github.com/promptbuild/promptbuild/executor/provider"
-	"github.com/promptbuild/promptbuild/lang"
 )
 
 // Price is dollars per million tokens.
@@ -65,13 +62,13 @@ var table = map[string]map[string]Price{
 // claude-3-5-haiku-20241022, claude-3-5-haiku-latest, gemini-2.0-flash-001.
 var variant = regexp.MustCompile(`^-(\d{4}-\d{2}-\d{2}|\d{8}|latest|\d{3})$`)
 
-// For returns the price of a provider type's model: the block's pricing
+// PriceOf returns the price of a provider type's model: the block's pricing
 // override, else the table (the exact name or a dated variant of it). Local
 // servers (ollama) and the mock cost nothing. ok is false when the price is
-// unknown.
-func For(typ, model string, override *lang.Pricing) (Price, bool) {
+// unknown. An override's CachedInput of 0 means no cache discount.
+func PriceOf(typ, model string, override *Price) (Price, bool) {
 	if override != nil {
-		p := Price{override.InputPerMTok, override.OutputPerMTok, override.CachedInputPerMTok}
+		p := *override
 		if p.CachedInput == 0 {
 			p.CachedInput = p.Input // no cache discount unless the block says so
 		}
@@ -101,7 +98,7 @@ func For(typ, model string, override *lang.Pricing) (Price, bool) {
 // EstimateTokens guesses a request's prompt tokens before the call: about
 // four bytes of text a token (the usual rule for English), plus a few
 // tokens of framing per message.
-func EstimateTokens(req *provider.Request) int64 {
+func EstimateTokens(req *Request) int64 {
 	var n int64
 	for _, m := range req.Messages {
 		n += int64(len(m.Content))/4 + 4
@@ -116,7 +113,7 @@ const DefaultOutputEstimate = 1024
 // Estimate bounds a call's cost before it is made: the prompt's estimated
 // tokens and max_tokens of output (DefaultOutputEstimate when unset).
 // bounded is false when the run sets no max_tokens.
-func (p Price) Estimate(req *provider.Request) (cost float64, input, output int64, bounded bool) {
+func (p Price) Estimate(req *Request) (cost float64, input, output int64, bounded bool) {
 	input = EstimateTokens(req)
 	output, bounded = req.MaxTokens, req.MaxTokens > 0
 	if !bounded {

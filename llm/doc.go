@@ -1,0 +1,11 @@
+// Package llm holds the plain types every part of promptbuild speaks about
+// a model call, and nothing else: it imports no promptbuild package.
+//
+//   - Request is a compiled prompt (model, parameters, messages, output
+//     format); Message is one turn of it.
+//   - Response is an answer: text, finish reason, Usage, request id.
+//   - Price turns usage into dollars; PriceOf finds a model's list price
+//     (or a block's override) and says when it is unknown rather than
+//     guessing. EstimateTokens and Price.Estimate bound a call before it
+//     is made.
+package llm
