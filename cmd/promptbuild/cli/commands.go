@@ -27,7 +27,7 @@ var validateCmd = &command{
 	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		vars := varsFlag{}
 		fs.Var(vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
-		jsonOut := fs.Bool("json", false, "print the result as JSON")
+		jsonOut := fs.Bool("json", false, "print the diagnostics and the result as JSON lines")
 		if code, ok := parse(fs, args); !ok {
 			return code
 		}
@@ -41,7 +41,8 @@ var validateCmd = &command{
 			diags = append(diags, more...)
 		}
 		if *jsonOut {
-			return writeValidateJSON(e, diags)
+			e.jsonOut = true
+			return writeValidateJSON(e, cfg, diags)
 		}
 		e.printDiags(cfg, diags)
 		if diags.HasErrors() {
@@ -80,21 +81,25 @@ func jsonDiag(d *hcl.Diagnostic) diagJSON {
 	return j
 }
 
-func writeValidateJSON(e *env, diags hcl.Diagnostics) int {
+// writeValidateJSON writes validate's -json stream: the version object,
+// one diagnostic object per diagnostic, then a validate_summary.
+func writeValidateJSON(e *env, cfg *lang.Config, diags hcl.Diagnostics) int {
+	e.printDiags(cfg, diags)
+	e.versionLine()
 	out := struct {
-		Valid       bool       `json:"valid"`
-		ErrorCount  int        `json:"error_count"`
-		Diagnostics []diagJSON `json:"diagnostics"`
-	}{Valid: !diags.HasErrors(), Diagnostics: []diagJSON{}}
+		Type         string `json:"type"`
+		Valid        bool   `json:"valid"`
+		ErrorCount   int    `json:"error_count"`
+		WarningCount int    `json:"warning_count"`
+	}{Type: "validate_summary", Valid: !diags.HasErrors()}
 	for _, d := range diags {
 		if d.Severity == hcl.DiagError {
 			out.ErrorCount++
+		} else {
+			out.WarningCount++
 		}
-		out.Diagnostics = append(out.Diagnostics, jsonDiag(d))
 	}
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(out)
+	_ = json.NewEncoder(e.stdout).Encode(out)
 	if diags.HasErrors() {
 		return exitError
 	}
@@ -224,10 +229,11 @@ var showCmd = &command{
 	synopsis: "show what produced a run's output (its manifest)",
 	usage:    "[-json] ADDR|OUTPUT-PATH",
 	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
-		jsonOut := fs.Bool("json", false, "print the manifest as JSON")
+		jsonOut := fs.Bool("json", false, "print the record and the manifest as JSON lines")
 		if code, ok := parse(fs, args); !ok {
 			return code
 		}
+		e.jsonOut = *jsonOut
 		if fs.NArg() != 1 {
 			fs.Usage()
 			return exitError
@@ -250,13 +256,17 @@ var showCmd = &command{
 		}
 		m, merr := p.store.Manifest(en.Hash)
 		if *jsonOut {
-			out := map[string]any{"lock": en}
+			e.versionLine()
+			out := struct {
+				Type     string          `json:"type"`
+				Address  string          `json:"address"`
+				Lock     *cache.Entry    `json:"lock"`
+				Manifest *cache.Manifest `json:"manifest,omitempty"`
+			}{Type: "run_record", Address: en.Address, Lock: en}
 			if merr == nil {
-				out["manifest"] = m
+				out.Manifest = m
 			}
-			enc := json.NewEncoder(e.stdout)
-			enc.SetIndent("", "  ")
-			_ = enc.Encode(out)
+			_ = json.NewEncoder(e.stdout).Encode(out)
 			return exitOK
 		}
 		w := e.stdout
