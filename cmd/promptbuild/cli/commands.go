@@ -331,7 +331,7 @@ var cacheCmd = &command{
 	synopsis: "inspect or clean the local cache (stats, gc)",
 	usage:    "stats | gc [-older-than DURATION]",
 	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
-		if code, ok := parse(fs, args); !ok {
+		if code, ok := parseLeading(fs, args); !ok {
 			return code
 		}
 		if fs.NArg() == 0 {

@@ -209,14 +209,45 @@ func newFlags(e *env, c *command) *flag.FlagSet {
 	return fs
 }
 
-// parse parses flags; ok false means exit with code.
-func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
+// parseLeading parses the flags before a command's first argument only:
+// for a command whose first argument names a subcommand with flags of its
+// own. ok false means exit with code.
+func parseLeading(fs *flag.FlagSet, args []string) (code int, ok bool) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK, false
 		}
 		return exitError, false
 	}
+	return 0, true
+}
+
+// parse parses a command's flags, which may come before, between or after
+// its arguments (`show out/a.md -json`); `--` ends the flags. Afterwards
+// fs.Args() holds the arguments. ok false means exit with code.
+func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return exitOK, false
+			}
+			return exitError, false
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(rest) < len(args) && args[len(args)-len(rest)-1] == "--" {
+			// The flag package stopped at "--": the rest are arguments.
+			positional = append(positional, rest...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	// Parsing "--" alone leaves the flags as they are and sets fs.Args().
+	_ = fs.Parse(append([]string{"--"}, positional...))
 	return 0, true
 }
 
