@@ -329,8 +329,10 @@ func sortedStrings(m map[string]string) []string {
 var cacheCmd = &command{
 	name:     "cache",
 	synopsis: "inspect or clean the local cache (stats, gc)",
-	usage:    "stats | gc [-older-than DURATION]",
+	usage:    "stats | gc [-older-than DURATION | -unreferenced]",
+	doc:      "Run 'promptbuild cache stats -h' or 'promptbuild cache gc -h' for more.",
 	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
+		// Only the flags before the subcommand are the cache command's.
 		if code, ok := parseLeading(fs, args); !ok {
 			return code
 		}
@@ -338,51 +340,113 @@ var cacheCmd = &command{
 			fs.Usage()
 			return exitError
 		}
-		sub, rest := fs.Arg(0), fs.Args()[1:]
-		gfs := newFlags(e, &command{name: "cache " + sub, synopsis: "inspect or clean the local cache", usage: "stats | gc [-older-than DURATION]"})
-		olderThan := gfs.Duration("older-than", 7*24*time.Hour, "with gc: also keep entries used within `DURATION`, whatever the lock file says")
-		if code, ok := parse(gfs, rest); !ok {
+		for _, c := range []*command{cacheStatsCmd, cacheGCCmd} {
+			if c.name == "cache "+fs.Arg(0) {
+				return c.run(ctx, e, newFlags(e, c), fs.Args()[1:])
+			}
+		}
+		fmt.Fprintf(e.stderr, "Error: unknown cache command %q; use stats or gc\n", fs.Arg(0))
+		return exitError
+	},
+}
+
+var cacheStatsCmd = &command{
+	name:     "cache stats",
+	synopsis: "count the entries of the local cache and their size",
+	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
+		if code, ok := parse(fs, args); !ok {
 			return code
 		}
-		if !e.noArgs(gfs, "cache "+sub) {
+		if !e.noArgs(fs, "cache stats") {
 			return exitError
 		}
 		p, ok := e.load(nil)
 		if !ok {
 			return exitError
 		}
-		switch sub {
-		case "stats":
-			st, err := p.store.Stats()
-			if err != nil {
-				fmt.Fprintf(e.stderr, "Error: %v\n", err)
-				return exitError
-			}
-			fmt.Fprintf(e.stdout, "%s\n  %s in %s\n  %s in %s\n", p.store.Dir(),
-				plural(st.Manifests, "manifest"), byteSize(st.ManifestBytes), plural(st.Blobs, "blob"), byteSize(st.BlobBytes))
-			if !st.Oldest.IsZero() {
-				fmt.Fprintf(e.stdout, "  oldest entry %s, newest %s\n", st.Oldest.Format(time.RFC3339), st.Newest.Format(time.RFC3339))
-			}
-		case "gc":
-			// Keep what the lock records for runs still in the
-			// configuration; a removed run's answers go (after -older-than).
-			keep := map[string]bool{}
-			for _, en := range p.lock.Runs {
-				if p.graph.Node(en.Address) != nil {
-					keep[en.Hash] = true
-				}
-			}
-			res, err := p.store.GC(keep, *olderThan)
-			if err != nil {
-				fmt.Fprintf(e.stderr, "Error: %v\n", err)
-				return exitError
-			}
-			fmt.Fprintf(e.stdout, "Removed %s and %s, freeing %s. Kept %s and %s.\n",
-				plural(res.ManifestsRemoved, "manifest"), plural(res.BlobsRemoved, "blob"), byteSize(res.BytesFreed),
-				plural(res.ManifestsKept, "manifest"), plural(res.BlobsKept, "blob"))
-		default:
-			fmt.Fprintf(e.stderr, "Error: unknown cache command %q; use stats or gc\n", sub)
+		st, err := p.store.Stats()
+		if err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
 			return exitError
+		}
+		fmt.Fprintf(e.stdout, "%s\n  %s in %s\n  %s in %s\n", p.store.Dir(),
+			plural(st.Manifests, "manifest"), byteSize(st.ManifestBytes), plural(st.Blobs, "blob"), byteSize(st.BlobBytes))
+		if !st.Oldest.IsZero() {
+			fmt.Fprintf(e.stdout, "  oldest entry %s, newest %s\n", st.Oldest.Format(time.RFC3339), st.Newest.Format(time.RFC3339))
+		}
+		return exitOK
+	},
+}
+
+// defaultGCAge is how long cache gc keeps an entry the lock file does not
+// record, after its last use.
+const defaultGCAge = 7 * 24 * time.Hour
+
+var cacheGCCmd = &command{
+	name:     "cache gc",
+	synopsis: "remove the cache entries the lock file no longer needs",
+	usage:    "[-older-than DURATION | -unreferenced]",
+	doc: `Remove the cache entries that the lock file does not record for a run in the
+configuration, unless they were used within -older-than (7 days by default).
+Recent entries are kept because one cache serves every branch and checkout of
+the project: an answer this lock file no longer records may be what another
+branch's lock records, or what an edit you are about to revert needs, and
+removing it means paying for that call again. -unreferenced removes every
+entry the lock file does not record, however recently used.`,
+	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
+		olderThan := newDurationFlag(fs, "older-than", defaultGCAge, "keep the entries the lock file does not record if they were used within `DURATION`")
+		unreferenced := fs.Bool("unreferenced", false, "remove every entry the lock file does not record, however recently used")
+		if code, ok := parse(fs, args); !ok {
+			return code
+		}
+		if !e.noArgs(fs, "cache gc") {
+			return exitError
+		}
+		if *unreferenced && olderThan.set {
+			fmt.Fprintln(e.stderr, "Error: -unreferenced removes entries however recently used; give either -unreferenced or -older-than")
+			return exitError
+		}
+		age := olderThan.d
+		if *unreferenced {
+			age = 0
+		}
+		p, ok := e.build(nil)
+		if !ok {
+			return exitError
+		}
+		// An apply in progress has answers in the cache that no manifest
+		// names yet: gc waits for no apply, it refuses.
+		unlock, err := cache.LockDir(ctx, p.dir, false)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return exitError
+		}
+		defer unlock()
+		if !e.readState(p) {
+			return exitError
+		}
+		// Keep what the lock records for runs still in the
+		// configuration; a removed run's answers go (after -older-than).
+		keep := map[string]bool{}
+		for _, en := range p.lock.Runs {
+			if p.graph.Node(en.Address) != nil {
+				keep[en.Hash] = true
+			}
+		}
+		res, err := p.store.GC(keep, age)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return exitError
+		}
+		lock := p.cfg.Settings.LockFile
+		fmt.Fprintf(e.stdout, "Removed %s and %s, freeing %s. Kept %s and %s.\n",
+			plural(res.ManifestsRemoved, "manifest"), plural(res.BlobsRemoved, "blob"), byteSize(res.BytesFreed),
+			plural(res.ManifestsKept, "manifest"), plural(res.BlobsKept, "blob"))
+		if age == 0 {
+			fmt.Fprintf(e.stdout, "Kept: what %s records.\n", lock)
+		} else {
+			fmt.Fprintf(e.stdout, "Kept: what %s records, and any other entry used in the last %s. To remove every entry %s does not record, run '%s'.\n",
+				lock, days(age), lock, e.command("cache", "gc", "-unreferenced"))
 		}
 		return exitOK
 	},
