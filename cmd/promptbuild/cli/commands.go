@@ -156,7 +156,7 @@ var fmtCmd = &command{
 			return exitError
 		}
 		if *check && unformatted > 0 {
-			fmt.Fprintf(e.stderr, "Error: %s not formatted; run 'promptbuild fmt'\n", plural(unformatted, "file"))
+			fmt.Fprintf(e.stderr, "Error: %s not formatted; run '%s'\n", plural(unformatted, "file"), e.command("fmt"))
 			return exitError
 		}
 		return exitOK
@@ -224,106 +224,9 @@ var graphCmd = &command{
 	},
 }
 
-var showCmd = &command{
-	name:     "show",
-	synopsis: "show what produced a run's output (its manifest)",
-	usage:    "[-json] ADDR|OUTPUT-PATH",
-	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
-		jsonOut := fs.Bool("json", false, "print the record and the manifest as JSON lines")
-		if code, ok := parse(fs, args); !ok {
-			return code
-		}
-		e.jsonOut = *jsonOut
-		if fs.NArg() != 1 {
-			fs.Usage()
-			return exitError
-		}
-		p, ok := e.load(nil)
-		if !ok {
-			return exitError
-		}
-		want := fs.Arg(0)
-		var en *cache.Entry
-		for _, x := range p.lock.Runs {
-			if x.Address == want || (x.Path != "" && filepath.ToSlash(filepath.Clean(want)) == x.Path) {
-				en = x
-				break
-			}
-		}
-		if en == nil {
-			fmt.Fprintf(e.stderr, "Error: %s has no record in %s; run 'promptbuild apply' first, or see 'promptbuild graph' for addresses\n", want, p.cfg.Settings.LockFile)
-			return exitError
-		}
-		m, merr := p.store.Manifest(en.Hash)
-		if *jsonOut {
-			e.versionLine()
-			out := struct {
-				Type     string          `json:"type"`
-				Address  string          `json:"address"`
-				Lock     *cache.Entry    `json:"lock"`
-				Manifest *cache.Manifest `json:"manifest,omitempty"`
-			}{Type: "run_record", Address: en.Address, Lock: en}
-			if merr == nil {
-				out.Manifest = m
-			}
-			_ = json.NewEncoder(e.stdout).Encode(out)
-			return exitOK
-		}
-		w := e.stdout
-		fmt.Fprintf(w, "%s\n", en.Address)
-		row := func(k, v string) {
-			if v != "" {
-				fmt.Fprintf(w, "  %-16s %s\n", k, v)
-			}
-		}
-		row("output", en.Path)
-		row("output digest", en.Output)
-		row("bundle hash", en.Hash)
-		row("provider", fmt.Sprintf("%s (%s, %s)", en.Provider, en.ProviderType, en.Endpoint))
-		row("model", en.Model)
-		for _, k := range sortedStrings(en.Params) {
-			row("param "+k, en.Params[k])
-		}
-		row("template digest", en.Template)
-		for _, k := range sortedStrings(en.Inputs) {
-			row("input."+k, en.Inputs[k])
-		}
-		for _, k := range sortedStrings(en.Upstream) {
-			row(k, en.Upstream[k])
-		}
-		row("tokens", fmt.Sprintf("%d in (%d cached), %d out", en.Usage.InputTokens, en.Usage.CachedTokens, en.Usage.OutputTokens))
-		if en.Cost != "" {
-			row("cost", "$"+en.Cost)
-		}
-		if merr != nil {
-			fmt.Fprintf(w, "\n  (no manifest in the cache: %v)\n", merr)
-			return exitOK
-		}
-		row("finish reason", m.FinishReason)
-		row("request id", m.RequestID)
-		row("answered by", m.ResponseModel)
-		row("attempts", fmt.Sprint(m.Attempts))
-		row("stages", fmt.Sprintf("analysis %s, compilation %s, processing %s", m.Stages.Analysis, m.Stages.Compilation, m.Stages.Processing))
-		row("created", m.CreatedAt.Format(time.RFC3339))
-		for _, warn := range m.Warnings {
-			row("warning", warn)
-		}
-		return exitOK
-	},
-}
-
 // dotQuote quotes an ID for Graphviz.
 func dotQuote(s string) string {
 	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
-}
-
-func sortedStrings(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 var cacheCmd = &command{

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -124,7 +125,12 @@ func (e *env) printError(cfg *lang.Config, err error) {
 		return
 	}
 	if e.jsonOut {
-		e.printDiags(cfg, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: err.Error()}})
+		d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: err.Error()}
+		var s *suggestion
+		if errors.As(err, &s) {
+			d.Summary, d.Detail = s.err.Error(), "Did you mean "+s.best+"?"
+		}
+		e.printDiags(cfg, hcl.Diagnostics{d})
 		return
 	}
 	fmt.Fprintf(e.stderr, "Error: %v\n", err)
