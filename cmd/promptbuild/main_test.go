@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -38,7 +39,8 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"calls": cmdCalls,
+			"calls":     cmdCalls,
+			"jsonlines": cmdJSONLines,
 		},
 	})
 }
@@ -79,5 +81,38 @@ func cmdCalls(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		ts.Fatalf("calls: %v", err)
+	}
+}
+
+// cmdJSONLines checks that the stdout of the last command is a -json
+// stream: one JSON object per line, the version object first. With
+// arguments, it also checks the types of the objects, in order:
+//
+//	jsonlines version diagnostic validate_summary
+func cmdJSONLines(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("usage: jsonlines [TYPE]...")
+	}
+	out := ts.ReadFile("stdout")
+	if out == "" || !strings.HasSuffix(out, "\n") {
+		ts.Fatalf("jsonlines: stdout is empty or does not end in a newline:\n%s", out)
+	}
+	var types []string
+	for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(line), &obj); err != nil {
+			ts.Fatalf("jsonlines: line %d is not a JSON object: %v\n%s", i+1, err, line)
+		}
+		typ, _ := obj["type"].(string)
+		if typ == "" {
+			ts.Fatalf("jsonlines: line %d has no type:\n%s", i+1, line)
+		}
+		if i == 0 && typ != "version" {
+			ts.Fatalf("jsonlines: the first line is not the version object:\n%s", line)
+		}
+		types = append(types, typ)
+	}
+	if len(args) > 0 && strings.Join(types, " ") != strings.Join(args, " ") {
+		ts.Fatalf("jsonlines: want objects of types\n  %s\ngot\n  %s", strings.Join(args, " "), strings.Join(types, " "))
 	}
 }

@@ -152,8 +152,12 @@ run "broken" {
 	var shown map[string]any
 	out.Reset()
 	run("show", "-json", "run.ok")
-	if err := json.Unmarshal(out.Bytes(), &shown); err != nil {
-		t.Fatalf("show -json: %v\n%s", err, out.String())
+	// show -json writes the version object, then the run_record.
+	for dec := json.NewDecoder(&out); shown["type"] != "run_record"; {
+		shown = nil
+		if err := dec.Decode(&shown); err != nil {
+			t.Fatalf("show -json: no run_record: %v", err)
+		}
 	}
 	if m, _ := shown["manifest"].(map[string]any); m["RequestID"] != "req_123" && m["request_id"] != "req_123" {
 		t.Errorf("the manifest lacks the request id: %v", shown["manifest"])

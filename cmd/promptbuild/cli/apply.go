@@ -24,19 +24,16 @@ var applyCmd = &command{
 
 func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	f := newPlanFlags(fs, "apply", "print events as JSON lines")
-	jobs := fs.Int("j", 0, "run at most `N` instances at once (default: the promptbuild block's parallelism, else 16)")
-	lockTimeout := fs.Duration("lock-timeout", 0, "wait up to `DURATION` for another apply in this directory to finish (default: refuse at once)")
-	maxRetries := fs.Int("max-retries", -1, "retry a retryable failure at most `N` times (default: each provider's max_retries)")
+	jobs := newIntFlag(fs, "j", 1, "run at most `N` instances at once (default: the promptbuild block's parallelism, else 16)")
+	lockTimeout := newDurationFlag(fs, "lock-timeout", 0, "wait up to `DURATION` for another apply in this directory to finish (default: refuse at once)")
+	maxRetries := newIntFlag(fs, "max-retries", 0, "retry a retryable failure at most `N` times (default: each provider's max_retries)")
 	offline := fs.Bool("offline", false, "never call a provider: restore what the cache holds and fail listing the runs that need a call")
-	maxCost := fs.Float64("max-cost", 0, "start no call once the dollars spent plus the bound of the calls in flight would pass `USD`")
+	maxCost := &dollarsFlag{}
+	fs.Var(maxCost, "max-cost", "start no call once the dollars spent plus the bound of the calls in flight would pass `USD` (default: no limit)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
 	e.jsonOut = f.jsonOut
-	if *maxCost < 0 {
-		e.printError(nil, fmt.Errorf("-max-cost must be a positive number of dollars, got %g", *maxCost))
-		return exitError
-	}
 	if fs.NArg() > 1 {
 		fmt.Fprintf(e.stderr, "Error: apply takes at most one argument, a plan file; got %q\n", fs.Args())
 		return exitError
@@ -62,7 +59,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	if !ok {
 		return exitError
 	}
-	unlock, code := e.lockProject(ctx, p.dir, *lockTimeout)
+	unlock, code := e.lockProject(ctx, p.dir, lockTimeout.d)
 	if unlock == nil {
 		return code
 	}
@@ -84,12 +81,12 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	}
 
 	var retries *int
-	if *maxRetries >= 0 {
-		retries = maxRetries
+	if maxRetries.set {
+		retries = &maxRetries.n
 	}
-	j := *jobs
-	if j <= 0 {
-		j = p.cfg.Settings.Parallelism
+	j := p.cfg.Settings.Parallelism
+	if jobs.set {
+		j = jobs.n
 	}
 	journal, err := cache.OpenJournal(p.journalPath())
 	if err != nil {
@@ -105,7 +102,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		Observer:    obs,
 		MaxRetries:  retries,
 		Offline:     *offline,
-		MaxCost:     *maxCost,
+		MaxCost:     maxCost.usd,
 	})
 	obs.done()
 
@@ -120,7 +117,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		fmt.Fprintf(e.stderr, "Error: writing %s: %v\nThe results are kept in %s; the next apply picks them up.\n", p.cfg.Settings.LockFile, werr, p.journalPath())
 		return exitError
 	}
-	obs.summary(sum, *maxCost)
+	obs.summary(sum, maxCost.usd)
 	if sum.Interrupted || sum.Failed() {
 		return exitError
 	}

@@ -28,7 +28,7 @@ var validateCmd = &command{
 	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		vars := varsFlag{}
 		fs.Var(vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
-		jsonOut := fs.Bool("json", false, "print the result as JSON")
+		jsonOut := fs.Bool("json", false, "print the diagnostics and the result as JSON lines")
 		if code, ok := parse(fs, args); !ok {
 			return code
 		}
@@ -42,7 +42,8 @@ var validateCmd = &command{
 			diags = append(diags, more...)
 		}
 		if *jsonOut {
-			return writeValidateJSON(e, diags)
+			e.jsonOut = true
+			return writeValidateJSON(e, cfg, diags)
 		}
 		e.printDiags(cfg, diags)
 		if diags.HasErrors() {
@@ -81,21 +82,25 @@ func jsonDiag(d *hcl.Diagnostic) diagJSON {
 	return j
 }
 
-func writeValidateJSON(e *env, diags hcl.Diagnostics) int {
+// writeValidateJSON writes validate's -json stream: the version object,
+// one diagnostic object per diagnostic, then a validate_summary.
+func writeValidateJSON(e *env, cfg *lang.Config, diags hcl.Diagnostics) int {
+	e.printDiags(cfg, diags)
+	e.versionLine()
 	out := struct {
-		Valid       bool       `json:"valid"`
-		ErrorCount  int        `json:"error_count"`
-		Diagnostics []diagJSON `json:"diagnostics"`
-	}{Valid: !diags.HasErrors(), Diagnostics: []diagJSON{}}
+		Type         string `json:"type"`
+		Valid        bool   `json:"valid"`
+		ErrorCount   int    `json:"error_count"`
+		WarningCount int    `json:"warning_count"`
+	}{Type: "validate_summary", Valid: !diags.HasErrors()}
 	for _, d := range diags {
 		if d.Severity == hcl.DiagError {
 			out.ErrorCount++
+		} else {
+			out.WarningCount++
 		}
-		out.Diagnostics = append(out.Diagnostics, jsonDiag(d))
 	}
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(out)
+	_ = json.NewEncoder(e.stdout).Encode(out)
 	if diags.HasErrors() {
 		return exitError
 	}
@@ -152,7 +157,7 @@ var fmtCmd = &command{
 			return exitError
 		}
 		if *check && unformatted > 0 {
-			fmt.Fprintf(e.stderr, "Error: %s not formatted; run 'promptbuild fmt'\n", plural(unformatted, "file"))
+			fmt.Fprintf(e.stderr, "Error: %s not formatted; run '%s'\n", plural(unformatted, "file"), e.command("fmt"))
 			return exitError
 		}
 		return exitOK
@@ -220,160 +225,132 @@ var graphCmd = &command{
 	},
 }
 
-var showCmd = &command{
-	name:     "show",
-	synopsis: "show what produced a run's output (its manifest)",
-	usage:    "[-json] ADDR|OUTPUT-PATH",
-	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
-		jsonOut := fs.Bool("json", false, "print the manifest as JSON")
-		if code, ok := parse(fs, args); !ok {
-			return code
-		}
-		if fs.NArg() != 1 {
-			fs.Usage()
-			return exitError
-		}
-		p, ok := e.load(nil)
-		if !ok {
-			return exitError
-		}
-		want := fs.Arg(0)
-		var en *cache.Entry
-		for _, x := range p.lock.Runs {
-			if x.Address == want || (x.Path != "" && filepath.ToSlash(filepath.Clean(want)) == x.Path) {
-				en = x
-				break
-			}
-		}
-		if en == nil {
-			fmt.Fprintf(e.stderr, "Error: %s has no record in %s; run 'promptbuild apply' first, or see 'promptbuild graph' for addresses\n", want, p.cfg.Settings.LockFile)
-			return exitError
-		}
-		m, merr := p.store.Manifest(en.Hash)
-		if *jsonOut {
-			out := map[string]any{"lock": en}
-			if merr == nil {
-				out["manifest"] = m
-			}
-			enc := json.NewEncoder(e.stdout)
-			enc.SetIndent("", "  ")
-			_ = enc.Encode(out)
-			return exitOK
-		}
-		w := e.stdout
-		fmt.Fprintf(w, "%s\n", en.Address)
-		row := func(k, v string) {
-			if v != "" {
-				fmt.Fprintf(w, "  %-16s %s\n", k, v)
-			}
-		}
-		row("output", en.Path)
-		row("output digest", en.Output)
-		row("bundle hash", en.Hash)
-		row("provider", fmt.Sprintf("%s (%s, %s)", en.Provider, en.ProviderType, en.Endpoint))
-		row("model", en.Model)
-		for _, k := range sortedStrings(en.Params) {
-			row("param "+k, en.Params[k])
-		}
-		row("template digest", en.Template)
-		for _, k := range sortedStrings(en.Inputs) {
-			row("input."+k, en.Inputs[k])
-		}
-		for _, k := range sortedStrings(en.Upstream) {
-			row(k, en.Upstream[k])
-		}
-		row("tokens", fmt.Sprintf("%d in (%d cached), %d out", en.Usage.InputTokens, en.Usage.CachedTokens, en.Usage.OutputTokens))
-		if en.Cost != "" {
-			row("cost", "$"+en.Cost)
-		}
-		if merr != nil {
-			fmt.Fprintf(w, "\n  (no manifest in the cache: %v)\n", merr)
-			return exitOK
-		}
-		row("finish reason", m.FinishReason)
-		row("request id", m.RequestID)
-		row("answered by", m.ResponseModel)
-		row("attempts", fmt.Sprint(m.Attempts))
-		row("stages", fmt.Sprintf("analysis %s, compilation %s, processing %s", m.Stages.Analysis, m.Stages.Compilation, m.Stages.Processing))
-		row("created", m.CreatedAt.Format(time.RFC3339))
-		for _, warn := range m.Warnings {
-			row("warning", warn)
-		}
-		return exitOK
-	},
-}
-
 // dotQuote quotes an ID for Graphviz.
 func dotQuote(s string) string {
 	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
 }
 
-func sortedStrings(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 var cacheCmd = &command{
 	name:     "cache",
 	synopsis: "inspect or clean the local cache (stats, gc)",
-	usage:    "stats | gc [-older-than DURATION]",
+	usage:    "stats | gc [-older-than DURATION | -unreferenced]",
+	doc:      "Run 'promptbuild cache stats -h' or 'promptbuild cache gc -h' for more.",
 	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
-		if code, ok := parse(fs, args); !ok {
+		// Only the flags before the subcommand are the cache command's.
+		if code, ok := parseLeading(fs, args); !ok {
 			return code
 		}
 		if fs.NArg() == 0 {
 			fs.Usage()
 			return exitError
 		}
-		sub, rest := fs.Arg(0), fs.Args()[1:]
-		gfs := newFlags(e, &command{name: "cache " + sub, synopsis: "inspect or clean the local cache", usage: "stats | gc [-older-than DURATION]"})
-		olderThan := gfs.Duration("older-than", 7*24*time.Hour, "with gc: also keep entries used within `DURATION`, whatever the lock file says")
-		if code, ok := parse(gfs, rest); !ok {
+		for _, c := range []*command{cacheStatsCmd, cacheGCCmd} {
+			if c.name == "cache "+fs.Arg(0) {
+				return c.run(ctx, e, newFlags(e, c), fs.Args()[1:])
+			}
+		}
+		fmt.Fprintf(e.stderr, "Error: unknown cache command %q; use stats or gc\n", fs.Arg(0))
+		return exitError
+	},
+}
+
+var cacheStatsCmd = &command{
+	name:     "cache stats",
+	synopsis: "count the entries of the local cache and their size",
+	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
+		if code, ok := parse(fs, args); !ok {
 			return code
 		}
-		if !e.noArgs(gfs, "cache "+sub) {
+		if !e.noArgs(fs, "cache stats") {
 			return exitError
 		}
 		p, ok := e.load(nil)
 		if !ok {
 			return exitError
 		}
-		switch sub {
-		case "stats":
-			st, err := p.store.Stats()
-			if err != nil {
-				fmt.Fprintf(e.stderr, "Error: %v\n", err)
-				return exitError
-			}
-			fmt.Fprintf(e.stdout, "%s\n  %s in %s\n  %s in %s\n", p.store.Dir(),
-				plural(st.Manifests, "manifest"), byteSize(st.ManifestBytes), plural(st.Blobs, "blob"), byteSize(st.BlobBytes))
-			if !st.Oldest.IsZero() {
-				fmt.Fprintf(e.stdout, "  oldest entry %s, newest %s\n", st.Oldest.Format(time.RFC3339), st.Newest.Format(time.RFC3339))
-			}
-		case "gc":
-			// Keep what the lock records for runs still in the
-			// configuration; a removed run's answers go (after -older-than).
-			keep := map[string]bool{}
-			for _, en := range p.lock.Runs {
-				if p.graph.Node(en.Address) != nil {
-					keep[en.Hash] = true
-				}
-			}
-			res, err := p.store.GC(keep, *olderThan)
-			if err != nil {
-				fmt.Fprintf(e.stderr, "Error: %v\n", err)
-				return exitError
-			}
-			fmt.Fprintf(e.stdout, "Removed %s and %s, freeing %s. Kept %s and %s.\n",
-				plural(res.ManifestsRemoved, "manifest"), plural(res.BlobsRemoved, "blob"), byteSize(res.BytesFreed),
-				plural(res.ManifestsKept, "manifest"), plural(res.BlobsKept, "blob"))
-		default:
-			fmt.Fprintf(e.stderr, "Error: unknown cache command %q; use stats or gc\n", sub)
+		st, err := p.store.Stats()
+		if err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
 			return exitError
+		}
+		fmt.Fprintf(e.stdout, "%s\n  %s in %s\n  %s in %s\n", p.store.Dir(),
+			plural(st.Manifests, "manifest"), byteSize(st.ManifestBytes), plural(st.Blobs, "blob"), byteSize(st.BlobBytes))
+		if !st.Oldest.IsZero() {
+			fmt.Fprintf(e.stdout, "  oldest entry %s, newest %s\n", st.Oldest.Format(time.RFC3339), st.Newest.Format(time.RFC3339))
+		}
+		return exitOK
+	},
+}
+
+// defaultGCAge is how long cache gc keeps an entry the lock file does not
+// record, after its last use.
+const defaultGCAge = 7 * 24 * time.Hour
+
+var cacheGCCmd = &command{
+	name:     "cache gc",
+	synopsis: "remove the cache entries the lock file no longer needs",
+	usage:    "[-older-than DURATION | -unreferenced]",
+	doc: `Remove the cache entries that the lock file does not record for a run in the
+configuration, unless they were used within -older-than (7 days by default).
+Recent entries are kept because one cache serves every branch and checkout of
+the project: an answer this lock file no longer records may be what another
+branch's lock records, or what an edit you are about to revert needs, and
+removing it means paying for that call again. -unreferenced removes every
+entry the lock file does not record, however recently used.`,
+	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
+		olderThan := newDurationFlag(fs, "older-than", defaultGCAge, "keep the entries the lock file does not record if they were used within `DURATION`")
+		unreferenced := fs.Bool("unreferenced", false, "remove every entry the lock file does not record, however recently used")
+		if code, ok := parse(fs, args); !ok {
+			return code
+		}
+		if !e.noArgs(fs, "cache gc") {
+			return exitError
+		}
+		if *unreferenced && olderThan.set {
+			fmt.Fprintln(e.stderr, "Error: -unreferenced removes entries however recently used; give either -unreferenced or -older-than")
+			return exitError
+		}
+		age := olderThan.d
+		if *unreferenced {
+			age = 0
+		}
+		p, ok := e.build(nil)
+		if !ok {
+			return exitError
+		}
+		// An apply in progress has answers in the cache that no manifest
+		// names yet: gc waits for no apply, it refuses.
+		unlock, err := cache.LockDir(ctx, p.dir, false)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return exitError
+		}
+		defer unlock()
+		if !e.readState(p) {
+			return exitError
+		}
+		// Keep what the lock records for runs still in the
+		// configuration; a removed run's answers go (after -older-than).
+		keep := map[string]bool{}
+		for _, en := range p.lock.Runs {
+			if p.graph.Node(en.Address) != nil {
+				keep[en.Hash] = true
+			}
+		}
+		res, err := p.store.GC(keep, age)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return exitError
+		}
+		lock := p.cfg.Settings.LockFile
+		fmt.Fprintf(e.stdout, "Removed %s and %s, freeing %s. Kept %s and %s.\n",
+			plural(res.ManifestsRemoved, "manifest"), plural(res.BlobsRemoved, "blob"), byteSize(res.BytesFreed),
+			plural(res.ManifestsKept, "manifest"), plural(res.BlobsKept, "blob"))
+		if age == 0 {
+			fmt.Fprintf(e.stdout, "Kept: what %s records.\n", lock)
+		} else {
+			fmt.Fprintf(e.stdout, "Kept: what %s records, and any other entry used in the last %s. To remove every entry %s does not record, run '%s'.\n",
+				lock, days(age), lock, e.command("cache", "gc", "-unreferenced"))
 		}
 		return exitOK
 	},

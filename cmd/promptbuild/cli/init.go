@@ -90,13 +90,16 @@ var initCmd = &command{
 			}
 			fmt.Fprintf(e.stdout, "  created  %s\n", f.path)
 		}
-		fmt.Fprint(e.stdout, `
-Done. Next:
-  promptbuild plan                             # see what would run, and why
-  promptbuild apply                            # run it (offline: the mock provider)
-  promptbuild show out/welcome.summary.md      # what produced an output
-Commit promptbuild.lock.hcl with the outputs; .promptbuild/ is git-ignored.
-`)
+		next := [][2]string{
+			{e.command("plan"), "see what would run, and why"},
+			{e.command("apply"), "run it (offline: the mock provider)"},
+			{e.command("show", "out/welcome.summary.md"), "what produced an output"},
+		}
+		fmt.Fprint(e.stdout, "\nDone. Next:\n")
+		for _, n := range next {
+			fmt.Fprintf(e.stdout, "  %-*s  # %s\n", len(next[2][0])+4, n[0], n[1])
+		}
+		fmt.Fprintln(e.stdout, "Commit promptbuild.lock.hcl with the outputs; .promptbuild/ is git-ignored.")
 		return exitOK
 	},
 }

@@ -62,6 +62,7 @@ type command struct {
 	name     string
 	synopsis string
 	usage    string // the arguments after the name
+	doc      string // more about the command, for its -h
 	// run registers its flags on fs, parses args and returns an exit code.
 	run func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int
 }
@@ -106,11 +107,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e.color = !e.ci && os.Getenv("NO_COLOR") == ""
 
 	fs := flag.NewFlagSet("promptbuild", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(&flagOutput{e: e})
 	fs.StringVar(&e.dir, "C", ".", "run as if started in `DIR`")
 	showVersion := fs.Bool("version", false, "print the version and exit")
-	fs.Usage = func() { mainUsage(stderr) }
-	if err := fs.Parse(args); err != nil {
+	fs.Usage = func() { mainUsage(fs.Output()) }
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
@@ -199,24 +200,59 @@ func editDistance(a, b string) int {
 // newFlags makes a command's flag set with -C and a usage text.
 func newFlags(e *env, c *command) *flag.FlagSet {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs.SetOutput(&flagOutput{e: e})
 	fs.StringVar(&e.dir, "C", e.dir, "run as if started in `DIR`")
 	fs.Usage = func() {
 		w := fs.Output()
-		fmt.Fprintf(w, "Usage: promptbuild %s %s\n\n%s.\n\nFlags:\n", c.name, c.usage, upperFirst(c.synopsis))
+		fmt.Fprintf(w, "Usage: %s\n\n%s.\n", strings.TrimSpace("promptbuild "+c.name+" "+c.usage), upperFirst(c.synopsis))
+		if c.doc != "" {
+			fmt.Fprintf(w, "\n%s\n", c.doc)
+		}
+		fmt.Fprint(w, "\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
-// parse parses flags; ok false means exit with code.
-func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
-	if err := fs.Parse(args); err != nil {
+// parseLeading parses the flags before a command's first argument only:
+// for a command whose first argument names a subcommand with flags of its
+// own. ok false means exit with code.
+func parseLeading(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK, false
 		}
 		return exitError, false
 	}
+	return 0, true
+}
+
+// parse parses a command's flags, which may come before, between or after
+// its arguments (`show out/a.md -json`); `--` ends the flags. Afterwards
+// fs.Args() holds the arguments. ok false means exit with code.
+func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	var positional []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return exitOK, false
+			}
+			return exitError, false
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(rest) < len(args) && args[len(args)-len(rest)-1] == "--" {
+			// The flag package stopped at "--": the rest are arguments.
+			positional = append(positional, rest...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	// Parsing "--" alone leaves the flags as they are and sets fs.Args().
+	_ = fs.Parse(append([]string{"--"}, positional...))
 	return 0, true
 }
 
@@ -276,4 +312,27 @@ var versionCmd = &command{
 		fmt.Fprintf(e.stdout, "promptbuild %s%s\n", Version, goVersion)
 		return exitOK
 	},
+}
+
+// command writes a promptbuild command line for the user to run next, with
+// the -C DIR this one was given.
+func (e *env) command(args ...string) string {
+	words := []string{"promptbuild"}
+	if e.dir != "." && e.dir != "" {
+		words = append(words, "-C", shellQuote(e.dir))
+	}
+	for _, a := range args {
+		words = append(words, shellQuote(a))
+	}
+	return strings.Join(words, " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

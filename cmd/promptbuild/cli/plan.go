@@ -69,7 +69,7 @@ func runPlan(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 			return exitError
 		}
 		if !f.jsonOut {
-			fmt.Fprintf(e.stdout, "\nSaved the plan to %s. To carry it out exactly, run:\n  promptbuild apply %s\n", *out, *out)
+			fmt.Fprintf(e.stdout, "\nSaved the plan to %s. To carry it out exactly, run:\n  %s\n", *out, e.command("apply", *out))
 		}
 	}
 	if *detailed && plan.Pending() {

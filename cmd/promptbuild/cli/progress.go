@@ -124,10 +124,14 @@ func (p *progress) line(r *executor.Result) string {
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "\n           warning: %s", w)
 	}
-	if r.Err != nil && r.Status != executor.Skipped {
-		fmt.Fprintf(&b, "\n           %s", indent(r.Err.Error(), "           "))
-	} else if r.Err != nil {
+	switch {
+	case r.Err == nil || r.Status == executor.Failed:
+		// A failure's error is printed once, by the summary, beside the
+		// other instances that failed the same way.
+	case r.Status == executor.Skipped:
 		fmt.Fprintf(&b, ": %s", r.Err)
+	default:
+		fmt.Fprintf(&b, "\n           %s", indent(r.Err.Error(), "           "))
 	}
 	return b.String()
 }
@@ -221,6 +225,7 @@ func (p *progress) summary(s *executor.Summary, maxCost float64) {
 	switch {
 	case s.Interrupted:
 		fmt.Fprintf(w, "\nInterrupted: %s. (%s)\nEverything that finished is kept; run apply again to do the rest.\n", counts, stats)
+		writeFailures(p.e.stderr, s, nil)
 	case len(s.NeedCalls) > 0:
 		fmt.Fprintf(w, "\nOffline: %s. (%s)\n%s a provider call, which -offline forbids:\n  %s\n",
 			counts, stats, plural(len(s.NeedCalls), "run")+" need", strings.Join(s.NeedCalls, "\n  "))
@@ -237,15 +242,41 @@ func (p *progress) summary(s *executor.Summary, maxCost float64) {
 	}
 }
 
-// writeFailures lists the failed runs, except those failed by skip.
+// writeFailures prints the errors of the failed runs, except those
+// failed by skip. An error that several instances share is printed once,
+// with their number and addresses.
 func writeFailures(w io.Writer, s *executor.Summary, skip error) {
+	type group struct {
+		msg   string
+		addrs []string
+	}
+	var groups []*group
+	byMsg := map[string]*group{}
 	for _, r := range s.Errors() {
 		if skip != nil && errors.Is(r.Err, skip) {
 			continue
 		}
-		fmt.Fprintf(w, "Error: %s: %s\n", r.Addr, indent(r.Err.Error(), "  "))
+		msg := r.Err.Error()
+		g := byMsg[msg]
+		if g == nil {
+			g = &group{msg: msg}
+			byMsg[msg] = g
+			groups = append(groups, g)
+		}
+		g.addrs = append(g.addrs, r.Addr)
+	}
+	for _, g := range groups {
+		if len(g.addrs) == 1 {
+			fmt.Fprintf(w, "Error: %s: %s\n", g.addrs[0], indent(g.msg, "  "))
+			continue
+		}
+		fmt.Fprintf(w, "Error: %d instances failed with the same error: %s\n  %s\n",
+			len(g.addrs), listSome(g.addrs, maxListed), indent(g.msg, "  "))
 	}
 }
+
+// maxListed is how many addresses a message lists before "and N more".
+const maxListed = 10
 
 func nonZero(n int, what string) string {
 	if n == 0 {

@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -101,6 +103,7 @@ func (e *env) printDiags(cfg *lang.Config, diags hcl.Diagnostics) {
 	if len(diags) == 0 {
 		return
 	}
+	diags = dedupDiags(diags)
 	if e.jsonOut {
 		e.versionLine()
 		enc := json.NewEncoder(e.stdout)
@@ -124,8 +127,53 @@ func (e *env) printError(cfg *lang.Config, err error) {
 		return
 	}
 	if e.jsonOut {
-		e.printDiags(cfg, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: err.Error()}})
+		d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: err.Error()}
+		var s *suggestion
+		if errors.As(err, &s) {
+			d.Summary, d.Detail = s.err.Error(), "Did you mean "+s.best+"?"
+		}
+		e.printDiags(cfg, hcl.Diagnostics{d})
 		return
 	}
 	fmt.Fprintf(e.stderr, "Error: %v\n", err)
+}
+
+// dedupDiags merges identical diagnostics (as the instances of a for_each
+// run report them, once each) into one that says how many there were.
+func dedupDiags(diags hcl.Diagnostics) hcl.Diagnostics {
+	type key struct {
+		severity        hcl.DiagnosticSeverity
+		summary, detail string
+		subject         hcl.Range
+	}
+	keyOf := func(d *hcl.Diagnostic) key {
+		k := key{severity: d.Severity, summary: d.Summary, detail: d.Detail}
+		if d.Subject != nil {
+			k.subject = *d.Subject
+		}
+		return k
+	}
+	count := make(map[key]int, len(diags))
+	for _, d := range diags {
+		count[keyOf(d)]++
+	}
+	if len(count) == len(diags) {
+		return diags
+	}
+	out := make(hcl.Diagnostics, 0, len(count))
+	for _, d := range diags {
+		k := keyOf(d)
+		n := count[k]
+		if n == 0 {
+			continue // printed already
+		}
+		count[k] = 0
+		if n > 1 {
+			c := *d
+			c.Detail = strings.TrimLeft(fmt.Sprintf("%s\n\nThis affects %d run instances.", c.Detail, n), "\n")
+			d = &c
+		}
+		out = append(out, d)
+	}
+	return out
 }
