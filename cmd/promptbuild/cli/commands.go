@@ -16,7 +16,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/lang"
 	"github.com/promptbuild/promptbuild/planner"
 )
@@ -320,7 +319,7 @@ entry the lock file does not record, however recently used.`,
 		}
 		// An apply in progress has answers in the cache that no manifest
 		// names yet: gc waits for no apply, it refuses.
-		unlock, err := cache.LockDir(ctx, p.dir, false)
+		unlock, err := files.LockDir(ctx, p.dir, false)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "Error: %v\n", err)
 			return exitError
