@@ -214,6 +214,21 @@ func TestPlanReasons(t *testing.T) {
 			addr:   "run.title", action: "run", reason: ReasonUpstreamPending, detail: "run.sum must run first",
 		},
 		{
+			name: "upstream pending, own output missing",
+			change: func(p *project) {
+				p.write(map[string]string{"doc.txt": "second"})
+				p.remove("out/title.txt")
+			},
+			addr: "run.title", action: "run", reason: ReasonUpstreamPending, detail: "run.sum must run first; out/title.txt is missing",
+		},
+		{
+			name: "upstream pending, own output edited by hand",
+			change: func(p *project) {
+				p.write(map[string]string{"doc.txt": "second", "out/title.txt": "by hand"})
+			},
+			addr: "run.title", action: "run", reason: ReasonUpstreamPending, detail: "run.sum must run first; out/title.txt edited by hand",
+		},
+		{
 			name:   "upstream pending, cache only",
 			change: func(p *project) { p.clearCache() },
 			addr:   "run.shown", action: "run", reason: ReasonUpstreamPending, detail: "run.hidden must run first",
