@@ -62,6 +62,10 @@ input "doc" {
   file = "doc.txt"
 }
 
+input "notes" {
+  file = "notes.txt"
+}
+
 template "sum" {
   system = "Tone: ${var.tone}"
   text   = "Summarize ${name}: ${input.doc}"
@@ -82,7 +86,7 @@ run "sum" {
 run "title" {
   template = template.next
   provider = provider.p
-  vars     = { text = "${run.sum.output} (${var.style})" }
+  vars     = { text = "${run.sum.output} (${var.style}, ${input.notes})" }
   output   = "out/title.txt"
 }
 
@@ -105,7 +109,8 @@ run "shown" {
   output   = "out/shown.txt"
 }
 `,
-	"doc.txt": "first",
+	"doc.txt":   "first",
+	"notes.txt": "none",
 }
 
 // TestPlanReasons drives the plan through every reason a run instance can
