@@ -450,3 +450,52 @@ func TestStats(t *testing.T) {
 		t.Errorf("newest is %v old", time.Since(st.Newest))
 	}
 }
+
+// TestHas: Has says whether a blob is stored without reading it. A blob
+// damaged on disk still counts as there (Has is what lets a no-op plan
+// skip reading answers nothing needs); the Get that reads it finds the
+// damage, removes the blob, and from then on Has says it is missing.
+func TestHas(t *testing.T) {
+	s := openStore(t)
+	data := []byte("the answer")
+	present, err := s.Put(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	corrupt, err := s.Put([]byte("another answer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.blobPath(corrupt), []byte("another ANSWER"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	dir := Digest([]byte("a directory"))
+	if err := os.MkdirAll(s.blobPath(dir), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		digest string
+		want   bool
+	}{
+		{"present", present, true},
+		{"missing", Digest([]byte("never stored")), false},
+		{"corrupt, not read yet", corrupt, true},
+		{"a directory in its place", dir, false},
+		{"not a digest", "abc", false},
+		{"upper case", strings.ToUpper(present), false},
+	} {
+		if got := s.Has(tc.digest); got != tc.want {
+			t.Errorf("Has(%s) = %v; want %v", tc.name, got, tc.want)
+		}
+	}
+	if _, err := s.Get(corrupt); !errors.Is(err, ErrMiss) {
+		t.Fatalf("Get of the corrupt blob: %v; want a miss", err)
+	}
+	if s.Has(corrupt) {
+		t.Error("Has = true for the corrupt blob after Get found it corrupt; want false")
+	}
+	if !s.Has(present) {
+		t.Error("Has = false for a present blob after another blob was removed")
+	}
+}

@@ -1435,30 +1435,6 @@ func TestApplyUsageAndCost(t *testing.T) {
 	}
 }
 
-func TestApplyRequestsPerMinute(t *testing.T) {
-	// 120 a minute: one call every 500ms, with no burst beyond the first.
-	srv := newServer(t, nil)
-	p := newProject(t, hclFile(openaiProvider("srv", srv.URL, "requests_per_minute = 120"),
-		run("a", "srv", "a"), run("b", "srv", "b"), run("c", "srv", "c")))
-	sum := p.apply(3)
-	if sum.Counts[executor.Called] != 3 {
-		t.Fatalf("Counts = %v; want 3 called", sum.Counts)
-	}
-	srv.mu.Lock()
-	var at []time.Time
-	for _, ts := range srv.arrivals {
-		at = append(at, ts...)
-	}
-	srv.mu.Unlock()
-	slices.SortFunc(at, func(a, b time.Time) int { return a.Compare(b) })
-	// Lower bounds only: calls never come closer than the limit allows.
-	for i := 1; i < len(at); i++ {
-		if gap := at[i].Sub(at[i-1]); gap < 450*time.Millisecond {
-			t.Errorf("calls %d and %d came %s apart; want at least 500ms (120 a minute)", i, i+1, gap)
-		}
-	}
-}
-
 func TestApplyJSONCheck(t *testing.T) {
 	tests := []struct {
 		name     string

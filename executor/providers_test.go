@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -144,64 +145,105 @@ func TestNewLimits(t *testing.T) {
 	}
 }
 
-// expired returns a context whose deadline is too near for any wait of a
-// rate limiter that is out of budget: rate.Limiter.Wait then fails at
-// once instead of sleeping.
-func expired(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	t.Cleanup(cancel)
-	return ctx
-}
-
+// TestLimitsWait measures, on the synctest clock, how long each call of
+// a provider waits for its rate limits: exact durations, whatever the
+// machine's load.
 func TestLimitsWait(t *testing.T) {
 	req := &llm.Request{Messages: []llm.Message{{Role: llm.User, Content: strings.Repeat("word ", 80)}}} // 104 tokens
-
-	t.Run("requests per minute", func(t *testing.T) {
-		l := newLimits(&lang.Provider{RequestsPerMinute: 60, MaxRetries: -1}, 1) // one a second, burst 1
-		if err := l.wait(expired(t), req, false); err != nil {
-			t.Fatalf("first call: %v; want no wait", err)
-		}
-		if err := l.wait(expired(t), req, false); err == nil {
-			t.Fatal("second call in the same second: no wait; want the limiter to hold it")
-		}
-	})
-	t.Run("tokens per minute", func(t *testing.T) {
-		l := newLimits(&lang.Provider{TokensPerMinute: 250, MaxRetries: -1}, 1)
-		for i := range 2 {
-			if err := l.wait(expired(t), req, false); err != nil {
-				t.Fatalf("call %d (%d of 250 tokens): %v", i+1, 104*(i+1), err)
-			}
-		}
-		if err := l.wait(expired(t), req, false); err == nil {
-			t.Fatal("third call (312 of 250 tokens): no wait; want the limiter to hold it")
-		}
-	})
-	t.Run("a request larger than the budget waits for all of it", func(t *testing.T) {
-		l := newLimits(&lang.Provider{TokensPerMinute: 50, MaxRetries: -1}, 1)
-		if err := l.wait(expired(t), req, false); err != nil {
-			t.Fatalf("104 tokens against a budget of 50: %v; want it clamped to the budget, not refused", err)
-		}
-		if err := l.wait(expired(t), req, false); err == nil {
-			t.Fatal("second call: no wait; want the spent budget to hold it")
-		}
-	})
-	t.Run("the answer's tokens are charged", func(t *testing.T) {
-		l := newLimits(&lang.Provider{TokensPerMinute: 250, MaxRetries: -1}, 1)
-		if err := l.wait(expired(t), req, false); err != nil {
-			t.Fatal(err)
-		}
-		l.observe(llm.Usage{InputTokens: 104, OutputTokens: 100})
-		if err := l.wait(expired(t), req, false); err == nil {
-			t.Fatal("104 + 100 answer + 104 tokens passed a budget of 250; want the answer charged")
-		}
-	})
+	// tokens is how long a budget of perMinute tokens takes to grow by n.
+	tokens := func(n, perMinute float64) time.Duration {
+		return time.Duration(n / (perMinute / 60) * float64(time.Second))
+	}
+	type step struct {
+		observe llm.Usage     // charged after the call
+		want    time.Duration // the wait before the call
+	}
+	for _, tc := range []struct {
+		name  string
+		p     lang.Provider
+		steps []step
+	}{
+		{
+			name:  "requests per minute",
+			p:     lang.Provider{RequestsPerMinute: 60}, // one a second, burst 1
+			steps: []step{{want: 0}, {want: time.Second}, {want: time.Second}},
+		},
+		{
+			name: "tokens per minute",
+			p:    lang.Provider{TokensPerMinute: 250},
+			// 104 + 104 fit in 250; the third call waits for 58 more.
+			steps: []step{{want: 0}, {want: 0}, {want: tokens(3*104-250, 250)}},
+		},
+		{
+			name: "a request larger than the budget waits for all of it",
+			p:    lang.Provider{TokensPerMinute: 50},
+			// 104 tokens are clamped to the whole budget of 50, not
+			// refused; the next call waits for the budget to refill.
+			steps: []step{{want: 0}, {want: time.Minute}},
+		},
+		{
+			name: "the answer's tokens are charged",
+			p:    lang.Provider{TokensPerMinute: 250},
+			// 104 asked + 100 answered + 104 asked: 58 over the budget.
+			steps: []step{{observe: llm.Usage{InputTokens: 104, OutputTokens: 100}, want: 0}, {want: tokens(104+100+104-250, 250)}},
+		},
+		{
+			name:  "both limits",
+			p:     lang.Provider{RequestsPerMinute: 60, TokensPerMinute: 250},
+			steps: []step{{want: 0}, {want: time.Second}, {want: tokens(3*104-250, 250) - time.Second}},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				tc.p.MaxRetries = -1
+				l := newLimits(&tc.p, 1)
+				for i, st := range tc.steps {
+					start := time.Now()
+					if err := l.wait(t.Context(), req, false); err != nil {
+						t.Fatalf("call %d: %v", i+1, err)
+					}
+					if got := time.Since(start); (got - st.want).Abs() > time.Millisecond {
+						t.Errorf("call %d waited %s; want %s", i+1, got, st.want)
+					}
+					l.observe(st.observe)
+				}
+			})
+		})
+	}
 	t.Run("canceled", func(t *testing.T) {
-		l := newLimits(&lang.Provider{RequestsPerMinute: 1, MaxRetries: -1}, 1)
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		if err := l.wait(ctx, req, false); err == nil {
-			t.Fatal("wait with a canceled context: nil; want an error")
-		}
+		synctest.Test(t, func(t *testing.T) {
+			l := newLimits(&lang.Provider{RequestsPerMinute: 1, MaxRetries: -1}, 1)
+			if err := l.wait(t.Context(), req, false); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			go func() {
+				time.Sleep(time.Second)
+				cancel()
+			}()
+			start := time.Now()
+			if err := l.wait(ctx, req, false); err == nil {
+				t.Fatal("wait canceled after 1s of a 60s wait: nil; want an error")
+			}
+			if got := time.Since(start); got != time.Second {
+				t.Errorf("wait returned %s after it began; want 1s, when it was canceled", got)
+			}
+		})
+	})
+	t.Run("prepaid skips requests per minute", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			l := newLimits(&lang.Provider{RequestsPerMinute: 60, MaxRetries: -1}, 1)
+			if taken, wait := l.takeRequest(); !taken || wait != 0 {
+				t.Fatalf("takeRequest = %v, %s; want the first slot, now", taken, wait)
+			}
+			start := time.Now()
+			if err := l.wait(t.Context(), req, true); err != nil || time.Since(start) != 0 {
+				t.Errorf("prepaid wait: %v after %s; want none", err, time.Since(start))
+			}
+			if taken, wait := l.takeRequest(); !taken || wait != time.Second {
+				t.Errorf("second takeRequest = %v, %s; want a slot a second ahead", taken, wait)
+			}
+		})
 	})
 }
 

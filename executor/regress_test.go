@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/promptbuild/promptbuild/executor"
 )
@@ -38,25 +37,5 @@ func TestCancelMarksDependentsCanceled(t *testing.T) {
 	sum := <-done
 	if got := sum.Results["run.d"].Status; got != executor.Canceled {
 		t.Errorf("run.d, waiting on the canceled run.s1: %s (%v); want canceled", got, sum.Results["run.d"].Err)
-	}
-}
-
-func TestRateLimitedRunsHoldNoSlot(t *testing.T) {
-	p := newProject(t, hclFile(mockProvider, `
-provider "limited" {
-  type                = "mock"
-  model               = "x"
-  requests_per_minute = 60
-}
-`, run("a0", "limited", "a0"), run("a1", "limited", "a1"), run("a2", "limited", "a2"), run("a3", "limited", "a3"),
-		run("b0", "m", "b0"), run("b1", "m", "b1")))
-	rec := newRecorder()
-	o := p.opts(2)
-	o.Observer = rec
-	start := time.Now()
-	p.applyPlan(context.Background(), p.plan(), o)
-	t.Logf("took %s; events %q", time.Since(start), rec.events)
-	if rec.index("finish run.b1") > rec.index("finish run.a1") {
-		t.Errorf("the fast provider's runs waited behind the rate-limited provider's: %q", rec.events)
 	}
 }

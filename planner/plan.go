@@ -190,6 +190,10 @@ func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replac
 				c.Reason, c.Detail = ReasonReplace, "replace requested"
 			case c.Prior == nil:
 				c.Reason, c.Detail = ReasonNew, "new"
+			default:
+				// Early cutoff may find the request unchanged, but never
+				// leaves a missing or edited output file as it is: say so.
+				c.Detail += p.outputNote(n, c.Prior.Output, opts.Store)
 			}
 			return c, nil
 		}
@@ -289,6 +293,22 @@ func (p *Plan) readResult(n *Node, digest string, store *cache.Store) (string, R
 	}
 	b, state := p.Graph.Recorded(n, digest, store)
 	return string(b), state
+}
+
+// outputNote says, for an instance whose request waits on an upstream
+// answer, whether its output file still holds its recorded answer: "" when
+// it does (or it has none), else what apply will find.
+func (p *Plan) outputNote(n *Node, digest string, store *cache.Store) string {
+	if n.Output == "" {
+		return ""
+	}
+	switch _, state := p.Graph.Recorded(n, digest, store); state {
+	case RecordMissingFile:
+		return "; " + n.Output + " is missing"
+	case RecordEditedFile:
+		return "; " + n.Output + " edited by hand"
+	}
+	return ""
 }
 
 // whyChanged compares a compiled request with the lock file's record.
