@@ -128,9 +128,9 @@ func TestAssertFunctions(t *testing.T) {
 			{src: `levenshtein("kitten", "sitting")`, want: cty.NumberIntVal(3)},
 			{src: `levenshtein("same", "same")`, want: cty.NumberIntVal(0)},
 			{src: `levenshtein("Case", "case")`, want: cty.NumberIntVal(1)},
-			{src: `levenshtein("héllo", "hello")`, want: cty.NumberIntVal(1)},     // code points, not bytes
+			{src: `levenshtein("héllo", "hello")`, want: cty.NumberIntVal(1)},       // code points, not bytes
 			{src: `levenshtein("he\u0301llo", "héllo")`, want: cty.NumberIntVal(0)}, // strings are NFC
-			{src: `levenshtein("👍🏽", "👍")`, want: cty.NumberIntVal(1)},            // code points, not graphemes
+			{src: `levenshtein("👍🏽", "👍")`, want: cty.NumberIntVal(1)},              // code points, not graphemes
 			{src: `levenshtein("", "abc")`, want: cty.NumberIntVal(3)},
 			{src: `levenshtein("", "")`, want: cty.NumberIntVal(0)},
 			{src: `levenshtein(ustr, "a")`, want: cty.UnknownVal(cty.Number)},
