@@ -90,6 +90,7 @@ func TestAssertFunctions(t *testing.T) {
 			{src: `regex_match("Hello", "(?i)^hello$")`, want: cty.True},
 			{src: `regex_match("naïve", "^na.ve$")`, want: cty.True}, // . is one code point
 			{src: `regex_match("Köln 2024", "\\p{Lu}\\p{Ll}+ \\d{4}")`, want: cty.True},
+			{src: `regex_match("Order A-17", "^Order [A-Z]-\\d+$")`, want: cty.True},
 			{src: `regex_match("", "")`, want: cty.True},
 			{src: `regex_match("", "a")`, want: cty.False},
 			{src: `regex_match(ustr, "a")`, want: unknownBool},
@@ -106,6 +107,7 @@ func TestAssertFunctions(t *testing.T) {
 			{src: `word_count("Grüße aus Köln")`, want: cty.NumberIntVal(3)},
 			{src: `word_count("你好世界")`, want: cty.NumberIntVal(4)}, // one word per ideograph
 			{src: `word_count("line one\nline two\ttab")`, want: cty.NumberIntVal(5)},
+			{src: `word_count("Don't stop: 3.14 is e-mail!")`, want: cty.NumberIntVal(6)},
 			{src: `word_count("")`, want: cty.NumberIntVal(0)},
 			{src: `word_count(ustr)`, want: cty.UnknownVal(cty.Number)},
 			{src: `word_count(nstr)`, wantErr: `argument must not be null`},
@@ -119,6 +121,9 @@ func TestAssertFunctions(t *testing.T) {
 			{src: `sentence_count("你好。世界！")`, want: cty.NumberIntVal(2)},
 			{src: `sentence_count("¿Qué tal? Bien.")`, want: cty.NumberIntVal(2)},
 			{src: `sentence_count("...  !?")`, want: cty.NumberIntVal(0)},
+			{src: `sentence_count("Hi. How are you? Fine")`, want: cty.NumberIntVal(3)},
+			{src: `sentence_count("Mr. Smith left.")`, want: cty.NumberIntVal(2)},
+			{src: `sentence_count("Use v2.0 now.")`, want: cty.NumberIntVal(1)},
 			{src: `sentence_count("")`, want: cty.NumberIntVal(0)},
 			{src: `sentence_count(ustr)`, want: cty.UnknownVal(cty.Number)},
 			{src: `sentence_count(nstr)`, wantErr: `argument must not be null`},
