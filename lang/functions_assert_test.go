@@ -1,9 +1,12 @@
 package lang
 
 import (
+	"encoding/json"
 	"math"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -266,4 +269,59 @@ func BenchmarkSimilarityLongAnswers(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzAssertFunctions calls the text functions on arbitrary strings: none
+// may fail or panic, the scores stay within 0..1, distances and scores are
+// symmetric, and regex_match on a quoted pattern agrees with strcontains.
+func FuzzAssertFunctions(f *testing.F) {
+	f.Add("the cat sat on the mat", "The cat was on the mat")
+	f.Add("", "")
+	f.Add("Grüße aus Köln. 你好。", "he\u0301llo 👍🏽!")
+	f.Add("{\"a\": [1, 2]}", "Mr. Smith left.\n- item")
+	fns := Functions("/fuzz/dir")
+	call := func(t *testing.T, name string, args ...cty.Value) cty.Value {
+		t.Helper()
+		v, err := fns[name].Call(args)
+		if err != nil {
+			t.Fatalf("%s%#v: %v", name, args, err)
+		}
+		return v
+	}
+	num := func(v cty.Value) float64 {
+		f, _ := v.AsBigFloat().Float64()
+		return f
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if !utf8.ValidString(a) || !utf8.ValidString(b) {
+			return // the language's strings are UTF-8
+		}
+		x, y := cty.StringVal(a), cty.StringVal(b)
+		same := x.AsString() == y.AsString() // after NFC
+		for _, s := range []cty.Value{x, y} {
+			call(t, "word_count", s)
+			call(t, "sentence_count", s)
+			if got, want := call(t, "is_json", s).True(), json.Valid([]byte(s.AsString())); got != want {
+				t.Errorf("is_json(%q) = %v, want %v", s.AsString(), got, want)
+			}
+			if errs := call(t, "json_schema_errors", s, cty.StringVal(`{"type": "string"}`)); errs.LengthInt() != 0 {
+				t.Errorf("json_schema_errors(%q, string schema) = %#v", s.AsString(), errs)
+			}
+		}
+		d1, d2 := num(call(t, "levenshtein", x, y)), num(call(t, "levenshtein", y, x))
+		if d1 != d2 || (d1 == 0) != same {
+			t.Errorf("levenshtein(%q, %q) = %v, reversed %v", a, b, d1, d2)
+		}
+		if s := num(call(t, "similarity", x, y)); s < 0 || s > 1 || (s == 1) != same {
+			t.Errorf("similarity(%q, %q) = %v", a, b, s)
+		}
+		r1, r2 := num(call(t, "rouge_l", x, y)), num(call(t, "rouge_l", y, x))
+		if r1 < 0 || r1 > 1 || math.Abs(r1-r2) > 1e-12 {
+			t.Errorf("rouge_l(%q, %q) = %v, reversed %v", a, b, r1, r2)
+		}
+		quoted := cty.StringVal(regexp.QuoteMeta(y.AsString()))
+		if got, want := call(t, "regex_match", x, quoted), call(t, "strcontains", x, y); !got.RawEquals(want) {
+			t.Errorf("regex_match(%q, quoted %q) = %v, strcontains = %v", a, b, got, want)
+		}
+	})
 }
