@@ -105,6 +105,19 @@ func newFunctions(dir string) map[string]function.Function {
 		"upper":           stdlib.UpperFunc,
 		"values":          stdlib.ValuesFunc,
 		"zipmap":          stdlib.ZipmapFunc,
+
+		// For assertion conditions (functions_assert.go).
+		"alltrue":            allTrueFunc,
+		"anytrue":            anyTrueFunc,
+		"is_json":            isJSONFunc,
+		"json_schema_errors": jsonSchemaErrorsFunc,
+		"levenshtein":        levenshteinFunc,
+		"regex_match":        regexMatchFunc,
+		"rouge_l":            rougeLFunc,
+		"sentence_count":     sentenceCountFunc,
+		"similarity":         similarityFunc,
+		"strcontains":        strContainsFunc,
+		"word_count":         wordCountFunc,
 	}
 }
 
