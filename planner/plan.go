@@ -75,7 +75,14 @@ type Change struct {
 	Prior  *cache.Entry // the lock file's entry, if any
 	// Output is the answer's text when known at plan time (NoOp, Restore).
 	Output string
-	known  bool
+	// Record says, for an up-to-date instance, what apply changes in its
+	// record in the lock file (see recordChanges); "" when nothing.
+	Record string
+	// recordDigests is true when Record is only about digests (see
+	// recordChanges): the human plan counts such instances instead of
+	// listing them.
+	recordDigests bool
+	known         bool
 }
 
 // Plan is what apply would do, one change per selected run instance.
@@ -83,10 +90,14 @@ type Plan struct {
 	Graph   *Graph
 	Changes []*Change // by address
 	// Removed lists the lock entries of runs no longer in the
-	// configuration (a plan without -target only): apply drops them from
-	// the lock file and leaves their output files alone.
+	// configuration: apply drops them from the lock file, with or without
+	// -target.
 	Removed []*cache.Entry
-	byAddr  map[string]*Change
+	// Unrecorded counts the up-to-date instances whose record comes from
+	// the journal of an interrupted apply, not from the lock file: apply
+	// writes them to the lock file.
+	Unrecorded int
+	byAddr     map[string]*Change
 }
 
 // Change returns the change for addr, or nil when it is not selected.
@@ -107,10 +118,23 @@ func (p *Plan) Counts() (run, restore, noop int) {
 	return
 }
 
-// Pending reports whether applying the plan would do anything.
+// LockUpdates counts the up-to-date instances whose record in the lock
+// file apply rewrites.
+func (p *Plan) LockUpdates() int {
+	n := p.Unrecorded
+	for _, c := range p.Changes {
+		if c.Action == NoOp && c.Record != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// Pending reports whether applying the plan would change anything: call a
+// provider, write an output file, or rewrite the lock file.
 func (p *Plan) Pending() bool {
 	run, restore, _ := p.Counts()
-	return run+restore+len(p.Removed) > 0
+	return run+restore+len(p.Removed)+p.LockUpdates() > 0
 }
 
 // Options select and force parts of a plan.
@@ -119,6 +143,9 @@ type Options struct {
 	Store   *cache.Store // the local cache
 	Targets []string     // addresses to plan, with their dependencies; none: all
 	Replace []string     // addresses to rerun whatever their state
+	// Journaled holds the addresses whose entry in Lock comes from the
+	// journal of an interrupted apply and differs from the lock file's.
+	Journaled map[string]bool
 }
 
 // Plan compares every selected instance with the lock file, the cache and
@@ -165,11 +192,16 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 		return nil, diags
 	}
 	sort.Slice(p.Changes, func(i, j int) bool { return p.Changes[i].Node.Addr < p.Changes[j].Node.Addr })
-	if len(opts.Targets) == 0 {
-		for _, addr := range sortedKeys(opts.Lock.Runs) {
-			if g.byAddr[addr] == nil {
-				p.Removed = append(p.Removed, opts.Lock.Runs[addr])
-			}
+	for _, c := range p.Changes {
+		if c.Action == NoOp && c.Record == "" && opts.Journaled[c.Node.Addr] {
+			p.Unrecorded++
+		}
+	}
+	// The lock file apply writes holds the instances of the configuration
+	// only, whatever the targets: a removed run's entry goes in any case.
+	for _, addr := range sortedKeys(opts.Lock.Runs) {
+		if g.byAddr[addr] == nil {
+			p.Removed = append(p.Removed, opts.Lock.Runs[addr])
 		}
 	}
 	return p, diags
@@ -209,6 +241,9 @@ func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replac
 		case RecordOK:
 			c.Action, c.Reason, c.Detail = NoOp, ReasonUpToDate, "up to date"
 			c.Output, c.known, c.Cached = text, true, true
+			if c.Record, c.recordDigests = recordChanges(prior, n, comp); c.Record != "" {
+				c.Detail = "up to date; its lock record changes: " + c.Record
+			}
 			return c, diags
 		case RecordMissingFile, RecordEditedFile:
 			c.Reason, c.Detail = ReasonOutputMissing, n.Output+" is missing"
