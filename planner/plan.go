@@ -53,6 +53,7 @@ const (
 	ReasonOutputMissing   Reason = "output_missing"
 	ReasonOutputEdited    Reason = "output_edited"
 	ReasonResultMissing   Reason = "result_missing"
+	ReasonRecordMismatch  Reason = "record_mismatch" // the lock file's record is not the cache's answer
 	ReasonReplace         Reason = "replace_requested"
 	ReasonRemoved         Reason = "removed"
 )
@@ -245,32 +246,69 @@ func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replac
 				c.Detail = "up to date; its lock record changes: " + c.Record
 			}
 			return c, diags
-		case RecordMissingFile, RecordEditedFile:
-			c.Reason, c.Detail = ReasonOutputMissing, n.Output+" is missing"
-			if state == RecordEditedFile {
-				c.Reason, c.Detail = ReasonOutputEdited, n.Output+" edited by hand"
-			}
-			if text, err := opts.Store.Get(prior.Output); err == nil {
-				c.Action, c.Output, c.known, c.Cached = Restore, string(text), true, true
-				return c, diags
-			}
-			c.Action, c.Detail = Run, c.Detail+"; not in the cache"
-			return c, diags
-		default:
-			c.Action, c.Reason, c.Detail = Run, ReasonResultMissing, "result no longer in the cache"
+		}
+		// The recorded answer is not where the lock file says. Apply
+		// restores what the cache holds for this request, if anything
+		// (whatever the lock file records), else calls: say so, and why.
+		answer, digest, cached := cachedAnswer(opts.Store, comp.Hash)
+		c.Reason, c.Detail = recordedWhy(p.Graph, n, prior, state, digest, cached)
+		if cached {
+			c.Action, c.Output, c.known, c.Cached = Restore, string(answer), true, true
 			return c, diags
 		}
+		c.Action, c.Detail = Run, c.Detail+"; not in the cache"
+		return c, diags
 	}
 	c.Reason, c.Detail = whyChanged(prior, comp)
-	if m, err := opts.Store.Manifest(comp.Hash); err == nil {
-		if text, err := opts.Store.Get(m.Output); err == nil {
-			c.Action, c.Output, c.known, c.Cached = Restore, string(text), true, true
-			c.Detail += "; cached"
-			return c, diags
-		}
+	if text, _, ok := cachedAnswer(opts.Store, comp.Hash); ok {
+		c.Action, c.Output, c.known, c.Cached = Restore, string(text), true, true
+		c.Detail += "; cached"
+		return c, diags
 	}
 	c.Action = Run
 	return c, diags
+}
+
+// cachedAnswer is the answer the cache holds for a request, found as apply
+// finds it: the manifest of the hash, then the answer it names.
+func cachedAnswer(store *cache.Store, hash string) (text []byte, digest string, ok bool) {
+	m, err := store.Manifest(hash)
+	if err != nil {
+		return nil, "", false
+	}
+	text, err = store.Get(m.Output)
+	if err != nil {
+		return nil, "", false
+	}
+	return text, m.Output, true
+}
+
+// recordedWhy explains why an instance whose request is unchanged cannot
+// be left alone: its recorded answer is not where the lock file says
+// (state). digest is the cache's answer to the request, when cached.
+func recordedWhy(g *Graph, n *Node, prior *cache.Entry, state RecordState, digest string, cached bool) (Reason, string) {
+	switch state {
+	case RecordMissingFile:
+		return ReasonOutputMissing, n.Output + " is missing"
+	case RecordEditedFile:
+		if cached && digest != prior.Output {
+			if b, err := cache.ReadFile(g.OutputPath(n)); err == nil && Digest(b) == digest {
+				// The file holds the cache's answer: the record is what
+				// changed.
+				return ReasonRecordMismatch, fmt.Sprintf("the lock file's record of %s matches neither the file nor the cache", n.Output)
+			}
+		}
+		if cached {
+			return ReasonOutputEdited, n.Output + " edited by hand"
+		}
+		// With no cached answer to compare, the file and the record
+		// disagree, and either may be what changed.
+		return ReasonOutputEdited, n.Output + " differs from the lock file's record"
+	}
+	if cached {
+		return ReasonRecordMismatch, "the lock file's record of the answer matches nothing in the cache"
+	}
+	return ReasonResultMissing, "result no longer in the cache"
 }
 
 // RecordState says whether an instance's recorded answer is still there.
