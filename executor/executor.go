@@ -625,21 +625,7 @@ func (w *walk) writeOutput(n *planner.Node, text []byte) error {
 
 // entry builds the lock file's record of a finished instance.
 func entry(n *planner.Node, c *planner.Compiled, output string, usage cache.Usage, cost *float64) *cache.Entry {
-	e := &cache.Entry{
-		Address:      n.Addr,
-		Hash:         c.Hash,
-		Template:     c.Template,
-		Inputs:       c.Inputs,
-		Upstream:     c.Upstream,
-		Provider:     n.Provider.Name,
-		ProviderType: n.Provider.Type,
-		Model:        c.Bundle.Model,
-		Endpoint:     c.Bundle.Endpoint,
-		Params:       c.Params,
-		Output:       output,
-		Path:         n.Output,
-		Usage:        usage,
-	}
+	e := planner.Entry(n, c, output, usage)
 	if cost != nil {
 		e.Cost = FormatCost(*cost)
 	}

@@ -126,6 +126,13 @@ func (ps *Providers) openOne(name string) (provider.Provider, error) {
 	if keyEnv != "" {
 		cfg.APIKey = ps.getenv(keyEnv)
 	}
+	if p.APIKeyEnv != "" && cfg.APIKey == "" {
+		// A block that names its key's variable needs the key, whatever
+		// the server: sending no key would fail later, or worse, not at
+		// all. A block for a server that needs no key leaves api_key_env
+		// out.
+		return nil, fmt.Errorf("%w (api_key_env names it; remove api_key_env if the server needs no key)", provider.NoKey(name, p.APIKeyEnv))
+	}
 	var (
 		client provider.Provider
 		err    error

@@ -310,15 +310,19 @@ func TestBackoff(t *testing.T) {
 
 func TestProvidersOpen(t *testing.T) {
 	cfg := map[string]*lang.Provider{
-		"m":       {Name: "m", Type: "mock", Model: "mock", MaxRetries: -1, Mock: lang.MockSettings{Responses: []lang.MockResponse{{Pattern: "^hi$", Answer: "hello"}}}},
-		"badmock": {Name: "badmock", Type: "mock", Model: "mock", MaxRetries: -1, Mock: lang.MockSettings{Responses: []lang.MockResponse{{Pattern: "(", Answer: "x"}}}},
-		"oai":     {Name: "oai", Type: "openai", Model: "gpt-4o-mini", MaxRetries: -1},
-		"custom":  {Name: "custom", Type: "openai", Model: "gpt-4o-mini", APIKeyEnv: "MY_KEY", MaxRetries: -1},
-		"local":   {Name: "local", Type: "openai", Model: "llama", BaseURL: "http://127.0.0.1:1/v1", MaxRetries: -1},
-		"ollama":  {Name: "ollama", Type: "ollama", Model: "llama3.2", MaxRetries: -1},
-		"weird":   {Name: "weird", Type: "telepathy", Model: "x", MaxRetries: -1},
+		"m":         {Name: "m", Type: "mock", Model: "mock", MaxRetries: -1, Mock: lang.MockSettings{Responses: []lang.MockResponse{{Pattern: "^hi$", Answer: "hello"}}}},
+		"badmock":   {Name: "badmock", Type: "mock", Model: "mock", MaxRetries: -1, Mock: lang.MockSettings{Responses: []lang.MockResponse{{Pattern: "(", Answer: "x"}}}},
+		"oai":       {Name: "oai", Type: "openai", Model: "gpt-4o-mini", MaxRetries: -1},
+		"custom":    {Name: "custom", Type: "openai", Model: "gpt-4o-mini", APIKeyEnv: "MY_KEY", MaxRetries: -1},
+		"local":     {Name: "local", Type: "openai", Model: "llama", BaseURL: "http://127.0.0.1:1/v1", MaxRetries: -1},
+		"localkey":  {Name: "localkey", Type: "openai", Model: "llama", BaseURL: "http://127.0.0.1:1/v1", APIKeyEnv: "MY_KEY", MaxRetries: -1},
+		"localset":  {Name: "localset", Type: "openai", Model: "llama", BaseURL: "http://127.0.0.1:1/v1", APIKeyEnv: "SET_KEY", MaxRetries: -1},
+		"unsetkey":  {Name: "unsetkey", Type: "openai", Model: "llama", BaseURL: "http://127.0.0.1:1/v1", APIKeyEnv: "UNSET_KEY", MaxRetries: -1},
+		"ollamakey": {Name: "ollamakey", Type: "ollama", Model: "llama3.2", APIKeyEnv: "MY_KEY", MaxRetries: -1},
+		"ollama":    {Name: "ollama", Type: "ollama", Model: "llama3.2", MaxRetries: -1},
+		"weird":     {Name: "weird", Type: "telepathy", Model: "x", MaxRetries: -1},
 	}
-	env := map[string]string{"OPENAI_API_KEY": "sk-test", "MY_KEY": ""}
+	env := map[string]string{"OPENAI_API_KEY": "sk-test", "MY_KEY": "", "SET_KEY": "sk-set-secret"}
 	var asked []string
 	getenv := func(k string) string {
 		asked = append(asked, k)
@@ -342,6 +346,12 @@ func TestProvidersOpen(t *testing.T) {
 		{name: "oai", openAs: &openai.Client{}, keyRead: "OPENAI_API_KEY"},
 		{name: "custom", errHas: "MY_KEY", keyRead: "MY_KEY"},
 		{name: "local", openAs: &openai.Client{}, noKeyRead: "OPENAI_API_KEY"},
+		// api_key_env with a base_url: the named variable must hold a key,
+		// set or not, empty or unset; the error names it.
+		{name: "localkey", errHas: "set the environment variable MY_KEY", keyRead: "MY_KEY"},
+		{name: "unsetkey", errHas: "set the environment variable UNSET_KEY", keyRead: "UNSET_KEY"},
+		{name: "localset", openAs: &openai.Client{}, keyRead: "SET_KEY", noKeyRead: "OPENAI_API_KEY"},
+		{name: "ollamakey", errHas: "set the environment variable MY_KEY", keyRead: "MY_KEY"},
 		{name: "ollama", openAs: &openai.Client{}},
 		{name: "weird", errHas: `unknown type "telepathy"`},
 		{name: "undeclared", errHas: "not declared"},

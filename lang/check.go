@@ -301,6 +301,11 @@ func (l *loader) checkRef(ref Ref, r *Run, attr string) hcl.Diagnostics {
 		}
 		return diag(fmt.Sprintf("Reference to undeclared %s", noun), detail, ref.Range)
 	}
+	if ref.Kind == RefRun && ref.Attr == "json" {
+		if d := l.checkJSONRef(ref); d.HasErrors() {
+			return d
+		}
+	}
 	if r == nil {
 		return nil
 	}
@@ -332,6 +337,56 @@ func (l *loader) checkRef(ref Ref, r *Run, attr string) hcl.Diagnostics {
 		}
 	}
 	return nil
+}
+
+// checkJSONRef reports a reference to run.NAME.json when run NAME does not
+// answer in JSON: it has no format, or one known now that is not "json". A
+// format that depends on each or an input is checked per instance by the
+// planner.
+func (l *loader) checkJSONRef(ref Ref) hcl.Diagnostics {
+	target := l.cfg.Runs[ref.Name]
+	format := "text"
+	if target.Format != nil {
+		refs, d := References(target.Format)
+		if d.HasErrors() {
+			return nil
+		}
+		for _, r := range refs {
+			if r.Kind != RefVar {
+				return nil
+			}
+		}
+		v, d := target.Format.Value(l.varCtx)
+		if d.HasErrors() || !v.IsWhollyKnown() || v.IsNull() {
+			return nil
+		}
+		v, _ = v.Unmark()
+		if v.Type() != cty.String {
+			return nil // reported as an invalid format
+		}
+		format = v.AsString()
+	}
+	if format == "json" {
+		return nil
+	}
+	return NotJSONDiag(ref, "run."+ref.Name+keySuffix(ref), format, target.DeclRange)
+}
+
+// NotJSONDiag is the error of a reference to the .json of a run instance
+// (addr) whose format is not "json"; decl is the run block's range.
+func NotJSONDiag(ref Ref, addr, format string, decl hcl.Range) hcl.Diagnostics {
+	return diag("Run answer is not JSON",
+		fmt.Sprintf("%s is the decoded answer of %s, but %s answers in %s, not JSON (run %q at %s). Add format = \"json\" to run %q, or read the text with %s.output.",
+			ref, addr, addr, format, ref.Name, Position(decl), ref.Name, addr), ref.Range)
+}
+
+// keySuffix is a reference's instance key as written, such as ["a"]; ""
+// without one.
+func keySuffix(ref Ref) string {
+	if ref.Key == cty.NilVal || !ref.Key.IsKnown() || ref.Key.IsNull() || ref.Key.Type() != cty.String {
+		return ""
+	}
+	return fmt.Sprintf("[%q]", ref.Key.AsString())
 }
 
 // blockType is the block type that declares what a reference kind names.

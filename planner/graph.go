@@ -123,6 +123,7 @@ func Build(cfg *lang.Config) (*Graph, hcl.Diagnostics) {
 	sort.Slice(g.Nodes, func(i, j int) bool { return g.Nodes[i].Addr < g.Nodes[j].Addr })
 	diags = append(diags, g.checkOutputs()...)
 	diags = append(diags, g.connect()...)
+	diags = append(diags, g.checkJSONRefs()...)
 	if diags.HasErrors() {
 		return nil, diags
 	}

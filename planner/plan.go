@@ -55,6 +55,7 @@ const (
 	ReasonOutputMissing   Reason = "output_missing"
 	ReasonOutputEdited    Reason = "output_edited"
 	ReasonResultMissing   Reason = "result_missing"
+	ReasonRecordMismatch  Reason = "record_mismatch" // the lock file's record is not the cache's answer
 	ReasonReplace         Reason = "replace_requested"
 	ReasonRemoved         Reason = "removed"
 )
@@ -77,7 +78,14 @@ type Change struct {
 	Prior  *cache.Entry // the lock file's entry, if any
 	// Output is the answer's text when known at plan time (NoOp, Restore).
 	Output string
-	known  bool
+	// Record says, for an up-to-date instance, what apply changes in its
+	// record in the lock file (see recordChanges); "" when nothing.
+	Record string
+	// recordDigests is true when Record is only about digests (see
+	// recordChanges): the human plan counts such instances instead of
+	// listing them.
+	recordDigests bool
+	known         bool
 }
 
 // Plan is what apply would do, one change per selected run instance.
@@ -85,10 +93,14 @@ type Plan struct {
 	Graph   *Graph
 	Changes []*Change // by address
 	// Removed lists the lock entries of runs no longer in the
-	// configuration (a plan without -target only): apply drops them from
-	// the lock file and leaves their output files alone.
+	// configuration: apply drops them from the lock file, with or without
+	// -target.
 	Removed []*cache.Entry
-	byAddr  map[string]*Change
+	// Unrecorded counts the up-to-date instances whose record comes from
+	// the journal of an interrupted apply, not from the lock file: apply
+	// writes them to the lock file.
+	Unrecorded int
+	byAddr     map[string]*Change
 }
 
 // Change returns the change for addr, or nil when it is not selected.
@@ -109,10 +121,23 @@ func (p *Plan) Counts() (run, restore, noop int) {
 	return
 }
 
-// Pending reports whether applying the plan would do anything.
+// LockUpdates counts the up-to-date instances whose record in the lock
+// file apply rewrites.
+func (p *Plan) LockUpdates() int {
+	n := p.Unrecorded
+	for _, c := range p.Changes {
+		if c.Action == NoOp && c.Record != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// Pending reports whether applying the plan would change anything: call a
+// provider, write an output file, or rewrite the lock file.
 func (p *Plan) Pending() bool {
 	run, restore, _ := p.Counts()
-	return run+restore+len(p.Removed) > 0
+	return run+restore+len(p.Removed)+p.LockUpdates() > 0
 }
 
 // Options select and force parts of a plan.
@@ -121,6 +146,9 @@ type Options struct {
 	Store   *cache.Store // the local cache
 	Targets []string     // addresses to plan, with their dependencies; none: all
 	Replace []string     // addresses to rerun whatever their state
+	// Journaled holds the addresses whose entry in Lock comes from the
+	// journal of an interrupted apply and differs from the lock file's.
+	Journaled map[string]bool
 }
 
 // Plan compares every selected instance with the lock file, the cache and
@@ -167,11 +195,16 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 		return nil, diags
 	}
 	sort.Slice(p.Changes, func(i, j int) bool { return p.Changes[i].Node.Addr < p.Changes[j].Node.Addr })
-	if len(opts.Targets) == 0 {
-		for _, addr := range sortedKeys(opts.Lock.Runs) {
-			if g.byAddr[addr] == nil {
-				p.Removed = append(p.Removed, opts.Lock.Runs[addr])
-			}
+	for _, c := range p.Changes {
+		if c.Action == NoOp && c.Record == "" && opts.Journaled[c.Node.Addr] {
+			p.Unrecorded++
+		}
+	}
+	// The lock file apply writes holds the instances of the configuration
+	// only, whatever the targets: a removed run's entry goes in any case.
+	for _, addr := range sortedKeys(opts.Lock.Runs) {
+		if g.byAddr[addr] == nil {
+			p.Removed = append(p.Removed, opts.Lock.Runs[addr])
 		}
 	}
 	return p, diags
@@ -215,33 +248,76 @@ func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replac
 		case RecordOK:
 			c.Action, c.Reason, c.Detail = NoOp, ReasonUpToDate, "up to date"
 			c.Output, c.known, c.Cached = text, true, true
-			return c, diags
-		case RecordMissingFile, RecordEditedFile:
-			c.Reason, c.Detail = ReasonOutputMissing, n.Output+" is missing"
-			if state == RecordEditedFile {
-				c.Reason, c.Detail = ReasonOutputEdited, n.Output+" edited by hand"
+			if c.Record, c.recordDigests = recordChanges(prior, n, comp); c.Record != "" {
+				c.Detail = "up to date; its lock record changes: " + c.Record
 			}
-			if text, err := opts.Store.Get(prior.Output); err == nil {
-				c.Action, c.Output, c.known, c.Cached = Restore, string(text), true, true
-				return c, diags
-			}
-			c.Action, c.Detail = Run, c.Detail+"; not in the cache"
-			return c, diags
-		default:
-			c.Action, c.Reason, c.Detail = Run, ReasonResultMissing, "result no longer in the cache"
 			return c, diags
 		}
+		// The recorded answer is not where the lock file says. Apply
+		// restores what the cache holds for this request, if anything
+		// (whatever the lock file records), else calls: say so, and why.
+		answer, digest, cached := cachedAnswer(opts.Store, comp.Hash)
+		c.Reason, c.Detail = recordedWhy(p.Graph, n, prior, state, digest, cached)
+		if cached {
+			c.Action, c.Output, c.known, c.Cached = Restore, string(answer), true, true
+			return c, diags
+		}
+		c.Action = Run
+		if c.Reason != ReasonResultMissing { // which says so already
+			c.Detail += "; not in the cache"
+		}
+		return c, diags
 	}
 	c.Reason, c.Detail = whyChanged(prior, comp)
-	if m, err := opts.Store.Manifest(comp.Hash); err == nil {
-		if text, err := opts.Store.Get(m.Output); err == nil {
-			c.Action, c.Output, c.known, c.Cached = Restore, string(text), true, true
-			c.Detail += "; cached"
-			return c, diags
-		}
+	if text, _, ok := cachedAnswer(opts.Store, comp.Hash); ok {
+		c.Action, c.Output, c.known, c.Cached = Restore, string(text), true, true
+		c.Detail += "; cached"
+		return c, diags
 	}
 	c.Action = Run
 	return c, diags
+}
+
+// cachedAnswer is the answer the cache holds for a request, found as apply
+// finds it: the manifest of the hash, then the answer it names.
+func cachedAnswer(store *cache.Store, hash string) (text []byte, digest string, ok bool) {
+	m, err := store.Manifest(hash)
+	if err != nil {
+		return nil, "", false
+	}
+	text, err = store.Get(m.Output)
+	if err != nil {
+		return nil, "", false
+	}
+	return text, m.Output, true
+}
+
+// recordedWhy explains why an instance whose request is unchanged cannot
+// be left alone: its recorded answer is not where the lock file says
+// (state). digest is the cache's answer to the request, when cached.
+func recordedWhy(g *Graph, n *Node, prior *cache.Entry, state RecordState, digest string, cached bool) (Reason, string) {
+	switch state {
+	case RecordMissingFile:
+		return ReasonOutputMissing, n.Output + " is missing"
+	case RecordEditedFile:
+		if cached && digest != prior.Output {
+			if b, err := files.Read(g.OutputPath(n)); err == nil && Digest(b) == digest {
+				// The file holds the cache's answer: the record is what
+				// changed.
+				return ReasonRecordMismatch, fmt.Sprintf("the lock file's record of %s matches neither the file nor the cache", n.Output)
+			}
+		}
+		if cached {
+			return ReasonOutputEdited, n.Output + " edited by hand"
+		}
+		// With no cached answer to compare, the file and the record
+		// disagree, and either may be what changed.
+		return ReasonOutputEdited, n.Output + " differs from the lock file's record"
+	}
+	if cached {
+		return ReasonRecordMismatch, "the lock file's record of the answer matches nothing in the cache"
+	}
+	return ReasonResultMissing, "result no longer in the cache"
 }
 
 // RecordState says whether an instance's recorded answer is still there.

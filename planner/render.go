@@ -12,6 +12,8 @@ func (c *Change) Symbol() string {
 	switch {
 	case c.Action == Restore:
 		return "<="
+	case c.Action == NoOp && c.Record != "":
+		return "~"
 	case c.Action == NoOp:
 		return " "
 	case c.Reason == ReasonReplace:
@@ -26,11 +28,18 @@ func (c *Change) Symbol() string {
 // cache, 12 up to date."
 func (p *Plan) Summary() string {
 	run, restore, noop := p.Counts()
+	s := fmt.Sprintf("Plan: %d to run, %d to restore from cache, %d up to date", run, restore, noop)
 	if len(p.Removed) > 0 {
-		return fmt.Sprintf("Plan: %d to run, %d to restore from cache, %d up to date, %d to drop from the lock file.", run, restore, noop, len(p.Removed))
+		s += fmt.Sprintf(", %d to drop from the lock file", len(p.Removed))
 	}
-	return fmt.Sprintf("Plan: %d to run, %d to restore from cache, %d up to date.", run, restore, noop)
+	if n := p.LockUpdates(); n > 0 {
+		s += fmt.Sprintf(", %s to update", count(n, "lock record"))
+	}
+	return s + "."
 }
+
+// shown reports whether the human plan has a line of its own for c.
+func (c *Change) shown() bool { return c.Action != NoOp || c.Record != "" && !c.recordDigests }
 
 // WriteHuman renders the plan for a person, Terraform style: one line per
 // instance with work to do, its reason, and the summary line.
@@ -44,7 +53,7 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 	}
 	width := 0
 	for _, c := range p.Changes {
-		if c.Action != NoOp && len(c.Node.Addr) > width {
+		if c.shown() && len(c.Node.Addr) > width {
 			width = len(c.Node.Addr)
 		}
 	}
@@ -53,7 +62,7 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 	}
 	b.WriteString("promptbuild will perform the following actions:\n\n")
 	for _, c := range p.Changes {
-		if c.Action == NoOp {
+		if !c.shown() {
 			continue
 		}
 		fmt.Fprintf(&b, "%4s %-*s  %s\n", c.Symbol(), width, c.Node.Addr, c.Detail)
@@ -64,6 +73,25 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 			kept = "; " + e.Path + " stays on disk"
 		}
 		fmt.Fprintf(&b, "%4s %-*s  no longer in the configuration: dropped from the lock file%s\n", "-", width, e.Address, kept)
+	}
+	digests := map[string]int{} // what moves => how many up-to-date instances
+	for _, c := range p.Changes {
+		if c.Action == NoOp && c.recordDigests {
+			digests[c.Record]++
+		}
+	}
+	for _, what := range sortedKeys(digests) {
+		n := digests[what]
+		if n == 1 {
+			fmt.Fprintf(&b, "%4s 1 up-to-date run: its lock record takes the new %s\n", "~", what)
+		} else {
+			fmt.Fprintf(&b, "%4s %d up-to-date runs: their lock records take the new %s\n", "~", n, what)
+		}
+	}
+	if p.Unrecorded > 0 {
+		verb := map[bool]string{true: "is", false: "are"}[p.Unrecorded == 1]
+		fmt.Fprintf(&b, "     %s of an interrupted apply %s not in the lock file yet: apply writes %s\n",
+			count(p.Unrecorded, "result"), verb, map[bool]string{true: "it", false: "them"}[p.Unrecorded == 1])
 	}
 	b.WriteString("\n" + p.legend() + "\n\n")
 	b.WriteString(p.Summary() + "\n")
@@ -83,17 +111,22 @@ type JSONChange struct {
 	Detail  string `json:"detail"`
 	Hash    string `json:"hash,omitempty"` // the input-bundle hash, when known
 	Output  string `json:"output,omitempty"`
+	// LockUpdate says what apply changes in the lock record of an
+	// up-to-date instance.
+	LockUpdate string `json:"lock_update,omitempty"`
 }
 
 // JSONSummary is the last line of `plan -json`.
 type JSONSummary struct {
-	Type     string   `json:"type"` // "change_summary"
-	Run      int      `json:"run"`
-	Restore  int      `json:"restore"`
-	UpToDate int      `json:"up_to_date"`
-	Removed  int      `json:"removed,omitempty"`
-	Message  string   `json:"message"`
-	Estimate Estimate `json:"estimate"`
+	Type     string `json:"type"` // "change_summary"
+	Run      int    `json:"run"`
+	Restore  int    `json:"restore"`
+	UpToDate int    `json:"up_to_date"`
+	Removed  int    `json:"removed,omitempty"`
+	// LockUpdates counts up-to-date instances whose lock record changes.
+	LockUpdates int      `json:"lock_updates,omitempty"`
+	Message     string   `json:"message"`
+	Estimate    Estimate `json:"estimate"`
 }
 
 // WriteJSON renders the plan as one JSON object per line, after the
@@ -103,12 +136,13 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	for _, c := range p.Changes {
 		jc := JSONChange{
-			Type:    "planned_change",
-			Address: c.Node.Addr,
-			Action:  c.Action.String(),
-			Reason:  c.Reason,
-			Detail:  c.Detail,
-			Output:  c.Node.Output,
+			Type:       "planned_change",
+			Address:    c.Node.Addr,
+			Action:     c.Action.String(),
+			Reason:     c.Reason,
+			Detail:     c.Detail,
+			Output:     c.Node.Output,
+			LockUpdate: c.Record,
 		}
 		if c.Compiled != nil {
 			jc.Hash = c.Compiled.Hash
@@ -123,7 +157,7 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 		}
 	}
 	run, restore, noop := p.Counts()
-	return enc.Encode(JSONSummary{Removed: len(p.Removed), Type: "change_summary", Run: run, Restore: restore, UpToDate: noop, Message: p.Summary(), Estimate: p.Estimate()})
+	return enc.Encode(JSONSummary{Removed: len(p.Removed), LockUpdates: p.LockUpdates(), Type: "change_summary", Run: run, Restore: restore, UpToDate: noop, Message: p.Summary(), Estimate: p.Estimate()})
 }
 
 // legend explains the symbols the plan shows, and only those.

@@ -118,6 +118,9 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		return exitError
 	}
 	obs.summary(sum, maxCost.usd)
+	if !f.jsonOut {
+		e.lockNews(p, plan)
+	}
 	if sum.Interrupted || sum.Failed() {
 		return exitError
 	}
@@ -146,6 +149,21 @@ func (e *env) lockProject(ctx context.Context, dir string, timeout time.Duration
 		return nil, exitError
 	}
 	return unlock, exitOK
+}
+
+// lockNews says what an apply changed in the lock file beyond the
+// instances it ran or restored.
+func (e *env) lockNews(p *project, plan *planner.Plan) {
+	var parts []string
+	if n := len(plan.Removed); n > 0 {
+		parts = append(parts, fmt.Sprintf("dropped %s no longer in the configuration", plural(n, "run")))
+	}
+	if n := plan.LockUpdates(); n > 0 {
+		parts = append(parts, fmt.Sprintf("updated %s of up-to-date runs", plural(n, "record")))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(e.stdout, "Lock file %s: %s.\n", p.cfg.Settings.LockFile, strings.Join(parts, "; "))
+	}
 }
 
 // plural writes "1 run" or "3 runs".

@@ -45,7 +45,11 @@ func (e *env) newProgress(jsonOut bool, plan *planner.Plan) *progress {
 		go p.tick()
 	}
 	if !jsonOut && p.total == 0 {
-		fmt.Fprintln(e.stdout, "No changes. Every output is up to date.")
+		if plan.Pending() {
+			fmt.Fprintln(e.stdout, "No run to call or restore.") // the lock file still changes
+		} else {
+			fmt.Fprintln(e.stdout, "No changes. Every output is up to date.")
+		}
 	}
 	return p
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"strings"
 
@@ -24,6 +25,9 @@ type project struct {
 	graph *planner.Graph
 	lock  *cache.Lock
 	store *cache.Store
+	// journaled holds the addresses whose entry in lock comes from the
+	// journal of an interrupted apply and differs from the lock file's.
+	journaled map[string]bool
 }
 
 func (p *project) lockPath() string    { return filepath.Join(p.dir, p.cfg.Settings.LockFile) }
@@ -88,13 +92,23 @@ func (e *env) readState(p *project) bool {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Warning: ignoring the journal of an interrupted apply: %v\n", err)
 	}
+	written := map[string]*cache.Entry{}
+	for _, en := range entries {
+		written[en.Address] = p.lock.Runs[en.Address]
+	}
 	p.lock.Merge(entries)
+	p.journaled = map[string]bool{}
+	for addr, old := range written {
+		if !sameEntry(old, p.lock.Runs[addr]) {
+			p.journaled[addr] = true
+		}
+	}
 	return true
 }
 
 // plan makes a plan.
 func (p *project) plan(ctx context.Context, targets, replace []string) (*planner.Plan, hcl.Diagnostics) {
-	return p.graph.Plan(ctx, planner.Options{Lock: p.lock, Store: p.store, Targets: targets, Replace: replace})
+	return p.graph.Plan(ctx, planner.Options{Lock: p.lock, Store: p.store, Targets: targets, Replace: replace, Journaled: p.journaled})
 }
 
 // printDiags renders diagnostics with source snippets on stderr or, for a
@@ -176,4 +190,17 @@ func dedupDiags(diags hcl.Diagnostics) hcl.Diagnostics {
 		out = append(out, d)
 	}
 	return out
+}
+
+// sameEntry reports whether two lock entries record the same thing (a
+// missing map and an empty one are the same).
+func sameEntry(a, b *cache.Entry) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Address == b.Address && a.Hash == b.Hash && a.Template == b.Template &&
+		maps.Equal(a.Inputs, b.Inputs) && maps.Equal(a.Upstream, b.Upstream) &&
+		a.Provider == b.Provider && a.ProviderType == b.ProviderType && a.Model == b.Model &&
+		a.Endpoint == b.Endpoint && maps.Equal(a.Params, b.Params) &&
+		a.Output == b.Output && a.Path == b.Path && a.Usage == b.Usage && a.Cost == b.Cost
 }
