@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"path"
@@ -18,6 +19,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/promptbuild/promptbuild/internal/files"
 	"github.com/promptbuild/promptbuild/lang"
 )
 
@@ -293,51 +295,70 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// checkOutputs reports two instances writing one file, an output that is
-// also an input, and an output over the project's own files (its
-// configuration, templates, lock file and state directory), or over the
-// directory of another output: each would make the result depend on write
-// order, or let apply destroy the project.
+// checkOutputs reports an output that leaves the project through a
+// symbolic link, two instances writing one file, an output that is also an
+// input, and an output over the project's own files (its configuration,
+// templates, lock file and state directory), or over the directory of
+// another output: each would write outside the project, make the result
+// depend on write order, or let apply destroy the project. Paths are
+// compared where they lead once the project's links are followed.
 func (g *Graph) checkOutputs() hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	taken := map[string]string{} // path => what it is
+	root := g.Config.Root()
+	// real returns where a path of the project leads; with last false, a
+	// link at the path itself is not followed (a glob key is a file, and
+	// resolving its links costs a system call each).
+	real := func(p string, last bool) string {
+		r, err := root.Resolve(p, last)
+		if err != nil {
+			return p
+		}
+		return r
+	}
+	taken := map[string]string{} // real path => what it is
 	for name, in := range g.Config.Inputs {
 		switch in.Kind {
 		case lang.InputFile:
-			taken[path.Clean(in.Path)] = "input." + name + " reads it"
+			taken[real(path.Clean(in.Path), true)] = "input." + name + " reads it"
 		case lang.InputGlob:
 			// A glob's keys are the matched files' paths in the project.
 			v := g.Inputs[name]
 			if v.IsKnown() && !v.IsNull() && v.LengthInt() > 0 {
 				for it := v.ElementIterator(); it.Next(); {
 					k, _ := it.Element()
-					taken[path.Clean(k.AsString())] = "input." + name + " reads it"
+					taken[real(path.Clean(k.AsString()), false)] = "input." + name + " reads it"
 				}
 			}
 		}
 	}
 	for file := range g.Config.Files {
-		taken[path.Clean(file)] = "it is part of the configuration"
+		taken[real(path.Clean(file), true)] = "it is part of the configuration"
 	}
-	taken[path.Clean(filepath.ToSlash(g.Config.Settings.LockFile))] = "it is the lock file"
-	owner := map[string]*Node{}
+	taken[real(path.Clean(filepath.ToSlash(g.Config.Settings.LockFile)), true)] = "it is the lock file"
+	state := real(StateDir, true)
+	owner := map[string]*Node{} // real path => the instance writing it
 	for _, n := range g.Nodes {
 		if n.Output == "" {
 			continue
 		}
-		if prev, ok := owner[n.Output]; ok {
+		out, err := root.Resolve(n.Output, false)
+		if err != nil {
+			diags = append(diags, outputLinkDiag(n, err))
+			continue
+		}
+		if prev, ok := owner[out]; ok {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Duplicate output path",
 				Detail: fmt.Sprintf("%s and %s both write %s (the first at %s). Give each run instance its own output, for example with each.key in the path.",
-					prev.Addr, n.Addr, n.Output, lang.Position(prev.Run.Output.Range())),
+					prev.Addr, n.Addr, out, lang.Position(prev.Run.Output.Range())),
 				Subject: n.Run.Output.Range().Ptr(),
 			})
 			continue
 		}
-		owner[n.Output] = n
-		why, ok := taken[n.Output]
-		if !ok && (n.Output == StateDir || strings.HasPrefix(n.Output, StateDir+"/")) {
+		owner[out] = n
+		why, ok := taken[out]
+		if !ok && (out == state || strings.HasPrefix(out, state+"/")) {
 			why, ok = "promptbuild keeps its state and cache there", true
 		}
 		if ok {
@@ -361,12 +382,32 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Output path is another output's directory",
-				Detail:   fmt.Sprintf("%s writes the file %s, but %s writes %s inside it.", n.Addr, dir, owner[paths[i]].Addr, paths[i]),
+				Detail:   fmt.Sprintf("%s writes the file %s, but %s writes %s inside it.", n.Addr, n.Output, owner[paths[i]].Addr, owner[paths[i]].Output),
 				Subject:  n.Run.Output.Range().Ptr(),
 			})
 		}
 	}
 	return diags
+}
+
+// outputLinkDiag reports an output whose directory is a symbolic link that
+// leads out of the project or cannot be followed.
+func outputLinkDiag(n *Node, err error) *hcl.Diagnostic {
+	if errors.Is(err, files.ErrOutside) {
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Output path outside the project",
+			Detail: fmt.Sprintf("%s writes %s, which leads out of the project directory: %s. promptbuild writes only inside the project: write to a directory of the project, or remove the link.",
+				n.Addr, n.Output, err),
+			Subject: n.Run.Output.Range().Ptr(),
+		}
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid output path",
+		Detail:   fmt.Sprintf("%s writes %s, but %s. Remove the link, or point it at a directory of the project.", n.Addr, n.Output, err),
+		Subject:  n.Run.Output.Range().Ptr(),
+	}
 }
 
 // connect adds an edge from every instance a node reads to the node.
