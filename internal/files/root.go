@@ -113,6 +113,14 @@ func (r *Root) CheckDir(name string) error {
 	return r.dir1(clean(name), false).err
 }
 
+// Check reports, as a *LinkError, a name whose links lead out of the root
+// or cannot be followed, looking at the tree as it is now (nothing is
+// remembered).
+func (r *Root) Check(name string) error {
+	_, err := r.resolve(name, true, false)
+	return err
+}
+
 func (r *Root) resolve(name string, last, memo bool) (string, error) {
 	name = clean(name)
 	if name == "" {
