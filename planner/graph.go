@@ -374,16 +374,23 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 			})
 		}
 	}
-	// An output that is the directory of another cannot be written.
-	paths := sortedKeys(owner)
-	for i := 1; i < len(paths); i++ {
-		if dir := paths[i-1]; strings.HasPrefix(paths[i], dir+"/") {
-			n := owner[dir]
+	// An output that is the directory of another cannot be written: look
+	// each output's directories up among the outputs (neighbours in sorted
+	// order are not enough: out/x-y.txt sorts between out/x and out/x/y.txt).
+	reported := map[string]bool{}
+	for _, out := range sortedKeys(owner) {
+		for dir := path.Dir(out); dir != "." && dir != "/"; dir = path.Dir(dir) {
+			n, ok := owner[dir]
+			if !ok || reported[dir] {
+				continue
+			}
+			reported[dir] = true
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Output path is another output's directory",
-				Detail:   fmt.Sprintf("%s writes the file %s, but %s writes %s inside it.", n.Addr, n.Output, owner[paths[i]].Addr, owner[paths[i]].Output),
-				Subject:  n.Run.Output.Range().Ptr(),
+				Detail: fmt.Sprintf("%s writes the file %s, but %s writes %s inside it. Rename one of them.",
+					n.Addr, n.Output, owner[out].Addr, owner[out].Output),
+				Subject: n.Run.Output.Range().Ptr(),
 			})
 		}
 	}
