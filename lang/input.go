@@ -71,7 +71,7 @@ func readGlob(cfg *Config, in *Input) (cty.Value, hcl.Diagnostics) {
 			matches = append(matches, p)
 		}
 		return err
-	}, doublestar.WithFilesOnly(), doublestar.WithNoHidden(), doublestar.WithFailOnIOErrors())
+	}, globOptions...)
 	var diags hcl.Diagnostics
 	for _, link := range sortedKeys(fsys.skipped) {
 		diags = append(diags, &hcl.Diagnostic{
@@ -108,6 +108,19 @@ func readGlob(cfg *Config, in *Input) (cty.Value, hcl.Diagnostics) {
 	}
 	return cty.MapVal(m), diags
 }
+
+// GlobPaths returns the files of fsys that the glob pattern of an input
+// matches, with the rules ReadInput follows for the project (only files; a
+// wildcard skips hidden names), sorted. The planner runs input globs over
+// the output paths with it, to find an output that a glob would read.
+func GlobPaths(fsys fs.FS, pattern string) ([]string, error) {
+	m, err := doublestar.Glob(fsys, filepath.ToSlash(pattern), globOptions...)
+	sort.Strings(m)
+	return slices.Compact(m), err
+}
+
+// globOptions are the doublestar options of an input's glob.
+var globOptions = []doublestar.GlobOption{doublestar.WithFilesOnly(), doublestar.WithNoHidden(), doublestar.WithFailOnIOErrors()}
 
 // readTexts reads the project's files names with readText, several at a
 // time: a glob over thousands of small files spends its time in system

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing/fstest"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -337,6 +338,7 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 	taken[real(path.Clean(filepath.ToSlash(g.Config.Settings.LockFile)), true)] = "it is the lock file"
 	state := real(StateDir, true)
 	owner := map[string]*Node{} // real path => the instance writing it
+	reported := map[*Node]bool{}
 	for _, n := range g.Nodes {
 		if n.Output == "" {
 			continue
@@ -358,6 +360,9 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 		}
 		owner[out] = n
 		why, ok := taken[out]
+		if ok {
+			reported[n] = true
+		}
 		if !ok && (out == state || strings.HasPrefix(out, state+"/")) {
 			why, ok = "promptbuild keeps its state and cache there", true
 		}
@@ -374,22 +379,72 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 			})
 		}
 	}
+	diags = append(diags, g.checkGlobOutputs(owner, reported)...)
 	// An output that is the directory of another cannot be written: look
 	// each output's directories up among the outputs (neighbours in sorted
 	// order are not enough: out/x-y.txt sorts between out/x and out/x/y.txt).
-	reported := map[string]bool{}
+	dirs := map[string]bool{}
 	for _, out := range sortedKeys(owner) {
 		for dir := path.Dir(out); dir != "." && dir != "/"; dir = path.Dir(dir) {
 			n, ok := owner[dir]
-			if !ok || reported[dir] {
+			if !ok || dirs[dir] {
 				continue
 			}
-			reported[dir] = true
+			dirs[dir] = true
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Output path is another output's directory",
 				Detail: fmt.Sprintf("%s writes the file %s, but %s writes %s inside it. Rename one of them.",
 					n.Addr, n.Output, owner[out].Addr, owner[out].Output),
+				Subject: n.Run.Output.Range().Ptr(),
+			})
+		}
+	}
+	return diags
+}
+
+// checkGlobOutputs reports an output that a glob input would match once it
+// is written: the next plan would read the answer as an input, and refuse
+// it from then on. owner maps each output's real path to its instance;
+// those in reported have an error already. The globs run, with the
+// options readGlob uses, over a file system of the output paths.
+func (g *Graph) checkGlobOutputs(owner map[string]*Node, reported map[*Node]bool) hcl.Diagnostics {
+	var globs []string
+	for _, name := range sortedKeys(g.Config.Inputs) {
+		if g.Config.Inputs[name].Kind == lang.InputGlob {
+			globs = append(globs, name)
+		}
+	}
+	if len(globs) == 0 || len(owner) == 0 {
+		return nil
+	}
+	outputs := make(fstest.MapFS, 2*len(owner))
+	for out, n := range owner {
+		outputs[out] = &fstest.MapFile{}
+		outputs[n.Output] = &fstest.MapFile{}
+	}
+	byPath := make(map[string]*Node, 2*len(owner))
+	for out, n := range owner {
+		byPath[out], byPath[n.Output] = n, n
+	}
+	var diags hcl.Diagnostics
+	for _, name := range globs {
+		in := g.Config.Inputs[name]
+		matches, err := lang.GlobPaths(outputs, in.Path)
+		if err != nil {
+			continue // readGlob reported the pattern
+		}
+		for _, m := range matches {
+			n := byPath[m]
+			if n == nil || reported[n] {
+				continue
+			}
+			reported[n] = true
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Output overwrites an input",
+				Detail: fmt.Sprintf("%s writes %s, which the glob %q of input.%s matches: the next plan would read the answer as an input. Choose an output path the glob does not match, for example under out/.",
+					n.Addr, n.Output, in.Path, name),
 				Subject: n.Run.Output.Range().Ptr(),
 			})
 		}
