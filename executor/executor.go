@@ -611,8 +611,17 @@ func (w *walk) writeOutput(n *planner.Node, text []byte) error {
 		return nil
 	}
 	p := w.plan.Graph.OutputPath(n)
-	if old, err := files.Read(p); err == nil && string(old) == string(text) {
-		return nil
+	// Build refused outputs whose directories lead out of the project;
+	// look again, since the disk may have changed since the plan.
+	if err := w.plan.Graph.CheckOutputDir(n); err != nil {
+		return fmt.Errorf("writing %s: %w", n.Output, err)
+	}
+	// A symbolic link at the output's own path is replaced, never
+	// followed, even when what it points to already holds text.
+	if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+		if old, err := files.Read(p); err == nil && string(old) == string(text) {
+			return nil
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("writing %s: %w", n.Output, err)

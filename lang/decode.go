@@ -15,6 +15,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/promptbuild/promptbuild/internal/files"
 )
 
 func decodeSettingsBlock(b *hcl.Block, s *Settings) hcl.Diagnostics {
@@ -378,6 +380,9 @@ func (l *loader) decodeTemplateBlock(b *hcl.Block) (*Template, hcl.Diagnostics) 
 	}
 	name := path.Clean(filepath.ToSlash(p))
 	t.File = name
+	if _, err := l.cfg.Root().Resolve(name, true); errors.Is(err, files.ErrOutside) {
+		return t, append(diags, outsideDiag(fmt.Sprintf("Template %q reads %q", t.Name, p), err, rng)...)
+	}
 	src, err := os.ReadFile(filepath.Join(l.cfg.Dir, filepath.FromSlash(name)))
 	if err != nil {
 		return t, append(diags, &hcl.Diagnostic{

@@ -14,8 +14,10 @@
 //   - [Scope] builds the [hcl.EvalContext] for a run and its template;
 //     [Functions] is the one function table (cty stdlib as Terraform
 //     exposes it, plus file and fileexists confined to the project).
-//   - [ReadInput] reads an input's value; [ExpandForEach] turns a for_each
-//     value into instances; [CheckOutputPath] checks an output path.
+//   - [ReadInput] reads an input's value, refusing files that symbolic
+//     links place outside the project; [ExpandForEach] turns a for_each
+//     value into instances; [CheckOutputPath] checks an output path;
+//     [Config.Root] says where the project's paths lead through links.
 //   - [Format] and [FormatFile] format source for the fmt command;
 //     [NewDiagnosticWriter] renders diagnostics with source snippets.
 //

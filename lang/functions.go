@@ -2,6 +2,7 @@ package lang
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -14,6 +15,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/promptbuild/promptbuild/internal/files"
 )
 
 // funcTables caches the function table of each project directory.
@@ -33,6 +36,7 @@ func Functions(dir string) map[string]function.Function {
 }
 
 func newFunctions(dir string) map[string]function.Function {
+	root := files.NewRoot(dir)
 	return map[string]function.Function{
 		"abs":             stdlib.AbsoluteFunc,
 		"base64decode":    base64DecodeFunc,
@@ -52,8 +56,8 @@ func newFunctions(dir string) map[string]function.Function {
 		"distinct":        stdlib.DistinctFunc,
 		"element":         stdlib.ElementFunc,
 		"endswith":        endsWithFunc,
-		"file":            makeFileFunc(dir),
-		"fileexists":      makeFileExistsFunc(dir),
+		"file":            makeFileFunc(root, dir),
+		"fileexists":      makeFileExistsFunc(root, dir),
 		"flatten":         stdlib.FlattenFunc,
 		"floor":           stdlib.FloorFunc,
 		"format":          stdlib.FormatFunc,
@@ -121,24 +125,28 @@ func newFunctions(dir string) map[string]function.Function {
 	}
 }
 
-// projectFile returns the file p names inside the project dir, or an error
-// when p is absolute or climbs out of the project.
-func projectFile(dir, p string) (string, error) {
+// projectFile returns the file p names inside the project root, or an
+// error when p is absolute, climbs out of the project, or leads out of it
+// through a symbolic link.
+func projectFile(root *files.Root, dir, p string) (string, error) {
 	if !insideProject(p) {
 		return "", fmt.Errorf("%q is not a path inside the project directory: use a relative path without \"..\" that leaves the project", p)
+	}
+	if err := root.Check(path.Clean(filepath.ToSlash(p))); errors.Is(err, files.ErrOutside) {
+		return "", err
 	}
 	return filepath.Join(dir, filepath.FromSlash(p)), nil
 }
 
 // makeFileFunc returns file(path): the text of a file of the project.
-func makeFileFunc(dir string) function.Function {
+func makeFileFunc(root *files.Root, dir string) function.Function {
 	return function.New(&function.Spec{
 		Description: "Reads the text of a file of the project, given relative to the project directory.",
 		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:        function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			p := args[0].AsString()
-			name, err := projectFile(dir, p)
+			name, err := projectFile(root, dir, p)
 			if err != nil {
 				return cty.UnknownVal(cty.String), function.NewArgError(0, err)
 			}
@@ -156,13 +164,13 @@ func makeFileFunc(dir string) function.Function {
 
 // makeFileExistsFunc returns fileexists(path): whether a file of the
 // project exists.
-func makeFileExistsFunc(dir string) function.Function {
+func makeFileExistsFunc(root *files.Root, dir string) function.Function {
 	return function.New(&function.Spec{
 		Description: "Reports whether a file exists in the project, given relative to the project directory.",
 		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:        function.StaticReturnType(cty.Bool),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			name, err := projectFile(dir, args[0].AsString())
+			name, err := projectFile(root, dir, args[0].AsString())
 			if err != nil {
 				return cty.UnknownVal(cty.Bool), function.NewArgError(0, err)
 			}

@@ -1,10 +1,14 @@
 package lang
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -26,6 +30,10 @@ import (
 func ReadInput(cfg *Config, in *Input) (cty.Value, hcl.Diagnostics) {
 	switch in.Kind {
 	case InputFile:
+		name := path.Clean(filepath.ToSlash(in.Path))
+		if _, err := cfg.Root().Resolve(name, true); errors.Is(err, files.ErrOutside) {
+			return cty.DynamicVal, outsideDiag(fmt.Sprintf("Input %q reads %q", in.Name, in.Path), err, in.AttrRange)
+		}
 		text, err := readText(cfg.Dir, in.Path)
 		if err != nil {
 			return cty.DynamicVal, diag("Cannot read input file",
@@ -55,19 +63,38 @@ func readGlob(cfg *Config, in *Input) (cty.Value, hcl.Diagnostics) {
 	if !insideProject(in.Path) {
 		return cty.DynamicVal, checkProjectPath(in.Path, in.AttrRange)
 	}
-	matches, err := doublestar.Glob(os.DirFS(cfg.Dir), filepath.ToSlash(in.Path),
-		doublestar.WithFilesOnly(), doublestar.WithNoHidden(), doublestar.WithFailOnIOErrors())
+	fsys := newGlobFS(os.DirFS(cfg.Dir), cfg.Root())
+	var matches []string
+	err := doublestar.GlobWalk(fsys, filepath.ToSlash(in.Path), func(p string, d fs.DirEntry) error {
+		ok, err := fsys.keep(p, d.Type()&(fs.ModeSymlink|fs.ModeIrregular) != 0)
+		if ok {
+			matches = append(matches, p)
+		}
+		return err
+	}, globOptions...)
+	var diags hcl.Diagnostics
+	for _, link := range sortedKeys(fsys.skipped) {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Symbolic link skipped",
+			Detail:   fmt.Sprintf("Input %q: %s; the glob %q goes on without it.", in.Name, fsys.skipped[link], in.Path),
+			Subject:  in.AttrRange.Ptr(),
+		})
+	}
+	if errors.Is(err, files.ErrOutside) {
+		return cty.DynamicVal, append(diags, outsideDiag(fmt.Sprintf("Input %q globs %q", in.Name, in.Path), err, in.AttrRange)...)
+	}
 	if err != nil {
-		return cty.DynamicVal, diag("Cannot read input files",
-			fmt.Sprintf("Input %q: the glob %q: %s.", in.Name, in.Path, err), in.AttrRange)
+		return cty.DynamicVal, append(diags, diag("Cannot read input files",
+			fmt.Sprintf("Input %q: the glob %q: %s.", in.Name, in.Path, err), in.AttrRange)...)
 	}
 	if len(matches) == 0 {
-		return cty.MapValEmpty(cty.String), nil
+		return cty.MapValEmpty(cty.String), diags
 	}
 	sort.Strings(matches)
+	matches = slices.Compact(matches)
 	texts, errs := readTexts(cfg.Dir, matches)
 	m := make(map[string]cty.Value, len(matches))
-	var diags hcl.Diagnostics
 	for i, name := range matches {
 		if errs[i] != nil {
 			diags = append(diags, diag("Cannot read input file",
@@ -79,8 +106,21 @@ func readGlob(cfg *Config, in *Input) (cty.Value, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return cty.DynamicVal, diags
 	}
-	return cty.MapVal(m), nil
+	return cty.MapVal(m), diags
 }
+
+// GlobPaths returns the files of fsys that the glob pattern of an input
+// matches, with the rules ReadInput follows for the project (only files; a
+// wildcard skips hidden names), sorted. The planner runs input globs over
+// the output paths with it, to find an output that a glob would read.
+func GlobPaths(fsys fs.FS, pattern string) ([]string, error) {
+	m, err := doublestar.Glob(fsys, filepath.ToSlash(pattern), globOptions...)
+	sort.Strings(m)
+	return slices.Compact(m), err
+}
+
+// globOptions are the doublestar options of an input's glob.
+var globOptions = []doublestar.GlobOption{doublestar.WithFilesOnly(), doublestar.WithNoHidden(), doublestar.WithFailOnIOErrors()}
 
 // readTexts reads the project's files names with readText, several at a
 // time: a glob over thousands of small files spends its time in system

@@ -10,6 +10,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/promptbuild/promptbuild/internal/files"
 )
 
 // Options are the values Load takes from outside the configuration.
@@ -52,6 +54,7 @@ func LoadWith(dir string, opts Options) (*Config, hcl.Diagnostics) {
 	if abs, err := filepath.Abs(dir); err == nil {
 		cfg.Dir = abs
 	}
+	cfg.root = files.NewRoot(cfg.Dir)
 	l := &loader{cfg: cfg, opts: opts}
 	diags := l.parseFiles()
 	if diags.HasErrors() {

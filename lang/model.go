@@ -6,6 +6,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptbuild/promptbuild/llm"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/promptbuild/promptbuild/internal/files"
 )
 
 // Config is every *.pb.hcl file of one directory, decoded. Expressions stay
@@ -27,6 +29,18 @@ type Config struct {
 	// PROMPTBUILD_VAR_name, then the default. A required variable left
 	// without a value is cty.DynamicVal (and Load reported it).
 	Values map[string]cty.Value
+
+	root *files.Root // Dir, for following symbolic links; see Root
+}
+
+// Root returns the project directory as a [files.Root]: what the project's
+// paths lead to once symbolic links are followed. It remembers the
+// directories it has seen, for the one command a Config serves.
+func (c *Config) Root() *files.Root {
+	if c.root == nil {
+		c.root = files.NewRoot(c.Dir)
+	}
+	return c.root
 }
 
 // Settings is the optional promptbuild block.

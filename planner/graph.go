@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"path"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing/fstest"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -18,6 +20,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/promptbuild/promptbuild/internal/files"
 	"github.com/promptbuild/promptbuild/lang"
 )
 
@@ -294,51 +297,74 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// checkOutputs reports two instances writing one file, an output that is
-// also an input, and an output over the project's own files (its
-// configuration, templates, lock file and state directory), or over the
-// directory of another output: each would make the result depend on write
-// order, or let apply destroy the project.
+// checkOutputs reports an output that leaves the project through a
+// symbolic link, two instances writing one file, an output that is also an
+// input, and an output over the project's own files (its configuration,
+// templates, lock file and state directory), or over the directory of
+// another output: each would write outside the project, make the result
+// depend on write order, or let apply destroy the project. Paths are
+// compared where they lead once the project's links are followed.
 func (g *Graph) checkOutputs() hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	taken := map[string]string{} // path => what it is
+	root := g.Config.Root()
+	// real returns where a path of the project leads; with last false, a
+	// link at the path itself is not followed (a glob key is a file, and
+	// resolving its links costs a system call each).
+	real := func(p string, last bool) string {
+		r, err := root.Resolve(p, last)
+		if err != nil {
+			return p
+		}
+		return r
+	}
+	taken := map[string]string{} // real path => what it is
 	for name, in := range g.Config.Inputs {
 		switch in.Kind {
 		case lang.InputFile:
-			taken[path.Clean(in.Path)] = "input." + name + " reads it"
+			taken[real(path.Clean(in.Path), true)] = "input." + name + " reads it"
 		case lang.InputGlob:
 			// A glob's keys are the matched files' paths in the project.
 			v := g.Inputs[name]
 			if v.IsKnown() && !v.IsNull() && v.LengthInt() > 0 {
 				for it := v.ElementIterator(); it.Next(); {
 					k, _ := it.Element()
-					taken[path.Clean(k.AsString())] = "input." + name + " reads it"
+					taken[real(path.Clean(k.AsString()), false)] = "input." + name + " reads it"
 				}
 			}
 		}
 	}
 	for file := range g.Config.Files {
-		taken[path.Clean(file)] = "it is part of the configuration"
+		taken[real(path.Clean(file), true)] = "it is part of the configuration"
 	}
-	taken[path.Clean(filepath.ToSlash(g.Config.Settings.LockFile))] = "it is the lock file"
-	owner := map[string]*Node{}
+	taken[real(path.Clean(filepath.ToSlash(g.Config.Settings.LockFile)), true)] = "it is the lock file"
+	state := real(StateDir, true)
+	owner := map[string]*Node{} // real path => the instance writing it
+	reported := map[*Node]bool{}
 	for _, n := range g.Nodes {
 		if n.Output == "" {
 			continue
 		}
-		if prev, ok := owner[n.Output]; ok {
+		out, err := root.Resolve(n.Output, false)
+		if err != nil {
+			diags = append(diags, outputLinkDiag(n, err))
+			continue
+		}
+		if prev, ok := owner[out]; ok {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Duplicate output path",
 				Detail: fmt.Sprintf("%s and %s both write %s (the first at %s). Give each run instance its own output, for example with each.key in the path.",
-					prev.Addr, n.Addr, n.Output, lang.Position(prev.Run.Output.Range())),
+					prev.Addr, n.Addr, out, lang.Position(prev.Run.Output.Range())),
 				Subject: n.Run.Output.Range().Ptr(),
 			})
 			continue
 		}
-		owner[n.Output] = n
-		why, ok := taken[n.Output]
-		if !ok && (n.Output == StateDir || strings.HasPrefix(n.Output, StateDir+"/")) {
+		owner[out] = n
+		why, ok := taken[out]
+		if ok {
+			reported[n] = true
+		}
+		if !ok && (out == state || strings.HasPrefix(out, state+"/")) {
 			why, ok = "promptbuild keeps its state and cache there", true
 		}
 		if ok {
@@ -354,20 +380,97 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 			})
 		}
 	}
-	// An output that is the directory of another cannot be written.
-	paths := sortedKeys(owner)
-	for i := 1; i < len(paths); i++ {
-		if dir := paths[i-1]; strings.HasPrefix(paths[i], dir+"/") {
-			n := owner[dir]
+	diags = append(diags, g.checkGlobOutputs(owner, reported)...)
+	// An output that is the directory of another cannot be written: look
+	// each output's directories up among the outputs (neighbours in sorted
+	// order are not enough: out/x-y.txt sorts between out/x and out/x/y.txt).
+	dirs := map[string]bool{}
+	for _, out := range sortedKeys(owner) {
+		for dir := path.Dir(out); dir != "." && dir != "/"; dir = path.Dir(dir) {
+			n, ok := owner[dir]
+			if !ok || dirs[dir] {
+				continue
+			}
+			dirs[dir] = true
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Output path is another output's directory",
-				Detail:   fmt.Sprintf("%s writes the file %s, but %s writes %s inside it.", n.Addr, dir, owner[paths[i]].Addr, paths[i]),
-				Subject:  n.Run.Output.Range().Ptr(),
+				Detail: fmt.Sprintf("%s writes the file %s, but %s writes %s inside it. Rename one of them.",
+					n.Addr, n.Output, owner[out].Addr, owner[out].Output),
+				Subject: n.Run.Output.Range().Ptr(),
 			})
 		}
 	}
 	return diags
+}
+
+// checkGlobOutputs reports an output that a glob input would match once it
+// is written: the next plan would read the answer as an input, and refuse
+// it from then on. owner maps each output's real path to its instance;
+// those in reported have an error already. The globs run, with the
+// options readGlob uses, over a file system of the output paths.
+func (g *Graph) checkGlobOutputs(owner map[string]*Node, reported map[*Node]bool) hcl.Diagnostics {
+	var globs []string
+	for _, name := range sortedKeys(g.Config.Inputs) {
+		if g.Config.Inputs[name].Kind == lang.InputGlob {
+			globs = append(globs, name)
+		}
+	}
+	if len(globs) == 0 || len(owner) == 0 {
+		return nil
+	}
+	outputs := make(fstest.MapFS, 2*len(owner))
+	for out, n := range owner {
+		outputs[out] = &fstest.MapFile{}
+		outputs[n.Output] = &fstest.MapFile{}
+	}
+	byPath := make(map[string]*Node, 2*len(owner))
+	for out, n := range owner {
+		byPath[out], byPath[n.Output] = n, n
+	}
+	var diags hcl.Diagnostics
+	for _, name := range globs {
+		in := g.Config.Inputs[name]
+		matches, err := lang.GlobPaths(outputs, in.Path)
+		if err != nil {
+			continue // readGlob reported the pattern
+		}
+		for _, m := range matches {
+			n := byPath[m]
+			if n == nil || reported[n] {
+				continue
+			}
+			reported[n] = true
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Output overwrites an input",
+				Detail: fmt.Sprintf("%s writes %s, which the glob %q of input.%s matches: the next plan would read the answer as an input. Choose an output path the glob does not match, for example under out/.",
+					n.Addr, n.Output, in.Path, name),
+				Subject: n.Run.Output.Range().Ptr(),
+			})
+		}
+	}
+	return diags
+}
+
+// outputLinkDiag reports an output whose directory is a symbolic link that
+// leads out of the project or cannot be followed.
+func outputLinkDiag(n *Node, err error) *hcl.Diagnostic {
+	if errors.Is(err, files.ErrOutside) {
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Output path outside the project",
+			Detail: fmt.Sprintf("%s writes %s, which leads out of the project directory: %s. promptbuild writes only inside the project: write to a directory of the project, or remove the link.",
+				n.Addr, n.Output, err),
+			Subject: n.Run.Output.Range().Ptr(),
+		}
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid output path",
+		Detail:   fmt.Sprintf("%s writes %s, but %s. Remove the link, or point it at a directory of the project.", n.Addr, n.Output, err),
+		Subject:  n.Run.Output.Range().Ptr(),
+	}
 }
 
 // connect adds an edge from every instance a node reads to the node.

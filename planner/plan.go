@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -334,6 +335,14 @@ const (
 // OutputPath is where an instance's output file lives on disk.
 func (g *Graph) OutputPath(n *Node) string {
 	return filepath.Join(g.Config.Dir, filepath.FromSlash(n.Output))
+}
+
+// CheckOutputDir reports, as a *files.LinkError, an output whose directory
+// leads out of the project through a symbolic link, looking at the disk as
+// it is now. Build refuses such outputs; a writer calls this right before
+// it writes, in case a directory was replaced by a link since.
+func (g *Graph) CheckOutputDir(n *Node) error {
+	return g.Config.Root().CheckDir(path.Dir(n.Output))
 }
 
 // Recorded returns the answer with the given digest as an instance left

@@ -5,6 +5,9 @@
 //   - Write and WriteSync replace a file atomically (a temporary file
 //     renamed over it; WriteSync also fsyncs, for files a user commits).
 //     IsTemp recognises the temporary files a crash can leave behind.
+//   - Root is the project directory as symbolic links make it: Resolve says
+//     where a path leads, and a *LinkError names a link that leads out of
+//     the project (ErrOutside) or cannot be followed.
 //   - LockDir takes a project's apply lock (ErrBusy when another process
 //     holds it), an OS file lock the kernel releases when the process dies.
 package files
