@@ -49,6 +49,9 @@ type Result struct {
 	Attempts int
 	Warnings []string
 	Err      error
+	// StoreErr says why the cache could not keep this run's answer; the
+	// run still finished, its output file and lock entry are written.
+	StoreErr error
 	Elapsed  time.Duration
 }
 
@@ -91,6 +94,10 @@ type Summary struct {
 	Usage       llm.Usage
 	Cost        float64
 	CostUnknown int // calls whose price is not known
+	// Unstored counts the answers the cache could not keep, and StoreErr
+	// is the first reason: the cache is not writable.
+	Unstored int
+	StoreErr error
 	// NeedCalls lists, with -offline, the instances the cache could not
 	// answer; OverBudget, with -max-cost, those not called for the budget.
 	NeedCalls, OverBudget []string
@@ -331,6 +338,12 @@ func (w *walk) finish(r *Result) {
 	case errors.Is(r.Err, ErrBudget):
 		w.sum.OverBudget = append(w.sum.OverBudget, r.Addr)
 	}
+	if r.StoreErr != nil {
+		w.sum.Unstored++
+		if w.sum.StoreErr == nil {
+			w.sum.StoreErr = r.StoreErr
+		}
+	}
 	w.sum.Usage.InputTokens += r.Usage.InputTokens
 	w.sum.Usage.OutputTokens += r.Usage.OutputTokens
 	w.sum.Usage.CachedTokens += r.Usage.CachedTokens
@@ -414,14 +427,15 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool) *Re
 	if c.Reason != planner.ReasonReplace {
 		if m, err := w.opts.Store.Manifest(comp.Hash); err == nil {
 			if text, err := w.opts.Store.Get(m.Output); err == nil {
-				if err := w.writeOutput(n, text); err != nil {
-					r.Status, r.Err = Failed, err
-					return r
-				}
-				w.setOutput(n, string(text))
+				// Recorded first, then written: see the end of process.
 				r.Status = Restored
 				r.Entry = entry(n, comp, m.Output, cache.Usage(m.Usage), m.Cost)
 				w.journal(r)
+				if err := w.writeOutput(n, text); err != nil {
+					r.Status, r.Entry, r.Err = Failed, nil, err
+					return r
+				}
+				w.setOutput(n, string(text))
 				return r
 			}
 		}
@@ -475,20 +489,14 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool) *Re
 		r.Warnings = append(r.Warnings, fmt.Sprintf("the answer was cut at max_tokens (finish reason %q)", resp.FinishReason))
 	}
 	text := []byte(resp.Text)
-	outDigest, err := w.opts.Store.Put(text)
-	if err != nil {
-		r.Status, r.Err = Failed, fmt.Errorf("caching the answer: %w", err)
-		return r
-	}
-	// The compiled request is provenance only, kept inline in the
-	// manifest: one file less to write per call.
-	reqJSON, _ := json.Marshal(req)
-	if err := w.writeOutput(n, text); err != nil {
-		r.Status, r.Err = Failed, err
-		return r
-	}
 	stages.Processing = time.Since(t)
-	m := &cache.Manifest{
+	// The answer is paid for: record it before anything else can fail,
+	// in Bazel's order. The cache first (the answer, then its manifest),
+	// then the journal, and only then the output file, so that an output
+	// never runs ahead of its record: a crash in between leaves a record
+	// whose missing file the next apply restores without a call.
+	outDigest := cache.Digest(text)
+	r.StoreErr = w.store(&cache.Manifest{
 		Version:       cache.ManifestVersion,
 		Hash:          comp.Hash,
 		Address:       n.Addr,
@@ -496,7 +504,6 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool) *Re
 		ProviderType:  n.Provider.Type,
 		Model:         comp.Bundle.Model,
 		Endpoint:      comp.Bundle.Endpoint,
-		Request:       reqJSON,
 		Output:        outDigest,
 		OutputSize:    int64(len(text)),
 		FinishReason:  resp.FinishReason,
@@ -508,16 +515,33 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool) *Re
 		Warnings:      r.Warnings,
 		Stages:        stages,
 		CreatedAt:     time.Now().UTC(),
-	}
-	if err := w.opts.Store.PutManifest(m); err != nil {
-		r.Status, r.Err = Failed, fmt.Errorf("caching the manifest: %w", err)
-		return r
-	}
-	w.setOutput(n, resp.Text)
+	}, req, text)
 	r.Status = Called
 	r.Entry = entry(n, comp, outDigest, cache.Usage(r.Usage), r.Cost)
 	w.journal(r)
+	if err := w.writeOutput(n, text); err != nil {
+		r.Status, r.Entry = Failed, nil
+		if r.StoreErr == nil {
+			r.Err = fmt.Errorf("%w; the answer is cached, and the next apply restores it without a call", err)
+		} else {
+			r.Err = fmt.Errorf("%w; the cache could not keep the answer either, so the next apply calls again", err)
+		}
+		return r
+	}
+	w.setOutput(n, resp.Text)
 	return r
+}
+
+// store keeps a paid answer in the cache: its blob, then its manifest (the
+// compiled request inline, as provenance: one file less to write per
+// call). A failure is returned, not fatal: the answer still goes to the
+// output file and the lock.
+func (w *walk) store(m *cache.Manifest, req *provider.Request, text []byte) error {
+	if _, err := w.opts.Store.Put(text); err != nil {
+		return err
+	}
+	m.Request, _ = json.Marshal(req)
+	return w.opts.Store.PutManifest(m)
 }
 
 // answer calls the provider and, for a JSON run, checks the answer

@@ -28,9 +28,12 @@ type progress struct {
 	counts  map[executor.Status]int
 	tokens  int64
 	cost    float64
-	stop    chan struct{}
-	stopped chan struct{}
-	enc     *json.Encoder
+	// storeWarned is set once the cache's failure to keep an answer was
+	// reported: it is said once per apply, not once per run.
+	storeWarned bool
+	stop        chan struct{}
+	stopped     chan struct{}
+	enc         *json.Encoder
 }
 
 func (e *env) newProgress(jsonOut bool, plan *planner.Plan) *progress {
@@ -78,6 +81,10 @@ func (p *progress) Finished(r *executor.Result) {
 	if r.Cost != nil {
 		p.cost += *r.Cost
 	}
+	if r.StoreErr != nil && !p.storeWarned {
+		p.storeWarned = true
+		p.warnStore(r.StoreErr)
+	}
 	if p.json {
 		ev := map[string]any{
 			"type":       "run_complete",
@@ -108,6 +115,22 @@ func (p *progress) Finished(r *executor.Result) {
 		return
 	}
 	fmt.Fprintln(p.e.stdout, line)
+}
+
+// warnStore says that the cache cannot keep answers.
+func (p *progress) warnStore(err error) {
+	const detail = "Answers still go to their output files and the lock file, but the cache does not keep them: " +
+		"runs without an output file may be called again by the next apply. Check that the cache directory can be written."
+	if p.json {
+		_ = p.enc.Encode(map[string]any{"type": "diagnostic", "diagnostic": diagJSON{
+			Severity: "warning", Summary: "The cache cannot be written: " + err.Error(), Detail: detail,
+		}})
+		return
+	}
+	if p.live {
+		fmt.Fprint(p.e.stderr, "\r\033[K")
+	}
+	fmt.Fprintf(p.e.stderr, "Warning: the cache cannot be written: %v\n%s\n", err, detail)
 }
 
 // line describes one finished instance.
