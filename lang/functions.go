@@ -111,10 +111,11 @@ func newFunctions(dir string) map[string]function.Function {
 // projectFile returns the file p names inside the project dir, or an error
 // when p is absolute or climbs out of the project.
 func projectFile(dir, p string) (string, error) {
-	if !insideProject(p) {
+	name := SlashPath(p)
+	if !insideProject(name) {
 		return "", fmt.Errorf("%q is not a path inside the project directory: use a relative path without \"..\" that leaves the project", p)
 	}
-	return filepath.Join(dir, filepath.FromSlash(p)), nil
+	return filepath.Join(dir, filepath.FromSlash(name)), nil
 }
 
 // makeFileFunc returns file(path): the text of a file of the project.

@@ -55,7 +55,7 @@ func readGlob(cfg *Config, in *Input) (cty.Value, hcl.Diagnostics) {
 	if !insideProject(in.Path) {
 		return cty.DynamicVal, checkProjectPath(in.Path, in.AttrRange)
 	}
-	matches, err := doublestar.Glob(os.DirFS(cfg.Dir), filepath.ToSlash(in.Path),
+	matches, err := doublestar.Glob(os.DirFS(cfg.Dir), in.Path,
 		doublestar.WithFilesOnly(), doublestar.WithNoHidden(), doublestar.WithFailOnIOErrors())
 	if err != nil {
 		return cty.DynamicVal, diag("Cannot read input files",
