@@ -4,19 +4,30 @@ BIN     := bin/promptbuild
 DEMO    := .demo/quickstart
 PKGS    := ./...
 
-.PHONY: all build test race bench bench-rate lint fmt demo fuzz clean
+.PHONY: all build test cross race bench bench-rate lint fmt demo fuzz clean
 
 all: build test
 
 build:
 	$(GO) build -o $(BIN) ./cmd/promptbuild
 
-# The test suite: unit and table tests, the testscript CLI scripts, and the
-# executor and cache under the race detector.
-test:
+# The test suite: unit and table tests, the testscript CLI scripts, the
+# executor and cache under the race detector, and the cross builds.
+test: cross
 	$(GO) vet $(PKGS)
 	$(GO) test $(PKGS)
 	$(GO) test -race ./executor/... ./cache/... ./planner/...
+
+# The platforms users install on besides this one: the command must build
+# and every package (tests included) must vet for each, so a platform
+# break fails here and not on a user's machine.
+CROSS := windows/amd64 darwin/arm64 linux/arm64
+cross:
+	@set -e; for p in $(CROSS); do \
+		echo "cross: $$p"; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build -o /dev/null ./cmd/promptbuild; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet $(PKGS); \
+	done
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 5x -benchmem ./...

@@ -536,7 +536,7 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool) *Re
 // compiled request inline, as provenance: one file less to write per
 // call). A failure is returned, not fatal: the answer still goes to the
 // output file and the lock.
-func (w *walk) store(m *cache.Manifest, req *provider.Request, text []byte) error {
+func (w *walk) store(m *cache.Manifest, req *llm.Request, text []byte) error {
 	if _, err := w.opts.Store.Put(text); err != nil {
 		return err
 	}

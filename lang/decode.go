@@ -308,6 +308,9 @@ func (l *loader) decodeInputBlock(b *hcl.Block) (*Input, hcl.Diagnostics) {
 	if !ok {
 		return in, diags
 	}
+	// Checked once made slash-separated: a backslash must not climb out
+	// of the project where it is a separator.
+	p = SlashPath(p)
 	in.Path = p
 	if d := checkProjectPath(p, in.AttrRange); d.HasErrors() {
 		return in, append(diags, d...)
@@ -375,10 +378,10 @@ func (l *loader) decodeTemplateBlock(b *hcl.Block) (*Template, hcl.Diagnostics) 
 		return t, diags
 	}
 	rng := attr.Expr.Range()
-	if d := checkProjectPath(p, rng); d.HasErrors() {
+	name := SlashPath(p)
+	if d := checkProjectPath(name, rng); d.HasErrors() {
 		return t, append(diags, d...)
 	}
-	name := path.Clean(filepath.ToSlash(p))
 	t.File = name
 	if _, err := l.cfg.Root().Resolve(name, true); errors.Is(err, files.ErrOutside) {
 		return t, append(diags, outsideDiag(fmt.Sprintf("Template %q reads %q", t.Name, p), err, rng)...)

@@ -129,13 +129,14 @@ func newFunctions(dir string) map[string]function.Function {
 // error when p is absolute, climbs out of the project, or leads out of it
 // through a symbolic link.
 func projectFile(root *files.Root, dir, p string) (string, error) {
-	if !insideProject(p) {
+	name := SlashPath(p)
+	if !insideProject(name) {
 		return "", fmt.Errorf("%q is not a path inside the project directory: use a relative path without \"..\" that leaves the project", p)
 	}
-	if err := root.Check(path.Clean(filepath.ToSlash(p))); errors.Is(err, files.ErrOutside) {
+	if err := root.Check(path.Clean(name)); errors.Is(err, files.ErrOutside) {
 		return "", err
 	}
-	return filepath.Join(dir, filepath.FromSlash(p)), nil
+	return filepath.Join(dir, filepath.FromSlash(name)), nil
 }
 
 // makeFileFunc returns file(path): the text of a file of the project.

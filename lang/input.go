@@ -65,7 +65,7 @@ func readGlob(cfg *Config, in *Input) (cty.Value, hcl.Diagnostics) {
 	}
 	fsys := newGlobFS(os.DirFS(cfg.Dir), cfg.Root())
 	var matches []string
-	err := doublestar.GlobWalk(fsys, filepath.ToSlash(in.Path), func(p string, d fs.DirEntry) error {
+	err := doublestar.GlobWalk(fsys, in.Path, func(p string, d fs.DirEntry) error {
 		ok, err := fsys.keep(p, d.Type()&(fs.ModeSymlink|fs.ModeIrregular) != 0)
 		if ok {
 			matches = append(matches, p)

@@ -122,7 +122,7 @@ const (
 type Input struct {
 	Name      string
 	Kind      InputKind
-	Path      string         // for InputFile and InputGlob: as written, relative to Config.Dir
+	Path      string         // for InputFile and InputGlob: relative to Config.Dir, slash-separated (SlashPath)
 	Value     hcl.Expression // for InputValue
 	DeclRange hcl.Range
 	AttrRange hcl.Range // the value of the file/glob/value attribute
@@ -135,7 +135,7 @@ type Template struct {
 	Name      string
 	System    hcl.Expression // nil when absent
 	Body      hcl.Expression
-	File      string // the template file, relative to Config.Dir; "" for text
+	File      string // the template file, relative to Config.Dir and slash-separated; "" for text
 	Source    []byte // the source text of system and body, for the template digest
 	DeclRange hcl.Range
 }

@@ -1,0 +1,29 @@
+# Paths written with backslashes (as on Windows) name the same files on
+# every system, so the overlap is found everywhere.
+provider "m" {
+  type = "mock"
+}
+
+input "a" {
+  file = "docs\\a.md"
+}
+
+input "docs" {
+  glob = "docs\\*.md"
+}
+
+template "t" {
+  text = "Improve: ${input.a} ${length(input.docs)}"
+}
+
+run "improve" {
+  template = template.t
+  provider = provider.m
+  output   = "docs/a.md" # ERROR: Output overwrites an input
+}
+
+run "other" {
+  template = template.t
+  provider = provider.m
+  output   = "docs\\b.md" # ERROR: Output overwrites an input
+}
