@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -38,7 +40,8 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"calls": cmdCalls,
+			"calls":    cmdCalls,
+			"waitfile": cmdWaitfile,
 		},
 	})
 }
@@ -79,5 +82,46 @@ func cmdCalls(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		ts.Fatalf("calls: %v", err)
+	}
+}
+
+// waitBound is how long waitfile waits before it fails the script: far
+// beyond what any awaited event takes, so that only a hang reaches it.
+const waitBound = 2 * time.Minute
+
+// cmdWaitfile waits for an event a background command leaves on disk:
+// until PATH exists and, given a regexp (multi-line, as stdout's), until
+// its content matches. It fails with what it waited for after waitBound,
+// instead of letting a script go on before the event, or hang.
+//
+//	waitfile .promptbuild/journal.jsonl
+//	waitfile $PROMPTBUILD_MOCK_LOG '\tB$'
+func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: waitfile PATH [REGEXP]")
+	}
+	path := ts.MkAbs(args[0])
+	var re *regexp.Regexp
+	if len(args) == 2 {
+		var err error
+		if re, err = regexp.Compile("(?m)" + args[1]); err != nil {
+			ts.Fatalf("waitfile: %v", err)
+		}
+	}
+	deadline := time.Now().Add(waitBound)
+	for {
+		data, err := os.ReadFile(path)
+		if err == nil && (re == nil || re.Match(data)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			switch {
+			case err != nil:
+				ts.Fatalf("waitfile: after %s: %v", waitBound, err)
+			default:
+				ts.Fatalf("waitfile: %s still does not match %q after %s; it holds:\n%s", args[0], args[1], waitBound, data)
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
