@@ -261,11 +261,6 @@ func TestPlanReasons(t *testing.T) {
 			addr:   "run.sum", action: "run", reason: ReasonOutputEdited, detail: "out/sum.txt differs from the lock file's record; not in the cache",
 		},
 		{
-			name:   "output file is a directory",
-			change: func(p *project) { p.remove("out/sum.txt"); p.write(map[string]string{"out/sum.txt/x": "x"}) },
-			addr:   "run.sum", action: "restore", reason: ReasonOutputEdited, detail: "out/sum.txt edited by hand",
-		},
-		{
 			name:   "result missing from the cache, nothing reads it",
 			change: func(p *project) { p.clearCache() },
 			addr:   "run.note", action: "run", reason: ReasonResultMissing, detail: "result no longer in the cache",

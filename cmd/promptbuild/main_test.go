@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -41,6 +43,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"calls":     cmdCalls,
 			"jsonlines": cmdJSONLines,
+			"waitfile":  cmdWaitfile,
 		},
 	})
 }
@@ -114,5 +117,46 @@ func cmdJSONLines(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if len(args) > 0 && strings.Join(types, " ") != strings.Join(args, " ") {
 		ts.Fatalf("jsonlines: want objects of types\n  %s\ngot\n  %s", strings.Join(args, " "), strings.Join(types, " "))
+	}
+}
+
+// waitBound is how long waitfile waits before it fails the script: far
+// beyond what any awaited event takes, so that only a hang reaches it.
+const waitBound = 2 * time.Minute
+
+// cmdWaitfile waits for an event a background command leaves on disk:
+// until PATH exists and, given a regexp (multi-line, as stdout's), until
+// its content matches. It fails with what it waited for after waitBound,
+// instead of letting a script go on before the event, or hang.
+//
+//	waitfile .promptbuild/journal.jsonl
+//	waitfile $PROMPTBUILD_MOCK_LOG '\tB$'
+func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: waitfile PATH [REGEXP]")
+	}
+	path := ts.MkAbs(args[0])
+	var re *regexp.Regexp
+	if len(args) == 2 {
+		var err error
+		if re, err = regexp.Compile("(?m)" + args[1]); err != nil {
+			ts.Fatalf("waitfile: %v", err)
+		}
+	}
+	deadline := time.Now().Add(waitBound)
+	for {
+		data, err := os.ReadFile(path)
+		if err == nil && (re == nil || re.Match(data)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			switch {
+			case err != nil:
+				ts.Fatalf("waitfile: after %s: %v", waitBound, err)
+			default:
+				ts.Fatalf("waitfile: %s still does not match %q after %s; it holds:\n%s", args[0], args[1], waitBound, data)
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
