@@ -27,7 +27,7 @@ func TestDollarsJSON(t *testing.T) {
 		{2.5, "2.5"},
 		{1234, "1234"},
 		{0.00000002, "0.00000002"}, // one token at $0.02 per million
-		{0.00000000004, "0"},        // below a ten-billionth
+		{0.00000000004, "0"},       // below a ten-billionth
 	} {
 		got, err := json.Marshal(Dollars(tc.in))
 		if err != nil || string(got) != tc.want {
