@@ -10,10 +10,10 @@ import (
 // every call (counted from the compiled prompt), at most max_tokens of
 // output each, and their price.
 type Estimate struct {
-	Calls        int     `json:"calls"`
-	InputTokens  int64   `json:"input_tokens"`
-	OutputTokens int64   `json:"output_tokens_max"`
-	Cost         float64 `json:"cost_max"`
+	Calls        int             `json:"calls"`
+	InputTokens  int64           `json:"input_tokens"`
+	OutputTokens int64           `json:"output_tokens_max"`
+	Cost         llm.Dollars `json:"cost_max"`
 	// Unbounded counts calls whose run sets no max_tokens: their output is
 	// counted as llm.DefaultOutputEstimate tokens.
 	Unbounded int `json:"unbounded_output,omitempty"`
@@ -59,7 +59,7 @@ func (p *Plan) Estimate() Estimate {
 		e.InputTokens += in
 		e.OutputTokens += out
 		if known {
-			e.Cost += price.Cost(in, out, 0)
+			e.Cost += llm.Dollars(price.Cost(in, out, 0))
 		}
 	}
 	return e

@@ -22,7 +22,9 @@ variable "tone" {
 
 # An offline provider for trying things out. To use a real model, change
 # type and model, for example:
-#   type = "openai", model = "gpt-4o-mini"   (reads OPENAI_API_KEY)
+#
+#   type  = "openai"
+#   model = "gpt-4o-mini" # reads OPENAI_API_KEY
 provider "default" {
   type  = "mock"
   model = "mock-1"

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/promptbuild/promptbuild/executor"
+	"github.com/promptbuild/promptbuild/llm"
 	"github.com/promptbuild/promptbuild/planner"
 )
 
@@ -95,7 +96,7 @@ func (p *progress) Finished(r *executor.Result) {
 			"usage":      r.Usage,
 		}
 		if r.Cost != nil {
-			ev["cost"] = *r.Cost
+			ev["cost"] = llm.Dollars(*r.Cost)
 		}
 		if r.Err != nil {
 			ev["error"] = r.Err.Error()
@@ -214,7 +215,7 @@ func (p *progress) summary(s *executor.Summary, maxCost float64) {
 			"skipped":    c[executor.Skipped],
 			"canceled":   c[executor.Canceled],
 			"usage":      s.Usage,
-			"cost":       s.Cost,
+			"cost":       llm.Dollars(s.Cost),
 			"elapsed_ms": s.Elapsed.Milliseconds(),
 		}
 		if s.CostUnknown > 0 {

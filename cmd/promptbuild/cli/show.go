@@ -15,6 +15,7 @@ import (
 	"github.com/agext/levenshtein"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/llm"
 	"github.com/promptbuild/promptbuild/planner"
 )
 
@@ -45,13 +46,17 @@ var showCmd = &command{
 		if e.jsonOut {
 			e.versionLine()
 			out := struct {
-				Type     string          `json:"type"`
-				Address  string          `json:"address"`
-				Lock     *cache.Entry    `json:"lock"`
-				Manifest *cache.Manifest `json:"manifest,omitempty"`
+				Type     string        `json:"type"`
+				Address  string        `json:"address"`
+				Lock     *cache.Entry  `json:"lock"`
+				Manifest *manifestJSON `json:"manifest,omitempty"`
 			}{Type: "run_record", Address: en.Address, Lock: en}
 			if merr == nil {
-				out.Manifest = m
+				out.Manifest = &manifestJSON{Manifest: m}
+				if m.Cost != nil {
+					c := llm.Dollars(*m.Cost)
+					out.Manifest.Cost = &c
+				}
 			}
 			_ = json.NewEncoder(e.stdout).Encode(out)
 			return exitOK
@@ -106,6 +111,12 @@ func sortedStrings(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// manifestJSON is a manifest as show -json prints it: its cost in decimal.
+type manifestJSON struct {
+	*cache.Manifest
+	Cost *llm.Dollars `json:"cost,omitempty"` // hides Manifest.Cost
 }
 
 // findRecord finds the lock file's record for an address or an output
