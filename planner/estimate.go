@@ -10,9 +10,9 @@ import (
 // every call (counted from the compiled prompt), at most max_tokens of
 // output each, and their price.
 type Estimate struct {
-	Calls        int             `json:"calls"`
-	InputTokens  int64           `json:"input_tokens"`
-	OutputTokens int64           `json:"output_tokens_max"`
+	Calls        int         `json:"calls"`
+	InputTokens  int64       `json:"input_tokens"`
+	OutputTokens int64       `json:"output_tokens_max"`
 	Cost         llm.Dollars `json:"cost_max"`
 	// Unbounded counts calls whose run sets no max_tokens: their output is
 	// counted as llm.DefaultOutputEstimate tokens.
