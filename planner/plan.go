@@ -221,6 +221,7 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 		}
 	}
 	p.Orphans = g.orphans(opts.Lock, selected)
+	diags = append(diags, p.windowWarnings()...)
 	return p, diags
 }
 

@@ -2,7 +2,6 @@ package pricing
 
 import (
 	"regexp"
-	"strings"
 
 	"github.com/promptbuild/promptbuild/executor/provider"
 	"github.com/promptbuild/promptbuild/lang"
@@ -81,21 +80,7 @@ func For(typ, model string, override *lang.Pricing) (Price, bool) {
 	case "mock", "ollama":
 		return Price{}, true
 	}
-	models := table[typ]
-	model = strings.TrimPrefix(model, "models/") // gemini's resource names
-	if p, ok := models[model]; ok {
-		return p, true
-	}
-	best := ""
-	for name := range models {
-		if strings.HasPrefix(model, name) && variant.MatchString(model[len(name):]) && len(name) > len(best) {
-			best = name
-		}
-	}
-	if best == "" {
-		return Price{}, false
-	}
-	return models[best], true
+	return lookup(table[typ], model)
 }
 
 // EstimateTokens guesses a request's prompt tokens before the call: about
