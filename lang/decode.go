@@ -146,6 +146,7 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 		{"requests_per_minute", &p.RequestsPerMinute},
 		{"tokens_per_minute", &p.TokensPerMinute},
 		{"max_retries", &p.MaxRetries},
+		{"context_window", &p.ContextWindow},
 		{"fail_every", &p.Mock.FailEvery},
 	}
 	for _, i := range ints {

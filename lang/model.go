@@ -71,6 +71,7 @@ type Provider struct {
 	TokensPerMinute   int           // 0: none
 	Timeout           time.Duration // 0: the provider's default
 	MaxRetries        int           // -1: the default
+	ContextWindow     int           // tokens; 0: the model table's, else a default
 	Headers           map[string]string
 	Params            cty.Value // object of extra request fields, or cty.NilVal
 	Pricing           *Pricing  // nil: the built-in price table

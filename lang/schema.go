@@ -42,6 +42,7 @@ var providerSchema = &hcl.BodySchema{
 		{Name: "tokens_per_minute"},
 		{Name: "timeout"},
 		{Name: "max_retries"},
+		{Name: "context_window"},
 		{Name: "headers"},
 		{Name: "params"},
 		// mock only

@@ -2,7 +2,6 @@ package llm
 
 import (
 	"regexp"
-	"strings"
 )
 
 // Price is dollars per million tokens.
@@ -78,21 +77,7 @@ func PriceOf(typ, model string, override *Price) (Price, bool) {
 	case "mock", "ollama":
 		return Price{}, true
 	}
-	models := table[typ]
-	model = strings.TrimPrefix(model, "models/") // gemini's resource names
-	if p, ok := models[model]; ok {
-		return p, true
-	}
-	best := ""
-	for name := range models {
-		if strings.HasPrefix(model, name) && variant.MatchString(model[len(name):]) && len(name) > len(best) {
-			best = name
-		}
-	}
-	if best == "" {
-		return Price{}, false
-	}
-	return models[best], true
+	return lookup(table[typ], model)
 }
 
 // EstimateTokens guesses a request's prompt tokens before the call: about

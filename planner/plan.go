@@ -101,7 +101,11 @@ type Plan struct {
 	// the journal of an interrupted apply, not from the lock file: apply
 	// writes them to the lock file.
 	Unrecorded int
-	byAddr     map[string]*Change
+	// Orphans are the output files the lock file records but no instance
+	// produces any more, by path: apply removes those that still hold
+	// the recorded answer.
+	Orphans []*Orphan
+	byAddr  map[string]*Change
 }
 
 // Change returns the change for addr, or nil when it is not selected.
@@ -138,7 +142,18 @@ func (p *Plan) LockUpdates() int {
 // provider, write an output file, or rewrite the lock file.
 func (p *Plan) Pending() bool {
 	run, restore, _ := p.Counts()
-	return run+restore+len(p.Removed)+p.LockUpdates() > 0
+	return run+restore+len(p.Removed)+p.LockUpdates()+len(p.RemovedFiles()) > 0
+}
+
+// RemovedFiles lists the orphans apply removes.
+func (p *Plan) RemovedFiles() []*Orphan {
+	var out []*Orphan
+	for _, o := range p.Orphans {
+		if o.Keep == "" {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // Options select and force parts of a plan.
@@ -208,6 +223,8 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 			p.Removed = append(p.Removed, opts.Lock.Runs[addr])
 		}
 	}
+	p.Orphans = g.orphans(opts.Lock, selected)
+	diags = append(diags, p.windowWarnings()...)
 	return p, diags
 }
 

@@ -24,6 +24,9 @@ type Saved struct {
 	Vars    map[string]string `json:"vars,omitempty"`
 	Project string            `json:"project"` // Graph.Digest when the plan was made
 	Changes []SavedChange     `json:"changes"`
+	// Removes lists the output files no longer produced that the plan
+	// removes.
+	Removes []string `json:"removes,omitempty"`
 }
 
 // SavedChange is one decided change.
@@ -42,6 +45,9 @@ func (p *Plan) Save(path string, targets, replace []string, vars map[string]stri
 			sc.Hash = c.Compiled.Hash
 		}
 		s.Changes = append(s.Changes, sc)
+	}
+	for _, o := range p.RemovedFiles() {
+		s.Removes = append(s.Removes, o.Path)
 	}
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
@@ -92,6 +98,19 @@ func (s *Saved) Check(p *Plan) error {
 	}
 	for addr := range want {
 		diffs = append(diffs, addr+" is gone")
+	}
+	removes := map[string]bool{}
+	for _, path := range s.Removes {
+		removes[path] = true
+	}
+	for _, o := range p.RemovedFiles() {
+		if !removes[o.Path] {
+			diffs = append(diffs, o.Path+" would be removed")
+		}
+		delete(removes, o.Path)
+	}
+	for path := range removes {
+		diffs = append(diffs, path+" would no longer be removed")
 	}
 	if len(diffs) == 0 {
 		if s.Project != p.Graph.Digest() {

@@ -27,6 +27,7 @@ provider "p" {
   max_retries         = 2
   headers             = { "X-Team" = "a" }
   params              = { top_p = 0.9 }
+  context_window      = 100000
   pricing {
     input_per_mtok  = 1
     output_per_mtok = 2
@@ -93,6 +94,8 @@ var providerSettings = []struct {
 		openaiBlock, replace(`"a"`, `"b"`)},
 	{"Params", true, "extra request fields such as top_p are sent with the request",
 		openaiBlock, replace("top_p = 0.9", "top_p = 0.5")},
+	{"ContextWindow", false, "what the plan warns about, not what is sent",
+		openaiBlock, replace("context_window      = 100000", "context_window      = 200000")},
 	{"Pricing", false, "what a call costs, not what it answers",
 		openaiBlock, replace("output_per_mtok = 2", "output_per_mtok = 3")},
 	{"Mock.Responses", true, "the mock's answers themselves",

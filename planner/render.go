@@ -35,6 +35,9 @@ func (p *Plan) Summary() string {
 	if n := p.LockUpdates(); n > 0 {
 		s += fmt.Sprintf(", %s to update", count(n, "lock record"))
 	}
+	if n := len(p.RemovedFiles()); n > 0 {
+		s += fmt.Sprintf(", %s no longer produced to remove", count(n, "file"))
+	}
 	return s + "."
 }
 
@@ -68,11 +71,14 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 		fmt.Fprintf(&b, "%4s %-*s  %s\n", c.Symbol(), width, c.Node.Addr, c.Detail)
 	}
 	for _, e := range p.Removed {
-		kept := ""
-		if e.Path != "" {
-			kept = "; " + e.Path + " stays on disk"
+		fmt.Fprintf(&b, "%4s %-*s  no longer in the configuration: dropped from the lock file\n", "-", width, e.Address)
+	}
+	for _, o := range p.Orphans {
+		if o.Keep == "" {
+			fmt.Fprintf(&b, "     %s: no longer produced; apply removes it\n", o.Path)
+		} else {
+			fmt.Fprintf(&b, "     %s: no longer produced, but %s: apply keeps it\n", o.Path, o.Keep)
 		}
-		fmt.Fprintf(&b, "%4s %-*s  no longer in the configuration: dropped from the lock file%s\n", "-", width, e.Address, kept)
 	}
 	digests := map[string]int{} // what moves => how many up-to-date instances
 	for _, c := range p.Changes {
@@ -116,6 +122,16 @@ type JSONChange struct {
 	LockUpdate string `json:"lock_update,omitempty"`
 }
 
+// JSONOrphan is a line of `plan -json` for an output file the lock file
+// records but no run instance produces any more.
+type JSONOrphan struct {
+	Type    string `json:"type"` // "orphaned_output"
+	Path    string `json:"path"`
+	Address string `json:"address"` // the instance that wrote it
+	Action  string `json:"action"`  // remove | keep
+	Detail  string `json:"detail"`
+}
+
 // JSONSummary is the last line of `plan -json`.
 type JSONSummary struct {
 	Type     string `json:"type"` // "change_summary"
@@ -124,7 +140,10 @@ type JSONSummary struct {
 	UpToDate int    `json:"up_to_date"`
 	Removed  int    `json:"removed,omitempty"`
 	// LockUpdates counts up-to-date instances whose lock record changes.
-	LockUpdates int      `json:"lock_updates,omitempty"`
+	LockUpdates int `json:"lock_updates,omitempty"`
+	// RemoveFiles counts the output files no longer produced that apply
+	// removes.
+	RemoveFiles int      `json:"remove_files,omitempty"`
 	Message     string   `json:"message"`
 	Estimate    Estimate `json:"estimate"`
 }
@@ -156,8 +175,17 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 			return err
 		}
 	}
+	for _, o := range p.Orphans {
+		jo := JSONOrphan{Type: "orphaned_output", Path: o.Path, Address: o.Address, Action: "remove", Detail: "no longer produced"}
+		if o.Keep != "" {
+			jo.Action, jo.Detail = "keep", "no longer produced, but "+o.Keep
+		}
+		if err := enc.Encode(jo); err != nil {
+			return err
+		}
+	}
 	run, restore, noop := p.Counts()
-	return enc.Encode(JSONSummary{Removed: len(p.Removed), LockUpdates: p.LockUpdates(), Type: "change_summary", Run: run, Restore: restore, UpToDate: noop, Message: p.Summary(), Estimate: p.Estimate()})
+	return enc.Encode(JSONSummary{RemoveFiles: len(p.RemovedFiles()), Removed: len(p.Removed), LockUpdates: p.LockUpdates(), Type: "change_summary", Run: run, Restore: restore, UpToDate: noop, Message: p.Summary(), Estimate: p.Estimate()})
 }
 
 // legend explains the symbols the plan shows, and only those.

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/promptbuild/promptbuild/internal/files"
 
 	"github.com/promptbuild/promptbuild/cache"
@@ -108,7 +110,13 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 
 	// The lock is written once, with everything that finished, and the
 	// journal that kept those results safe until now is removed.
-	werr := cache.WriteLockIndexed(p.lockPath(), p.indexDir(), sum.Lock(p.lock, p.graph))
+	final := sum.Lock(p.lock, p.graph)
+	if !sum.Interrupted {
+		// Before the lock is written: once it no longer names an orphaned
+		// file, nothing would remember to remove it.
+		e.reportOrphans(executor.RemoveOrphans(p.graph, plan.Orphans, final), f.jsonOut)
+	}
+	werr := cache.WriteLockIndexed(p.lockPath(), p.indexDir(), final)
 	_ = journal.Close()
 	if werr == nil {
 		werr = cache.RemoveJournal(p.journalPath())
@@ -149,6 +157,27 @@ func (e *env) lockProject(ctx context.Context, dir string, timeout time.Duration
 		return nil, exitError
 	}
 	return unlock, exitOK
+}
+
+// reportOrphans says what apply did with the output files no run produces
+// any more.
+func (e *env) reportOrphans(results []executor.OrphanResult, jsonOut bool) {
+	for _, r := range results {
+		switch {
+		case jsonOut && r.Err != nil:
+			e.printDiags(nil, hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Cannot remove an output no longer produced", Detail: fmt.Sprintf("%s: %v", r.Path, r.Err)}})
+		case jsonOut && r.Removed:
+			_ = json.NewEncoder(e.stdout).Encode(map[string]string{"type": "output_removed", "path": r.Path, "reason": "no longer produced"})
+		case jsonOut:
+			_ = json.NewEncoder(e.stdout).Encode(map[string]string{"type": "output_kept", "path": r.Path, "reason": "no longer produced, but " + r.Keep})
+		case r.Err != nil:
+			fmt.Fprintf(e.stderr, "Warning: cannot remove %s, which no run produces any more: %v\n", r.Path, r.Err)
+		case r.Removed:
+			fmt.Fprintf(e.stdout, "%-10s %s (no longer produced)\n", "removed", r.Path)
+		default:
+			fmt.Fprintf(e.stdout, "%-10s %s: no longer produced, but %s\n", "kept", r.Path, r.Keep)
+		}
+	}
 }
 
 // lockNews says what an apply changed in the lock file beyond the
