@@ -400,6 +400,7 @@ func (l *loader) decodeTemplateBlock(b *hcl.Block) (*Template, hcl.Diagnostics) 
 			Subject:  rng.Ptr(),
 		})
 	}
+	src = normalizeNewlines(src)
 	if _, ok := l.cfg.Files[name]; !ok {
 		l.cfg.Files[name] = &hcl.File{Bytes: src}
 	}
