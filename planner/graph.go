@@ -233,7 +233,7 @@ func (g *Graph) resolveNode(n *Node) (diags hcl.Diagnostics, ok bool) {
 		if ds.HasErrors() {
 			return diags, false
 		}
-		n.Output = path.Clean(strings.ReplaceAll(p, "\\", "/"))
+		n.Output = path.Clean(p)
 	}
 	if r.Format != nil {
 		v, ds := r.Format.Value(ctx)
