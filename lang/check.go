@@ -3,7 +3,6 @@ package lang
 import (
 	"fmt"
 	"path"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -427,15 +426,27 @@ func sortedKeys[T any](m map[string]T) []string {
 }
 
 // CheckOutputPath reports an output path that is empty, absolute, or
-// climbs out of the project with "..". The planner calls it again on each
-// instance's evaluated path.
+// climbs out of the project with "..", or that would name another place on
+// Windows: a drive letter ("C:/x", "c:x"), a UNC or rooted path
+// ("//server/share", "\\server\share"), or a backslash, which separates
+// directories there and is part of a file name elsewhere. The rules are the
+// same on every system. The planner calls it again on each instance's
+// evaluated path.
 func CheckOutputPath(p string, rng hcl.Range) hcl.Diagnostics {
 	if insideProject(p) {
+		if strings.Contains(p, `\`) {
+			return diag("Invalid output path",
+				fmt.Sprintf("The output %q contains a backslash, which separates directories on Windows and is part of a file name elsewhere. Use forward slashes, which mean the same on every system: %q.", p, SlashPath(p)), rng)
+		}
 		return nil
 	}
-	if p == "" || path.Clean(filepath.ToSlash(p)) == "." {
+	if p == "" || SlashPath(p) == "." {
 		return diag("Invalid output path",
 			"The output must name a file inside the project directory, such as \"out/summary.md\".", rng)
+	}
+	if windowsRooted(p) && !path.IsAbs(p) {
+		return diag("Output path outside the project",
+			fmt.Sprintf("The output %q names a drive or a network share, which Windows reads as a place outside the project. Outputs are relative paths inside the project, with forward slashes.", p), rng)
 	}
 	return diag("Output path outside the project",
 		fmt.Sprintf("The output %q would be written outside the project directory. Outputs are relative paths inside the project, without \"..\" that climbs out of it.", p), rng)

@@ -404,6 +404,7 @@ func (l *loader) decodeTemplateBlock(b *hcl.Block) (*Template, hcl.Diagnostics) 
 			Subject:  rng.Ptr(),
 		})
 	}
+	src = normalizeNewlines(src)
 	if _, ok := l.cfg.Files[name]; !ok {
 		l.cfg.Files[name] = &hcl.File{Bytes: src}
 	}
@@ -618,12 +619,15 @@ func checkProjectPath(p string, rng hcl.Range) hcl.Diagnostics {
 }
 
 // insideProject reports whether p is a relative path that stays inside
-// the project directory (and is not the directory itself).
+// the project directory (and is not the directory itself). The rule is
+// the same on every system: a path that Windows reads as absolute (see
+// windowsRooted) is outside, and a backslash counts as a separator for
+// "..".
 func insideProject(p string) bool {
-	if p == "" || filepath.IsAbs(p) || path.IsAbs(filepath.ToSlash(p)) || filepath.VolumeName(p) != "" {
+	if p == "" || filepath.IsAbs(p) || filepath.VolumeName(p) != "" || windowsRooted(p) {
 		return false
 	}
-	c := path.Clean(filepath.ToSlash(p))
+	c := SlashPath(p)
 	return c != "." && c != ".." && !strings.HasPrefix(c, "../")
 }
 

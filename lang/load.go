@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -129,13 +130,24 @@ func (l *loader) parseFiles() hcl.Diagnostics {
 			})
 			continue
 		}
-		f, d := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+		f, d := hclsyntax.ParseConfig(normalizeNewlines(src), name, hcl.InitialPos)
 		diags = append(diags, d...)
 		if f != nil {
 			l.cfg.Files[name] = f
 		}
 	}
 	return diags
+}
+
+// normalizeNewlines turns CRLF line endings into LF, so that a file saved
+// on Windows (or checked out with Git's autocrlf) compiles to the same
+// prompts, and the same hashes, as the same file with LF endings. A CR
+// that does not end a line is kept.
+func normalizeNewlines(src []byte) []byte {
+	if !bytes.Contains(src, []byte("\r\n")) {
+		return src
+	}
+	return bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
 }
 
 // decode decodes the blocks of every file into the Config: settings and

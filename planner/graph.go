@@ -15,6 +15,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -234,7 +235,7 @@ func (g *Graph) resolveNode(n *Node) (diags hcl.Diagnostics, ok bool) {
 		if ds.HasErrors() {
 			return diags, false
 		}
-		n.Output = path.Clean(strings.ReplaceAll(p, "\\", "/"))
+		n.Output = path.Clean(p)
 	}
 	if r.Format != nil {
 		v, ds := r.Format.Value(ctx)
@@ -419,18 +420,29 @@ func (g *Graph) checkGlobOutputs(owner map[string]*Node, reported map[*Node]bool
 	if len(globs) == 0 || len(owner) == 0 {
 		return nil
 	}
-	outputs := make(fstest.MapFS, 2*len(owner))
-	for out, n := range owner {
-		outputs[out] = &fstest.MapFile{}
-		outputs[n.Output] = &fstest.MapFile{}
-	}
-	byPath := make(map[string]*Node, 2*len(owner))
-	for out, n := range owner {
-		byPath[out], byPath[n.Output] = n, n
-	}
 	var diags hcl.Diagnostics
 	for _, name := range globs {
 		in := g.Config.Inputs[name]
+		// Only outputs under the pattern's literal directory can match:
+		// usually none (docs/** against out/...), and the file system
+		// stays small.
+		base, _ := doublestar.SplitPattern(filepath.ToSlash(in.Path))
+		if strings.Contains(base, `\`) {
+			base = "." // escaped characters: compare with every output
+		}
+		outputs := fstest.MapFS{}
+		byPath := map[string]*Node{}
+		for out, n := range owner {
+			for _, p := range []string{out, n.Output} {
+				if base == "." || strings.HasPrefix(p, base+"/") {
+					outputs[p] = &fstest.MapFile{}
+					byPath[p] = n
+				}
+			}
+		}
+		if len(outputs) == 0 {
+			continue
+		}
 		matches, err := lang.GlobPaths(outputs, in.Path)
 		if err != nil {
 			continue // readGlob reported the pattern

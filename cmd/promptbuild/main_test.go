@@ -42,6 +42,7 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"calls":     cmdCalls,
+			"crlf":      cmdCRLF,
 			"jsonlines": cmdJSONLines,
 			"waitfile":  cmdWaitfile,
 		},
@@ -158,5 +159,22 @@ func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// cmdCRLF rewrites files with CRLF line endings, as a Windows editor or
+// Git's autocrlf would save them:
+//
+//	crlf main.pb.hcl prompts/t.tmpl
+func cmdCRLF(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: crlf FILE...")
+	}
+	for _, name := range args {
+		p := ts.MkAbs(name)
+		data, err := os.ReadFile(p)
+		ts.Check(err)
+		data = bytes.ReplaceAll(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
+		ts.Check(os.WriteFile(p, data, 0o644))
 	}
 }

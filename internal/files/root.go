@@ -127,8 +127,12 @@ func (r *Root) resolve(name string, last, memo bool) (string, error) {
 		return "", r.dir1("", memo).err
 	}
 	dir, base := path.Split(name)
-	d := r.dir1(strings.TrimSuffix(dir, "/"), memo)
+	dir = strings.TrimSuffix(dir, "/")
+	d := r.dir1(dir, memo)
 	if d.err != nil || !d.exists || !last {
+		if d.err == nil && d.real == dir {
+			return name, nil // no link on the way: the common case, with no allocation
+		}
 		return path.Join(d.real, base), d.err
 	}
 	n := r.lookup(name, d.real, base)
