@@ -74,6 +74,10 @@ type Options struct {
 	// Offline forbids provider calls: what the cache cannot answer fails
 	// with ErrNeedsCall.
 	Offline bool
+	// TempDir is where output files are written before they are renamed
+	// into place, on the project's file system (so that a crash leaves no
+	// temporary file beside an output); "" writes them beside the output.
+	TempDir string
 	// MaxCost, when positive, is a budget in dollars: no call starts once
 	// what was spent plus the bound of the calls in flight would pass it.
 	MaxCost float64
@@ -640,7 +644,7 @@ func (w *walk) writeOutput(n *planner.Node, text []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("writing %s: %w", n.Output, err)
 	}
-	if err := files.Write(p, text, 0o644); err != nil {
+	if err := files.WriteIn(w.opts.TempDir, p, text, 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", n.Output, err)
 	}
 	return nil

@@ -67,6 +67,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		return code
 	}
 	defer unlock()
+	p.removeTemps()
 	if !e.readState(p) {
 		return exitError
 	}
@@ -106,12 +107,13 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		MaxRetries:  retries,
 		Offline:     *offline,
 		MaxCost:     *maxCost,
+		TempDir:     p.tempDir(),
 	})
 	obs.done()
 
 	// The lock is written once, with everything that finished, and the
 	// journal that kept those results safe until now is removed.
-	werr := cache.WriteLockIndexed(p.lockPath(), p.indexDir(), sum.Lock(p.lock, p.graph))
+	werr := cache.WriteLockIndexed(p.lockPath(), p.indexDir(), p.tempDir(), sum.Lock(p.lock, p.graph))
 	_ = journal.Close()
 	if werr == nil {
 		werr = cache.RemoveJournal(p.journalPath())
