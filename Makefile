@@ -4,7 +4,7 @@ BIN     := bin/promptbuild
 DEMO    := .demo/quickstart
 PKGS    := ./...
 
-.PHONY: all build test race bench bench-rate lint fmt demo fuzz clean
+.PHONY: all build test crashtest race bench bench-rate lint fmt demo fuzz clean
 
 all: build test
 
@@ -17,6 +17,12 @@ test:
 	$(GO) vet $(PKGS)
 	$(GO) test $(PKGS)
 	$(GO) test -race ./executor/... ./cache/... ./planner/...
+
+# The crash test with 50 kills instead of make test's 5 (about a minute):
+# apply killed with SIGKILL early, in the middle and while it writes the
+# lock file, and checked after each kill. Linux only.
+crashtest:
+	PROMPTBUILD_CRASH_KILLS=50 $(GO) test -count=1 -run '^TestCrash$$' -v ./cmd/promptbuild/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 5x -benchmem ./...
