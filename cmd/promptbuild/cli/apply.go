@@ -28,7 +28,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	lockTimeout := fs.Duration("lock-timeout", 0, "wait up to `DURATION` for another apply in this directory to finish (default: refuse at once)")
 	maxRetries := fs.Int("max-retries", -1, "retry a retryable failure at most `N` times (default: each provider's max_retries)")
 	offline := fs.Bool("offline", false, "never call a provider: restore what the cache holds and fail listing the runs that need a call")
-	maxCost := fs.Float64("max-cost", 0, "start no call once the dollars spent plus the bound of the calls in flight would pass `USD`")
+	maxCost := fs.Float64("max-cost", 0, "call a run only if its bound fits in a budget of `USD` beside what was spent (runs wait for calls in flight to settle)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
