@@ -4,7 +4,7 @@ BIN     := bin/promptbuild
 DEMO    := .demo/quickstart
 PKGS    := ./...
 
-.PHONY: all build test cross race cover bench bench-rate lint fmt demo fuzz clean
+.PHONY: all build test cross race cover crashtest bench bench-rate lint fmt demo fuzz clean
 
 all: build test
 
@@ -39,6 +39,12 @@ cover:
 	$(GO) test -coverprofile=$(COVERDIR)/own.out $(PKGS) >$(COVERDIR)/own.log || { cat $(COVERDIR)/own.log; exit 1; }
 	$(GO) test -coverpkg=./... -coverprofile=$(COVERDIR)/suite.out $(PKGS) >$(COVERDIR)/suite.log || { cat $(COVERDIR)/suite.log; exit 1; }
 	$(GO) run ./internal/covertable -own $(COVERDIR)/own.out -suite $(COVERDIR)/suite.out $(COVERMIN)
+
+# The crash test with 50 kills instead of make test's 5 (about a minute):
+# apply killed with SIGKILL early, in the middle and while it writes the
+# lock file, and checked after each kill. Linux only.
+crashtest:
+	PROMPTBUILD_CRASH_KILLS=50 $(GO) test -count=1 -run '^TestCrash$$' -v ./cmd/promptbuild/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 5x -benchmem ./...

@@ -39,7 +39,7 @@ func BenchmarkWriteLockIndexed10k(b *testing.B) {
 	path := filepath.Join(dir, "promptbuild.lock.hcl")
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := WriteLockIndexed(path, dir, l); err != nil {
+		if err := WriteLockIndexed(path, dir, "", l); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -63,7 +63,7 @@ func BenchmarkReadLockHCL10k(b *testing.B) {
 func BenchmarkReadLockIndexed10k(b *testing.B) {
 	dir := b.TempDir()
 	path := filepath.Join(dir, "promptbuild.lock.hcl")
-	if err := WriteLockIndexed(path, dir, bigLock(10000)); err != nil {
+	if err := WriteLockIndexed(path, dir, "", bigLock(10000)); err != nil {
 		b.Fatal(err)
 	}
 	fi, _ := os.Stat(filepath.Join(dir, IndexFile))

@@ -61,7 +61,7 @@ func TestWriteLockErrors(t *testing.T) {
 	}
 	l := NewLock()
 	l.Merge([]*Entry{{Address: "run.a", Hash: strings.Repeat("a", 64)}})
-	err := WriteLockIndexed(filepath.Join(blocker, "lock.hcl"), dir, l)
+	err := WriteLockIndexed(filepath.Join(blocker, "lock.hcl"), dir, "", l)
 	if err == nil || !strings.Contains(err.Error(), "writing lock file: ") {
 		t.Errorf("WriteLockIndexed under a file: %v; want a lock file error", err)
 	}

@@ -48,9 +48,11 @@ func ReadLockIndexed(path, indexDir string) (*Lock, error) {
 
 // WriteLockIndexed is WriteLock, and then writes the index for the bytes it
 // wrote, so the next ReadLockIndexed need not parse them. A failure to
-// write the index is not an error: the next read parses the HCL.
-func WriteLockIndexed(path, indexDir string, l *Lock) error {
-	data, canon, err := writeLock(path, l)
+// write the index is not an error: the next read parses the HCL. The lock
+// file's temporary file is made in tmpDir (see files.WriteIn), so that a
+// crash leaves none beside the lock file; "" makes it beside the lock.
+func WriteLockIndexed(path, indexDir, tmpDir string, l *Lock) error {
+	data, canon, err := writeLock(tmpDir, path, l)
 	if err != nil {
 		return err
 	}

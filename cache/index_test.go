@@ -81,7 +81,7 @@ func TestReadLockIndexed(t *testing.T) {
 	}
 
 	want := bigLock(50)
-	if err := WriteLockIndexed(path, idxDir, want); err != nil {
+	if err := WriteLockIndexed(path, idxDir, "", want); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(ipath); err != nil {

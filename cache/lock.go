@@ -73,16 +73,16 @@ const lockHeader = "# This file is maintained by \"promptbuild apply\".\n" +
 // about fifty times slower at 10,000 runs; it is byte for byte what
 // hclwrite.Format would produce (the tests check it).
 func WriteLock(path string, l *Lock) error {
-	_, _, err := writeLock(path, l)
+	_, _, err := writeLock("", path, l)
 	return err
 }
 
-func writeLock(path string, l *Lock) (data []byte, canon *Lock, err error) {
+func writeLock(tmpDir, path string, l *Lock) (data []byte, canon *Lock, err error) {
 	data, canon, err = marshalLock(l)
 	if err != nil {
 		return nil, nil, fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := files.WriteSync(path, data, 0o666); err != nil {
+	if err := files.WriteSyncIn(tmpDir, path, data, 0o666); err != nil {
 		return nil, nil, fmt.Errorf("writing lock file: %w", err)
 	}
 	return data, canon, nil

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -75,8 +76,17 @@ type Options struct {
 	// Offline forbids provider calls: what the cache cannot answer fails
 	// with ErrNeedsCall.
 	Offline bool
-	// MaxCost, when positive, is a budget in dollars: no call starts once
-	// what was spent plus the bound of the calls in flight would pass it.
+	// TempDir is where output files are written before they are renamed
+	// into place, on the project's file system (so that a crash leaves no
+	// temporary file beside an output); "" writes them beside the output.
+	TempDir string
+	// MaxCost, when positive, is a budget in dollars. A call starts when
+	// its bound (prompt estimate and max_tokens) fits beside what was
+	// spent and the bounds of the calls in flight. One that does not fit
+	// waits for those calls to settle, and runs are decided in the order
+	// they were started, so that the same runs are called at any -j; a
+	// run is left out (ErrBudget) only when its bound does not fit beside
+	// what was spent with no call in flight.
 	MaxCost float64
 }
 
@@ -136,7 +146,9 @@ func Apply(ctx context.Context, p *planner.Plan, opts Options) *Summary {
 		prepaid: map[*planner.Node]time.Time{},
 		running: map[string]int{},
 	}
-	w.budget.limit = opts.MaxCost
+	if opts.MaxCost > 0 {
+		w.budget = newBudget(opts.MaxCost)
+	}
 	w.run(ctx)
 	sort.Strings(w.sum.NeedCalls)
 	sort.Strings(w.sum.OverBudget)
@@ -160,34 +172,121 @@ type walk struct {
 	mu      sync.RWMutex                // guards outputs for workers
 
 	schemas schemas
-	budget  budget
+	budget  *budget // nil without -max-cost
 }
 
 // budget tracks money against -max-cost: spent, plus reserved for the
 // calls in flight (each at its bound: prompt estimate and max_tokens).
+// Amounts are counted in picodollars, so that a sum does not depend on the
+// order of its terms.
+//
+// Runs are decided in the order they were dispatched: each takes a ticket
+// when it starts, and a run may reserve only once every earlier ticket is
+// decided (reserved, refused, or passed by a run that needed no call). A
+// run whose bound does not fit waits for calls in flight to settle, and is
+// refused only when none is left. At -j 1 every reservation is settled
+// before the next run starts, so each decision is "spent + bound <= limit";
+// at any -j it is the same decision, because a reservation is never less
+// than what its call costs: the same runs are called.
 type budget struct {
-	mu              sync.Mutex
-	limit           float64
-	spent, reserved float64
+	mu       sync.Mutex
+	cond     sync.Cond
+	limit    int64
+	spent    int64
+	reserved int64
+	inflight int             // reservations not settled
+	next     uint64          // the next ticket to hand out
+	turn     uint64          // the oldest ticket not decided
+	decided  map[uint64]bool // decided tickets after turn
 }
 
-// reserve books est dollars for a call, or says no when the budget would
-// be passed.
-func (b *budget) reserve(est float64) bool {
+// picodollars converts dollars, rounding up when up is set.
+func picodollars(d float64, up bool) int64 {
+	if up {
+		return int64(math.Ceil(d * 1e12))
+	}
+	return int64(math.Round(d * 1e12))
+}
+
+func newBudget(limit float64) *budget {
+	b := &budget{limit: picodollars(limit, false), decided: map[uint64]bool{}}
+	b.cond.L = &b.mu
+	return b
+}
+
+// ticket gives the next run to start its place in line.
+func (b *budget) ticket() uint64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.spent+b.reserved+est > b.limit {
-		return false
+	t := b.next
+	b.next++
+	return t
+}
+
+// decide marks ticket t decided. b.mu is held.
+func (b *budget) decide(t uint64) {
+	if t < b.turn || b.decided[t] {
+		return
 	}
-	b.reserved += est
-	return true
+	b.decided[t] = true
+	for b.decided[b.turn] {
+		delete(b.decided, b.turn)
+		b.turn++
+	}
+	b.cond.Broadcast()
+}
+
+// pass gives up ticket t without a reservation: its run needs no call.
+// Passing a decided ticket does nothing.
+func (b *budget) pass(t uint64) {
+	b.mu.Lock()
+	b.decide(t)
+	b.mu.Unlock()
+}
+
+// reserve books est dollars for the call of ticket t, once every earlier
+// ticket is decided. It waits while est does not fit beside the calls in
+// flight, and says no when it does not fit with none in flight. It
+// returns the amount booked (for settle), and an error when ctx ended
+// first.
+func (b *budget) reserve(ctx context.Context, t uint64, est float64) (booked int64, ok bool, err error) {
+	e := picodollars(est, true)
+	stop := context.AfterFunc(ctx, func() {
+		b.mu.Lock()
+		b.cond.Broadcast()
+		b.mu.Unlock()
+	})
+	defer stop()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for {
+		if ctx.Err() != nil {
+			b.decide(t)
+			return 0, false, context.Cause(ctx)
+		}
+		if b.turn == t {
+			if b.spent+b.reserved+e <= b.limit {
+				b.reserved += e
+				b.inflight++
+				b.decide(t)
+				return e, true, nil
+			}
+			if b.inflight == 0 {
+				b.decide(t)
+				return 0, false, nil
+			}
+		}
+		b.cond.Wait()
+	}
 }
 
 // settle replaces a reservation with what the call cost.
-func (b *budget) settle(est, cost float64) {
+func (b *budget) settle(booked int64, cost float64) {
 	b.mu.Lock()
-	b.reserved -= est
-	b.spent += cost
+	b.reserved -= booked
+	b.spent += picodollars(cost, false)
+	b.inflight--
+	b.cond.Broadcast()
 	b.mu.Unlock()
 }
 
@@ -259,8 +358,12 @@ func (w *walk) run(ctx context.Context) {
 			if w.opts.Observer != nil {
 				w.opts.Observer.Started(n.Addr)
 			}
+			var ticket uint64
+			if w.budget != nil {
+				ticket = w.budget.ticket()
+			}
 			eg.Go(func() error {
-				done <- w.process(ctx, c, prepaid)
+				done <- w.process(ctx, c, prepaid, ticket)
 				return nil
 			})
 		}
@@ -388,12 +491,18 @@ func (w *walk) skipDependents(ctx context.Context, n *planner.Node, cause *Resul
 
 // process runs the stages of one instance that has work to do.
 // prepaid says the dispatcher already took the first call's request from
-// the provider's requests_per_minute.
-func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool) *Result {
+// the provider's requests_per_minute; ticket is the instance's place in
+// line for the budget (see budget).
+func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool, ticket uint64) *Result {
 	start := time.Now()
 	n := c.Node
 	r := &Result{Addr: n.Addr}
 	defer func() { r.Elapsed = time.Since(start) }()
+	if w.budget != nil {
+		// Whatever the instance turns out to need, its ticket is decided
+		// when it ends, so that later instances are not kept waiting.
+		defer w.budget.pass(ticket)
+	}
 	stages := cache.Stages{Analysis: n.Analysis, Compilation: c.CompileTime}
 
 	// Compilation: done at plan time unless an upstream instance had to run.
@@ -451,13 +560,18 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool) *Re
 		return r
 	}
 	req := comp.Bundle.Request
-	if w.opts.MaxCost > 0 {
+	if w.budget != nil {
 		est, ok := w.opts.Providers.Bound(n.Provider.Name, req)
 		if !ok {
 			r.Status, r.Err = Failed, fmt.Errorf("the price of model %q is unknown, so -max-cost cannot bound this call; add a pricing block to provider %q", n.Provider.Model, n.Provider.Name)
 			return r
 		}
-		if !w.budget.reserve(est) {
+		booked, ok, err := w.budget.reserve(ctx, ticket, est)
+		if err != nil {
+			r.Status, r.Err = Canceled, err
+			return r
+		}
+		if !ok {
 			r.Status, r.Err = Canceled, ErrBudget
 			return r
 		}
@@ -466,7 +580,7 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool) *Re
 			if r.Cost != nil {
 				cost = *r.Cost
 			}
-			w.budget.settle(est, cost)
+			w.budget.settle(booked, cost)
 		}()
 	}
 	prov, lim, err := w.opts.Providers.Open(n.Provider.Name)
@@ -650,7 +764,7 @@ func (w *walk) writeOutput(n *planner.Node, text []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("writing %s: %w", n.Output, err)
 	}
-	if err := files.Write(p, text, 0o644); err != nil {
+	if err := files.WriteIn(w.opts.TempDir, p, text, 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", n.Output, err)
 	}
 	return nil

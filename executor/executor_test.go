@@ -1538,3 +1538,36 @@ func TestApplyMaxCost(t *testing.T) {
 		t.Errorf("%d calls over the budget reached the server", n)
 	}
 }
+
+// TestApplyMaxCostParallel: a run that does not fit beside the bounds of
+// the calls in flight waits for them, so the budget calls the same runs at
+// any -j.
+func TestApplyMaxCostParallel(t *testing.T) {
+	// Each call is bounded at about 105 tokens at $1 per million and
+	// costs 15: $300e-6 pays for 14 calls (13 × 15 + 105 <= 300).
+	srv := newServer(t, nil)
+	blocks := []string{openaiProvider("priced", srv.URL, "pricing {\n    input_per_mtok  = 1\n    output_per_mtok = 1\n  }")}
+	for i := range 20 {
+		blocks = append(blocks, run(fmt.Sprintf("r%02d", i), "priced", fmt.Sprintf("p%02d", i), "max_tokens = 100"))
+	}
+	var want map[string]executor.Status
+	for _, j := range []int{1, 8} {
+		p := newProject(t, hclFile(blocks...))
+		o := p.opts(j)
+		o.MaxCost = 300e-6
+		sum := p.applyPlan(context.Background(), p.plan(), o)
+		if got := sum.Counts[executor.Called]; got != 14 {
+			t.Errorf("-j %d: %d called; want 14", j, got)
+		}
+		if math.Abs(sum.Cost-14*15e-6) > 1e-12 {
+			t.Errorf("-j %d: spent %g; want %g", j, sum.Cost, 14*15e-6)
+		}
+		if want == nil {
+			want = statuses(sum)
+			continue
+		}
+		if diff := cmp.Diff(want, statuses(sum)); diff != "" {
+			t.Errorf("-j %d calls other runs than -j 1 (-j 1 +j %d):\n%s", j, j, diff)
+		}
+	}
+}

@@ -4,7 +4,10 @@
 //   - Read reads a file with fewer system calls than os.ReadFile.
 //   - Write and WriteSync replace a file atomically (a temporary file
 //     renamed over it; WriteSync also fsyncs, for files a user commits).
-//     IsTemp recognises the temporary files a crash can leave behind.
+//     WriteIn and WriteSyncIn make their temporary files in a directory of
+//     their own, so that a crash leaves none in the user's tree.
+//     IsTemp recognises the temporary files a crash can leave behind, and
+//     RemoveTemps removes them.
 //   - Root is the project directory as symbolic links make it: Resolve says
 //     where a path leads, and a *LinkError names a link that leads out of
 //     the project (ErrOutside) or cannot be followed.

@@ -31,7 +31,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	maxRetries := newIntFlag(fs, "max-retries", 0, "retry a retryable failure at most `N` times (default: each provider's max_retries)")
 	offline := fs.Bool("offline", false, "never call a provider: restore what the cache holds and fail listing the runs that need a call")
 	maxCost := &dollarsFlag{}
-	fs.Var(maxCost, "max-cost", "start no call once the dollars spent plus the bound of the calls in flight would pass `USD` (default: no limit)")
+	fs.Var(maxCost, "max-cost", "call a run only if its bound fits in a budget of `USD` beside what was spent (runs wait for calls in flight to settle)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -66,6 +66,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		return code
 	}
 	defer unlock()
+	p.removeTemps()
 	if !e.readState(p) {
 		return exitError
 	}
@@ -105,6 +106,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		MaxRetries:  retries,
 		Offline:     *offline,
 		MaxCost:     maxCost.usd,
+		TempDir:     p.tempDir(),
 	})
 	obs.done()
 
@@ -116,7 +118,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		// file, nothing would remember to remove it.
 		e.reportOrphans(executor.RemoveOrphans(p.graph, plan.Orphans, final), f.jsonOut)
 	}
-	werr := cache.WriteLockIndexed(p.lockPath(), p.indexDir(), final)
+	werr := cache.WriteLockIndexed(p.lockPath(), p.indexDir(), p.tempDir(), final)
 	_ = journal.Close()
 	if werr == nil {
 		werr = cache.RemoveJournal(p.journalPath())

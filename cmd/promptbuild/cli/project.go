@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/internal/files"
 	"github.com/promptbuild/promptbuild/lang"
 	"github.com/promptbuild/promptbuild/planner"
 )
@@ -33,6 +34,21 @@ type project struct {
 func (p *project) lockPath() string    { return filepath.Join(p.dir, p.cfg.Settings.LockFile) }
 func (p *project) journalPath() string { return filepath.Join(p.dir, stateDir, "journal.jsonl") }
 func (p *project) indexDir() string    { return filepath.Join(p.dir, stateDir) }
+
+// tempDir holds the temporary files of apply's writes (outputs, the lock
+// file) until they are renamed into place: on the project's file system,
+// and where a crash leaves no litter in the user's tree.
+func (p *project) tempDir() string { return filepath.Join(p.dir, stateDir, "tmp") }
+
+// removeTemps removes the temporary files that an apply killed in the
+// middle of a write left behind. Only a process holding the project lock
+// may call it: no other write can be in flight.
+func (p *project) removeTemps() {
+	_, _ = files.RemoveTemps(p.tempDir(), "")
+	// Where .promptbuild is on another file system, the lock file's
+	// temporary file is made beside it.
+	_, _ = files.RemoveTemps(filepath.Dir(p.lockPath()), filepath.Base(p.lockPath()))
+}
 
 // loadConfig parses and checks the configuration, printing diagnostics.
 func (e *env) loadConfig(vars map[string]string) (*lang.Config, bool) {
