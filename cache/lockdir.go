@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/rogpeppe/go-internal/lockedfile"
 )
@@ -20,12 +21,15 @@ var ErrBusy = errors.New("another promptbuild apply is running in this directory
 // dir/.promptbuild/apply.lock, which the kernel releases when the process
 // dies, so it never goes stale). With wait false it fails at once with an
 // error satisfying errors.Is(err, ErrBusy) if another process holds it;
-// with wait true it blocks until the lock is free or ctx is done. A CLI can
+// with wait true it waits until the lock is free or ctx is done. A CLI can
 // try without waiting first, and on ErrBusy say that it is waiting before
 // trying again with wait.
 //
-// On systems without a non-blocking file lock (other than Unix and
-// Windows) LockDir always waits.
+// Waiting tries again after a pause that grows to pollMax: a blocking lock
+// call could not be given up when ctx is done, and would take the lock
+// later, after its caller has gone, shutting out others for a moment. On
+// systems without a non-blocking file lock (other than Unix and Windows)
+// LockDir always waits, and blocks.
 //
 // The lock excludes other processes, and other LockDir calls in this one.
 // unlock releases it; calling it more than once is harmless.
@@ -39,13 +43,43 @@ func LockDir(ctx context.Context, dir string, wait bool) (unlock func(), err err
 	case err == nil:
 		return sync.OnceFunc(func() { f.Close() }), nil
 	case errors.Is(err, errNoTryLock):
-		// Only waiting is possible here.
+		return lockBlocking(ctx, dir, path)
 	case !errors.Is(err, ErrBusy):
 		return nil, fmt.Errorf("locking %s: %w", dir, err)
 	case !wait:
 		return nil, fmt.Errorf("%s: %w", dir, ErrBusy)
 	}
 
+	pause := pollMin
+	t := time.NewTimer(pause)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for the lock on %s: %w", dir, context.Cause(ctx))
+		case <-t.C:
+		}
+		f, err := tryLock(path)
+		switch {
+		case err == nil:
+			return sync.OnceFunc(func() { f.Close() }), nil
+		case !errors.Is(err, ErrBusy):
+			return nil, fmt.Errorf("locking %s: %w", dir, err)
+		}
+		pause = min(2*pause, pollMax)
+		t.Reset(pause)
+	}
+}
+
+// The pauses between two tries of a waiting LockDir.
+const (
+	pollMin = 5 * time.Millisecond
+	pollMax = 200 * time.Millisecond
+)
+
+// lockBlocking waits for the lock at path where no lock can be tried
+// without waiting.
+func lockBlocking(ctx context.Context, dir, path string) (func(), error) {
 	type result struct {
 		unlock func()
 		err    error
