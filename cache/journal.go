@@ -16,7 +16,11 @@ import (
 // next apply folds the journal into the lock (Lock.Merge) and removes it.
 //
 // Crash safety: Append hands each line to the operating system in a single
-// write call, which survives the process being killed at any point. Only a
+// write call, which survives the process being killed at any point. Lines
+// are written at the journal's own end offset rather than in append mode:
+// on Windows a file opened for appending cannot be truncated, and cutting
+// a torn line off needs that. One apply at a time writes the journal (the
+// project lock), so nothing else moves its end. Only a
 // crash of the machine itself can lose lines that were not yet synced;
 // Sync makes them durable. An fsync per run would serialize the walk on the
 // disk (see BenchmarkJournalAppend), and what a lost line costs is small:
@@ -39,7 +43,7 @@ func OpenJournal(path string) (*Journal, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 		return nil, fmt.Errorf("opening journal: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o666)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
 	if err != nil {
 		return nil, fmt.Errorf("opening journal: %w", err)
 	}
@@ -97,7 +101,7 @@ func (j *Journal) Append(e *Entry) error {
 	if j.err != nil {
 		return j.err
 	}
-	n, err := j.f.Write(line)
+	n, err := j.f.WriteAt(line, j.size)
 	if err != nil {
 		// A short write (a full disk, say) leaves a partial line: cut it
 		// off so later lines stay readable.

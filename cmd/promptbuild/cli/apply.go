@@ -127,6 +127,9 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		fmt.Fprintf(e.stderr, "Error: writing %s: %v\nThe results are kept in %s; the next apply picks them up.\n", p.cfg.Settings.LockFile, werr, p.journalPath())
 		return exitError
 	}
+	if err := recordFailures(p.failuresPath(), plan, sum); err != nil {
+		fmt.Fprintf(e.stderr, "Warning: %v\n", err)
+	}
 	obs.summary(sum, maxCost.usd)
 	if !f.jsonOut {
 		e.lockNews(p, plan)

@@ -4,73 +4,72 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"strings"
 
+	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/planner"
+	"github.com/promptbuild/promptbuild/planner/diagram"
 )
 
 var graphCmd = &command{
 	name:     "graph",
-	synopsis: "print the run graph (dot or mermaid)",
-	usage:    "[-format dot|mermaid] [-var NAME=VALUE]...",
+	synopsis: "draw the project's graph (dot or mermaid), optionally colored by the plan",
+	usage:    "[-format dot|mermaid] [-type all|runs] [-plan] [-collapse] [-var NAME=VALUE]...",
 	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		vars := varsFlag{}
 		fs.Var(vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
 		format := fs.String("format", "dot", "output `FORMAT`: dot or mermaid")
+		kind := fs.String("type", "all", "what to draw: `all` (variables, inputs, templates, providers and runs) or runs")
+		withPlan := fs.Bool("plan", false, "color each run by what plan would do, with the reason as its label")
+		collapse := fs.Bool("collapse", false, "draw one node per run block, with its instance count")
 		if code, ok := parse(fs, args); !ok {
 			return code
 		}
 		if !e.noArgs(fs, "graph") {
 			return exitError
 		}
-		cfg, ok := e.loadConfig(vars)
-		if !ok {
-			return exitError
-		}
-		g, diags := planner.Build(cfg)
-		e.printDiags(cfg, diags)
-		if diags.HasErrors() {
-			return exitError
-		}
-		switch *format {
-		case "dot":
-			// Written from the sorted nodes, not the graph library's maps,
-			// so that the same project always draws the same text.
-			var b strings.Builder
-			b.WriteString("digraph promptbuild {\n  rankdir=\"LR\";\n  node [shape=box];\n")
-			for _, n := range g.Nodes {
-				fmt.Fprintf(&b, "  %s;\n", dotQuote(n.Addr))
-			}
-			for _, n := range g.Nodes {
-				for _, d := range n.Deps {
-					fmt.Fprintf(&b, "  %s -> %s;\n", dotQuote(d.Addr), dotQuote(n.Addr))
-				}
-			}
-			b.WriteString("}\n")
-			fmt.Fprint(e.stdout, b.String())
-		case "mermaid":
-			var b strings.Builder
-			b.WriteString("flowchart LR\n")
-			id := map[string]string{}
-			for i, n := range g.Nodes {
-				id[n.Addr] = fmt.Sprintf("n%d", i)
-				fmt.Fprintf(&b, "  n%d[%q]\n", i, strings.ReplaceAll(n.Addr, `"`, "#quot;"))
-			}
-			for _, n := range g.Nodes {
-				for _, d := range n.Deps {
-					fmt.Fprintf(&b, "  %s --> %s\n", id[d.Addr], id[n.Addr])
-				}
-			}
-			fmt.Fprint(e.stdout, b.String())
-		default:
+		if *format != "dot" && *format != "mermaid" {
 			fmt.Fprintf(e.stderr, "Error: unknown -format %q; use dot or mermaid\n", *format)
+			return exitError
+		}
+		if *kind != "all" && *kind != "runs" {
+			fmt.Fprintf(e.stderr, "Error: unknown -type %q; use all or runs\n", *kind)
+			return exitError
+		}
+		opts := diagram.Options{RunsOnly: *kind == "runs", Collapse: *collapse}
+		var g *planner.Graph
+		if *withPlan {
+			p, ok := e.load(vars)
+			if !ok {
+				return exitError
+			}
+			plan, diags := p.plan(ctx, nil, nil)
+			e.printDiags(p.cfg, diags)
+			if diags.HasErrors() {
+				return exitError
+			}
+			fails, err := cache.ReadFailures(p.failuresPath())
+			if err != nil {
+				fmt.Fprintf(e.stderr, "Warning: %v; failed runs are drawn as stale\n", err)
+			}
+			g, opts.Plan, opts.Failures = p.graph, plan, fails
+		} else {
+			p, ok := e.build(vars)
+			if !ok {
+				return exitError
+			}
+			g = p.graph
+		}
+		d := diagram.Draw(g, opts)
+		var err error
+		if *format == "dot" {
+			err = d.WriteDOT(e.stdout)
+		} else {
+			err = d.WriteMermaid(e.stdout)
+		}
+		if err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
 			return exitError
 		}
 		return exitOK
 	},
-}
-
-// dotQuote quotes an ID for Graphviz.
-func dotQuote(s string) string {
-	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
 }
