@@ -2,7 +2,6 @@ package lang
 
 import (
 	"fmt"
-	"math/big"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -53,55 +52,49 @@ func stringAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (string, bool, hcl.Di
 	return v.AsString(), true, diags
 }
 
-// intAttr evaluates a whole number no smaller than low.
-func intAttr(attr *hcl.Attribute, ctx *hcl.EvalContext, low int) (int, bool, hcl.Diagnostics) {
+// intAttr evaluates a whole number in r.
+func intAttr(attr *hcl.Attribute, ctx *hcl.EvalContext, r Range) (int, bool, hcl.Diagnostics) {
 	v, ok, diags := evalAs(attr.Expr, ctx, attr.Name, cty.Number)
 	if !ok {
 		return 0, false, diags
 	}
-	bf := v.AsBigFloat()
-	i, acc := bf.Int64()
-	if acc != big.Exact || !bf.IsInt() || i < int64(low) || i > 1<<31-1 {
-		return 0, false, append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Invalid value",
-			Detail:   fmt.Sprintf("The attribute %q must be a whole number of at least %d.", attr.Name, low),
-			Subject:  attr.Expr.Range().Ptr(),
-		})
+	if d := r.check(attr.Name, v, attr.Expr.Range(), ""); d.HasErrors() {
+		return 0, false, append(diags, d...)
 	}
+	i, _ := v.AsBigFloat().Int64()
 	return int(i), true, diags
 }
 
-// floatAttr evaluates a number no smaller than zero.
-func floatAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (float64, bool, hcl.Diagnostics) {
+// floatAttr evaluates a number in r.
+func floatAttr(attr *hcl.Attribute, ctx *hcl.EvalContext, r Range) (float64, bool, hcl.Diagnostics) {
 	v, ok, diags := evalAs(attr.Expr, ctx, attr.Name, cty.Number)
 	if !ok {
 		return 0, false, diags
 	}
-	f, _ := v.AsBigFloat().Float64()
-	if f < 0 {
-		return 0, false, append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Invalid value",
-			Detail:   fmt.Sprintf("The attribute %q must not be negative.", attr.Name),
-			Subject:  attr.Expr.Range().Ptr(),
-		})
+	if d := r.check(attr.Name, v, attr.Expr.Range(), ""); d.HasErrors() {
+		return 0, false, append(diags, d...)
 	}
+	f, _ := v.AsBigFloat().Float64()
 	return f, true, diags
 }
 
-// durationAttr evaluates a duration string such as "30s" or "50ms".
-func durationAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (time.Duration, bool, hcl.Diagnostics) {
+// durationAttr evaluates a duration string such as "30s" or "50ms", no
+// shorter than low.
+func durationAttr(attr *hcl.Attribute, ctx *hcl.EvalContext, low time.Duration) (time.Duration, bool, hcl.Diagnostics) {
 	s, ok, diags := stringAttr(attr, ctx)
 	if !ok {
 		return 0, false, diags
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
+	if err != nil || d < low {
+		what := "not negative"
+		if low > 0 {
+			what = "positive"
+		}
 		return 0, false, append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid duration",
-			Detail:   fmt.Sprintf("The attribute %q must be a duration such as \"30s\", \"1m30s\" or \"50ms\", not %q.", attr.Name, s),
+			Detail:   fmt.Sprintf("The attribute %q must be a %s duration such as \"30s\", \"1m30s\" or \"50ms\", not %q.", attr.Name, what, s),
 			Subject:  attr.Expr.Range().Ptr(),
 		})
 	}

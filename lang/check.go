@@ -198,12 +198,19 @@ func (l *loader) checkRun(r *Run) hcl.Diagnostics {
 			}
 		}
 	}
+	providerType := ""
+	if p := cfg.Providers[r.Provider]; p != nil {
+		providerType = p.Type
+	}
 	for _, e := range runExprs(r) {
 		switch e.name {
 		case "temperature", "max_tokens", "seed":
 			if e.expr != nil && static[e.name] {
-				_, _, d := evalAs(e.expr, l.varCtx, e.name, cty.Number)
+				v, ok, d := evalAs(e.expr, l.varCtx, e.name, cty.Number)
 				diags = append(diags, d...)
+				if ok {
+					diags = append(diags, CheckRunNumber(e.name, v, e.expr.Range(), providerType)...)
+				}
 			}
 		}
 	}
@@ -216,6 +223,8 @@ func (l *loader) checkRun(r *Run) hcl.Diagnostics {
 					Detail:   "Inappropriate value for attribute \"params\": an object is required, such as { top_p = 0.9 }.",
 					Subject:  r.Params.Range().Ptr(),
 				})
+			} else {
+				diags = append(diags, CheckParams(v, r.Params)...)
 			}
 		}
 	}

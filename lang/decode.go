@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -36,7 +37,7 @@ func decodeSettingsBlock(b *hcl.Block, s *Settings) hcl.Diagnostics {
 		}
 	}
 	if attr, ok := content.Attributes["parallelism"]; ok {
-		v, ok, d := intAttr(attr, nil, 1)
+		v, ok, d := intAttr(attr, nil, rangeParallelism)
 		diags = append(diags, d...)
 		if ok {
 			s.Parallelism = v
@@ -141,17 +142,18 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 	ints := []struct {
 		name string
 		dst  *int
+		r    Range
 	}{
-		{"max_concurrency", &p.MaxConcurrency},
-		{"requests_per_minute", &p.RequestsPerMinute},
-		{"tokens_per_minute", &p.TokensPerMinute},
-		{"max_retries", &p.MaxRetries},
-		{"context_window", &p.ContextWindow},
-		{"fail_every", &p.Mock.FailEvery},
+		{"max_concurrency", &p.MaxConcurrency, rangeConcurrency},
+		{"requests_per_minute", &p.RequestsPerMinute, rangePerMinute},
+		{"tokens_per_minute", &p.TokensPerMinute, rangePerMinute},
+		{"max_retries", &p.MaxRetries, rangeMaxRetries},
+		{"context_window", &p.ContextWindow, rangeContextWindow},
+		{"fail_every", &p.Mock.FailEvery, rangeFailEvery},
 	}
 	for _, i := range ints {
 		if attr, ok := usable[i.name]; ok {
-			v, ok, d := intAttr(attr, l.varCtx, 0)
+			v, ok, d := intAttr(attr, l.varCtx, i.r)
 			diags = append(diags, d...)
 			if ok {
 				*i.dst = v
@@ -160,12 +162,12 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 	}
 
 	if attr, ok := usable["timeout"]; ok {
-		v, _, d := durationAttr(attr, l.varCtx)
+		v, _, d := durationAttr(attr, l.varCtx, time.Nanosecond)
 		diags = append(diags, d...)
 		p.Timeout = v
 	}
 	if attr, ok := usable["latency"]; ok {
-		v, _, d := durationAttr(attr, l.varCtx)
+		v, _, d := durationAttr(attr, l.varCtx, 0)
 		diags = append(diags, d...)
 		p.Mock.Latency = v
 	}
@@ -178,6 +180,7 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 		v, ok, d := objectAttr(attr, l.varCtx)
 		diags = append(diags, d...)
 		if ok {
+			diags = append(diags, CheckParams(v, attr.Expr)...)
 			p.Params = v
 		}
 	}
@@ -237,7 +240,7 @@ func (l *loader) decodePricingBlock(b *hcl.Block) (*Pricing, hcl.Diagnostics) {
 			diags = append(diags, d...)
 			continue
 		}
-		v, _, d := floatAttr(attr, l.varCtx)
+		v, _, d := floatAttr(attr, l.varCtx, rangePrice)
 		diags = append(diags, d...)
 		*f.dst = v
 	}

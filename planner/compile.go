@@ -98,7 +98,7 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 
 	params := map[string]string{}
 	if r.Temperature != nil {
-		if f, ok, ds := evalNumber(r.Temperature, ctx, "temperature"); ok {
+		if f, ok, ds := evalNumber(r.Temperature, ctx, "temperature", n.Provider.Type); ok {
 			v, _ := f.Float64()
 			req.Temperature = &v
 			params["temperature"] = strconv.FormatFloat(v, 'g', -1, 64)
@@ -107,21 +107,21 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 		}
 	}
 	if r.MaxTokens != nil {
-		if f, ok, ds := evalNumber(r.MaxTokens, ctx, "max_tokens"); ok && f.IsInt() {
+		if f, ok, ds := evalNumber(r.MaxTokens, ctx, "max_tokens", n.Provider.Type); ok {
 			v, _ := f.Int64()
 			req.MaxTokens = v
 			params["max_tokens"] = strconv.FormatInt(v, 10)
 		} else {
-			diags = append(append(diags, ds...), intDiag(r.MaxTokens, "max_tokens", ok)...)
+			diags = append(diags, ds...)
 		}
 	}
 	if r.Seed != nil {
-		if f, ok, ds := evalNumber(r.Seed, ctx, "seed"); ok && f.IsInt() {
+		if f, ok, ds := evalNumber(r.Seed, ctx, "seed", n.Provider.Type); ok {
 			v, _ := f.Int64()
 			req.Seed = &v
 			params["seed"] = strconv.FormatInt(v, 10)
 		} else {
-			diags = append(append(diags, ds...), intDiag(r.Seed, "seed", ok)...)
+			diags = append(diags, ds...)
 		}
 	}
 	extra, ds := g.params(n, ctx)
@@ -282,6 +282,7 @@ func (g *Graph) params(n *Node, ctx *hcl.EvalContext) (map[string]json.RawMessag
 		v, ds := n.Run.Params.Value(ctx)
 		diags = append(diags, ds...)
 		if !ds.HasErrors() {
+			diags = append(diags, lang.CheckParams(v, n.Run.Params)...)
 			add(v, n.Run.Params.Range())
 		}
 	}
@@ -305,7 +306,9 @@ func evalString(e hcl.Expression, ctx *hcl.EvalContext, what string) (string, hc
 	return s.AsString(), diags
 }
 
-func evalNumber(e hcl.Expression, ctx *hcl.EvalContext, what string) (*big.Float, bool, hcl.Diagnostics) {
+// evalNumber evaluates a run's numeric setting and checks it against its
+// range (lang.CheckRunNumber).
+func evalNumber(e hcl.Expression, ctx *hcl.EvalContext, what, providerType string) (*big.Float, bool, hcl.Diagnostics) {
 	v, diags := e.Value(ctx)
 	if diags.HasErrors() {
 		return nil, false, diags
@@ -319,19 +322,10 @@ func evalNumber(e hcl.Expression, ctx *hcl.EvalContext, what string) (*big.Float
 			Subject:  e.Range().Ptr(),
 		})
 	}
-	return n.AsBigFloat(), true, diags
-}
-
-func intDiag(e hcl.Expression, what string, wasNumber bool) hcl.Diagnostics {
-	if !wasNumber {
-		return nil
+	if ds := lang.CheckRunNumber(what, n, e.Range(), providerType); ds.HasErrors() {
+		return nil, false, append(diags, ds...)
 	}
-	return hcl.Diagnostics{{
-		Severity: hcl.DiagError,
-		Summary:  "Invalid " + what,
-		Detail:   fmt.Sprintf("%s must be a whole number.", what),
-		Subject:  e.Range().Ptr(),
-	}}
+	return n.AsBigFloat(), true, diags
 }
 
 // evalSchema accepts a JSON Schema as JSON text (schema = file("x.json"))

@@ -99,7 +99,10 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 		fmt.Fprintf(&b, "     %s of an interrupted apply %s not in the lock file yet: apply writes %s\n",
 			count(p.Unrecorded, "result"), verb, map[bool]string{true: "it", false: "them"}[p.Unrecorded == 1])
 	}
-	b.WriteString("\n" + p.legend() + "\n\n")
+	if legend := p.legend(); legend != "" {
+		b.WriteString("\n" + legend + "\n")
+	}
+	b.WriteString("\n")
 	b.WriteString(p.Summary() + "\n")
 	if est := p.Estimate().String(); est != "" {
 		b.WriteString(est + "\n")
@@ -204,6 +207,9 @@ func (p *Plan) legend() string {
 		if used[s.sym] {
 			parts = append(parts, s.sym+" "+s.what)
 		}
+	}
+	if len(parts) == 0 {
+		return ""
 	}
 	return "  " + strings.Join(parts, "   ")
 }

@@ -1,7 +1,3 @@
-variable "budget" {
-  default = 100.5
-}
-
 provider "m" {
   type = "mock"
 }
@@ -10,23 +6,26 @@ template "t" {
   text = "hi"
 }
 
-# Numbers, so lang accepts them; whole numbers are checked when the request
-# is compiled.
+# Values known only once for_each is expanded: lang cannot see them, so
+# whole numbers are checked when the request is compiled.
 run "r" {
+  for_each   = { a = 100.5 }
   template   = template.t
   provider   = provider.m
-  max_tokens = var.budget # ERROR: Invalid max_tokens
+  max_tokens = each.value # ERROR: Invalid value
 }
 
 run "s" {
+  for_each = { a = 2.5 }
   template = template.t
   provider = provider.m
-  seed     = 2.5 # ERROR: Invalid seed
+  seed     = each.value # ERROR: Invalid value
 }
 
 run "ok" {
+  for_each   = { a = 100 }
   template   = template.t
   provider   = provider.m
-  max_tokens = 100
-  seed       = 7
+  max_tokens = each.value
+  seed       = each.value
 }
