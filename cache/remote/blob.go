@@ -24,9 +24,9 @@ type blobBackend struct {
 
 // openBlob opens s3:// and file:// URLs through gocloud.dev/blob, with
 // gocloud's query parameters. For s3 the URL's path is the prefix
-// (s3://bucket/prefix), and an endpoint implies path-style requests unless
+// (s3://bucket/prefix), an endpoint implies path-style requests unless
 // use_path_style says otherwise, as MinIO and most S3-compatible stores
-// need. A file:// directory is created if it is missing; files are written
+// need, and checksums are computed and checked only where required. A file:// directory is created if it is missing; files are written
 // to a temporary name beside their final one and renamed, with no
 // metadata files.
 func openBlob(ctx context.Context, u *url.URL, _ func(string) string, opts *Options) (Backend, error) {
@@ -42,6 +42,15 @@ func openBlob(ctx context.Context, u *url.URL, _ func(string) string, opts *Opti
 		}
 		if q.Has("endpoint") && !q.Has("use_path_style") && !q.Has("s3ForcePathStyle") {
 			q.Set("use_path_style", "true")
+		}
+		// Checksums only where the API requires them: S3-compatible stores
+		// do not all accept the SDK's default ones, and the SDK warns on
+		// stderr for every object stored without one. Blobs are verified
+		// against their SHA-256 on read anyway.
+		for _, p := range []string{"request_checksum_calculation", "response_checksum_validation"} {
+			if !q.Has(p) {
+				q.Set(p, "when_required")
+			}
 		}
 		prefix := strings.Trim(u.Path, "/")
 		c := *u
