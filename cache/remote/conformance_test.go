@@ -18,7 +18,10 @@ func TestConformance(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			for _, c := range conformance {
-				t.Run(c.name, func(t *testing.T) { c.test(t, b.setup(t)) })
+				t.Run(c.name, func(t *testing.T) {
+					t.Parallel()
+					c.test(t, b.setup(t))
+				})
 			}
 		})
 	}
@@ -154,7 +157,7 @@ func testConcurrentPuts(t *testing.T, rs *remoteSetup) {
 func testLargeBlob(t *testing.T, rs *remoteSetup) {
 	ctx := context.Background()
 	s := rs.open(t, Options{})
-	data := make([]byte, 6<<20+123)
+	data := make([]byte, 2<<20+123)
 	rand.Read(data)
 	k := key(string(data))
 	if err := s.Put(ctx, CAS, k, data); err != nil {

@@ -41,6 +41,7 @@ func TestFaults(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			for _, f := range faults {
 				t.Run(f.name, func(t *testing.T) {
+					t.Parallel()
 					rs := b.setup(t)
 					ctx := context.Background()
 					answer := []byte("an answer the remote holds")

@@ -20,6 +20,30 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
 
+// TestMain gives the AWS SDK test credentials and keeps it away from the
+// user's files and from the instance metadata service, once for every
+// test, so that tests may run in parallel.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "remote-test-aws")
+	if err != nil {
+		panic(err)
+	}
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID":           "test-key-id",
+		"AWS_SECRET_ACCESS_KEY":       "test-secret",
+		"AWS_SESSION_TOKEN":           "",
+		"AWS_PROFILE":                 "",
+		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_EC2_METADATA_DISABLED":   "true",
+	} {
+		os.Setenv(k, v)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 // A fault answers a request in place of the server, or returns false to
 // let the server answer.
 type fault func(w http.ResponseWriter, r *http.Request) bool
@@ -215,22 +239,13 @@ const (
 	s3Prefix   = "team/promptbuild"
 )
 
-// setupS3 serves an in-process S3 (gofakes3) and points s3blob at it, with
-// the AWS SDK kept away from the user's files and the metadata service.
+// setupS3 serves an in-process S3 (gofakes3) and points s3blob at it.
 func setupS3(t *testing.T) *remoteSetup {
 	backend := s3mem.New()
 	if err := backend.CreateBucket(fakeBucket); err != nil {
 		t.Fatal(err)
 	}
 	srv, f := serve(t, gofakes3.New(backend).Server())
-	dir := t.TempDir()
-	t.Setenv("AWS_ACCESS_KEY_ID", "test-key-id")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	return &remoteSetup{
 		url:    "s3://" + fakeBucket + "/" + s3Prefix + "?region=us-east-1&endpoint=" + srv.URL,
 		faults: f,
