@@ -8,8 +8,14 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
 
 // TestConformance runs the same suite against every backend, each on a
@@ -328,5 +334,50 @@ func testInvalidKey(t *testing.T, rs *remoteSetup) {
 	}
 	if rs.faults != nil && rs.faults.requests.Load() != before {
 		t.Errorf("invalid keys made %d requests", rs.faults.requests.Load()-before)
+	}
+}
+
+// TestLayout: entries are stored at PREFIX/ac/<hash> and PREFIX/cas/<sha256>,
+// with nothing else beside them, and a file:// directory is created.
+func TestLayout(t *testing.T) {
+	ctx := context.Background()
+	answer := []byte("answer")
+
+	dir := filepath.Join(t.TempDir(), "shared", "cache")
+	s, err := Open(ctx, "file://"+filepath.ToSlash(dir), Options{Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, CAS, key("answer"), answer); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, AC, key("bundle"), []byte("m")); err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	want := []string{"ac/" + key("bundle"), "cas/" + key("answer")}
+	if !slices.Equal(files, want) {
+		t.Errorf("file:// holds %v; want %v", files, want)
+	}
+
+	backend := s3mem.New()
+	backend.CreateBucket(fakeBucket)
+	srv, _ := serve(t, gofakes3.New(backend).Server())
+	s, err = Open(ctx, "s3://"+fakeBucket+"/a/b/?region=us-east-1&endpoint="+srv.URL, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, CAS, key("answer"), answer); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := backend.HeadObject(fakeBucket, "a/b/cas/"+key("answer")); err != nil {
+		t.Errorf("s3: the blob is not at a/b/cas/<sha256>: %v", err)
 	}
 }
