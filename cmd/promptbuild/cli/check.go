@@ -9,8 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/planner"
 )
 
 var checkCmd = &command{
@@ -51,7 +53,10 @@ type checkSummary struct {
 	Type     string `json:"type"` // "check_summary"
 	OK       bool   `json:"ok"`
 	Problems int    `json:"problems"`
-	Message  string `json:"message"`
+	// Unchecked counts the problems that are runs check could not
+	// verify (reason upstream_unknown), not found to disagree.
+	Unchecked int    `json:"unchecked,omitempty"`
+	Message   string `json:"message"`
 }
 
 func runCheck(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
@@ -83,14 +88,7 @@ func runCheck(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		problems = append(problems, checkProblem{Address: pr.Address, Path: pr.Path, Reason: string(pr.Reason), Detail: pr.Detail})
 	}
 
-	lock := p.cfg.Settings.LockFile
-	var message string
-	if len(problems) == 0 {
-		message = fmt.Sprintf("Success! Every output file matches %s, and it matches the configuration.", lock)
-	} else {
-		message = fmt.Sprintf("%s: the output files, %s and the configuration disagree. Run '%s' to see what apply would do.",
-			plural(len(problems), "problem"), lock, e.command("plan"))
-	}
+	message, unchecked := e.checkMessage(p, problems)
 	if e.jsonOut {
 		e.versionLine()
 		enc := json.NewEncoder(e.stdout)
@@ -98,7 +96,7 @@ func runCheck(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 			pr.Type = "check_problem"
 			_ = enc.Encode(pr)
 		}
-		_ = enc.Encode(checkSummary{Type: "check_summary", OK: len(problems) == 0, Problems: len(problems), Message: message})
+		_ = enc.Encode(checkSummary{Type: "check_summary", OK: len(problems) == 0, Problems: len(problems), Unchecked: unchecked, Message: message})
 	} else {
 		width := 0
 		for _, pr := range problems {
@@ -117,6 +115,35 @@ func runCheck(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		return exitError
 	}
 	return exitOK
+}
+
+// checkMessage is check's last line: success, or how many problems of
+// each kind and what to do. unchecked counts the runs that could not be
+// checked.
+func (e *env) checkMessage(p *project, problems []checkProblem) (message string, unchecked int) {
+	lock := p.cfg.Settings.LockFile
+	if len(problems) == 0 {
+		return fmt.Sprintf("Success! Every output file matches %s, and it matches the configuration.", lock), 0
+	}
+	for _, pr := range problems {
+		if pr.Reason == string(planner.ReasonUpstreamUnknown) {
+			unchecked++
+		}
+	}
+	var parts, hints []string
+	if n := len(problems) - unchecked; n > 0 {
+		parts = append(parts, fmt.Sprintf("%s: the output files, %s and the configuration disagree", plural(n, "problem"), lock))
+		hints = append(hints, fmt.Sprintf("Run '%s' to see what apply would do.", e.command("plan")))
+	}
+	if unchecked > 0 {
+		reads := "they read"
+		if unchecked == 1 {
+			reads = "it reads"
+		}
+		parts = append(parts, fmt.Sprintf("%s not checked: %s an answer that no output file holds and the cache lacks", plural(unchecked, "run"), reads))
+		hints = append(hints, "To check such a run without the cache, give the run whose answer it reads an output file.")
+	}
+	return strings.Join(parts, "; ") + ". " + strings.Join(hints, " "), unchecked
 }
 
 // key is what a problem's line starts with: the run instance, else the
