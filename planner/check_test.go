@@ -2,7 +2,6 @@ package planner
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -303,5 +302,3 @@ func TestCheckCanceled(t *testing.T) {
 		t.Errorf("Check with a canceled context = %v, %v; want no problems and \"Check interrupted\"", problems, diags)
 	}
 }
-
-var _ fmt.Stringer = Problem{}
