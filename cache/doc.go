@@ -19,6 +19,9 @@
 //   - ReadLockIndexed and WriteLockIndexed do the same through a binary
 //     index under .promptbuild keyed by the SHA-256 of the lock's bytes, so
 //     that a plan with nothing to do never parses the HCL.
+//   - OpenReadOnly and ReadLockReadOnly read the cache and the lock file
+//     without writing anything, not even the index or a manifest's
+//     modification time: for `promptbuild check`.
 //
 // During apply:
 //   - OpenJournal and Journal.Append record each finished run at once;

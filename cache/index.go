@@ -24,6 +24,18 @@ const IndexFile = "lock-index.bin"
 // parsed and the index rewritten. The index is only an accelerator: when
 // it cannot be read or written, ReadLockIndexed parses the HCL.
 func ReadLockIndexed(path, indexDir string) (*Lock, error) {
+	return readLockIndexed(path, indexDir, true)
+}
+
+// ReadLockReadOnly reads the lock file at path like ReadLockIndexed, using
+// the index in indexDir when it was made from the lock file's current
+// bytes, but never writes the index: for a command that promises to change
+// nothing on disk.
+func ReadLockReadOnly(path, indexDir string) (*Lock, error) {
+	return readLockIndexed(path, indexDir, false)
+}
+
+func readLockIndexed(path, indexDir string, update bool) (*Lock, error) {
 	src, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return NewLock(), nil
@@ -42,7 +54,9 @@ func ReadLockIndexed(path, indexDir string) (*Lock, error) {
 	if err != nil {
 		return nil, err
 	}
-	_ = files.Write(ipath, encodeIndex(l, sum), 0o666) // best effort
+	if update {
+		_ = files.Write(ipath, encodeIndex(l, sum), 0o666) // best effort
+	}
 	return l, nil
 }
 

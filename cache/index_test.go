@@ -152,3 +152,53 @@ func TestReadLockIndexed(t *testing.T) {
 		t.Error("broken lock read without error")
 	}
 }
+
+// TestReadLockReadOnly: the read-only reader uses a matching index, parses
+// the HCL otherwise, and never writes the index.
+func TestReadLockReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "promptbuild.lock.hcl")
+	idxDir := filepath.Join(dir, ".promptbuild")
+	ipath := filepath.Join(idxDir, IndexFile)
+
+	want := bigLock(20)
+	if err := WriteLock(path, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadLockReadOnly(path, idxDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	if _, err := os.Stat(idxDir); !os.IsNotExist(err) {
+		t.Fatalf("ReadLockReadOnly created %s: %v", idxDir, err)
+	}
+
+	// A matching index is used (a decoy under the right digest comes
+	// back), and left as it is.
+	src, _ := os.ReadFile(path)
+	if err := os.MkdirAll(idxDir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	decoy := encodeIndex(bigLock(3), sha256.Sum256(src))
+	if err := os.WriteFile(ipath, decoy, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := ReadLockReadOnly(path, idxDir); len(got.Runs) != 3 {
+		t.Fatalf("read %d runs: the index was not used", len(got.Runs))
+	}
+
+	// A stale index is not rewritten.
+	stale := encodeIndex(bigLock(3), sha256.Sum256([]byte("other")))
+	if err := os.WriteFile(ipath, stale, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ReadLockReadOnly(path, idxDir); err != nil || len(got.Runs) != 20 {
+		t.Fatalf("stale index: %d runs, %v; want the 20 of the HCL", len(got.Runs), err)
+	}
+	if idx, _ := os.ReadFile(ipath); !bytes.Equal(idx, stale) {
+		t.Error("ReadLockReadOnly rewrote a stale index")
+	}
+}

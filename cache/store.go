@@ -38,8 +38,12 @@ const tempGrace = time.Hour
 // Every write is a temporary file renamed into place, so several processes
 // may share a Store. Reads verify what they read.
 type Store struct {
-	dir string
+	dir      string
+	readOnly bool
 }
+
+// ErrReadOnly is the error of a write to a Store opened with OpenReadOnly.
+var ErrReadOnly = errors.New("cache: opened read-only")
 
 const readme = `This directory is promptbuild's cache. It holds the answers of
 previous runs so that promptbuild apply does not pay for them again.
@@ -71,6 +75,15 @@ func Open(dir string) (*Store, error) {
 		}
 	}
 	return &Store{dir: dir}, nil
+}
+
+// OpenReadOnly opens the store in dir for reading only: it creates nothing
+// (a missing directory is a store where every read misses), reads never
+// refresh a manifest's modification time nor remove a corrupt blob, and
+// Put, PutManifest and GC fail with ErrReadOnly. It is the store of a
+// command that promises to change nothing on disk.
+func OpenReadOnly(dir string) *Store {
+	return &Store{dir: dir, readOnly: true}
 }
 
 // Dir returns the store's directory.
@@ -108,6 +121,9 @@ func (s *Store) manifestPath(hash string) string {
 // Put stores data and returns its digest. It writes nothing when the blob
 // is already there with the right size.
 func (s *Store) Put(data []byte) (string, error) {
+	if s.readOnly {
+		return "", ErrReadOnly
+	}
 	digest := Digest(data)
 	p := s.blobPath(digest)
 	if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Size() == int64(len(data)) {
@@ -136,6 +152,9 @@ func (s *Store) Get(digest string) ([]byte, error) {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
 	if Digest(data) != digest {
+		if s.readOnly {
+			return nil, fmt.Errorf("cache: blob %s is corrupt: %w", short(digest), ErrMiss)
+		}
 		os.Remove(p)
 		return nil, fmt.Errorf("cache: blob %s is corrupt (removed): %w", short(digest), ErrMiss)
 	}
@@ -155,6 +174,9 @@ func (s *Store) Has(digest string) bool {
 // PutManifest stores m under m.Hash, replacing any manifest there. A zero
 // Version is set to ManifestVersion.
 func (s *Store) PutManifest(m *Manifest) error {
+	if s.readOnly {
+		return ErrReadOnly
+	}
 	if !ValidDigest(m.Hash) {
 		return fmt.Errorf("cache: manifest hash %q is not 64 lowercase hex digits", m.Hash)
 	}
@@ -199,7 +221,9 @@ func (s *Store) Manifest(hash string) (*Manifest, error) {
 	if fi, err := os.Stat(s.blobPath(m.Output)); err != nil || fi.Size() != m.OutputSize {
 		return nil, fmt.Errorf("cache: manifest %s: output blob %s is missing: %w", short(hash), short(m.Output), ErrMiss)
 	}
-	touch(p, mtime)
+	if !s.readOnly {
+		touch(p, mtime)
+	}
 	return m, nil
 }
 
@@ -375,6 +399,9 @@ type GCResult struct {
 // GC(nil, 0) empties the store of everything but in-flight writes.
 func (s *Store) GC(keep map[string]bool, olderThan time.Duration) (GCResult, error) {
 	var res GCResult
+	if s.readOnly {
+		return res, ErrReadOnly
+	}
 	now := time.Now()
 	refs := make(map[string]bool)
 	remove := func(p string, fi fs.FileInfo) bool {

@@ -499,3 +499,63 @@ func TestHas(t *testing.T) {
 		t.Error("Has = false for a present blob after another blob was removed")
 	}
 }
+
+// TestOpenReadOnly: a read-only store creates nothing, reads what is there
+// without refreshing a manifest's mtime or removing a corrupt blob, and
+// refuses every write.
+func TestOpenReadOnly(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "cache")
+	ro := OpenReadOnly(missing)
+	if _, err := ro.Get(hashOf("x")); !errors.Is(err, ErrMiss) {
+		t.Errorf("Get in a missing directory: %v; want a miss", err)
+	}
+	if _, err := ro.Manifest(hashOf("x")); !errors.Is(err, ErrMiss) {
+		t.Errorf("Manifest in a missing directory: %v; want a miss", err)
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Fatalf("OpenReadOnly created %s: %v", missing, err)
+	}
+
+	s := openStore(t)
+	m := putResult(t, s, hashOf("a"), "answer")
+	ro = OpenReadOnly(s.Dir())
+	p := s.manifestPath(m.Hash)
+	setMtime(t, p, 48*time.Hour)
+	before, _ := os.Stat(p)
+	if got, err := ro.Manifest(m.Hash); err != nil || got.Output != m.Output {
+		t.Fatalf("Manifest = %v, %v", got, err)
+	}
+	if b, err := ro.Get(m.Output); err != nil || string(b) != "answer" {
+		t.Fatalf("Get = %q, %v", b, err)
+	}
+	if after, _ := os.Stat(p); !after.ModTime().Equal(before.ModTime()) {
+		t.Error("a read-only read refreshed a manifest's mtime")
+	}
+
+	bad, err := s.Put([]byte("hello, world"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.blobPath(bad), []byte("hello, wOrld"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ro.Get(bad); !errors.Is(err, ErrMiss) || strings.Contains(err.Error(), "removed") {
+		t.Errorf("Get of a corrupt blob: %v; want a miss that removes nothing", err)
+	}
+	if _, err := os.Stat(s.blobPath(bad)); err != nil {
+		t.Errorf("a read-only Get removed a corrupt blob: %v", err)
+	}
+
+	if _, err := ro.Put([]byte("new")); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("Put: %v; want ErrReadOnly", err)
+	}
+	if err := ro.PutManifest(m); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("PutManifest: %v; want ErrReadOnly", err)
+	}
+	if _, err := ro.GC(nil, 0); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("GC: %v; want ErrReadOnly", err)
+	}
+	if _, err := s.Manifest(m.Hash); err != nil {
+		t.Errorf("the store lost an entry: %v", err)
+	}
+}

@@ -6,6 +6,9 @@
 // for each, what apply will do ([Action]) and why ([Reason]). A [Plan]
 // renders itself for people ([Plan.WriteHuman]) and machines
 // ([Plan.WriteJSON]), and can be saved for `apply FILE` ([Plan.Save]).
+// [Graph.Check] verifies, reading only, that the output files match the
+// lock file and the lock file matches the configuration, in the same
+// words ([Problem]).
 //
 // The planner compiles into llm's plain request types, the ones every
 // adapter sends: the hash is taken over exactly what is sent.

@@ -8,7 +8,7 @@ import (
 	"github.com/promptbuild/promptbuild/cache"
 )
 
-// TestReasonCodes pins the reason codes: plan -json prints them, and
+// TestReasonCodes pins the reason codes: plan -json and check -json print them, and
 // scripts and CI jobs match on them. Renaming one breaks its readers.
 func TestReasonCodes(t *testing.T) {
 	for reason, code := range map[Reason]string{
@@ -26,6 +26,8 @@ func TestReasonCodes(t *testing.T) {
 		ReasonResultMissing:   "result_missing",
 		ReasonReplace:         "replace_requested",
 		ReasonRemoved:         "removed",
+		ReasonRecordChanged:   "record_changed",
+		ReasonUpstreamUnknown: "upstream_unknown",
 	} {
 		if string(reason) != code {
 			t.Errorf("reason %q is printed by plan -json as %q; the code is part of the -json contract", code, reason)

@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -45,6 +48,7 @@ func TestScripts(t *testing.T) {
 			"crlf":      cmdCRLF,
 			"jsonlines": cmdJSONLines,
 			"waitfile":  cmdWaitfile,
+			"snapshot":  cmdSnapshot,
 		},
 	})
 }
@@ -176,5 +180,46 @@ func cmdCRLF(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		data = bytes.ReplaceAll(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
 		ts.Check(os.WriteFile(p, data, 0o644))
+	}
+}
+
+// cmdSnapshot prints, as its stdout, one line per file and directory under
+// DIR (DIR itself included): path, type and permissions, size,
+// modification time in nanoseconds, and a regular file's SHA-256. Two
+// snapshots compared with cmp prove that a command changed nothing there:
+// no file created, removed, written or touched.
+//
+//	snapshot p
+//	cp stdout before.txt
+//	exec promptbuild -C p check
+//	snapshot p
+//	cmp stdout before.txt
+func cmdSnapshot(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: snapshot DIR")
+	}
+	root := ts.MkAbs(args[0])
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := os.Lstat(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		sum := ""
+		if fi.Mode().IsRegular() {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			sum = fmt.Sprintf("%x", sha256.Sum256(data))
+		}
+		_, err = fmt.Fprintf(ts.Stdout(), "%s %s %d %d %s\n", filepath.ToSlash(rel), fi.Mode(), fi.Size(), fi.ModTime().UnixNano(), sum)
+		return err
+	})
+	if err != nil {
+		ts.Fatalf("snapshot: %v", err)
 	}
 }

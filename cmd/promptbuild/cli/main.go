@@ -71,7 +71,7 @@ var commands []*command
 
 func init() {
 	commands = []*command{
-		initCmd, validateCmd, fmtCmd, planCmd, applyCmd, graphCmd, showCmd, cacheCmd, versionCmd,
+		initCmd, validateCmd, fmtCmd, planCmd, applyCmd, checkCmd, graphCmd, showCmd, cacheCmd, versionCmd,
 	}
 }
 
