@@ -74,6 +74,7 @@ demo: build
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./lang/
+	$(GO) test -run '^$$' -fuzz FuzzAssertFunctions -fuzztime $(FUZZTIME) ./lang/
 	$(GO) test -run '^$$' -fuzz FuzzReadLock -fuzztime $(FUZZTIME) ./cache/
 	$(GO) test -run '^$$' -fuzz FuzzAppendQuoted -fuzztime $(FUZZTIME) ./planner/
 
