@@ -756,10 +756,8 @@ func (w *walk) writeOutput(n *planner.Node, text []byte) error {
 	}
 	// A symbolic link at the output's own path is replaced, never
 	// followed, even when what it points to already holds text.
-	if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
-		if old, err := files.Read(p); err == nil && string(old) == string(text) {
-			return nil
-		}
+	if old, err := files.ReadNoFollow(p); err == nil && string(old) == string(text) {
+		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("writing %s: %w", n.Output, err)

@@ -26,7 +26,9 @@ import (
 // of regular files only, where ** matches any number of directories and
 // wildcards skip hidden files and directories (name them explicitly, as
 // in ".github/**"), empty when nothing matches; for a value, the value
-// evaluated with var and the functions in scope.
+// evaluated with var and the functions in scope. A file that a symbolic
+// link places outside the project is refused, naming the link; a glob
+// skips, with a warning, a link it cannot follow or that loops.
 func ReadInput(cfg *Config, in *Input) (cty.Value, hcl.Diagnostics) {
 	switch in.Kind {
 	case InputFile:

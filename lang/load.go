@@ -2,6 +2,7 @@ package lang
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -121,6 +122,16 @@ func (l *loader) parseFiles() hcl.Diagnostics {
 	}
 	var diags hcl.Diagnostics
 	for _, name := range l.names {
+		// A configuration file that is a link out of the project is not
+		// read: its text would show in the snippets of diagnostics.
+		if _, err := l.cfg.Root().Resolve(name, true); errors.Is(err, files.ErrOutside) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Path outside the project",
+				Detail:   fmt.Sprintf("The configuration file %s leads out of the project directory: %s. Copy the file into the project, or make the link point inside it.", name, err),
+			})
+			continue
+		}
 		src, err := os.ReadFile(filepath.Join(l.cfg.Dir, name))
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{

@@ -308,10 +308,10 @@ func parallel(n int, fn func(i int)) {
 func (g *Graph) checkOutputs() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	root := g.Config.Root()
-	// real returns where a path of the project leads; with last false, a
+	// leads returns where a path of the project leads; with last false, a
 	// link at the path itself is not followed (a glob key is a file, and
 	// resolving its links costs a system call each).
-	real := func(p string, last bool) string {
+	leads := func(p string, last bool) string {
 		r, err := root.Resolve(p, last)
 		if err != nil {
 			return p
@@ -322,23 +322,23 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 	for name, in := range g.Config.Inputs {
 		switch in.Kind {
 		case lang.InputFile:
-			taken[real(path.Clean(in.Path), true)] = "input." + name + " reads it"
+			taken[leads(path.Clean(in.Path), true)] = "input." + name + " reads it"
 		case lang.InputGlob:
 			// A glob's keys are the matched files' paths in the project.
 			v := g.Inputs[name]
 			if v.IsKnown() && !v.IsNull() && v.LengthInt() > 0 {
 				for it := v.ElementIterator(); it.Next(); {
 					k, _ := it.Element()
-					taken[real(path.Clean(k.AsString()), false)] = "input." + name + " reads it"
+					taken[leads(path.Clean(k.AsString()), false)] = "input." + name + " reads it"
 				}
 			}
 		}
 	}
 	for file := range g.Config.Files {
-		taken[real(path.Clean(file), true)] = "it is part of the configuration"
+		taken[leads(path.Clean(file), true)] = "it is part of the configuration"
 	}
-	taken[real(path.Clean(filepath.ToSlash(g.Config.Settings.LockFile)), true)] = "it is the lock file"
-	state := real(StateDir, true)
+	taken[leads(path.Clean(filepath.ToSlash(g.Config.Settings.LockFile)), true)] = "it is the lock file"
+	state := leads(StateDir, true)
 	owner := map[string]*Node{} // real path => the instance writing it
 	reported := map[*Node]bool{}
 	for _, n := range g.Nodes {

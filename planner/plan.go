@@ -364,10 +364,11 @@ func (g *Graph) CheckOutputDir(n *Node) error {
 
 // Recorded returns the answer with the given digest as an instance left
 // it: its output file when it has one (which must hold exactly that
-// answer), else the cache.
+// answer, and not be a symbolic link, which apply replaces), else the
+// cache.
 func (g *Graph) Recorded(n *Node, digest string, store *cache.Store) ([]byte, RecordState) {
 	if n.Output != "" {
-		b, err := files.Read(g.OutputPath(n))
+		b, err := files.ReadNoFollow(g.OutputPath(n))
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, RecordMissingFile
 		}

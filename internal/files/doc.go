@@ -1,7 +1,8 @@
 // Package files is the project's file I/O: the only storage code that the
 // language package may use.
 //
-//   - Read reads a file with fewer system calls than os.ReadFile.
+//   - Read reads a file with fewer system calls than os.ReadFile;
+//     ReadNoFollow refuses a symbolic link (ErrSymlink), for outputs.
 //   - Write and WriteSync replace a file atomically (a temporary file
 //     renamed over it; WriteSync also fsyncs, for files a user commits).
 //     WriteIn and WriteSyncIn make their temporary files in a directory of

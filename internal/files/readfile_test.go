@@ -99,3 +99,25 @@ func TestWrite(t *testing.T) {
 		t.Errorf("%d files beside the output; want no temporary file left", len(entries))
 	}
 }
+
+func TestReadNoFollow(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f")
+	if err := os.WriteFile(p, []byte("text"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ReadNoFollow(p); err != nil || string(got) != "text" {
+		t.Errorf("ReadNoFollow(file) = %q, %v", got, err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(p, link); err != nil {
+		t.Skipf("cannot create symbolic links here: %v", err)
+	}
+	var pe *fs.PathError
+	if got, err := ReadNoFollow(link); !errors.Is(err, ErrSymlink) || !errors.As(err, &pe) || got != nil {
+		t.Errorf("ReadNoFollow(link) = %q, %v; want ErrSymlink", got, err)
+	}
+	if _, err := ReadNoFollow(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReadNoFollow(missing) = %v; want fs.ErrNotExist", err)
+	}
+}

@@ -7,14 +7,22 @@ import (
 	"syscall"
 )
 
-func readFile(name string) ([]byte, error) {
+func readFile(name string) ([]byte, error) { return readFlags(name, 0) }
+
+// readNoFollow fails with ELOOP when name is a symbolic link.
+func readNoFollow(name string) ([]byte, error) { return readFlags(name, syscall.O_NOFOLLOW) }
+
+func readFlags(name string, flags int) ([]byte, error) {
 	var fd int
 	var err error
 	for {
-		fd, err = syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		fd, err = syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC|flags, 0)
 		if err != syscall.EINTR {
 			break
 		}
+	}
+	if err == syscall.ELOOP && flags&syscall.O_NOFOLLOW != 0 {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: ErrSymlink}
 	}
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}

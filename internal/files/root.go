@@ -187,6 +187,9 @@ func (r *Root) lookup(name, parent, base string) node {
 		// creating it meets the same error and reports it.
 		return node{real: path.Join(parent, base)}
 	}
+	// On Windows, Go reports a directory junction as ModeIrregular and
+	// filepath.EvalSymlinks does not follow it: junctions are not checked
+	// (Git cannot check one out, so a repository cannot carry one).
 	if fi.Mode()&fs.ModeSymlink == 0 {
 		return node{real: path.Join(parent, base), exists: true}
 	}
