@@ -68,7 +68,15 @@ func (d *Diagram) WriteDOT(w io.Writer) error {
 			b.WriteString(fill[s])
 			b.WriteString("\"];\n")
 		}
-		b.WriteString("  }\n")
+		// Invisible edges lay the legend out in one row.
+		b.WriteString("    ")
+		for i, s := range States {
+			if i > 0 {
+				b.WriteString(" -> ")
+			}
+			b.WriteString(dotQuote("legend." + s.class()))
+		}
+		b.WriteString(" [style=invis];\n  }\n")
 	}
 	b.WriteString("}\n")
 	return b.Flush()
