@@ -88,4 +88,3 @@ func TestRemoveTemps(t *testing.T) {
 		t.Errorf("missing directory: %d, %v", n, err)
 	}
 }
-
