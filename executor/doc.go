@@ -4,8 +4,12 @@
 // preferring the instances on the longest remaining path. For each it
 // compiles the request (when an upstream instance had to run first),
 // restores the answer from the cache when the input-bundle hash is known
-// there (early cutoff), or calls the provider with retries, stores the
-// answer, writes the output file atomically and appends the lock entry to
-// the journal. [Providers] opens provider clients lazily and holds the
-// limits every run of a provider shares.
+// there (early cutoff), or calls the provider with retries (each call
+// limited by the provider's timeout, [DefaultTimeout] unless it sets one)
+// and within the -max-cost budget, then records the answer before it
+// writes the output file: the answer and its manifest in the cache, the
+// lock entry in the journal, and only then the output file, atomically. A
+// cache that cannot be written costs the cache entry, not the run
+// ([Result.StoreErr]). [Providers] opens provider clients lazily and holds
+// the limits every run of a provider shares.
 package executor

@@ -1571,3 +1571,31 @@ func TestApplyMaxCostParallel(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyTimeout: against a server that never answers, each attempt
+// ends at the provider's timeout, a timeout is retried as max_retries
+// says, and the run fails with an error that says what happened and
+// names the provider.
+func TestApplyTimeout(t *testing.T) {
+	srv := newServer(t, func(r *http.Request, prompt string, n int) reply {
+		<-r.Context().Done() // never answers; the client gives up
+		return reply{}
+	})
+	p := newProject(t, hclFile(
+		openaiProvider("silent", srv.URL, `timeout = "100ms"`, "max_retries = 2"),
+		run("a", "silent", "a"),
+	))
+	sum := p.applyPlan(context.Background(), p.plan(), p.opts(1))
+	r := sum.Results["run.a"]
+	if r.Status != executor.Failed {
+		t.Fatalf("run.a: %s (%v); want failed", r.Status, r.Err)
+	}
+	if r.Attempts != 3 || srv.count("a") != 3 {
+		t.Errorf("%d attempts, %d requests; want 3 (1 + max_retries)", r.Attempts, srv.count("a"))
+	}
+	for _, want := range []string{`provider "silent"`, "no answer within 100ms", "gave up after 3 attempts"} {
+		if !strings.Contains(r.Err.Error(), want) {
+			t.Errorf("error %q does not say %q", r.Err, want)
+		}
+	}
+}

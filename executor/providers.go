@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -24,6 +25,12 @@ import (
 // provider block does not say.
 const DefaultMaxRetries = 4
 
+// DefaultTimeout is how long a call waits for its answer when its provider
+// block sets no timeout: long enough for a long answer from a slow model,
+// and short enough that a server that never answers fails its runs (after
+// their retries) rather than holding the apply forever.
+const DefaultTimeout = 10 * time.Minute
+
 // Providers opens the configured providers on first use, so that a
 // provider no selected run uses never needs its API key, and a missing key
 // fails only the runs of that provider.
@@ -33,6 +40,8 @@ type Providers struct {
 	mu     sync.Mutex
 	open   map[string]*opened
 	limits map[string]*limits
+	// timeout is the per-call timeout of blocks that set none.
+	timeout time.Duration
 }
 
 type opened struct {
@@ -46,7 +55,7 @@ func NewProviders(cfg map[string]*lang.Provider, getenv func(string) string, par
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	ps := &Providers{cfg: cfg, getenv: getenv, open: map[string]*opened{}, limits: map[string]*limits{}}
+	ps := &Providers{cfg: cfg, getenv: getenv, open: map[string]*opened{}, limits: map[string]*limits{}, timeout: DefaultTimeout}
 	for name, p := range cfg {
 		ps.limits[name] = newLimits(p, parallelism)
 	}
@@ -119,7 +128,7 @@ func (ps *Providers) openOne(name string) (provider.Provider, error) {
 		Model:          p.Model,
 		BaseURL:        p.BaseURL,
 		APIKeyEnv:      keyEnv,
-		Timeout:        p.Timeout,
+		Timeout:        cmp.Or(p.Timeout, ps.timeout),
 		Headers:        p.Headers,
 		MaxConcurrency: ps.limits[name].pool,
 	}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -457,4 +460,44 @@ func deref(f *float64) any {
 		return nil
 	}
 	return *f
+}
+
+// TestProvidersDefaultTimeout: a block without a timeout gets the default
+// one, so a server that never answers cannot hold a call forever.
+func TestProvidersDefaultTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // then the server notices the client leave
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) }) // runs first
+	cfg := map[string]*lang.Provider{
+		"silent": {Name: "silent", Type: "openai", Model: "m", BaseURL: srv.URL + "/v1", MaxRetries: -1},
+		"patient": {Name: "patient", Type: "openai", Model: "m", BaseURL: srv.URL + "/v1", MaxRetries: -1,
+			Timeout: 150 * time.Millisecond},
+	}
+	if ps := NewProviders(cfg, nil, 1); ps.timeout != DefaultTimeout {
+		t.Fatalf("default timeout %s; want DefaultTimeout (%s)", ps.timeout, DefaultTimeout)
+	}
+	ps := NewProviders(cfg, nil, 1)
+	ps.timeout = 50 * time.Millisecond // the default, shortened for the test
+	for name, want := range map[string]string{"silent": "no answer within 50ms", "patient": "no answer within 150ms"} {
+		prov, _, err := ps.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a guard, never reached
+		_, err = prov.Complete(ctx, &llm.Request{Model: "m", Messages: []llm.Message{{Role: llm.User, Content: "hi"}}})
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `provider "`+name+`"`) {
+			t.Errorf("%s: error %v; want it to say %q and name the provider", name, err, want)
+		}
+		if retry, _ := provider.Retryable(err); !retry {
+			t.Errorf("%s: a timeout is not retryable: %v", name, err)
+		}
+	}
 }

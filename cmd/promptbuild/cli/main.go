@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/term"
 )
@@ -38,6 +39,9 @@ type env struct {
 	color          bool
 	jsonOut        bool // the command prints JSON lines: diagnostics too
 	versionDone    bool // the JSON version line is out
+	// waitNotice, when set, replaces the 30s after which CI output says
+	// that a run is still waiting for its answer (for tests).
+	waitNotice time.Duration
 }
 
 // path resolves a path given on the command line: relative paths are

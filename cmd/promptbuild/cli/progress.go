@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -23,9 +25,12 @@ type progress struct {
 	start time.Time
 	total int
 
+	plan *planner.Plan
+
 	mu      sync.Mutex
 	running int
-	started map[string]bool
+	started map[string]time.Time // in flight, since when
+	waited  map[string]int       // in flight: how many notices it had
 	counts  map[executor.Status]int
 	tokens  int64
 	cost    float64
@@ -37,16 +42,28 @@ type progress struct {
 	enc         *json.Encoder
 }
 
+// waitNotice is how long a run may go without an answer before CI output
+// says that it is still waiting, and again after each such interval: in CI
+// nothing else shows that a slow call is alive.
+const waitNotice = 30 * time.Second
+
 func (e *env) newProgress(jsonOut bool, plan *planner.Plan) *progress {
 	run, restore, _ := plan.Counts()
-	p := &progress{e: e, json: jsonOut, live: !jsonOut && !e.ci, start: time.Now(), total: run + restore, counts: map[executor.Status]int{}, started: map[string]bool{}}
+	p := &progress{
+		e: e, json: jsonOut, live: !jsonOut && !e.ci, start: time.Now(), total: run + restore, plan: plan,
+		counts: map[executor.Status]int{}, started: map[string]time.Time{}, waited: map[string]int{},
+	}
 	if jsonOut {
 		p.enc = json.NewEncoder(e.stdout)
 		e.versionLine()
 	}
-	if p.live && p.total > 0 {
+	switch {
+	case p.live && p.total > 0:
 		p.stop, p.stopped = make(chan struct{}), make(chan struct{})
 		go p.tick()
+	case !jsonOut && p.total > 0:
+		p.stop, p.stopped = make(chan struct{}), make(chan struct{})
+		go p.watch(cmp.Or(e.waitNotice, waitNotice))
 	}
 	if !jsonOut && p.total == 0 {
 		if plan.Pending() {
@@ -63,7 +80,7 @@ func (p *progress) Started(addr string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.running++
-	p.started[addr] = true
+	p.started[addr] = time.Now()
 	if p.json {
 		_ = p.enc.Encode(map[string]any{"type": "run_start", "address": addr})
 	}
@@ -73,8 +90,9 @@ func (p *progress) Started(addr string) {
 func (p *progress) Finished(r *executor.Result) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.started[r.Addr] {
+	if _, ok := p.started[r.Addr]; ok {
 		delete(p.started, r.Addr)
+		delete(p.waited, r.Addr)
 		p.running--
 	}
 	p.counts[r.Status]++
@@ -184,6 +202,43 @@ func (p *progress) tick() {
 			p.mu.Unlock()
 		}
 	}
+}
+
+// watch prints, in CI, a line for each run still waiting for its answer
+// after every interval, until done.
+func (p *progress) watch(interval time.Duration) {
+	defer close(p.stopped)
+	t := time.NewTicker(max(interval/4, time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case now := <-t.C:
+			p.mu.Lock()
+			var late []string
+			for addr, since := range p.started {
+				if n := int(now.Sub(since) / interval); n > p.waited[addr] {
+					p.waited[addr] = n
+					late = append(late, addr)
+				}
+			}
+			sort.Strings(late)
+			for _, addr := range late {
+				fmt.Fprintf(p.e.stdout, "%-10s %s: no answer after %s%s\n", "waiting", addr,
+					time.Duration(p.waited[addr])*interval, p.provider(addr))
+			}
+			p.mu.Unlock()
+		}
+	}
+}
+
+// provider names the provider block of a run, as ` (provider "NAME")`.
+func (p *progress) provider(addr string) string {
+	if c := p.plan.Change(addr); c != nil && c.Node.Provider != nil {
+		return fmt.Sprintf(" (provider %q)", c.Node.Provider.Name)
+	}
+	return ""
 }
 
 func (p *progress) status() string {
