@@ -78,7 +78,7 @@ func runCheck(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	if !ok {
 		return exitError
 	}
-	store := cache.OpenReadOnly(cacheDir(p))
+	store := cache.OpenReadOnly(p.cacheDir())
 	found, diags := p.graph.Check(ctx, p.lock, store)
 	e.printDiags(p.cfg, diags)
 	if diags.HasErrors() {
@@ -153,15 +153,6 @@ func (pr checkProblem) key() string {
 		return pr.Address
 	}
 	return pr.Path
-}
-
-// cacheDir is the project's cache directory.
-func cacheDir(p *project) string {
-	dir := p.cfg.Settings.CacheDir
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(p.dir, dir)
-	}
-	return dir
 }
 
 // peekState reads the lock file as it is on disk, writing nothing (not

@@ -35,6 +35,15 @@ func (p *project) lockPath() string    { return filepath.Join(p.dir, p.cfg.Setti
 func (p *project) journalPath() string { return filepath.Join(p.dir, stateDir, "journal.jsonl") }
 func (p *project) indexDir() string    { return filepath.Join(p.dir, stateDir) }
 
+// cacheDir is the cache_dir setting, relative to the project unless
+// absolute.
+func (p *project) cacheDir() string {
+	if dir := p.cfg.Settings.CacheDir; !filepath.IsAbs(dir) {
+		return filepath.Join(p.dir, dir)
+	}
+	return p.cfg.Settings.CacheDir
+}
+
 // tempDir holds the temporary files of apply's writes (outputs, the lock
 // file) until they are renamed into place: on the project's file system,
 // and where a crash leaves no litter in the user's tree.
@@ -90,11 +99,7 @@ func (e *env) build(vars map[string]string) (*project, bool) {
 func (e *env) readState(p *project) bool {
 	cfg := p.cfg
 	var err error
-	cacheDir := cfg.Settings.CacheDir
-	if !filepath.IsAbs(cacheDir) {
-		cacheDir = filepath.Join(cfg.Dir, cacheDir)
-	}
-	if p.store, err = cache.Open(cacheDir); err != nil {
+	if p.store, err = cache.Open(p.cacheDir()); err != nil {
 		e.printError(cfg, fmt.Errorf("opening the cache: %w", err))
 		return false
 	}
