@@ -2,6 +2,7 @@ package cache
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +39,19 @@ type Entry struct {
 	Path   string `json:"path,omitempty"`   // output file, relative to the project; "" if none
 	Usage  Usage  `json:"usage"`
 	Cost   string `json:"cost,omitempty"` // decimal dollars, e.g. "0.000135"; "" when unknown
+}
+
+// Equal reports whether two entries record the same thing (a missing map
+// and an empty one are the same; two nil entries are equal).
+func (a *Entry) Equal(b *Entry) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Address == b.Address && a.Hash == b.Hash && a.Template == b.Template &&
+		maps.Equal(a.Inputs, b.Inputs) && maps.Equal(a.Upstream, b.Upstream) &&
+		a.Provider == b.Provider && a.ProviderType == b.ProviderType && a.Model == b.Model &&
+		a.Endpoint == b.Endpoint && maps.Equal(a.Params, b.Params) &&
+		a.Output == b.Output && a.Path == b.Path && a.Usage == b.Usage && a.Cost == b.Cost
 }
 
 // NewLock returns an empty Lock.

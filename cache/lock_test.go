@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -301,5 +302,40 @@ func TestQuoteMatchesHclwrite(t *testing.T) {
 		if got := string(w.quote(nil, s)); got != want || w.noncanon {
 			t.Errorf("lockWriter.quote(%q) = %s (noncanon %v), hclwrite gives %s", s, got, w.noncanon, want)
 		}
+	}
+}
+
+// TestEntryEqual: every field of an entry counts, and a missing map equals
+// an empty one.
+func TestEntryEqual(t *testing.T) {
+	base := func() *Entry {
+		return &Entry{Address: "run.a", Hash: "h", Template: "t", Inputs: map[string]string{"i": "1"},
+			Upstream: map[string]string{"run.b": "2"}, Provider: "p", ProviderType: "mock", Model: "m",
+			Endpoint: "e", Params: map[string]string{"temperature": "0"}, Output: "o", Path: "out/a",
+			Usage: Usage{InputTokens: 1}, Cost: "0.1"}
+	}
+	if !base().Equal(base()) || !(*Entry)(nil).Equal(nil) || base().Equal(nil) || (*Entry)(nil).Equal(base()) {
+		t.Error("Equal is wrong about equal entries or nil")
+	}
+	if !(&Entry{Inputs: map[string]string{}}).Equal(&Entry{}) {
+		t.Error("an empty map and a missing one differ")
+	}
+	for name, change := range map[string]func(e *Entry){
+		"address": func(e *Entry) { e.Address = "x" }, "hash": func(e *Entry) { e.Hash = "x" },
+		"template": func(e *Entry) { e.Template = "x" }, "inputs": func(e *Entry) { e.Inputs["i"] = "x" },
+		"upstream": func(e *Entry) { e.Upstream["run.b"] = "x" }, "provider": func(e *Entry) { e.Provider = "x" },
+		"provider type": func(e *Entry) { e.ProviderType = "x" }, "model": func(e *Entry) { e.Model = "x" },
+		"endpoint": func(e *Entry) { e.Endpoint = "x" }, "params": func(e *Entry) { e.Params["top_p"] = "1" },
+		"output": func(e *Entry) { e.Output = "x" }, "path": func(e *Entry) { e.Path = "x" },
+		"usage": func(e *Entry) { e.Usage.OutputTokens = 9 }, "cost": func(e *Entry) { e.Cost = "x" },
+	} {
+		e := base()
+		change(e)
+		if base().Equal(e) {
+			t.Errorf("a changed %s leaves the entries equal", name)
+		}
+	}
+	if n := reflect.TypeFor[Entry]().NumField(); n != 14 {
+		t.Errorf("Entry has %d fields, this test knows 14: compare the new one in Equal and change it here", n)
 	}
 }

@@ -181,7 +181,7 @@ func (e *env) peekState(p *project) ([]checkProblem, bool) {
 	}
 	unrecorded := 0
 	for addr, en := range last {
-		if !sameEntry(p.lock.Runs[addr], en) {
+		if !p.lock.Runs[addr].Equal(en) {
 			unrecorded++
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"path/filepath"
 	"strings"
 
@@ -120,7 +119,7 @@ func (e *env) readState(p *project) bool {
 	p.lock.Merge(entries)
 	p.journaled = map[string]bool{}
 	for addr, old := range written {
-		if !sameEntry(old, p.lock.Runs[addr]) {
+		if !old.Equal(p.lock.Runs[addr]) {
 			p.journaled[addr] = true
 		}
 	}
@@ -211,17 +210,4 @@ func dedupDiags(diags hcl.Diagnostics) hcl.Diagnostics {
 		out = append(out, d)
 	}
 	return out
-}
-
-// sameEntry reports whether two lock entries record the same thing (a
-// missing map and an empty one are the same).
-func sameEntry(a, b *cache.Entry) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Address == b.Address && a.Hash == b.Hash && a.Template == b.Template &&
-		maps.Equal(a.Inputs, b.Inputs) && maps.Equal(a.Upstream, b.Upstream) &&
-		a.Provider == b.Provider && a.ProviderType == b.ProviderType && a.Model == b.Model &&
-		a.Endpoint == b.Endpoint && maps.Equal(a.Params, b.Params) &&
-		a.Output == b.Output && a.Path == b.Path && a.Usage == b.Usage && a.Cost == b.Cost
 }
