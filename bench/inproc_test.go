@@ -149,7 +149,7 @@ func BenchmarkApplyWalk2000(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		sum := executor.Apply(context.Background(), p, executor.Options{
+		sum := executor.Apply(context.Background(), p.Steps(), executor.Options{
 			Parallelism: 64,
 			Store:       store,
 			Journal:     journal,

@@ -20,7 +20,6 @@ import (
 
 	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/executor/provider"
-	"github.com/promptbuild/promptbuild/planner"
 )
 
 // Status is how a run instance ended.
@@ -113,8 +112,6 @@ type Summary struct {
 	NeedCalls, OverBudget []string
 	Interrupted           bool
 	Elapsed               time.Duration
-
-	plan *planner.Plan // what was applied
 }
 
 // Failed reports whether any instance failed, was skipped or canceled.
@@ -122,13 +119,17 @@ func (s *Summary) Failed() bool {
 	return s.Counts[Failed]+s.Counts[Skipped]+s.Counts[Canceled] > 0
 }
 
-// Apply carries out a plan: it walks the instances with work to do in
-// dependency order, at most Parallelism at a time and never more than a
-// provider's max_concurrency per provider, preferring instances on the
-// longest remaining path. A failure fails the dependents of the failed
-// instance only. Cancelling ctx stops scheduling and cancels calls in
-// flight; everything finished is kept.
-func Apply(ctx context.Context, p *planner.Plan, opts Options) *Summary {
+// Apply carries out steps: it walks those with work to do in dependency
+// order, at most Parallelism at a time and never more calls in flight to
+// a provider than its max_concurrency, preferring steps on the longest
+// remaining path. Up-to-date steps are reported to the observer as they
+// are, without being started. A failure fails the dependents of the failed
+// step only. Cancelling ctx stops scheduling and cancels calls in flight;
+// everything finished is kept.
+//
+// Apply takes a slice of any type of step, so that a planner's own step
+// type needs no conversion.
+func Apply[S Step](ctx context.Context, steps []S, opts Options) *Summary {
 	start := time.Now()
 	if opts.Parallelism < 1 {
 		opts.Parallelism = 1
@@ -137,15 +138,18 @@ func Apply(ctx context.Context, p *planner.Plan, opts Options) *Summary {
 		opts.Backoff = 500 * time.Millisecond
 	}
 	w := &walk{
-		plan:    p,
 		opts:    opts,
-		outputs: make(map[string]string, len(p.Changes)),
-		sum:     &Summary{Results: map[string]*Result{}, Counts: map[Status]int{}, plan: p},
-		pending: map[*planner.Node]int{},
-		blocked: map[string][]*planner.Node{},
-		prepaid: map[*planner.Node]time.Time{},
-		running: map[string]int{},
+		outputs: map[string]string{},
+		sum:     &Summary{Results: make(map[string]*Result, len(steps)), Counts: map[Status]int{}},
+		blocked: map[string][]*node{},
+		prepaid: map[*node]time.Time{},
+		slots:   newSlots(opts.Providers.Limit),
 	}
+	all := make([]Step, len(steps))
+	for i, s := range steps {
+		all[i] = s
+	}
+	w.build(all)
 	if opts.MaxCost > 0 {
 		w.budget = newBudget(opts.MaxCost)
 	}
@@ -157,19 +161,33 @@ func Apply(ctx context.Context, p *planner.Plan, opts Options) *Summary {
 	return w.sum
 }
 
+// node is a step in the walk.
+type node struct {
+	step       Step
+	addr       string
+	priority   int
+	provider   string       // the provider of its first call; "" when none is expected
+	current    *cache.Entry // its record when it is up to date
+	dependents []*node      // steps with work that wait on it
+	pending    int          // unfinished dependencies with work
+}
+
 type walk struct {
-	plan *planner.Plan
 	opts Options
 	sum  *Summary
 
+	nodes  []*node          // in the order given
+	byAddr map[string]*node // every step, by address
+	work   int              // steps with work
+
 	// Owned by the dispatcher goroutine.
-	outputs map[string]string           // answers known so far
-	pending map[*planner.Node]int       // unfinished dependencies
-	ready   nodeHeap                    // runnable, by priority
-	blocked map[string][]*planner.Node  // runnable, waiting for their provider
-	prepaid map[*planner.Node]time.Time // parked runs holding a requests_per_minute slot, and its time
-	running map[string]int              // calls in flight per provider
-	mu      sync.RWMutex                // guards outputs for workers
+	ready   nodeHeap            // runnable, by priority
+	blocked map[string][]*node  // runnable, waiting for their provider
+	prepaid map[*node]time.Time // parked steps holding a requests_per_minute slot, and its time
+	slots   *slots              // calls in flight per provider
+
+	mu      sync.RWMutex      // guards outputs
+	outputs map[string]string // answers known so far, by address
 
 	schemas schemas
 	budget  *budget // nil without -max-cost
@@ -290,28 +308,45 @@ func (b *budget) settle(booked int64, cost float64) {
 	b.mu.Unlock()
 }
 
-func (w *walk) run(ctx context.Context) {
-	work := 0
-	for _, c := range w.plan.Changes {
-		if c.Action == planner.NoOp {
-			w.outputs[c.Node.Addr] = c.Output
-			w.sum.Counts[UpToDate]++
+// build indexes the steps and counts, for each step with work, its
+// unfinished dependencies.
+func (w *walk) build(steps []Step) {
+	w.nodes = make([]*node, len(steps))
+	w.byAddr = make(map[string]*node, len(steps))
+	for i, s := range steps {
+		n := &node{step: s, addr: s.Addr(), current: s.Current()}
+		if n.current == nil {
+			n.priority, n.provider = s.Priority(), s.Provider()
+			w.work++
+		}
+		w.nodes[i] = n
+		w.byAddr[n.addr] = n
+	}
+	for _, n := range w.nodes {
+		if n.current != nil {
 			continue
 		}
-		work++
-		n := 0
-		for _, d := range c.Node.Deps {
-			if dc := w.plan.Change(d.Addr); dc != nil && dc.Action != planner.NoOp {
-				n++
+		for _, addr := range n.step.Deps() {
+			if d := w.byAddr[addr]; d != nil && d.current == nil {
+				n.pending++
+				d.dependents = append(d.dependents, n)
 			}
 		}
-		w.pending[c.Node] = n
-		if n == 0 {
-			heap.Push(&w.ready, c.Node)
+	}
+}
+
+func (w *walk) run(ctx context.Context) {
+	for _, n := range w.nodes {
+		switch {
+		case n.current != nil:
+			w.finish(&Result{Addr: n.addr, Status: UpToDate, Entry: n.current})
+		case n.pending == 0:
+			heap.Push(&w.ready, n)
 		}
 	}
+	work := w.work
 	done := make(chan *Result)
-	// A provider out of requests_per_minute parks its runs, so that they
+	// A provider out of requests_per_minute parks its steps, so that they
 	// hold no -j slot while they wait; a timer wakes them. The channel is
 	// buffered so that a timer never blocks, even after Apply returned.
 	wake := make(chan string, len(w.opts.Providers.limits)+1)
@@ -319,31 +354,31 @@ func (w *walk) run(ctx context.Context) {
 	var eg errgroup.Group
 	inflight := 0
 	for work > 0 {
+		// Providers whose calls ended: their waiting steps may go.
+		w.unblockFreed()
 		for inflight < w.opts.Parallelism && w.ready.Len() > 0 && ctx.Err() == nil {
-			n := heap.Pop(&w.ready).(*planner.Node)
-			prov := n.Provider.Name
-			c := w.plan.Change(n.Addr)
-			calls := c.Action == planner.Run // a restore needs no provider slot
-			if lim := w.opts.Providers.Limit(prov); calls && lim > 0 && w.running[prov] >= lim {
-				w.blocked[prov] = append(w.blocked[prov], n)
-				continue
-			}
+			n := heap.Pop(&w.ready).(*node)
+			prov := n.provider
 			slot, prepaid := w.prepaid[n]
 			if prepaid && time.Until(slot) > time.Millisecond {
-				// Unblocked by another run's end before its slot: its timer
-				// is still pending and wakes it.
+				// Unblocked by another call's end before its slot: its
+				// timer is still pending and wakes it.
 				w.blocked[prov] = append(w.blocked[prov], n)
 				continue
 			}
-			delete(w.prepaid, n)
-			if calls && !prepaid {
-				if waking[prov] {
-					// One run of the provider already holds the next slot.
-					w.blocked[prov] = append(w.blocked[prov], n)
-					continue
-				}
+			if prov != "" && !prepaid && waking[prov] {
+				// One step of the provider already holds the next slot.
+				w.blocked[prov] = append(w.blocked[prov], n)
+				continue
+			}
+			if prov != "" && !w.slots.tryTake(prov) {
+				w.blocked[prov] = append(w.blocked[prov], n)
+				continue
+			}
+			if prov != "" && !prepaid {
 				var wait time.Duration
 				if prepaid, wait = w.opts.Providers.limits[prov].takeRequest(); wait > 0 {
+					w.slots.give(prov)
 					w.prepaid[n] = time.Now().Add(wait)
 					w.blocked[prov] = append(w.blocked[prov], n)
 					waking[prov] = true
@@ -351,19 +386,18 @@ func (w *walk) run(ctx context.Context) {
 					continue
 				}
 			}
-			if calls {
-				w.running[prov]++
-			}
+			delete(w.prepaid, n)
 			inflight++
 			if w.opts.Observer != nil {
-				w.opts.Observer.Started(n.Addr)
+				w.opts.Observer.Started(n.addr)
 			}
 			var ticket uint64
 			if w.budget != nil {
 				ticket = w.budget.ticket()
 			}
+			held := &heldSlot{provider: prov, prepaid: prepaid}
 			eg.Go(func() error {
-				done <- w.process(ctx, c, prepaid, ticket)
+				done <- w.process(ctx, n, held, ticket)
 				return nil
 			})
 		}
@@ -372,6 +406,8 @@ func (w *walk) run(ctx context.Context) {
 			case prov := <-wake:
 				delete(waking, prov)
 				w.unblock(prov)
+			case <-w.slots.freed:
+				w.unblockFreed()
 			case <-ctx.Done():
 			}
 			continue
@@ -379,9 +415,9 @@ func (w *walk) run(ctx context.Context) {
 		if inflight == 0 {
 			// Interrupted (or nothing runnable): what has not started is
 			// canceled, and so is everything that waits on it.
-			for _, c := range w.plan.Changes {
-				if _, finished := w.sum.Results[c.Node.Addr]; !finished && c.Action != planner.NoOp {
-					w.finish(&Result{Addr: c.Node.Addr, Status: Canceled, Err: context.Cause(ctx)})
+			for _, n := range w.nodes {
+				if _, finished := w.sum.Results[n.addr]; !finished {
+					w.finish(&Result{Addr: n.addr, Status: Canceled, Err: context.Cause(ctx)})
 				}
 			}
 			break
@@ -393,26 +429,21 @@ func (w *walk) run(ctx context.Context) {
 			delete(waking, prov)
 			w.unblock(prov)
 			continue
+		case <-w.slots.freed:
+			w.unblockFreed()
+			continue
 		}
 		inflight--
 		work--
-		c := w.plan.Change(r.Addr)
-		n := c.Node
-		if c.Action == planner.Run {
-			w.running[n.Provider.Name]--
-			w.unblock(n.Provider.Name)
-		}
+		n := w.byAddr[r.Addr]
 		w.finish(r)
 		if r.Status == Failed || r.Status == Skipped || r.Status == Canceled {
 			work -= w.skipDependents(ctx, n, r)
 			continue
 		}
-		for _, d := range n.Dependents {
-			if _, ok := w.pending[d]; !ok {
-				continue
-			}
-			w.pending[d]--
-			if w.pending[d] == 0 {
+		for _, d := range n.dependents {
+			d.pending--
+			if d.pending == 0 {
 				heap.Push(&w.ready, d)
 			}
 		}
@@ -420,12 +451,20 @@ func (w *walk) run(ctx context.Context) {
 	_ = eg.Wait()
 }
 
-// unblock makes a provider's waiting runs runnable again.
+// unblock makes a provider's waiting steps runnable again.
 func (w *walk) unblock(prov string) {
 	for _, n := range w.blocked[prov] {
 		heap.Push(&w.ready, n)
 	}
 	w.blocked[prov] = nil
+}
+
+// unblockFreed makes runnable again the steps waiting for a provider one
+// of whose calls ended.
+func (w *walk) unblockFreed() {
+	for _, prov := range w.slots.drainFreed() {
+		w.unblock(prov)
+	}
 }
 
 // finish records a result.
@@ -462,25 +501,22 @@ func (w *walk) finish(r *Result) {
 	}
 }
 
-// skipDependents marks everything downstream of a node that did not
+// skipDependents marks everything downstream of a step that did not
 // finish: skipped after a failure, canceled after an interrupt. It returns
 // how many it marked.
-func (w *walk) skipDependents(ctx context.Context, n *planner.Node, cause *Result) int {
+func (w *walk) skipDependents(ctx context.Context, n *node, cause *Result) int {
 	status, err := Skipped, fmt.Errorf("%s did not finish", cause.Addr)
 	if cause.Status == Canceled && ctx.Err() != nil {
 		status, err = Canceled, fmt.Errorf("%s did not finish: %w", cause.Addr, context.Cause(ctx))
 	}
 	count := 0
-	var visit func(n *planner.Node)
-	visit = func(n *planner.Node) {
-		for _, d := range n.Dependents {
-			if _, ok := w.pending[d]; !ok {
+	var visit func(n *node)
+	visit = func(n *node) {
+		for _, d := range n.dependents {
+			if _, finished := w.sum.Results[d.addr]; finished {
 				continue
 			}
-			if _, finished := w.sum.Results[d.Addr]; finished {
-				continue
-			}
-			w.finish(&Result{Addr: d.Addr, Status: status, Err: err})
+			w.finish(&Result{Addr: d.addr, Status: status, Err: err})
 			count++
 			visit(d)
 		}
@@ -489,62 +525,55 @@ func (w *walk) skipDependents(ctx context.Context, n *planner.Node, cause *Resul
 	return count
 }
 
-// process runs the stages of one instance that has work to do.
-// prepaid says the dispatcher already took the first call's request from
-// the provider's requests_per_minute; ticket is the instance's place in
-// line for the budget (see budget).
-func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool, ticket uint64) *Result {
+// process runs one step that has work to do. held is the provider slot
+// the dispatcher took for its first call (see heldSlot); ticket is the
+// step's place in line for the budget (see budget).
+func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint64) *Result {
 	start := time.Now()
-	n := c.Node
-	r := &Result{Addr: n.Addr}
+	r := &Result{Addr: n.addr}
 	defer func() { r.Elapsed = time.Since(start) }()
+	defer held.release(w.slots) // when no call used it
 	if w.budget != nil {
-		// Whatever the instance turns out to need, its ticket is decided
-		// when it ends, so that later instances are not kept waiting.
+		// Whatever the step turns out to need, its ticket is decided when
+		// it ends, so that later steps are not kept waiting.
 		defer w.budget.pass(ticket)
 	}
-	stages := cache.Stages{Analysis: n.Analysis, Compilation: c.CompileTime}
+	s := n.step
+	stages := s.Stages()
 
-	// Compilation: done at plan time unless an upstream instance had to run.
-	comp := c.Compiled
-	if comp == nil {
-		t := time.Now()
-		w.mu.RLock()
-		var diags error
-		comp, diags = compile(w.plan.Graph, n, w.outputs)
-		w.mu.RUnlock()
+	t := time.Now()
+	req, draft, err := s.Prepare(w.answer)
+	if err != nil {
+		r.Status, r.Err = Failed, err
+		return r
+	}
+	if stages.Compilation == 0 {
 		stages.Compilation = time.Since(t)
-		if diags != nil {
-			r.Status, r.Err = Failed, diags
+	}
+	t = time.Now()
+
+	// Early cutoff: an upstream rerun that answered the same leaves this
+	// step's request, and so its hash, unchanged.
+	if prior := s.Cutoff(); prior != nil && prior.Hash == draft.Hash {
+		if text, ok := s.Answer(prior.Output); ok {
+			w.setOutput(n.addr, string(text))
+			r.Status, r.Entry = UpToDate, prior
 			return r
 		}
 	}
-	t := time.Now()
 
-	// Early cutoff: an upstream rerun that answered the same leaves this
-	// instance's request, and so its hash, unchanged.
-	if c.Reason == planner.ReasonUpstreamPending {
-		if prior := c.Prior; prior != nil && prior.Hash == comp.Hash {
-			if text, state := w.plan.Graph.Recorded(n, prior.Output, w.opts.Store); state == planner.RecordOK {
-				w.setOutput(n, string(text))
-				r.Status, r.Entry = UpToDate, prior
-				return r
-			}
-		}
-	}
-
-	if c.Reason != planner.ReasonReplace {
-		if m, err := w.opts.Store.Manifest(comp.Hash); err == nil {
+	if !s.Replace() {
+		if m, err := w.opts.Store.Manifest(draft.Hash); err == nil {
 			if text, err := w.opts.Store.Get(m.Output); err == nil {
 				// Recorded first, then written: see the end of process.
 				r.Status = Restored
-				r.Entry = entry(n, comp, m.Output, cache.Usage(m.Usage), m.Cost)
+				r.Entry = complete(draft, m.Output, cache.Usage(m.Usage), m.Cost)
 				w.journal(r)
-				if err := w.writeOutput(n, text); err != nil {
+				if err := w.writeOutput(s, text); err != nil {
 					r.Status, r.Entry, r.Err = Failed, nil, err
 					return r
 				}
-				w.setOutput(n, string(text))
+				w.setOutput(n.addr, string(text))
 				return r
 			}
 		}
@@ -559,11 +588,11 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool, tic
 		r.Status, r.Err = Failed, ErrNeedsCall
 		return r
 	}
-	req := comp.Bundle.Request
+	provName := draft.Provider
 	if w.budget != nil {
-		est, ok := w.opts.Providers.Bound(n.Provider.Name, req)
+		est, ok := w.opts.Providers.Bound(provName, req)
 		if !ok {
-			r.Status, r.Err = Failed, fmt.Errorf("the price of model %q is unknown, so -max-cost cannot bound this call; add a pricing block to provider %q", n.Provider.Model, n.Provider.Name)
+			r.Status, r.Err = Failed, fmt.Errorf("the price of model %q is unknown, so -max-cost cannot bound this call; add a pricing block to provider %q", draft.Model, provName)
 			return r
 		}
 		booked, ok, err := w.budget.reserve(ctx, ticket, est)
@@ -583,14 +612,9 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool, tic
 			w.budget.settle(booked, cost)
 		}()
 	}
-	prov, lim, err := w.opts.Providers.Open(n.Provider.Name)
-	if err != nil {
-		r.Status, r.Err = Failed, err
-		return r
-	}
-	resp, err := w.answer(ctx, r, prov, lim, req, prepaid)
+	resp, err := w.ask(ctx, r, held, provName, req)
 	if r.Usage.InputTokens+r.Usage.OutputTokens > 0 {
-		r.Cost = w.opts.Providers.Cost(n.Provider.Name, r.Usage)
+		r.Cost = w.opts.Providers.Cost(provName, r.Usage)
 	}
 	if err != nil {
 		r.Status, r.Err = Failed, err
@@ -612,12 +636,12 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool, tic
 	outDigest := cache.Digest(text)
 	r.StoreErr = w.store(&cache.Manifest{
 		Version:       cache.ManifestVersion,
-		Hash:          comp.Hash,
-		Address:       n.Addr,
-		Provider:      n.Provider.Name,
-		ProviderType:  n.Provider.Type,
-		Model:         comp.Bundle.Model,
-		Endpoint:      comp.Bundle.Endpoint,
+		Hash:          draft.Hash,
+		Address:       n.addr,
+		Provider:      provName,
+		ProviderType:  draft.ProviderType,
+		Model:         draft.Model,
+		Endpoint:      draft.Endpoint,
 		Output:        outDigest,
 		OutputSize:    int64(len(text)),
 		FinishReason:  resp.FinishReason,
@@ -631,9 +655,9 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool, tic
 		CreatedAt:     time.Now().UTC(),
 	}, req, text)
 	r.Status = Called
-	r.Entry = entry(n, comp, outDigest, cache.Usage(r.Usage), r.Cost)
+	r.Entry = complete(draft, outDigest, cache.Usage(r.Usage), r.Cost)
 	w.journal(r)
-	if err := w.writeOutput(n, text); err != nil {
+	if err := w.writeOutput(s, text); err != nil {
 		r.Status, r.Entry = Failed, nil
 		if r.StoreErr == nil {
 			r.Err = fmt.Errorf("%w; the answer is cached, and the next apply restores it without a call", err)
@@ -642,8 +666,29 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool, tic
 		}
 		return r
 	}
-	w.setOutput(n, resp.Text)
+	w.setOutput(n.addr, resp.Text)
 	return r
+}
+
+// answer returns an upstream step's answer: the one this apply produced,
+// or the one an up-to-date step left.
+func (w *walk) answer(addr string) (string, error) {
+	w.mu.RLock()
+	text, ok := w.outputs[addr]
+	w.mu.RUnlock()
+	if ok {
+		return text, nil
+	}
+	n := w.byAddr[addr]
+	if n == nil || n.current == nil {
+		return "", fmt.Errorf("the answer of %s is not known", addr)
+	}
+	b, ok := n.step.Answer(n.current.Output)
+	if !ok {
+		return "", fmt.Errorf("the recorded answer of %s is no longer there; run apply again", addr)
+	}
+	w.setOutput(addr, string(b))
+	return string(b), nil
 }
 
 // store keeps a paid answer in the cache: its blob, then its manifest (the
@@ -658,13 +703,17 @@ func (w *walk) store(m *cache.Manifest, req *llm.Request, text []byte) error {
 	return w.opts.Store.PutManifest(m)
 }
 
-// answer calls the provider and, for a JSON run, checks the answer
+// ask calls a provider and, for a JSON request, checks the answer
 // locally: an answer that does not parse or does not follow the schema is
 // asked for once more, then fails with the validation error. Usage and
 // attempts of every call are added to r: they were paid for.
-func (w *walk) answer(ctx context.Context, r *Result, prov provider.Provider, lim *limits, req *llm.Request, prepaid bool) (*llm.Response, error) {
+func (w *walk) ask(ctx context.Context, r *Result, held *heldSlot, name string, req *llm.Request) (*llm.Response, error) {
+	prov, lim, err := w.opts.Providers.Open(name)
+	if err != nil {
+		return nil, err
+	}
 	for try := 0; ; try++ {
-		resp, attempts, err := w.call(ctx, prov, lim, req, prepaid && try == 0)
+		resp, attempts, err := w.call(ctx, held, name, prov, lim, req)
 		r.Attempts += attempts
 		if err != nil {
 			return nil, err
@@ -687,19 +736,29 @@ func (w *walk) answer(ctx context.Context, r *Result, prov provider.Provider, li
 	}
 }
 
-// call asks the provider, retrying what the provider says is retryable with
-// exponential backoff and full jitter, honouring Retry-After.
-func (w *walk) call(ctx context.Context, prov provider.Provider, lim *limits, req *llm.Request, prepaid bool) (*llm.Response, int, error) {
+// call makes one call of req to a provider, retrying what the provider
+// says is retryable with exponential backoff and full jitter, honouring
+// Retry-After. Each attempt takes a slot of the provider's concurrency
+// for as long as it is in flight: the one the dispatcher took for the
+// step when it is for this provider and still unused, else one it waits
+// for.
+func (w *walk) call(ctx context.Context, held *heldSlot, name string, prov provider.Provider, lim *limits, req *llm.Request) (*llm.Response, int, error) {
 	maxRetries := lim.maxRetries
 	if w.opts.MaxRetries != nil {
 		maxRetries = *w.opts.MaxRetries
 	}
 	var lastErr error
 	for attempt := 0; ; attempt++ {
-		if err := lim.wait(ctx, req, prepaid && attempt == 0); err != nil {
+		prepaid, err := held.take(ctx, w.slots, name)
+		if err != nil {
+			return nil, attempt, err
+		}
+		if err := lim.wait(ctx, req, prepaid); err != nil {
+			w.slots.give(name)
 			return nil, attempt, err
 		}
 		resp, err := prov.Complete(ctx, req)
+		w.slots.give(name)
 		if err == nil {
 			lim.succeeded()
 			return resp, attempt + 1, nil
@@ -728,9 +787,9 @@ func (w *walk) call(ctx context.Context, prov provider.Provider, lim *limits, re
 	}
 }
 
-func (w *walk) setOutput(n *planner.Node, text string) {
+func (w *walk) setOutput(addr, text string) {
 	w.mu.Lock()
-	w.outputs[n.Addr] = text
+	w.outputs[addr] = text
 	w.mu.Unlock()
 }
 
@@ -742,17 +801,17 @@ func (w *walk) journal(r *Result) {
 	}
 }
 
-// writeOutput replaces the node's output file atomically, unless it
+// writeOutput replaces the step's output file atomically, unless it
 // already holds text.
-func (w *walk) writeOutput(n *planner.Node, text []byte) error {
-	if n.Output == "" {
-		return nil
+func (w *walk) writeOutput(s Step, text []byte) error {
+	// The plan refused outputs whose directories lead out of the project;
+	// Output looks again, since the disk may have changed since.
+	name, p, err := s.Output()
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
 	}
-	p := w.plan.Graph.OutputPath(n)
-	// Build refused outputs whose directories lead out of the project;
-	// look again, since the disk may have changed since the plan.
-	if err := w.plan.Graph.CheckOutputDir(n); err != nil {
-		return fmt.Errorf("writing %s: %w", n.Output, err)
+	if p == "" {
+		return nil
 	}
 	// A symbolic link at the output's own path is replaced, never
 	// followed, even when what it points to already holds text.
@@ -760,69 +819,43 @@ func (w *walk) writeOutput(n *planner.Node, text []byte) error {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("writing %s: %w", n.Output, err)
+		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	if err := files.WriteIn(w.opts.TempDir, p, text, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", n.Output, err)
+		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	return nil
 }
 
-// entry builds the lock file's record of a finished instance.
-func entry(n *planner.Node, c *planner.Compiled, output string, usage cache.Usage, cost *float64) *cache.Entry {
-	e := planner.Entry(n, c, output, usage)
+// complete returns the record of a finished step: its draft with the
+// answer's digest, the usage and the cost.
+func complete(draft *cache.Entry, output string, usage cache.Usage, cost *float64) *cache.Entry {
+	e := *draft
+	e.Output, e.Usage = output, usage
 	if cost != nil {
 		e.Cost = FormatCost(*cost)
 	}
-	return e
+	return &e
 }
 
 // FormatCost writes dollars with enough digits for a single cheap call.
 func FormatCost(d float64) string { return fmt.Sprintf("%.6f", d) }
 
-// compile wraps planner compilation into an error that keeps positions.
-func compile(g *planner.Graph, n *planner.Node, outputs map[string]string) (*planner.Compiled, error) {
-	c, diags := g.Compile(n, outputs)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	return c, nil
-}
-
-// Lock merges what an apply finished into the prior lock: entries of
-// finished instances replace theirs, instances that failed or were not
-// selected keep their old entry, and instances no longer in the
-// configuration are dropped.
-func (s *Summary) Lock(prior *cache.Lock, g *planner.Graph) *cache.Lock {
-	out := &cache.Lock{Runs: make(map[string]*cache.Entry, len(g.Nodes))}
-	for _, n := range g.Nodes {
-		r := s.Results[n.Addr]
-		e := prior.Runs[n.Addr]
-		switch {
-		case r != nil && r.Entry != nil:
-			out.Runs[n.Addr] = r.Entry
-		case e != nil && s.plan != nil && s.plan.Change(n.Addr) != nil && s.plan.Change(n.Addr).Action == planner.NoOp:
-			// Up to date: same request, same answer. The record is
-			// refreshed from this plan, so that it describes the project
-			// as it is now (a glob input's digest moves when another of
-			// its files changes), exactly as a rebuild from scratch would.
-			out.Runs[n.Addr] = refresh(e, n, s.plan.Change(n.Addr).Compiled)
-		case e != nil:
-			out.Runs[n.Addr] = e
+// Lock merges what an apply finished into the prior lock, for a
+// configuration whose steps are addrs: a finished step's record (an
+// up-to-date one's as it is now) replaces its entry, steps that failed or
+// were not selected keep their old entry, and entries of steps no longer
+// in the configuration are dropped.
+func (s *Summary) Lock(prior *cache.Lock, addrs []string) *cache.Lock {
+	out := &cache.Lock{Runs: make(map[string]*cache.Entry, len(addrs))}
+	for _, addr := range addrs {
+		if r := s.Results[addr]; r != nil && r.Entry != nil {
+			out.Runs[addr] = r.Entry
+		} else if e := prior.Runs[addr]; e != nil {
+			out.Runs[addr] = e
 		}
 	}
 	return out
-}
-
-// refresh returns an up-to-date instance's entry with what the plan knows
-// of its request now; the answer, usage and cost stay as recorded.
-func refresh(e *cache.Entry, n *planner.Node, c *planner.Compiled) *cache.Entry {
-	if c == nil || c.Hash != e.Hash {
-		return e
-	}
-	fresh := entry(n, c, e.Output, e.Usage, nil)
-	fresh.Cost = e.Cost
-	return fresh
 }
 
 // Errors lists the failures, by address.
@@ -837,19 +870,19 @@ func (s *Summary) Errors() []*Result {
 	return out
 }
 
-// nodeHeap orders runnable nodes: longest remaining path first, then by
+// nodeHeap orders runnable steps: longest remaining path first, then by
 // address for a stable order.
-type nodeHeap []*planner.Node
+type nodeHeap []*node
 
 func (h nodeHeap) Len() int { return len(h) }
 func (h nodeHeap) Less(i, j int) bool {
-	if h[i].Priority != h[j].Priority {
-		return h[i].Priority > h[j].Priority
+	if h[i].priority != h[j].priority {
+		return h[i].priority > h[j].priority
 	}
-	return h[i].Addr < h[j].Addr
+	return h[i].addr < h[j].addr
 }
 func (h nodeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *nodeHeap) Push(x any)   { *h = append(*h, x.(*planner.Node)) }
+func (h *nodeHeap) Push(x any)   { *h = append(*h, x.(*node)) }
 func (h *nodeHeap) Pop() any {
 	old := *h
 	n := old[len(old)-1]

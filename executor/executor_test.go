@@ -111,8 +111,8 @@ func (p *project) apply(j int) *executor.Summary {
 
 func (p *project) applyPlan(ctx context.Context, pl *planner.Plan, o executor.Options) *executor.Summary {
 	p.t.Helper()
-	sum := executor.Apply(ctx, pl, o)
-	p.lock = sum.Lock(p.lock, p.graph)
+	sum := executor.Apply(ctx, pl.Steps(), o)
+	p.lock = sum.Lock(p.lock, p.graph.Addrs())
 	return sum
 }
 
@@ -504,12 +504,22 @@ run "short" {
 	if got := mapsKeys(p.lock.Runs); !slices.Equal(got, addrs) {
 		t.Errorf("lock holds %q; want %q", got, addrs)
 	}
-	again := p.apply(4)
+	rec = newRecorder()
+	o = p.opts(4)
+	o.Observer = rec
+	again := p.applyPlan(context.Background(), p.plan(), o)
 	if diff := cmp.Diff(map[executor.Status]int{executor.UpToDate: len(addrs)}, again.Counts); diff != "" {
 		t.Errorf("second apply Counts (-want +got):\n%s", diff)
 	}
-	if len(again.Results) != 0 {
-		t.Errorf("second apply has results %v; want none", statuses(again))
+	// Every step is reported, as up to date with its record, and none is
+	// started.
+	for _, addr := range addrs {
+		if r := again.Results[addr]; r == nil || r.Status != executor.UpToDate || r.Entry == nil || r.Entry.Hash != p.lock.Runs[addr].Hash {
+			t.Errorf("second apply's result for %s is %+v; want up to date with its recorded entry", addr, r)
+		}
+	}
+	if len(rec.starts()) != 0 || len(rec.events) != len(addrs) {
+		t.Errorf("the observer heard %q; want one finish per step and no start", rec.events)
 	}
 	logged, _ = os.ReadFile(logPath)
 	if n := strings.Count(string(logged), "\n"); n != len(addrs) {
@@ -1156,7 +1166,7 @@ func TestApplyCancel(t *testing.T) {
 	o.Observer = rec
 	pl := p.plan()
 	done := make(chan *executor.Summary)
-	go func() { done <- executor.Apply(ctx, pl, o) }()
+	go func() { done <- executor.Apply(ctx, pl.Steps(), o) }()
 	for range 2 {
 		select {
 		case <-arrived:
@@ -1217,7 +1227,7 @@ func TestApplyCancel(t *testing.T) {
 	if len(entries) != 1 || entries[0].Address != "run.q" {
 		t.Errorf("journal %v; want the one entry of run.q", entries)
 	}
-	lock := sum.Lock(cache.NewLock(), p.graph)
+	lock := sum.Lock(cache.NewLock(), p.graph.Addrs())
 	if diff := cmp.Diff([]string{"run.q"}, mapsKeys(lock.Runs)); diff != "" {
 		t.Errorf("lock runs (-want +got):\n%s", diff)
 	}
@@ -1230,7 +1240,7 @@ func TestApplyCanceledBeforeStart(t *testing.T) {
 	rec := newRecorder()
 	o := p.opts(2)
 	o.Observer = rec
-	sum := executor.Apply(ctx, p.plan(), o)
+	sum := executor.Apply(ctx, p.plan().Steps(), o)
 	want := map[string]executor.Status{"run.a": executor.Canceled, "run.b": executor.Canceled}
 	if diff := cmp.Diff(want, statuses(sum)); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
@@ -1274,12 +1284,12 @@ provider "bad" {
 		run("change", "m", "change v2"),
 		run("fail", "bad", "fail v1"),
 	))
-	sum := executor.Apply(context.Background(), p.plan(), p.opts(2))
-	want := map[string]executor.Status{"run.change": executor.Called, "run.fail": executor.Failed}
+	sum := executor.Apply(context.Background(), p.plan().Steps(), p.opts(2))
+	want := map[string]executor.Status{"run.change": executor.Called, "run.fail": executor.Failed, "run.keep": executor.UpToDate}
 	if diff := cmp.Diff(want, statuses(sum)); diff != "" {
 		t.Fatalf("statuses (-want +got):\n%s", diff)
 	}
-	got := sum.Lock(prior, p.graph)
+	got := sum.Lock(prior, p.graph.Addrs())
 	wantLock := map[string]*cache.Entry{
 		"run.keep":   prior.Runs["run.keep"],          // not run: kept
 		"run.change": sum.Results["run.change"].Entry, // finished: replaced
@@ -1341,12 +1351,13 @@ provider "bad" {
 	}
 	o := p.opts(3)
 	o.Journal = j
-	sum := executor.Apply(context.Background(), pl, o)
+	sum := executor.Apply(context.Background(), pl.Steps(), o)
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]executor.Status{
 		"run.restore": executor.Restored,
+		"run.same":    executor.UpToDate,
 		"run.new":     executor.Called,
 		"run.after":   executor.Called,
 		"run.broken":  executor.Failed,
@@ -1387,7 +1398,7 @@ provider "bad" {
 	// The journal folded into the prior lock is what Summary.Lock says.
 	merged := &cache.Lock{Runs: maps.Clone(p.lock.Runs)}
 	merged.Merge(entries)
-	if diff := cmp.Diff(sum.Lock(p.lock, p.graph).Runs, merged.Runs, cmpopts.EquateEmpty()); diff != "" {
+	if diff := cmp.Diff(sum.Lock(p.lock, p.graph.Addrs()).Runs, merged.Runs, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("prior lock + journal differs from Summary.Lock (-Lock +merged):\n%s", diff)
 	}
 }
@@ -1490,7 +1501,7 @@ func TestApplyOffline(t *testing.T) {
 	o := p.opts(2)
 	o.Offline = true
 	sum := p.applyPlan(context.Background(), p.plan(), o)
-	want := map[string]executor.Status{"run.a": executor.Restored, "run.c": executor.Failed, "run.d": executor.Skipped}
+	want := map[string]executor.Status{"run.a": executor.Restored, "run.b": executor.UpToDate, "run.c": executor.Failed, "run.d": executor.Skipped}
 	if diff := cmp.Diff(want, statuses(sum)); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}

@@ -6,8 +6,23 @@ import (
 	"path/filepath"
 
 	"github.com/promptbuild/promptbuild/cache"
-	"github.com/promptbuild/promptbuild/planner"
 )
+
+// Orphan is an output file the lock file records but no step produces any
+// more.
+type Orphan struct {
+	Path    string // slash-separated, relative to the project
+	Address string // the step that wrote it
+	Digest  string // the digest of the answer the lock file records there
+	// Keep says why apply leaves the file alone, such as "edited by hand";
+	// "" when apply removes it.
+	Keep string
+}
+
+// OrphanCheck looks at an orphaned file again right before its removal:
+// keep says why it must stay ("" when it goes), and exists is false when
+// it is gone already.
+type OrphanCheck func(path, digest string) (keep string, exists bool)
 
 // OrphanResult is what apply did with an output file that no run instance
 // produces any more.
@@ -18,13 +33,13 @@ type OrphanResult struct {
 	Err     error  // why removing it failed, when it did
 }
 
-// RemoveOrphans removes the plan's orphaned output files once final, the
-// lock file apply is about to write, no longer records them (an instance
-// that did not finish keeps its old entry, and so its file). Each file is
-// checked again first (planner.Graph.CheckOrphan): only a regular file
-// inside the project, reached through no symbolic link and still holding
-// the recorded answer, is removed; anything else is kept and said so.
-func RemoveOrphans(g *planner.Graph, orphans []*planner.Orphan, final *cache.Lock) []OrphanResult {
+// RemoveOrphans removes the orphaned output files of the project in dir
+// once final, the lock file apply is about to write, no longer records
+// them (a step that did not finish keeps its old entry, and so its file).
+// Each file is checked again first (check): only a regular file inside the
+// project, reached through no symbolic link and still holding the recorded
+// answer, is removed; anything else is kept and said so.
+func RemoveOrphans(dir string, orphans []Orphan, check OrphanCheck, final *cache.Lock) []OrphanResult {
 	recorded := map[string]bool{}
 	for _, e := range final.Runs {
 		if e != nil && e.Path != "" {
@@ -41,7 +56,7 @@ func RemoveOrphans(g *planner.Graph, orphans []*planner.Orphan, final *cache.Loc
 			}
 			continue
 		}
-		keep, exists := g.CheckOrphan(o.Path, o.Digest)
+		keep, exists := check(o.Path, o.Digest)
 		switch {
 		case !exists:
 			continue
@@ -51,7 +66,7 @@ func RemoveOrphans(g *planner.Graph, orphans []*planner.Orphan, final *cache.Loc
 		}
 		if root == nil {
 			var err error
-			if root, err = os.OpenRoot(g.Config.Dir); err != nil {
+			if root, err = os.OpenRoot(dir); err != nil {
 				out = append(out, OrphanResult{Path: o.Path, Err: err})
 				continue
 			}

@@ -105,7 +105,7 @@ run "r" {
 		}
 		b.StartTimer()
 		start := time.Now()
-		sum := executor.Apply(context.Background(), plan, executor.Options{
+		sum := executor.Apply(context.Background(), plan.Steps(), executor.Options{
 			Parallelism: 64,
 			Store:       store,
 			Providers:   executor.NewProviders(c.Providers, func(string) string { return "" }, 64),

@@ -31,7 +31,7 @@ func TestCancelMarksDependentsCanceled(t *testing.T) {
 	p := newProject(t, hclFile(openaiProvider("srv", srv.URL), run("s1", "srv", "s1"), run("d", "srv", "d after ${run.s1.output}")))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan *executor.Summary)
-	go func() { done <- executor.Apply(ctx, p.plan(), p.opts(2)) }()
+	go func() { done <- executor.Apply(ctx, p.plan().Steps(), p.opts(2)) }()
 	<-arrived
 	cancel()
 	sum := <-done

@@ -57,6 +57,15 @@ type Node struct {
 	refs []lang.Ref // every reference of the run and its template
 }
 
+// Addrs returns the addresses of every instance, sorted.
+func (g *Graph) Addrs() []string {
+	out := make([]string, len(g.Nodes))
+	for i, n := range g.Nodes {
+		out[i] = n.Addr
+	}
+	return out
+}
+
 // Graph is a configuration expanded into run instances and their edges.
 type Graph struct {
 	Config *lang.Config

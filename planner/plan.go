@@ -106,6 +106,7 @@ type Plan struct {
 	// the recorded answer.
 	Orphans []*Orphan
 	byAddr  map[string]*Change
+	store   *cache.Store // where apply finds recorded answers
 }
 
 // Change returns the change for addr, or nil when it is not selected.
@@ -180,7 +181,7 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	p := &Plan{Graph: g, byAddr: make(map[string]*Change, len(selected))}
+	p := &Plan{Graph: g, byAddr: make(map[string]*Change, len(selected)), store: opts.Store}
 
 	// Plan level by level: every node of a level has all its dependencies
 	// in earlier levels, so a level's nodes compile in parallel.

@@ -97,7 +97,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		return exitError
 	}
 	obs := e.newProgress(f.jsonOut, plan)
-	sum := executor.Apply(ctx, plan, executor.Options{
+	sum := executor.Apply(ctx, plan.Steps(), executor.Options{
 		Parallelism: j,
 		Store:       p.store,
 		Journal:     journal,
@@ -112,11 +112,11 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 
 	// The lock is written once, with everything that finished, and the
 	// journal that kept those results safe until now is removed.
-	final := sum.Lock(p.lock, p.graph)
+	final := sum.Lock(p.lock, p.graph.Addrs())
 	if !sum.Interrupted {
 		// Before the lock is written: once it no longer names an orphaned
 		// file, nothing would remember to remove it.
-		e.reportOrphans(executor.RemoveOrphans(p.graph, plan.Orphans, final), f.jsonOut)
+		e.reportOrphans(executor.RemoveOrphans(p.graph.Config.Dir, orphans(plan), p.graph.CheckOrphan, final), f.jsonOut)
 	}
 	werr := cache.WriteLockIndexed(p.lockPath(), p.indexDir(), p.tempDir(), final)
 	_ = journal.Close()
@@ -216,4 +216,13 @@ func joinNonEmpty(parts ...string) string {
 		}
 	}
 	return strings.Join(out, ", ")
+}
+
+// orphans hands the plan's orphaned output files to the executor.
+func orphans(plan *planner.Plan) []executor.Orphan {
+	out := make([]executor.Orphan, len(plan.Orphans))
+	for i, o := range plan.Orphans {
+		out[i] = executor.Orphan(*o)
+	}
+	return out
 }

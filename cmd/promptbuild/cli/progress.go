@@ -90,6 +90,9 @@ func (p *progress) Started(addr string) {
 func (p *progress) Finished(r *executor.Result) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if _, started := p.started[r.Addr]; !started && r.Status == executor.UpToDate {
+		return // up to date at plan time: the plan said so already
+	}
 	if _, ok := p.started[r.Addr]; ok {
 		delete(p.started, r.Addr)
 		delete(p.waited, r.Addr)

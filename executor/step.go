@@ -1,0 +1,54 @@
+package executor
+
+import (
+	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/llm"
+)
+
+// Step is one unit of work as the walk sees it: a run instance today. The
+// walk knows nothing of how a request is compiled, why a step is stale or
+// where its record comes from; the step says. Its methods speak only of
+// addresses, requests and records, so that whoever plans the work (the
+// planner's steps) provides them without knowing the executor, and cmd
+// hands them over.
+type Step interface {
+	// Addr names the step in results, records and progress.
+	Addr() string
+	// Deps lists the addresses of the steps whose answers the step's
+	// request reads. The walk waits for those among the steps it is given.
+	Deps() []string
+	// Priority orders runnable steps: the higher first (the longest chain
+	// of steps that wait on this one).
+	Priority() int
+	// Provider names the provider block the step's first call goes to,
+	// or "" when the plan expects the cache to answer. It is a hint for
+	// scheduling: a step whose provider has no free slot waits without
+	// holding a -j slot. Every call takes its own provider slot.
+	Provider() string
+	// Current returns the step's record when it is up to date: nothing to
+	// do, and this record goes to the lock file. nil when it has work.
+	Current() *cache.Entry
+	// Cutoff returns the lock file's record of a step whose request waits
+	// on upstream answers: when those leave the request's hash unchanged
+	// and the step's output still holds the recorded answer, the step is
+	// up to date (early cutoff). nil otherwise.
+	Cutoff() *cache.Entry
+	// Replace reports that the answer must come from a new call, never the
+	// cache.
+	Replace() bool
+	// Prepare returns the step's request and the record of its result,
+	// complete but for the answer (Output), its usage and its cost. answer
+	// returns the answer of an upstream step by address.
+	Prepare(answer func(addr string) (string, error)) (*llm.Request, *cache.Entry, error)
+	// Answer returns the answer with the given digest as the step left it
+	// (its output file, or the cache when it has none), and false when it
+	// is not there any more.
+	Answer(digest string) ([]byte, bool)
+	// Output says where the answer goes: its name as the configuration
+	// spells it and its path on disk, checked now to lead nowhere outside
+	// the project. Both are "" when the step writes no file.
+	Output() (name, path string, err error)
+	// Stages returns the time spent analysing and, at plan time,
+	// compiling the step, for its manifest.
+	Stages() cache.Stages
+}
