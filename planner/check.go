@@ -118,7 +118,7 @@ func (g *Graph) checkNode(n *Node, answers map[string]string, stale map[string]b
 		if state == RecordOK {
 			fileOK, r.answer = true, string(b)
 		} else {
-			_, digest, cached := cachedAnswer(store, prior.Hash)
+			_, digest, cached := cachedAnswer(store, prior.Hash, false)
 			reason, detail := recordedWhy(g, n, prior, state, digest, cached)
 			fileProblem = &Problem{Address: n.Addr, Path: n.Output, Reason: reason, Detail: detail}
 		}

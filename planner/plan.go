@@ -275,7 +275,7 @@ func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replac
 		// The recorded answer is not where the lock file says. Apply
 		// restores what the cache holds for this request, if anything
 		// (whatever the lock file records), else calls: say so, and why.
-		answer, digest, cached := cachedAnswer(opts.Store, comp.Hash)
+		answer, digest, cached := cachedAnswer(opts.Store, comp.Hash, len(n.Dependents) > 0)
 		c.Reason, c.Detail = recordedWhy(p.Graph, n, prior, state, digest, cached)
 		if cached {
 			c.Action, c.Output, c.known, c.Cached = Restore, string(answer), true, true
@@ -288,7 +288,7 @@ func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replac
 		return c, diags
 	}
 	c.Reason, c.Detail = whyChanged(prior, comp)
-	if text, _, ok := cachedAnswer(opts.Store, comp.Hash); ok {
+	if text, _, ok := cachedAnswer(opts.Store, comp.Hash, len(n.Dependents) > 0); ok {
 		c.Action, c.Output, c.known, c.Cached = Restore, string(text), true, true
 		c.Detail += "; cached"
 		return c, diags
@@ -298,11 +298,17 @@ func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replac
 }
 
 // cachedAnswer is the answer the cache holds for a request, found as apply
-// finds it: the manifest of the hash, then the answer it names.
-func cachedAnswer(store *cache.Store, hash string) (text []byte, digest string, ok bool) {
+// finds it: the manifest of the hash, then the answer it names. Its text is
+// read only when read is set (to compile the runs that read it): deciding
+// that the cache holds it takes the manifest and the blob's presence, so
+// that a plan never loads answers it has no use for.
+func cachedAnswer(store *cache.Store, hash string, read bool) (text []byte, digest string, ok bool) {
 	m, err := store.Manifest(hash)
 	if err != nil {
 		return nil, "", false
+	}
+	if !read {
+		return nil, m.Output, store.Has(m.Output)
 	}
 	text, err = store.Get(m.Output)
 	if err != nil {

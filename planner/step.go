@@ -107,10 +107,10 @@ func (s *Step) Prepare(answer func(addr string) (string, error)) (*llm.Request, 
 // it has none).
 func (s *Step) Answer(digest string) ([]byte, bool) {
 	c := s.c
-	// The plan reads the answer of an instance that has an output file or
-	// dependents (see readResult).
+	// The plan reads the answer of an up-to-date instance that has an
+	// output file or dependents (see readResult).
 	read := c.Node.Output != "" || len(c.Node.Dependents) > 0
-	if c.known && read && c.Prior != nil && c.Prior.Output == digest {
+	if c.Action == NoOp && read && c.Prior != nil && c.Prior.Output == digest {
 		return []byte(c.Output), true
 	}
 	b, state := s.p.Graph.Recorded(c.Node, digest, s.p.store)
