@@ -1,15 +1,24 @@
-// Package executor carries out a plan. [Apply] walks the run instances
-// with work to do in dependency order with Kahn-style counters, at most -j
-// at a time and never more than a provider's max_concurrency per provider,
-// preferring the instances on the longest remaining path. For each it
-// compiles the request (when an upstream instance had to run first),
-// restores the answer from the cache when the input-bundle hash is known
-// there (early cutoff), or calls the provider with retries (each call
-// limited by the provider's timeout, [DefaultTimeout] unless it sets one)
-// and within the -max-cost budget, then records the answer before it
-// writes the output file: the answer and its manifest in the cache, the
-// lock entry in the journal, and only then the output file, atomically. A
-// cache that cannot be written costs the cache entry, not the run
-// ([Result.StoreErr]). [Providers] opens provider clients lazily and holds
-// the limits every run of a provider shares.
+// Package executor carries out steps. It defines what it needs of a step
+// ([Step]: an address, dependencies, a priority, a record when it is up
+// to date, and how to prepare its request from upstream answers) and
+// imports neither the planner nor the language: cmd hands it the
+// planner's steps. [Apply] walks the steps with work to do in dependency
+// order with Kahn-style counters, at most -j at a time, preferring the
+// steps on the longest remaining path, and reports every step to the
+// [Observer], up-to-date ones included. Provider slots (max_concurrency,
+// lowered after a 429) and rate limits are taken per call, not per step:
+// the walk takes the slot of a step's first call before it starts the
+// step, so that a step whose provider is busy waits without holding a -j
+// slot, and any further call takes its own.
+//
+// For each step it restores the answer from the cache when the
+// input-bundle hash is known there (or leaves the step as it is, by early
+// cutoff, when an upstream rerun left its request unchanged), or calls the
+// provider with retries (each call limited by the provider's timeout,
+// [DefaultTimeout] unless it sets one) and within the -max-cost budget,
+// then records the answer before it writes the output file: the answer and
+// its manifest in the cache, the record in the journal, and only then the
+// output file, atomically. A cache that cannot be written costs the cache
+// entry, not the run ([Result.StoreErr]). [Providers] opens provider
+// clients lazily and holds the limits every call of a provider shares.
 package executor

@@ -10,6 +10,14 @@
 // lock file and the lock file matches the configuration, in the same
 // words ([Problem]).
 //
+// [Plan.Steps] hands the plan to apply as self-contained steps: each
+// says what it waits on, how to compile its request from upstream
+// answers, and what to record of its result, in the plain types of llm
+// and cache, so that the executor walks them without knowing the planner.
+// Staleness is decided from the lock file's records, manifests and
+// digests: an answer's text is read only when a request compiles with it
+// or an output file must be compared.
+//
 // The planner compiles into llm's plain request types, the ones every
 // adapter sends: the hash is taken over exactly what is sent.
 package planner
