@@ -336,9 +336,10 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 			// A glob's keys are the matched files' paths in the project.
 			v := g.Inputs[name]
 			if v.IsKnown() && !v.IsNull() && v.LengthInt() > 0 {
+				why := "input." + name + " reads it"
 				for it := v.ElementIterator(); it.Next(); {
 					k, _ := it.Element()
-					taken[leads(path.Clean(k.AsString()), false)] = "input." + name + " reads it"
+					taken[leads(path.Clean(k.AsString()), false)] = why
 				}
 			}
 		}
@@ -394,8 +395,20 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 	// An output that is the directory of another cannot be written: look
 	// each output's directories up among the outputs (neighbours in sorted
 	// order are not enough: out/x-y.txt sorts between out/x and out/x/y.txt).
+	// Outputs are looked at in map order; only those with a problem are
+	// sorted, so that the first (by path) inside a directory names it.
+	var inside []string
+	for out := range owner {
+		for dir := path.Dir(out); dir != "." && dir != "/"; dir = path.Dir(dir) {
+			if _, ok := owner[dir]; ok {
+				inside = append(inside, out)
+				break
+			}
+		}
+	}
+	sort.Strings(inside)
 	dirs := map[string]bool{}
-	for _, out := range sortedKeys(owner) {
+	for _, out := range inside {
 		for dir := path.Dir(out); dir != "." && dir != "/"; dir = path.Dir(dir) {
 			n, ok := owner[dir]
 			if !ok || dirs[dir] {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -40,15 +41,21 @@ func (g *Graph) orphans(lock *cache.Lock, selected map[*Node]bool) []*Orphan {
 			produced[n.Output] = true
 		}
 	}
+	// Most entries record a file some instance still writes: only the
+	// rest are sorted (the first address of a path names its orphan).
+	var candidates []string
+	for addr, e := range lock.Runs {
+		if e != nil && e.Path != "" && !produced[e.Path] && !produced[path.Clean(filepath.ToSlash(e.Path))] {
+			candidates = append(candidates, addr)
+		}
+	}
+	sort.Strings(candidates)
 	var out []*Orphan
 	seen := map[string]bool{}
-	for _, addr := range sortedKeys(lock.Runs) {
+	for _, addr := range candidates {
 		e := lock.Runs[addr]
-		if e == nil || e.Path == "" {
-			continue
-		}
 		p := path.Clean(filepath.ToSlash(e.Path))
-		if produced[p] || seen[p] {
+		if seen[p] {
 			continue
 		}
 		if n := g.byAddr[addr]; n != nil && !selected[n] {

@@ -219,10 +219,15 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 	}
 	// The lock file apply writes holds the instances of the configuration
 	// only, whatever the targets: a removed run's entry goes in any case.
-	for _, addr := range sortedKeys(opts.Lock.Runs) {
+	var removed []string
+	for addr := range opts.Lock.Runs {
 		if g.byAddr[addr] == nil {
-			p.Removed = append(p.Removed, opts.Lock.Runs[addr])
+			removed = append(removed, addr)
 		}
+	}
+	sort.Strings(removed)
+	for _, addr := range removed {
+		p.Removed = append(p.Removed, opts.Lock.Runs[addr])
 	}
 	p.Orphans = g.orphans(opts.Lock, selected)
 	diags = append(diags, p.windowWarnings()...)
