@@ -27,6 +27,7 @@ var rules = []struct {
 	{"executor/provider", []string{"planner", "lang", "cache"}, "a provider sees a compiled request only"},
 	{"cache", []string{"planner", "executor", "lang"}, "storage knows no plans, execution or language"},
 	{"llm", []string{""}, "the model-call types are a leaf"},
+	{"report", []string{"lang", "planner", "executor", "cache"}, "a report renders plain data"},
 }
 
 // under reports whether pkg (relative to the module) is dir or below it;

@@ -1,0 +1,154 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// WriteMarkdown writes the report as a CI step summary: the totals, a
+// matrix of instances by provider, and the failures with their messages.
+func WriteMarkdown(w io.Writer, rep *Report) error {
+	var b strings.Builder
+	t := rep.Totals()
+	verdict := "passed"
+	if t.Failed > 0 {
+		verdict = "failed"
+	}
+	fmt.Fprintf(&b, "## promptbuild test %s\n\n", verdict)
+	fmt.Fprintf(&b, "%d instances: %d passed, %d with warnings, %d failed. %d of %d assertions failed. %s tokens in, %s out, %s.\n\n",
+		t.Runs, t.Passed, t.Warned, t.Failed, t.ChecksFailed, t.Checks, count(t.InputTokens), count(t.OutputTokens), dollars(t.Cost, t.CostUnknown))
+
+	m := matrix(rep)
+	if len(m.Providers) > 0 {
+		b.WriteString("| instance |")
+		for _, p := range m.Providers {
+			fmt.Fprintf(&b, " %s |", mdCell(p))
+		}
+		b.WriteString("\n|---|")
+		b.WriteString(strings.Repeat("---|", len(m.Providers)))
+		b.WriteByte('\n')
+		for _, row := range m.Rows {
+			fmt.Fprintf(&b, "| %s |", mdCell(row))
+			for _, p := range m.Providers {
+				r := m.Cells[row][p]
+				fmt.Fprintf(&b, " %s |", mark(r))
+			}
+			b.WriteByte('\n')
+		}
+		b.WriteByte('\n')
+	}
+
+	var failed []*Run
+	for _, r := range rep.Sorted() {
+		if r.Failed() || r.Warned() {
+			failed = append(failed, r)
+		}
+	}
+	if len(failed) > 0 {
+		b.WriteString("### Failures and warnings\n\n")
+		for _, r := range failed {
+			fmt.Fprintf(&b, "- **%s** (%s)", mdCell(r.Address), mdCell(r.Provider))
+			if r.Error != "" {
+				fmt.Fprintf(&b, ": %s %s", r.Status, mdCell(firstLine(r.Error)))
+			}
+			b.WriteByte('\n')
+			for _, c := range r.Checks {
+				switch {
+				case c.Err != "":
+					fmt.Fprintf(&b, "  - %s: error: %s\n", mdCell(c.Name), mdCell(firstLine(c.Err)))
+				case !c.Passed:
+					sev := "failed"
+					if !c.Failed() {
+						sev = "warning"
+					}
+					fmt.Fprintf(&b, "  - %s %s: %s\n", mdCell(c.Name), sev, mdCell(firstLine(failText(c))))
+				}
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// mark is a matrix cell's symbol.
+func mark(r *Run) string {
+	switch {
+	case r == nil:
+		return ""
+	case r.Failed():
+		return "❌"
+	case r.Warned():
+		return "⚠️"
+	}
+	return "✅"
+}
+
+// mdCell makes text safe inside a Markdown table cell or list item: no
+// line breaks, pipes, HTML or emphasis from a model's answer.
+func mdCell(s string) string {
+	r := strings.NewReplacer("\r", " ", "\n", " ", "|", "\\|", "<", "&lt;", ">", "&gt;", "*", "\\*", "_", "\\_", "`", "\\`", "[", "\\[", "]", "\\]")
+	return r.Replace(s)
+}
+
+func count(n int64) string { return fmt.Sprintf("%d", n) }
+
+func dollars(d float64, unknown int) string {
+	s := fmt.Sprintf("$%.4f", d)
+	if unknown > 0 {
+		s += fmt.Sprintf(" (+%d calls of unknown price)", unknown)
+	}
+	return s
+}
+
+// grid is a matrix of instances by provider: an instance's row is its
+// address with its provider's name taken out of its key, so that the
+// instances of one scenario on several providers share a row.
+type grid struct {
+	Rows      []string
+	Providers []string
+	Cells     map[string]map[string]*Run
+}
+
+func matrix(rep *Report) grid {
+	g := grid{Cells: map[string]map[string]*Run{}}
+	seen := map[string]bool{}
+	for _, r := range rep.Runs {
+		row := rowName(r.Address, r.Provider)
+		if g.Cells[row] == nil {
+			g.Cells[row] = map[string]*Run{}
+			g.Rows = append(g.Rows, row)
+		}
+		g.Cells[row][r.Provider] = r
+		if !seen[r.Provider] {
+			seen[r.Provider] = true
+			g.Providers = append(g.Providers, r.Provider)
+		}
+	}
+	sort.Strings(g.Rows)
+	sort.Strings(g.Providers)
+	return g
+}
+
+// rowName takes the provider's name out of an instance key made of
+// slash-separated parts: run.answer["refund/fast/en"] on provider fast is
+// run.answer["refund/en"].
+func rowName(addr, provider string) string {
+	open := strings.Index(addr, `["`)
+	if open < 0 || !strings.HasSuffix(addr, `"]`) || provider == "" {
+		return addr
+	}
+	key := addr[open+2 : len(addr)-2]
+	parts := strings.Split(key, "/")
+	kept := parts[:0]
+	for _, p := range parts {
+		if p != provider {
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) == len(parts) || len(kept) == 0 {
+		return addr
+	}
+	return addr[:open] + `["` + strings.Join(kept, "/") + `"]`
+}
