@@ -88,7 +88,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	}
 	title := run(t, ctx, chromedp.Title())
 	order := run(t, ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#runs tr[data-address]")).map(r => r.className + " " + r.dataset.address)`))
-	firstOpen := run(t, ctx, chromedp.Evaluate[bool](`document.querySelector(` + "`" + answer + `details` + "`" + `).open`))
+	firstOpen := run(t, ctx, chromedp.Evaluate[bool](`document.querySelector(`+"`"+answer+`details`+"`"+`).open`))
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(answer+"summary")),
 		chromedp.WaitVisible(chromedp.CSS(answer+"pre")),
