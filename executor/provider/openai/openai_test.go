@@ -254,45 +254,17 @@ func TestCompleteResponse(t *testing.T) {
 	}
 }
 
-// conversation is a chat in which the model called two tools at once, one
-// of which failed, and is asked to go on.
-func conversation() *llm.Request {
-	return &llm.Request{
-		Model: "gpt-4o",
-		Tools: []llm.Tool{
-			{Name: "lookup_order", Description: "Find an order by its id.", Parameters: json.RawMessage(`{"type":"object","properties":{"id":{"type":"string"},"full":{"type":"boolean"}},"required":["id"]}`)},
-			{Name: "now"},
-		},
-		Messages: []llm.Message{
-			{Role: llm.System, Content: "You help customers."},
-			{Role: llm.User, Content: "Where is A1?"},
-			{Role: llm.Assistant, ToolCalls: []llm.ToolCall{
-				{ID: "call_a", Name: "lookup_order", Arguments: `{"id":"A1"}`},
-				{ID: "call_b", Name: "now", Arguments: `{}`},
-			}},
-			{Role: llm.ToolRole, ToolResult: &llm.ToolResult{CallID: "call_a", Content: `{"status":"shipped"}`}},
-			{Role: llm.ToolRole, ToolResult: &llm.ToolResult{CallID: "call_b", Content: "clock broken", IsError: true}},
-			{Role: llm.Assistant, Content: "Let me check once more.", ToolCalls: []llm.ToolCall{
-				{ID: "call_c", Name: "lookup_order", Arguments: `{"id":"A1","full":true}`},
-			}},
-			{Role: llm.ToolRole, ToolResult: &llm.ToolResult{CallID: "call_c", Content: `{"error":"no such order"}`, IsError: true}},
-			{Role: llm.Assistant, Content: "It has shipped."},
-			{Role: llm.User, Content: "Thanks."},
-		},
-	}
-}
-
 func TestToolsRequest(t *testing.T) {
 	f := serve(t, 200, nil, answer("hi", "stop"))
 	c := newClient(t, provider.Config{BaseURL: f.URL, APIKey: testKey})
-	if _, err := c.Complete(context.Background(), conversation()); err != nil {
+	if _, err := c.Complete(context.Background(), providertest.Conversation()); err != nil {
 		t.Fatal(err)
 	}
 	call := func(id, name, args string) map[string]any {
 		return map[string]any{"id": id, "type": "function", "function": map[string]any{"name": name, "arguments": args}}
 	}
 	want := map[string]any{
-		"model": "gpt-4o",
+		"model": "model-x",
 		"tools": []any{
 			map[string]any{"type": "function", "function": map[string]any{
 				"name":        "lookup_order",
@@ -395,7 +367,7 @@ func TestToolCallsResponse(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := serve(t, 200, nil, tt.body)
 			c := newClient(t, provider.Config{BaseURL: f.URL, APIKey: testKey})
-			req := conversation()
+			req := providertest.Conversation()
 			req.Messages = req.Messages[:2]
 			got, err := c.Complete(context.Background(), req)
 			if err != nil {
