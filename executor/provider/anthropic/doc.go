@@ -61,8 +61,8 @@
 // API's error body, verbatim; 401 and 403 add which environment variable to
 // check. Network errors and timeouts are retryable with StatusCode 0, and so
 // are a 2xx body that is not a message ("malformed answer") and an answer
-// without text or tool calls that claims to be complete ("empty answer"). When the
-// caller's context ends, the error wraps ctx.Err() and is not retryable. The
-// API key is never part of an error: Err is left nil for API errors, because
-// the SDK's error holds the request and its headers.
+// without text or tool calls that claims to be complete ("empty answer").
+// When the caller's context ends, the error wraps ctx.Err() and is not
+// retryable. The API key is never part of an error: Err is left nil for API
+// errors, because the SDK's error holds the request and its headers.
 package anthropic
