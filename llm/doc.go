@@ -2,8 +2,14 @@
 // a model call, and nothing else: it imports no promptbuild package.
 //
 //   - Request is a compiled prompt (model, parameters, messages, output
-//     format); Message is one turn of it.
-//   - Response is an answer: text, finish reason, Usage, request id.
+//     format, tools); Message is one turn of it. A conversation with tools
+//     is a list of messages: an Assistant message carries the ToolCalls the
+//     model made, and each call is answered by a ToolRole message right after
+//     it that carries its ToolResult. Request.Validate checks that shape
+//     before a call; ToolCall.Args and ToolResult.Value read the JSON of
+//     arguments and results.
+//   - Response is an answer: text, tool calls, finish reason, Usage,
+//     request id.
 //   - Price turns usage into dollars; PriceOf finds a model's list price
 //     (or a block's override) and says when it is unknown rather than
 //     guessing. EstimateTokens and Price.Estimate bound a call before it

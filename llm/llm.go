@@ -5,17 +5,22 @@ import "encoding/json"
 // Role is the author of a message.
 type Role string
 
-// The roles a compiled prompt uses.
+// The roles of a conversation's messages.
 const (
 	System    Role = "system"
 	User      Role = "user"
 	Assistant Role = "assistant"
+	ToolRole  Role = "tool" // the result of one tool call; see ToolResult
 )
 
-// Message is one turn of a compiled prompt.
+// Message is one turn of a conversation. An Assistant message may carry
+// the ToolCalls the model made, beside or instead of text. A ToolRole message
+// carries the ToolResult of one of those calls and no Content.
 type Message struct {
-	Role    Role   `json:"role"`
-	Content string `json:"content"`
+	Role       Role        `json:"role"`
+	Content    string      `json:"content"`
+	ToolCalls  []ToolCall  `json:"tool_calls,omitempty"`
+	ToolResult *ToolResult `json:"tool_result,omitempty"`
 }
 
 // Request is a compiled prompt: everything a provider needs to answer it.
@@ -34,6 +39,8 @@ type Request struct {
 	Format string `json:"format,omitempty"`
 	// Schema is a JSON Schema the answer must follow when Format is "json".
 	Schema json.RawMessage `json:"schema,omitempty"`
+	// Tools are the functions the model may call, in the order offered.
+	Tools []Tool `json:"tools,omitempty"`
 }
 
 // Usage counts the tokens of one call.
@@ -48,15 +55,17 @@ const (
 	FinishStop          = "stop"
 	FinishLength        = "length" // the answer was cut at max_tokens
 	FinishContentFilter = "content_filter"
+	FinishToolCalls     = "tool_calls" // the model stopped to call tools: see Response.ToolCalls
 )
 
 // Response is a provider's answer.
 type Response struct {
-	Text         string `json:"text"`
-	FinishReason string `json:"finish_reason"` // one of the Finish* constants, or the provider's own word
-	Usage        Usage  `json:"usage"`
-	RequestID    string `json:"request_id,omitempty"`
-	Model        string `json:"model,omitempty"` // the model that answered, as the provider names it
+	Text         string     `json:"text"`
+	ToolCalls    []ToolCall `json:"tool_calls,omitempty"` // in the order the model made them
+	FinishReason string     `json:"finish_reason"`        // one of the Finish* constants, or the provider's own word
+	Usage        Usage      `json:"usage"`
+	RequestID    string     `json:"request_id,omitempty"`
+	Model        string     `json:"model,omitempty"` // the model that answered, as the provider names it
 }
 
 // Truncated reports whether the answer was cut short by the token limit.

@@ -82,11 +82,20 @@ func PriceOf(typ, model string, override *Price) (Price, bool) {
 
 // EstimateTokens guesses a request's prompt tokens before the call: about
 // four bytes of text a token (the usual rule for English), plus a few
-// tokens of framing per message.
+// tokens of framing per message, tool call, tool result and tool offered.
 func EstimateTokens(req *Request) int64 {
 	var n int64
 	for _, m := range req.Messages {
 		n += int64(len(m.Content))/4 + 4
+		for _, c := range m.ToolCalls {
+			n += int64(len(c.Name)+len(c.Arguments))/4 + 4
+		}
+		if r := m.ToolResult; r != nil {
+			n += int64(len(r.Content))/4 + 4
+		}
+	}
+	for _, t := range req.Tools {
+		n += int64(len(t.Name)+len(t.Description)+len(t.Parameters))/4 + 4
 	}
 	return max(n, 1)
 }

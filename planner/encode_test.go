@@ -15,7 +15,8 @@ import (
 
 // referenceEncoding is the bundle encoding as first written, with fmt and
 // strconv.Quote: the fast encoder must produce exactly these bytes, or
-// every lock file and cache entry would go stale.
+// every lock file and cache entry would go stale. The lines of tools, tool
+// calls and tool results came later and appear only when they are set.
 func referenceEncoding(b *Bundle) string {
 	var w strings.Builder
 	line := func(label, value string) { fmt.Fprintf(io.Writer(&w), "%s %s\n", label, value) }
@@ -44,9 +45,32 @@ func referenceEncoding(b *Bundle) string {
 	if len(r.Schema) > 0 {
 		line("schema", q(string(r.Schema)))
 	}
+	if len(r.Tools) > 0 {
+		line("tools", strconv.Itoa(len(r.Tools)))
+		for _, t := range r.Tools {
+			line("tool.name", q(t.Name))
+			line("tool.description", q(t.Description))
+			line("tool.parameters", q(string(t.Parameters)))
+		}
+	}
 	line("messages", strconv.Itoa(len(r.Messages)))
 	for _, m := range r.Messages {
 		line("message."+string(m.Role), q(m.Content))
+		for _, c := range m.ToolCalls {
+			line("call.id", q(c.ID))
+			line("call.name", q(c.Name))
+			line("call.arguments", q(c.Arguments))
+			if len(c.Signature) > 0 {
+				line("call.signature", q(string(c.Signature)))
+			}
+		}
+		if res := m.ToolResult; res != nil {
+			line("result.call_id", q(res.CallID))
+			line("result.content", q(res.Content))
+			if res.IsError {
+				line("result.is_error", "true")
+			}
+		}
 	}
 	return w.String()
 }
@@ -98,7 +122,15 @@ func TestBundleEncodingUnchanged(t *testing.T) {
 	for _, s := range quoteCases {
 		odd.Request.Messages = append(odd.Request.Messages, llm.Message{Role: llm.User, Content: s})
 	}
-	for name, b := range map[string]*Bundle{"full": full, "bare": bare, "odd": odd, "base": baseBundle()} {
+	tools := conversationBundle()
+	oddTools := conversationBundle()
+	for i, s := range quoteCases {
+		oddTools.Request.Tools = append(oddTools.Request.Tools, llm.Tool{Name: s, Description: s, Parameters: json.RawMessage(s)})
+		oddTools.Request.Messages = append(oddTools.Request.Messages,
+			llm.Message{Role: llm.Assistant, Content: s, ToolCalls: []llm.ToolCall{{ID: s, Name: s, Arguments: s, Signature: []byte(s)}}},
+			llm.Message{Role: llm.ToolRole, ToolResult: &llm.ToolResult{CallID: s, Content: s, IsError: i%2 == 0}})
+	}
+	for name, b := range map[string]*Bundle{"full": full, "bare": bare, "odd": odd, "base": baseBundle(), "tools": tools, "odd tools": oddTools} {
 		t.Run(name, func(t *testing.T) {
 			if got, want := b.Encoding(), referenceEncoding(b); got != want {
 				t.Errorf("encoding changed\n got %q\nwant %q", got, want)

@@ -52,6 +52,15 @@ func (b *Bundle) encode() []byte {
 	size := 256 + len(r.Schema)
 	for _, m := range r.Messages {
 		size += 32 + len(m.Content) + len(m.Content)/8
+		for _, c := range m.ToolCalls {
+			size += 64 + len(c.ID) + len(c.Name) + len(c.Arguments)*9/8 + len(c.Signature)*4
+		}
+		if res := m.ToolResult; res != nil {
+			size += 64 + len(res.CallID) + len(res.Content)*9/8
+		}
+	}
+	for _, t := range r.Tools {
+		size += 64 + len(t.Name) + len(t.Description) + len(t.Parameters)*9/8
 	}
 	buf := make([]byte, 0, size)
 	line := func(label string) []byte { // the label and its space; the caller ends the line
@@ -88,9 +97,35 @@ func (b *Bundle) encode() []byte {
 	if len(r.Schema) > 0 {
 		str("schema", string(r.Schema))
 	}
+	// Tools, tool calls and tool results add lines only when present, so
+	// that a request without them encodes as it did before they existed.
+	// Their labels (tools, tool.*, call.*, result.*) begin no other line.
+	if len(r.Tools) > 0 {
+		raw("tools", strconv.Itoa(len(r.Tools)))
+		for _, t := range r.Tools {
+			str("tool.name", t.Name)
+			str("tool.description", t.Description)
+			str("tool.parameters", string(t.Parameters))
+		}
+	}
 	raw("messages", strconv.Itoa(len(r.Messages)))
 	for _, m := range r.Messages {
 		str("message."+string(m.Role), m.Content)
+		for _, c := range m.ToolCalls { // each call begins with its call.id line
+			str("call.id", c.ID)
+			str("call.name", c.Name)
+			str("call.arguments", c.Arguments)
+			if len(c.Signature) > 0 {
+				str("call.signature", string(c.Signature))
+			}
+		}
+		if res := m.ToolResult; res != nil {
+			str("result.call_id", res.CallID)
+			str("result.content", res.Content)
+			if res.IsError {
+				raw("result.is_error", "true")
+			}
+		}
 	}
 	return buf
 }

@@ -20,16 +20,16 @@ var notHashed = map[string]string{
 }
 
 // TestEveryRequestFieldIsHashed walks llm.Request by reflection, changes
-// each exported field (and each field of the structs it holds) in turn,
-// and checks that the input-bundle hash changes.
+// each exported field in turn, and checks that the input-bundle hash
+// changes. It reaches into the structs the request holds, through slices
+// and pointers: a message's tool calls and tool result, and the tools.
 func TestEveryRequestFieldIsHashed(t *testing.T) {
-	base := baseBundle()
-	want := base.Hash()
+	want := conversationBundle().Hash()
 	seen := map[string]bool{}
 	for _, path := range fieldPaths(reflect.TypeFor[llm.Request](), "") {
 		seen[path] = true
 		t.Run(path, func(t *testing.T) {
-			b := baseBundle()
+			b := conversationBundle()
 			mutateField(t, reflect.ValueOf(b.Request).Elem(), strings.Split(path, "."))
 			changed := b.Hash() != want
 			reason, excused := notHashed[path]
@@ -46,10 +46,17 @@ func TestEveryRequestFieldIsHashed(t *testing.T) {
 			t.Errorf("notHashed lists Request.%s, which does not exist", path)
 		}
 	}
+	for _, path := range []string{"Tools.Parameters", "Messages.ToolCalls.Arguments", "Messages.ToolResult.IsError"} {
+		if !seen[path] {
+			t.Errorf("the walk never reached Request.%s", path)
+		}
+	}
 }
 
 // fieldPaths lists the dotted paths of t's exported fields, descending into
-// structs and slices of structs.
+// structs, slices of structs and pointers to structs. A slice of structs
+// and a pointer to a struct are paths of their own too: their length, or
+// whether they are set.
 func fieldPaths(t reflect.Type, prefix string) []string {
 	var paths []string
 	for f := range t.Fields() {
@@ -58,38 +65,65 @@ func fieldPaths(t reflect.Type, prefix string) []string {
 		}
 		path := prefix + f.Name
 		ft := f.Type
-		if ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct {
-			paths = append(paths, path) // the slice itself: its length
+		switch {
+		case (ft.Kind() == reflect.Slice || ft.Kind() == reflect.Pointer) && ft.Elem().Kind() == reflect.Struct:
+			paths = append(paths, path)
 			paths = append(paths, fieldPaths(ft.Elem(), path+".")...)
-			continue
-		}
-		if ft.Kind() == reflect.Struct {
+		case ft.Kind() == reflect.Struct:
 			paths = append(paths, fieldPaths(ft, path+".")...)
-			continue
+		default:
+			paths = append(paths, path)
 		}
-		paths = append(paths, path)
 	}
 	return paths
 }
 
-// mutateField changes the field at path in v: through a slice of structs it
-// changes the first element.
+// reaches reports whether path leads somewhere in v: through non-empty
+// slices and set pointers, to a field that is set.
+func reaches(v reflect.Value, path []string) bool {
+	switch v.Kind() {
+	case reflect.Slice:
+		for i := range v.Len() {
+			if reaches(v.Index(i), path) {
+				return true
+			}
+		}
+		return false
+	case reflect.Pointer:
+		return !v.IsNil() && reaches(v.Elem(), path)
+	}
+	if len(path) == 0 {
+		return !v.IsZero()
+	}
+	return reaches(v.FieldByName(path[0]), path[1:])
+}
+
+// mutateField changes the field at path in v. Through a slice it changes
+// the first element in which the rest of the path is set.
 func mutateField(t *testing.T, v reflect.Value, path []string) {
 	t.Helper()
 	f := v.FieldByName(path[0])
-	if len(path) > 1 {
-		switch f.Kind() {
-		case reflect.Slice:
-			if f.Len() == 0 {
-				t.Fatalf("the base bundle's %s is empty: give it an element so its fields can be checked", path[0])
-			}
-			mutateField(t, f.Index(0), path[1:])
-		case reflect.Struct:
-			mutateField(t, f, path[1:])
-		}
+	if len(path) == 1 {
+		mutateValue(t, f)
 		return
 	}
-	mutateValue(t, f)
+	switch f.Kind() {
+	case reflect.Slice:
+		for i := range f.Len() {
+			if reaches(f.Index(i), path[1:]) {
+				mutateField(t, f.Index(i), path[1:])
+				return
+			}
+		}
+		t.Fatalf("no element of the base bundle's %s sets %s: set it, so that the field can be checked", path[0], strings.Join(path[1:], "."))
+	case reflect.Pointer:
+		if f.IsNil() {
+			t.Fatalf("the base bundle leaves %s unset: set it, so that its fields can be checked", path[0])
+		}
+		mutateField(t, f.Elem(), path[1:])
+	case reflect.Struct:
+		mutateField(t, f, path[1:])
+	}
 }
 
 // mutateValue sets v to a different value of its type.
@@ -109,14 +143,17 @@ func mutateValue(t *testing.T, v reflect.Value) {
 	case reflect.Bool:
 		v.SetBool(!v.Bool())
 	case reflect.Pointer:
-		if v.IsNil() {
+		switch {
+		case v.IsNil():
 			v.Set(reflect.New(v.Type().Elem()))
-			return
+		case v.Type().Elem().Kind() == reflect.Struct:
+			v.SetZero() // a struct behind a pointer: set or not
+		default:
+			c := reflect.New(v.Type().Elem())
+			c.Elem().Set(v.Elem())
+			mutateValue(t, c.Elem())
+			v.Set(c)
 		}
-		c := reflect.New(v.Type().Elem())
-		c.Elem().Set(v.Elem())
-		mutateValue(t, c.Elem())
-		v.Set(c)
 	case reflect.Slice:
 		if v.Len() == 0 {
 			v.Set(reflect.Append(v, reflect.Zero(v.Type().Elem())))

@@ -3,6 +3,7 @@ package planner
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/promptbuild/promptbuild/llm"
@@ -42,18 +43,58 @@ func pinnedBundle() *Bundle {
 // answers) and write the new digest here, in the same change.
 const pinnedDigest = "c97f94b08c5c38f0abc5e09a51a874be1b7edb7fea3522a44373f21aa58dcca0"
 
-// TestBundleHashPinned: one fixed bundle, every field set, hashes to a
-// digest written down here.
+// pinnedConversation is pinnedBundle with tools offered and a round of
+// tool calls: it sets every field, down to those of the tool calls and
+// results.
+func pinnedConversation() *Bundle {
+	b := pinnedBundle()
+	r := b.Request
+	r.Tools = []llm.Tool{
+		{Name: "lookup_order", Description: "Find an order by its id.", Parameters: json.RawMessage(`{"type":"object","required":["id"],"properties":{"id":{"type":"string"}}}`)},
+		{Name: "now"},
+	}
+	r.Messages = append(r.Messages,
+		llm.Message{Role: llm.Assistant, Content: "Looking \"A1\" up.", ToolCalls: []llm.ToolCall{
+			{ID: "call_1", Name: "lookup_order", Arguments: `{"id":"A1"}`, Signature: []byte{0, 1, 0xfe, 0xff}},
+			{ID: "call_2", Name: "now", Arguments: `{"id":`},
+		}},
+		llm.Message{Role: llm.ToolRole, ToolResult: &llm.ToolResult{CallID: "call_1", Content: `{"status":"shipped","eta":"tomorrow"}`}},
+		llm.Message{Role: llm.ToolRole, ToolResult: &llm.ToolResult{CallID: "call_2", Content: "the arguments are not a JSON object", IsError: true}},
+		llm.Message{Role: llm.Assistant, Content: "Shipped; it arrives tomorrow."},
+		llm.Message{Role: llm.User, Content: "Thanks."},
+	)
+	return b
+}
+
+// pinnedConversationDigest is pinnedConversation's input-bundle hash, under
+// the same rule as pinnedDigest.
+const pinnedConversationDigest = "5c7319cd2fe26de6ce9c0d2e76d292e08d3476292bc50bc5b6fb7d3a8d3ef7ee"
+
+// addedWithTools are the request fields that pinnedBundle leaves unset: it
+// holds what a request held before tools, and its digest must not change,
+// so that the cache entries of requests without tools stay valid.
+var addedWithTools = map[string]bool{"Tools": true}
+
+// TestBundleHashPinned: fixed bundles hash to digests written down here.
 func TestBundleHashPinned(t *testing.T) {
 	b := pinnedBundle()
 	for _, v := range []reflect.Value{reflect.ValueOf(*b), reflect.ValueOf(*b.Request)} {
 		for i := range v.NumField() {
-			if v.Field(i).IsZero() {
+			if v.Field(i).IsZero() && !addedWithTools[v.Type().Field(i).Name] {
 				t.Errorf("pinnedBundle leaves %s.%s unset: set every field, so that the pinned digest covers its encoding", v.Type().Name(), v.Type().Field(i).Name)
 			}
 		}
 	}
 	if got := b.Hash(); got != pinnedDigest {
 		t.Errorf("the input-bundle hash of the pinned bundle is %s; want %s.\nThe encoding changed: bump BundleVersion and update pinnedDigest deliberately. Encoding:\n%s", got, pinnedDigest, b.Encoding())
+	}
+	c := pinnedConversation()
+	for _, path := range fieldPaths(reflect.TypeFor[Bundle](), "") {
+		if !reaches(reflect.ValueOf(c).Elem(), strings.Split(path, ".")) {
+			t.Errorf("pinnedConversation leaves %s unset: set every field, so that the pinned digest covers its encoding", path)
+		}
+	}
+	if got := c.Hash(); got != pinnedConversationDigest {
+		t.Errorf("the input-bundle hash of the pinned conversation is %s; want %s.\nThe encoding changed: bump BundleVersion and update pinnedConversationDigest deliberately. Encoding:\n%s", got, pinnedConversationDigest, c.Encoding())
 	}
 }

@@ -204,12 +204,13 @@ func TestBundleFieldsHashed(t *testing.T) {
 		"Request.Params":      func(b *Bundle) { b.Request.Params["top_p"] = json.RawMessage(`1`) },
 		"Request.Format":      func(b *Bundle) { b.Request.Format = "" },
 		"Request.Schema":      func(b *Bundle) { b.Request.Schema = json.RawMessage(`{}`) },
+		"Request.Tools":       func(b *Bundle) { b.Request.Tools = []llm.Tool{{Name: "now"}} },
 	}
 	for _, v := range []reflect.Value{reflect.ValueOf(Bundle{}), reflect.ValueOf(llm.Request{})} {
 		for i := range v.NumField() {
 			name := strings.TrimSuffix(v.Type().Name(), "{}") + "." + v.Type().Field(i).Name
 			if _, ok := mutations[name]; !ok {
-				t.Errorf("%s has no case here: make it enter the hash (and bump BundleVersion), then add one", name)
+				t.Errorf("%s has no case here: make it enter the hash (bumping BundleVersion if bundles that leave it empty encode differently), then add one", name)
 			}
 		}
 	}

@@ -11,5 +11,8 @@
 // once where the API always needs a key; and [Call], whose methods run the
 // steps around one SDK call (its timeout context, telling a cancelled
 // caller from a timeout, redacting the key, the 401/403 hint) and build the
-// errors of an answer that is empty, malformed, late or missing.
+// errors of an answer that is empty, malformed, late or missing. For tools,
+// [ToolsInParams] refuses a request whose params would replace its tools,
+// [CallID] names a tool call the API left without an id, and [FinishTools]
+// reads an answer that stopped to call tools.
 package provider

@@ -1,6 +1,7 @@
 package anthropic
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 
 	sdk "github.com/anthropics/anthropic-sdk-go"
 	"github.com/anthropics/anthropic-sdk-go/option"
+	"github.com/anthropics/anthropic-sdk-go/packages/param"
 
 	"github.com/promptbuild/promptbuild/executor/provider"
 	"github.com/promptbuild/promptbuild/llm"
@@ -89,12 +91,16 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 	}
 	var text strings.Builder
 	for _, b := range msg.Content {
-		if b.Type == "text" {
+		switch b.Type {
+		case "text":
 			text.WriteString(b.Text)
+		case "tool_use":
+			resp.ToolCalls = append(resp.ToolCalls, llm.ToolCall{ID: b.ID, Name: b.Name, Arguments: string(b.Input)})
 		}
 	}
 	resp.Text = text.String()
-	if resp.Text == "" && (resp.FinishReason == llm.FinishStop || resp.FinishReason == "") {
+	resp.FinishReason = provider.FinishTools(resp.FinishReason, len(resp.ToolCalls))
+	if resp.Text == "" && len(resp.ToolCalls) == 0 && (resp.FinishReason == llm.FinishStop || resp.FinishReason == "") {
 		return nil, c.call.Empty("the message has no text")
 	}
 	if hr != nil {
@@ -134,6 +140,9 @@ func (c *Client) params(req *llm.Request) (sdk.MessageNewParams, error) {
 			return p, fmt.Errorf("max_tokens %d is too large for a call without a timeout (%v): set a timeout on the provider or lower max_tokens", p.MaxTokens, err)
 		}
 	}
+	if err := req.Validate(); err != nil {
+		return p, err
+	}
 	for i, m := range req.Messages {
 		switch m.Role {
 		case llm.System:
@@ -143,10 +152,42 @@ func (c *Client) params(req *llm.Request) (sdk.MessageNewParams, error) {
 		case llm.User:
 			p.Messages = append(p.Messages, sdk.NewUserMessage(sdk.NewTextBlock(m.Content)))
 		case llm.Assistant:
-			p.Messages = append(p.Messages, sdk.NewAssistantMessage(sdk.NewTextBlock(m.Content)))
+			blocks, err := assistantBlocks(m)
+			if err != nil {
+				return p, fmt.Errorf("message %d: %w", i, err)
+			}
+			p.Messages = append(p.Messages, sdk.NewAssistantMessage(blocks...))
+		case llm.ToolRole:
+			block := toolResult(m.ToolResult)
+			if i > 0 && req.Messages[i-1].Role == llm.ToolRole {
+				// The results of one assistant message's calls go back
+				// together, in one user message.
+				last := &p.Messages[len(p.Messages)-1]
+				last.Content = append(last.Content, block)
+				break
+			}
+			p.Messages = append(p.Messages, sdk.NewUserMessage(block))
 		default:
-			return p, fmt.Errorf("message %d has role %q; want system, user or assistant", i, m.Role)
+			return p, fmt.Errorf("message %d has role %q; want system, user, assistant or tool", i, m.Role)
 		}
+	}
+	if err := provider.ToolsInParams(req, "tools"); err != nil {
+		return p, err
+	}
+	for _, t := range req.Tools {
+		tool := &sdk.ToolParam{Name: t.Name}
+		if t.Description != "" {
+			tool.Description = sdk.String(t.Description)
+		}
+		// Verbatim: the SDK's typed schema holds only some keywords. The
+		// API requires a schema, so a tool without parameters sends the
+		// empty object schema.
+		schema := t.Parameters
+		if len(schema) == 0 {
+			schema = json.RawMessage(`{"type":"object"}`)
+		}
+		tool.InputSchema = param.Override[sdk.ToolInputSchemaParam](schema)
+		p.Tools = append(p.Tools, sdk.ToolUnionParam{OfTool: tool})
 	}
 	if req.Temperature != nil {
 		p.Temperature = sdk.Float(*req.Temperature)
@@ -178,6 +219,41 @@ func (c *Client) params(req *llm.Request) (sdk.MessageNewParams, error) {
 		p.SetExtraFields(extra)
 	}
 	return p, nil
+}
+
+// assistantBlocks are the content blocks of an assistant message: its text,
+// then a tool_use block for each call. A message without calls keeps its
+// text block even when empty, as it always did.
+func assistantBlocks(m llm.Message) ([]sdk.ContentBlockParamUnion, error) {
+	blocks := make([]sdk.ContentBlockParamUnion, 0, 1+len(m.ToolCalls))
+	if m.Content != "" || len(m.ToolCalls) == 0 {
+		blocks = append(blocks, sdk.NewTextBlock(m.Content))
+	}
+	for _, c := range m.ToolCalls {
+		// The API takes the input as a JSON object only.
+		if _, err := c.Args(); err != nil {
+			return nil, err
+		}
+		input := json.RawMessage(c.Arguments)
+		if len(bytes.TrimSpace(input)) == 0 {
+			input = json.RawMessage(`{}`)
+		}
+		blocks = append(blocks, sdk.NewToolUseBlock(c.ID, input, c.Name))
+	}
+	return blocks, nil
+}
+
+// toolResult is the tool_result block of a tool message. An empty result
+// has no content block: the API refuses empty text blocks.
+func toolResult(r *llm.ToolResult) sdk.ContentBlockParamUnion {
+	b := &sdk.ToolResultBlockParam{ToolUseID: r.CallID}
+	if r.Content != "" {
+		b.Content = []sdk.ToolResultBlockParamContentUnion{{OfText: &sdk.TextBlockParam{Text: r.Content}}}
+	}
+	if r.IsError {
+		b.IsError = sdk.Bool(true)
+	}
+	return sdk.ContentBlockParamUnion{OfToolResult: b}
 }
 
 // fail turns an SDK error into a *provider.Error. ctx is the caller's
@@ -241,6 +317,8 @@ func finishReason(r sdk.StopReason) string {
 		return llm.FinishLength
 	case sdk.StopReasonRefusal:
 		return llm.FinishContentFilter
+	case sdk.StopReasonToolUse:
+		return llm.FinishToolCalls
 	}
 	return string(r)
 }

@@ -271,6 +271,159 @@ func TestCompleteResponse(t *testing.T) {
 	}
 }
 
+func TestToolsRequest(t *testing.T) {
+	f := newFake(t, reply(200, message("ok", "end_turn")))
+	if _, err := f.client(t).Complete(context.Background(), providertest.Conversation()); err != nil {
+		t.Fatal(err)
+	}
+	text := func(s string) map[string]any { return map[string]any{"type": "text", "text": s} }
+	use := func(id, name string, input map[string]any) map[string]any {
+		return map[string]any{"type": "tool_use", "id": id, "name": name, "input": input}
+	}
+	result := func(id, content string, isError bool) map[string]any {
+		r := map[string]any{"type": "tool_result", "tool_use_id": id, "content": []any{text(content)}}
+		if isError {
+			r["is_error"] = true
+		}
+		return r
+	}
+	want := map[string]any{
+		"model":      "model-x",
+		"max_tokens": 4096.0,
+		"system":     []any{text("You help customers.")},
+		"tools": []any{
+			map[string]any{
+				"name":        "lookup_order",
+				"description": "Find an order by its id.",
+				"input_schema": map[string]any{
+					"type":       "object",
+					"properties": map[string]any{"id": map[string]any{"type": "string"}, "full": map[string]any{"type": "boolean"}},
+					"required":   []any{"id"},
+				},
+			},
+			map[string]any{"name": "now", "input_schema": map[string]any{"type": "object"}},
+		},
+		"messages": []any{
+			map[string]any{"role": "user", "content": []any{text("Where is A1?")}},
+			map[string]any{"role": "assistant", "content": []any{
+				use("call_a", "lookup_order", map[string]any{"id": "A1"}),
+				use("call_b", "now", map[string]any{}),
+			}},
+			// Both results in one user message, in the order given.
+			map[string]any{"role": "user", "content": []any{
+				result("call_a", `{"status":"shipped"}`, false),
+				result("call_b", "clock broken", true),
+			}},
+			map[string]any{"role": "assistant", "content": []any{
+				text("Let me check once more."),
+				use("call_c", "lookup_order", map[string]any{"id": "A1", "full": true}),
+			}},
+			map[string]any{"role": "user", "content": []any{result("call_c", `{"error":"no such order"}`, true)}},
+			map[string]any{"role": "assistant", "content": []any{text("It has shipped.")}},
+			map[string]any{"role": "user", "content": []any{text("Thanks.")}},
+		},
+	}
+	if diff := cmp.Diff(want, f.Sent(t)); diff != "" {
+		t.Errorf("request body (-want +got):\n%s", diff)
+	}
+	body := string(f.Body())
+	for _, verbatim := range []string{
+		`"properties":{"id":{"type":"string"},"full":{"type":"boolean"}}`, // the schema as written
+		`"input":{"id":"A1","full":true}`,                                 // the arguments as written
+	} {
+		if !strings.Contains(body, verbatim) {
+			t.Errorf("the body does not hold %s: %s", verbatim, body)
+		}
+	}
+}
+
+func TestToolsRequestEmptyResult(t *testing.T) {
+	f := newFake(t, reply(200, message("ok", "end_turn")))
+	req := providertest.Conversation()
+	req.Messages = req.Messages[:5]
+	req.Messages[3].ToolResult.Content = ""
+	req.Messages[2].ToolCalls[1].Arguments = ""
+	if _, err := f.client(t).Complete(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	msgs := f.Sent(t)["messages"].([]any)
+	want := []any{
+		map[string]any{"type": "tool_use", "id": "call_a", "name": "lookup_order", "input": map[string]any{"id": "A1"}},
+		map[string]any{"type": "tool_use", "id": "call_b", "name": "now", "input": map[string]any{}},
+	}
+	if diff := cmp.Diff(want, msgs[1].(map[string]any)["content"]); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+	// An empty result goes without content: the API refuses empty text blocks.
+	if diff := cmp.Diff(map[string]any{"type": "tool_result", "tool_use_id": "call_a"}, msgs[2].(map[string]any)["content"].([]any)[0]); diff != "" {
+		t.Errorf("empty result (-want +got):\n%s", diff)
+	}
+}
+
+// toolMessage is a Messages API answer whose content is the given blocks.
+func toolMessage(content, stop string) string {
+	return `{"id":"msg_01T","type":"message","role":"assistant","model":"claude-test-20250101",` +
+		`"content":` + content + `,"stop_reason":"` + stop + `","stop_sequence":null,` +
+		`"usage":{"input_tokens":390,"output_tokens":91,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}}`
+}
+
+func TestToolCallsResponse(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want llm.Response
+	}{
+		{
+			"text and two calls",
+			toolMessage(`[
+				{"type":"text","text":"I'll look that up."},
+				{"type":"tool_use","id":"toolu_01A09q90qw90lq917835lq9","name":"lookup_order","input":{"id":"A1"}},
+				{"type":"tool_use","id":"toolu_01B","name":"now","input":{}}
+			]`, "tool_use"),
+			llm.Response{
+				Text: "I'll look that up.",
+				ToolCalls: []llm.ToolCall{
+					{ID: "toolu_01A09q90qw90lq917835lq9", Name: "lookup_order", Arguments: `{"id":"A1"}`},
+					{ID: "toolu_01B", Name: "now", Arguments: `{}`},
+				},
+				FinishReason: llm.FinishToolCalls,
+			},
+		},
+		{
+			"a call without text, to a tool not offered",
+			toolMessage(`[{"type":"tool_use","id":"toolu_01C","name":"delete_everything","input":{"really":true}}]`, "tool_use"),
+			llm.Response{
+				ToolCalls:    []llm.ToolCall{{ID: "toolu_01C", Name: "delete_everything", Arguments: `{"really":true}`}},
+				FinishReason: llm.FinishToolCalls,
+			},
+		},
+		{
+			"a call cut at max_tokens",
+			toolMessage(`[{"type":"tool_use","id":"toolu_01D","name":"lookup_order","input":{}}]`, "max_tokens"),
+			llm.Response{
+				ToolCalls:    []llm.ToolCall{{ID: "toolu_01D", Name: "lookup_order", Arguments: `{}`}},
+				FinishReason: llm.FinishLength,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, reply(200, tt.body))
+			req := providertest.Conversation()
+			req.Messages = req.Messages[:2]
+			got, err := f.client(t).Complete(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.want.Usage = llm.Usage{InputTokens: 390, OutputTokens: 91}
+			tt.want.RequestID, tt.want.Model = "msg_01T", "claude-test-20250101"
+			if diff := cmp.Diff(tt.want, *got); diff != "" {
+				t.Errorf("response (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestCompleteErrors(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -416,8 +569,39 @@ func TestCompleteBadRequest(t *testing.T) {
 	}{
 		{
 			name: "role",
-			req:  llm.Request{Messages: []llm.Message{{Role: "tool", Content: "x"}}},
-			want: `role "tool"`,
+			req:  llm.Request{Messages: []llm.Message{{Role: "developer", Content: "x"}}},
+			want: `message 0 has role "developer"; want system, user, assistant or tool`,
+		},
+		{
+			name: "tool message without a result",
+			req:  llm.Request{Messages: []llm.Message{{Role: llm.ToolRole, Content: "x"}}},
+			want: "message 0: a tool message needs a tool result",
+		},
+		{
+			name: "call left unanswered",
+			req: llm.Request{Messages: []llm.Message{
+				{Role: llm.User, Content: "x"},
+				{Role: llm.Assistant, ToolCalls: []llm.ToolCall{{ID: "toolu_1", Name: "now"}}},
+				{Role: llm.User, Content: "y"},
+			}},
+			want: "message 2: tool call toolu_1 of message 1 has no result",
+		},
+		{
+			name: "arguments not an object",
+			req: llm.Request{Messages: []llm.Message{
+				{Role: llm.User, Content: "x"},
+				{Role: llm.Assistant, ToolCalls: []llm.ToolCall{{ID: "call_1", Name: "now", Arguments: `{"id":`}}},
+				{Role: llm.ToolRole, ToolResult: &llm.ToolResult{CallID: "call_1", Content: "bad arguments", IsError: true}},
+			}},
+			want: `message 1: tool call "now" (call_1): the arguments are not a JSON object`,
+		},
+		{
+			name: "tools twice",
+			req: llm.Request{
+				Tools:  []llm.Tool{{Name: "now"}},
+				Params: map[string]json.RawMessage{"tools": json.RawMessage(`[]`)},
+			},
+			want: `param "tools" would replace the request's 1 tools`,
 		},
 		{
 			name: "format",

@@ -30,10 +30,24 @@
 //     With a schema it uses structured outputs, output_config.format =
 //     {type: "json_schema", schema}, which the API enforces; models without
 //     structured outputs answer 400 with their own message.
-//   - Text is the concatenation of the answer's text blocks (thinking and
-//     tool blocks are left out). Stop reasons end_turn and stop_sequence map
-//     to "stop", max_tokens to "length", refusal to "content_filter"; others
-//     are kept as the API spells them.
+//   - Tools go out as custom tools (name, description, input_schema: the
+//     JSON Schema verbatim, or {"type": "object"} for a tool without
+//     parameters). An assistant message's tool calls become tool_use blocks
+//     after its text; the tool messages that answer them become tool_result
+//     blocks (is_error for an error result) of one user message, in order.
+//     A tool call's arguments must be a JSON object (the API takes nothing
+//     else); a tool call's Signature is Gemini's and is not sent. A request
+//     that offers tools and also sets the param "tools" is refused, as is
+//     one whose tool messages do not answer the calls before them
+//     (llm.Request.Validate). tool_choice can be set through params.
+//     Thinking blocks are not kept, so a tool round with extended thinking
+//     on is refused by the API with its own message.
+//   - Text is the concatenation of the answer's text blocks (thinking
+//     blocks are left out); its tool_use blocks become Response.ToolCalls,
+//     the input as the API wrote it. Stop reasons end_turn and
+//     stop_sequence map to "stop", max_tokens to "length", refusal to
+//     "content_filter", tool_use to "tool_calls"; others are kept as the
+//     API spells them.
 //   - Usage: InputTokens counts every prompt token, cache reads and cache
 //     writes included (input_tokens + cache_creation_input_tokens +
 //     cache_read_input_tokens), so that, as for the other providers,
@@ -47,8 +61,8 @@
 // API's error body, verbatim; 401 and 403 add which environment variable to
 // check. Network errors and timeouts are retryable with StatusCode 0, and so
 // are a 2xx body that is not a message ("malformed answer") and an answer
-// without text that claims to be complete ("empty answer"). When the
-// caller's context ends, the error wraps ctx.Err() and is not retryable. The
-// API key is never part of an error: Err is left nil for API errors, because
-// the SDK's error holds the request and its headers.
+// without text or tool calls that claims to be complete ("empty answer").
+// When the caller's context ends, the error wraps ctx.Err() and is not
+// retryable. The API key is never part of an error: Err is left nil for API
+// errors, because the SDK's error holds the request and its headers.
 package anthropic

@@ -31,6 +31,28 @@
 //     which the API reads the same, so that a param replaces a typed field
 //     it names (max_output_tokens replaces MaxTokens). A name the API does
 //     not know is not dropped: the API answers 400 with its own message.
+//   - Tools go out as function declarations in one tools entry (name,
+//     description, parametersJsonSchema: the JSON Schema, which genai
+//     re-encodes with its keys sorted). An assistant message's tool calls
+//     become functionCall parts after its text, each with its id and its
+//     Signature as thoughtSignature (Gemini 3 requires it back); the tool
+//     messages that answer them become functionResponse parts of one user
+//     content, with the id and the name of the call they answer. The
+//     response is an object: {"error": result} for an error, the result
+//     itself when it is a JSON object, else {"output": result}, the
+//     result as a JSON value when it is one, else as text. A call's
+//     arguments must be a JSON object. A request that offers tools and also
+//     sets the param "tools" is refused, as is one whose tool messages do
+//     not answer the calls before them (llm.Request.Validate); tool_config
+//     can be set through params.
+//   - A candidate's functionCall parts become Response.ToolCalls: the args
+//     encoded again as JSON (genai decodes them, so keys come sorted and
+//     integers beyond 2^53 lose precision), thoughtSignature as Signature.
+//     A call without an id (most models send none) gets responseId and its
+//     number, so that its response can name it. The API ends an answer
+//     with calls with STOP, which is read as "tool_calls"; a call the model
+//     could not write ends with MALFORMED_FUNCTION_CALL, kept as it is,
+//     with no call.
 //   - Text is the concatenation of the first candidate's parts, thought
 //     parts left out. finishReason STOP maps to "stop", MAX_TOKENS to
 //     "length", SAFETY, RECITATION, BLOCKLIST, PROHIBITED_CONTENT, SPII and
@@ -57,7 +79,7 @@
 // timeouts are retryable with StatusCode 0, and so are a 2xx body that is
 // not a generateContent response ("malformed answer"; genai panics on some
 // such bodies, and the panic is turned into this error) and an answer
-// without text that claims to be complete ("empty answer"). When the
-// caller's context ends, the error wraps ctx.Err() and is not retryable. The
-// API key is never part of an error.
+// without text or tool calls that claims to be complete ("empty answer").
+// When the caller's context ends, the error wraps ctx.Err() and is not
+// retryable. The API key is never part of an error.
 package gemini

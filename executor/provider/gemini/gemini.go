@@ -119,20 +119,47 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 		return nil, c.call.Empty("the response has no candidates")
 	}
 	cand := out.Candidates[0]
-	resp.FinishReason = finishReason(cand.FinishReason)
 	var text strings.Builder
 	if cand.Content != nil {
 		for _, p := range cand.Content.Parts {
-			if p != nil && !p.Thought {
+			switch {
+			case p == nil || p.Thought:
+			case p.FunctionCall != nil:
+				call, err := toolCall(p, out.ResponseID, len(resp.ToolCalls))
+				if err != nil {
+					return nil, c.call.Malformed(err.Error(), err)
+				}
+				resp.ToolCalls = append(resp.ToolCalls, call)
+			default:
 				text.WriteString(p.Text)
 			}
 		}
 	}
 	resp.Text = text.String()
-	if resp.Text == "" && (resp.FinishReason == llm.FinishStop || resp.FinishReason == "") {
+	resp.FinishReason = provider.FinishTools(finishReason(cand.FinishReason), len(resp.ToolCalls))
+	if resp.Text == "" && len(resp.ToolCalls) == 0 && (resp.FinishReason == llm.FinishStop || resp.FinishReason == "") {
 		return nil, c.call.Empty("the candidate has no text")
 	}
 	return resp, nil
+}
+
+// toolCall reads the function call of part p, the n-th call of the answer
+// whose id is answer. The API sends the arguments as an object, which
+// genai has decoded; they are encoded again, keys sorted.
+func toolCall(p *genai.Part, answer string, n int) (llm.ToolCall, error) {
+	fc := p.FunctionCall
+	call := llm.ToolCall{ID: fc.ID, Name: fc.Name, Arguments: "{}", Signature: p.ThoughtSignature}
+	if call.ID == "" {
+		call.ID = provider.CallID(answer, n)
+	}
+	if fc.Args != nil {
+		b, err := json.Marshal(fc.Args)
+		if err != nil {
+			return call, fmt.Errorf("function call %q: %w", fc.Name, err)
+		}
+		call.Arguments = string(b)
+	}
+	return call, nil
 }
 
 // generate calls the SDK. genai asserts the types of some answer fields
@@ -161,8 +188,12 @@ func (c *Client) request(req *llm.Request) (string, []*genai.Content, *genai.Gen
 	if model == "" {
 		return "", nil, nil, fmt.Errorf("no model: set model in the provider block or the run")
 	}
+	if err := req.Validate(); err != nil {
+		return "", nil, nil, err
+	}
 	config := &genai.GenerateContentConfig{HTTPOptions: &genai.HTTPOptions{}}
 	var contents []*genai.Content
+	names := map[string]string{} // tool call id → the function's name, for its response
 	for i, m := range req.Messages {
 		switch m.Role {
 		case llm.System:
@@ -176,10 +207,46 @@ func (c *Client) request(req *llm.Request) (string, []*genai.Content, *genai.Gen
 		case llm.User:
 			contents = append(contents, genai.NewContentFromText(m.Content, genai.RoleUser))
 		case llm.Assistant:
-			contents = append(contents, genai.NewContentFromText(m.Content, genai.RoleModel))
+			content := genai.NewContentFromText(m.Content, genai.RoleModel)
+			if m.Content == "" && len(m.ToolCalls) > 0 {
+				content.Parts = nil
+			}
+			for _, tc := range m.ToolCalls {
+				args, err := tc.Args()
+				if err != nil {
+					return "", nil, nil, fmt.Errorf("message %d: %w", i, err)
+				}
+				content.Parts = append(content.Parts, &genai.Part{
+					FunctionCall:     &genai.FunctionCall{ID: tc.ID, Name: tc.Name, Args: args},
+					ThoughtSignature: tc.Signature,
+				})
+				names[tc.ID] = tc.Name
+			}
+			contents = append(contents, content)
+		case llm.ToolRole:
+			r := m.ToolResult
+			part := &genai.Part{FunctionResponse: &genai.FunctionResponse{ID: r.CallID, Name: names[r.CallID], Response: response(r)}}
+			if i > 0 && req.Messages[i-1].Role == llm.ToolRole {
+				// The responses to one turn's calls go back together.
+				last := contents[len(contents)-1]
+				last.Parts = append(last.Parts, part)
+				break
+			}
+			contents = append(contents, &genai.Content{Role: genai.RoleUser, Parts: []*genai.Part{part}})
 		default:
-			return "", nil, nil, fmt.Errorf("message %d has role %q; want system, user or assistant", i, m.Role)
+			return "", nil, nil, fmt.Errorf("message %d has role %q; want system, user, assistant or tool", i, m.Role)
 		}
+	}
+	if len(req.Tools) > 0 {
+		decls := make([]*genai.FunctionDeclaration, 0, len(req.Tools))
+		for _, t := range req.Tools {
+			d := &genai.FunctionDeclaration{Name: t.Name, Description: t.Description}
+			if len(t.Parameters) > 0 {
+				d.ParametersJsonSchema = t.Parameters // JSON Schema, verbatim
+			}
+			decls = append(decls, d)
+		}
+		config.Tools = []*genai.Tool{{FunctionDeclarations: decls}}
 	}
 	if req.Temperature != nil {
 		config.Temperature = genai.Ptr(float32(*req.Temperature))
@@ -208,6 +275,14 @@ func (c *Client) request(req *llm.Request) (string, []*genai.Content, *genai.Gen
 		return "", nil, nil, fmt.Errorf("format %q is not supported; want \"\" or \"json\"", req.Format)
 	}
 	if len(req.Params) > 0 {
+		for k := range req.Params {
+			if camel(k) != "tools" {
+				continue
+			}
+			if err := provider.ToolsInParams(req, k); err != nil {
+				return "", nil, nil, err
+			}
+		}
 		extra, err := extraBody(req.Params)
 		if err != nil {
 			return "", nil, nil, err
@@ -233,6 +308,21 @@ func (c *Client) request(req *llm.Request) (string, []*genai.Content, *genai.Gen
 		}
 	}
 	return model, contents, config, nil
+}
+
+// response is the functionResponse.response of a tool result, which the
+// API takes as an object: {"error": value} for an error, the result itself
+// when it is a JSON object, else {"output": value}; value is the result as
+// a JSON value when it is one, else as text.
+func response(r *llm.ToolResult) map[string]any {
+	v := r.Value()
+	if r.IsError {
+		return map[string]any{"error": v}
+	}
+	if obj, ok := v.(map[string]any); ok {
+		return obj
+	}
+	return map[string]any{"output": v}
 }
 
 // extraBody places params in the request body: the request-level fields of

@@ -309,6 +309,169 @@ func TestCompleteResponse(t *testing.T) {
 	}
 }
 
+func TestToolsRequest(t *testing.T) {
+	f := newFake(t, reply(200, answer("ok", "STOP")))
+	req := providertest.Conversation()
+	req.Messages[2].ToolCalls[0].Signature = []byte("opaque\x00state")
+	if _, err := f.client(t).Complete(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	text := func(s string) map[string]any { return map[string]any{"text": s} }
+	call := func(id, name string, args map[string]any) map[string]any {
+		fc := map[string]any{"id": id, "name": name}
+		if args != nil {
+			fc["args"] = args
+		}
+		return map[string]any{"functionCall": fc}
+	}
+	signed := call("call_a", "lookup_order", map[string]any{"id": "A1"})
+	signed["thoughtSignature"] = "b3BhcXVlAHN0YXRl" // base64 of the signature
+	response := func(id, name string, r map[string]any) map[string]any {
+		return map[string]any{"functionResponse": map[string]any{"id": id, "name": name, "response": r}}
+	}
+	want := map[string]any{
+		"generationConfig":  map[string]any{},
+		"systemInstruction": map[string]any{"role": "user", "parts": []any{text("You help customers.")}},
+		"tools": []any{map[string]any{"functionDeclarations": []any{
+			map[string]any{
+				"name":        "lookup_order",
+				"description": "Find an order by its id.",
+				"parametersJsonSchema": map[string]any{
+					"type":       "object",
+					"properties": map[string]any{"id": map[string]any{"type": "string"}, "full": map[string]any{"type": "boolean"}},
+					"required":   []any{"id"},
+				},
+			},
+			map[string]any{"name": "now"},
+		}}},
+		"contents": []any{
+			map[string]any{"role": "user", "parts": []any{text("Where is A1?")}},
+			map[string]any{"role": "model", "parts": []any{signed, call("call_b", "now", nil)}},
+			// Both responses in one content, named after their calls.
+			map[string]any{"role": "user", "parts": []any{
+				response("call_a", "lookup_order", map[string]any{"status": "shipped"}),
+				response("call_b", "now", map[string]any{"error": "clock broken"}),
+			}},
+			map[string]any{"role": "model", "parts": []any{
+				text("Let me check once more."),
+				call("call_c", "lookup_order", map[string]any{"id": "A1", "full": true}),
+			}},
+			map[string]any{"role": "user", "parts": []any{
+				response("call_c", "lookup_order", map[string]any{"error": map[string]any{"error": "no such order"}}),
+			}},
+			map[string]any{"role": "model", "parts": []any{text("It has shipped.")}},
+			map[string]any{"role": "user", "parts": []any{text("Thanks.")}},
+		},
+	}
+	if diff := cmp.Diff(want, f.Sent(t)); diff != "" {
+		t.Errorf("request body (-want +got):\n%s", diff)
+	}
+}
+
+func TestToolResultResponse(t *testing.T) {
+	tests := []struct {
+		content string
+		isError bool
+		want    map[string]any
+	}{
+		{`{"status":"shipped"}`, false, map[string]any{"status": "shipped"}},
+		{`shipped`, false, map[string]any{"output": "shipped"}},
+		{`[1,2]`, false, map[string]any{"output": []any{1.0, 2.0}}},
+		{``, false, map[string]any{"output": ""}},
+		{`no such order`, true, map[string]any{"error": "no such order"}},
+		{`{"code":404}`, true, map[string]any{"error": map[string]any{"code": 404.0}}},
+	}
+	for _, tt := range tests {
+		f := newFake(t, reply(200, answer("ok", "STOP")))
+		req := providertest.Conversation()
+		req.Messages = req.Messages[:5]
+		req.Messages[3].ToolResult.Content, req.Messages[3].ToolResult.IsError = tt.content, tt.isError
+		if _, err := f.client(t).Complete(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+		contents := f.Sent(t)["contents"].([]any)
+		got := contents[2].(map[string]any)["parts"].([]any)[0].(map[string]any)["functionResponse"].(map[string]any)["response"]
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("result %q (error %v): response (-want +got):\n%s", tt.content, tt.isError, diff)
+		}
+	}
+}
+
+// toolAnswer is a generateContent response whose candidate has the given
+// parts.
+func toolAnswer(parts, finish string) string {
+	return `{"candidates":[{"content":{"parts":` + parts + `,"role":"model"},"finishReason":"` + finish + `","index":0}],` +
+		`"usageMetadata":{"promptTokenCount":120,"candidatesTokenCount":20,"totalTokenCount":140},` +
+		`"modelVersion":"gemini-2.5-flash","responseId":"mcP3aKrTKdGz"}`
+}
+
+func TestToolCallsResponse(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want llm.Response
+	}{
+		{
+			"two calls without ids, one signed",
+			toolAnswer(`[
+				{"functionCall":{"name":"lookup_order","args":{"id":"A1"}},"thoughtSignature":"b3BhcXVl"},
+				{"functionCall":{"name":"now","args":{}}}
+			]`, "STOP"),
+			llm.Response{
+				ToolCalls: []llm.ToolCall{
+					{ID: "mcP3aKrTKdGz_1", Name: "lookup_order", Arguments: `{"id":"A1"}`, Signature: []byte("opaque")},
+					{ID: "mcP3aKrTKdGz_2", Name: "now", Arguments: `{}`},
+				},
+				FinishReason: llm.FinishToolCalls,
+			},
+		},
+		{
+			"text, then a call with an id and no args",
+			toolAnswer(`[
+				{"text":"Checking. "},
+				{"functionCall":{"id":"fc-7","name":"now"}}
+			]`, "STOP"),
+			llm.Response{
+				Text:         "Checking. ",
+				ToolCalls:    []llm.ToolCall{{ID: "fc-7", Name: "now", Arguments: `{}`}},
+				FinishReason: llm.FinishToolCalls,
+			},
+		},
+		{
+			"a tool that was not offered",
+			toolAnswer(`[{"functionCall":{"id":"fc-8","name":"delete_everything","args":{"really":true,"n":2}}}]`, "STOP"),
+			llm.Response{
+				ToolCalls:    []llm.ToolCall{{ID: "fc-8", Name: "delete_everything", Arguments: `{"n":2,"really":true}`}},
+				FinishReason: llm.FinishToolCalls,
+			},
+		},
+		{
+			// The API's answer to a call it could not write: no call, and
+			// its own finish reason.
+			"malformed function call",
+			`{"candidates":[{"content":{},"finishReason":"MALFORMED_FUNCTION_CALL","finishMessage":"Malformed function call: print(lookup_order(id=))","index":0}],` +
+				`"usageMetadata":{"promptTokenCount":120,"candidatesTokenCount":20,"totalTokenCount":140},"modelVersion":"gemini-2.5-flash","responseId":"mcP3aKrTKdGz"}`,
+			llm.Response{FinishReason: "MALFORMED_FUNCTION_CALL"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, reply(200, tt.body))
+			req := providertest.Conversation()
+			req.Messages = req.Messages[:2]
+			got, err := f.client(t).Complete(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.want.Usage = llm.Usage{InputTokens: 120, OutputTokens: 20}
+			tt.want.RequestID, tt.want.Model = "mcP3aKrTKdGz", "gemini-2.5-flash"
+			if diff := cmp.Diff(tt.want, *got); diff != "" {
+				t.Errorf("response (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestCompleteErrors(t *testing.T) {
 	const retryInfo = `{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"37s"}`
 	const keyInvalid = `{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com"}`
@@ -475,8 +638,30 @@ func TestCompleteBadRequest(t *testing.T) {
 	}{
 		{
 			name: "role",
-			req:  llm.Request{Messages: []llm.Message{{Role: "tool", Content: "x"}}},
-			want: `role "tool"`,
+			req:  llm.Request{Messages: []llm.Message{{Role: "developer", Content: "x"}}},
+			want: `message 0 has role "developer"; want system, user, assistant or tool`,
+		},
+		{
+			name: "tool message without a result",
+			req:  llm.Request{Messages: []llm.Message{{Role: llm.ToolRole, Content: "x"}}},
+			want: "message 0: a tool message needs a tool result",
+		},
+		{
+			name: "arguments not an object",
+			req: llm.Request{Messages: []llm.Message{
+				{Role: llm.User, Content: "x"},
+				{Role: llm.Assistant, ToolCalls: []llm.ToolCall{{ID: "call_1", Name: "now", Arguments: `["A1"]`}}},
+				{Role: llm.ToolRole, ToolResult: &llm.ToolResult{CallID: "call_1", Content: "bad arguments", IsError: true}},
+			}},
+			want: `message 1: tool call "now" (call_1): the arguments are not a JSON object`,
+		},
+		{
+			name: "tools twice",
+			req: llm.Request{
+				Tools:  []llm.Tool{{Name: "now"}},
+				Params: map[string]json.RawMessage{"tools": json.RawMessage(`[]`)},
+			},
+			want: `param "tools" would replace the request's 1 tools`,
 		},
 		{
 			name: "format",

@@ -1,11 +1,13 @@
 package mock
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -127,42 +129,131 @@ func (m *Mock) Complete(ctx context.Context, req *llm.Request) (*llm.Response, e
 		}
 	}
 
-	text, err := m.answer(req, last)
-	if err != nil {
+	if err := req.Validate(); err != nil {
 		return nil, &provider.Error{Provider: m.name, Message: "mock: " + err.Error(), Err: err}
 	}
 	resp := &llm.Response{
-		Text:         text,
 		FinishReason: llm.FinishStop,
 		RequestID:    "mock-" + strconv.FormatInt(n, 10),
 		Model:        req.Model,
 	}
-	if limit := req.MaxTokens * 4; req.MaxTokens > 0 && int64(len(text)) > limit {
-		cut := int(limit)
-		for cut > 0 && !utf8.RuneStart(text[cut]) {
-			cut--
+	text, calls, err := m.answer(req, last)
+	if err != nil {
+		return nil, &provider.Error{Provider: m.name, Message: "mock: " + err.Error(), Err: err}
+	}
+	out := len(text)
+	if calls != nil {
+		resp.ToolCalls, resp.FinishReason = calls, llm.FinishToolCalls
+		for _, c := range calls {
+			out += len(c.Name) + len(c.Arguments)
 		}
-		resp.Text, resp.FinishReason = text[:cut], llm.FinishLength
+	} else {
+		resp.Text = text
+		if limit := req.MaxTokens * 4; req.MaxTokens > 0 && int64(len(text)) > limit {
+			cut := int(limit)
+			for cut > 0 && !utf8.RuneStart(text[cut]) {
+				cut--
+			}
+			resp.Text, resp.FinishReason = text[:cut], llm.FinishLength
+			out = cut
+		}
 	}
 	in := 0
 	for _, msg := range req.Messages {
 		in += len(msg.Content)
+		for _, c := range msg.ToolCalls {
+			in += len(c.Name) + len(c.Arguments)
+		}
+		if r := msg.ToolResult; r != nil {
+			in += len(r.Content)
+		}
 	}
-	resp.Usage = llm.Usage{InputTokens: max(1, int64(in/4)), OutputTokens: int64(len(resp.Text) / 4)}
-	if resp.Text != "" {
+	resp.Usage = llm.Usage{InputTokens: max(1, int64(in/4)), OutputTokens: int64(out / 4)}
+	if out > 0 {
 		resp.Usage.OutputTokens = max(1, resp.Usage.OutputTokens)
 	}
 	return resp, nil
 }
 
-// answer picks the rule that matches last, or derives an answer from req.
-func (m *Mock) answer(req *llm.Request, last string) (string, error) {
+// answer picks the rule that matches the request (see matched), or
+// derives an answer from req. A rule's answer that is a tool-call answer,
+// to a request that offers tools, gives calls instead of text.
+func (m *Mock) answer(req *llm.Request, last string) (text string, calls []llm.ToolCall, err error) {
+	subject := matched(req, last)
 	for _, r := range m.rules {
-		if r.re.MatchString(last) {
-			return r.answer, nil
+		if !r.re.MatchString(subject) {
+			continue
 		}
+		if len(req.Tools) > 0 {
+			calls, err := toolCalls(r.answer, req)
+			if err != nil {
+				return "", nil, fmt.Errorf("the answer to %q: %w", r.re, err)
+			}
+			if calls != nil {
+				return "", calls, nil
+			}
+		}
+		return r.answer, nil, nil
 	}
-	text := derived(req, last)
+	text, err = jsonAnswer(req, derived(req, last))
+	return text, nil, err
+}
+
+// matched is the text the rules are matched against: the content of the
+// last message when it is a tool result, else the last user message.
+func matched(req *llm.Request, last string) string {
+	if n := len(req.Messages); n > 0 && req.Messages[n-1].ToolResult != nil {
+		return req.Messages[n-1].ToolResult.Content
+	}
+	return last
+}
+
+// toolCalls reads a rule's answer as a tool-call answer: a JSON object
+// whose only key is "tool_calls", a list of {"name", "arguments"}. It
+// returns nil for any other answer, which is text. A call's arguments are
+// the JSON written, or, when that is a string, the string's text, so that
+// arguments that are not JSON can be given; no arguments are {}. Call ids
+// are "call_<h>_<n>": h from the request's digest, n counting from 1.
+func toolCalls(answer string, req *llm.Request) ([]llm.ToolCall, error) {
+	var top map[string]json.RawMessage
+	if json.Unmarshal([]byte(answer), &top) != nil || len(top) != 1 || top["tool_calls"] == nil {
+		return nil, nil
+	}
+	var list []struct {
+		Name      string          `json:"name"`
+		Arguments json.RawMessage `json:"arguments"`
+	}
+	d := json.NewDecoder(bytes.NewReader(top["tool_calls"]))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&list); err != nil {
+		return nil, fmt.Errorf("tool_calls is not a list of {name, arguments}: %w", err)
+	}
+	if len(list) == 0 {
+		return nil, errors.New("tool_calls is empty")
+	}
+	sum := digest(req)
+	h := hex.EncodeToString(sum[:4])
+	calls := make([]llm.ToolCall, 0, len(list))
+	for i, c := range list {
+		if c.Name == "" {
+			return nil, fmt.Errorf("tool call %d has no name", i+1)
+		}
+		args := string(c.Arguments)
+		var s string
+		switch {
+		case len(c.Arguments) == 0 || string(c.Arguments) == "null":
+			args = "{}"
+		case json.Unmarshal(c.Arguments, &s) == nil:
+			args = s
+		}
+		calls = append(calls, llm.ToolCall{ID: "call_" + h + "_" + strconv.Itoa(i+1), Name: c.Name, Arguments: args})
+	}
+	return calls, nil
+}
+
+// jsonAnswer puts a derived text into the request's format: the text
+// itself, or JSON as the package documentation describes.
+func jsonAnswer(req *llm.Request, text string) (string, error) {
 	if req.Format != "json" {
 		return text, nil
 	}
@@ -184,19 +275,7 @@ const maxWords = 12
 // derived is the answer to a request that no rule matches: a digest of the
 // model and messages, then the start of the last user message.
 func derived(req *llm.Request, last string) string {
-	h := sha256.New()
-	field := func(s string) { // length-prefixed, so that fields cannot run together
-		var n [binary.MaxVarintLen64]byte
-		h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
-		io.WriteString(h, s)
-	}
-	field(req.Model)
-	for _, msg := range req.Messages {
-		field(string(msg.Role))
-		field(msg.Content)
-	}
-	var sum [sha256.Size]byte
-	h.Sum(sum[:0])
+	sum := digest(req)
 	var b strings.Builder
 	b.WriteString("mock answer ")
 	b.WriteString(hex.EncodeToString(sum[:4]))
@@ -212,6 +291,50 @@ func derived(req *llm.Request, last string) string {
 		n++
 	}
 	return b.String()
+}
+
+// digest is a SHA-256 of the model and the messages, and of the tools,
+// tool calls and tool results when there are any: the fields of a request
+// without them are digested as they were before tools existed, so that its
+// derived answer stays the same.
+func digest(req *llm.Request) (sum [sha256.Size]byte) {
+	h := sha256.New()
+	field := func(s string) { // length-prefixed, so that fields cannot run together
+		var n [binary.MaxVarintLen64]byte
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+		io.WriteString(h, s)
+	}
+	field(req.Model)
+	for _, msg := range req.Messages {
+		field(string(msg.Role))
+		field(msg.Content)
+		if len(msg.ToolCalls) == 0 && msg.ToolResult == nil {
+			continue
+		}
+		field("\x00tools") // no role is spelt so
+		field(strconv.Itoa(len(msg.ToolCalls)))
+		for _, c := range msg.ToolCalls {
+			field(c.ID)
+			field(c.Name)
+			field(c.Arguments)
+			field(string(c.Signature))
+		}
+		if r := msg.ToolResult; r != nil {
+			field(r.CallID)
+			field(r.Content)
+			field(strconv.FormatBool(r.IsError))
+		}
+	}
+	if len(req.Tools) > 0 {
+		field("\x00offered")
+		for _, t := range req.Tools {
+			field(t.Name)
+			field(t.Description)
+			field(string(t.Parameters))
+		}
+	}
+	h.Sum(sum[:0])
+	return sum
 }
 
 // lastUser returns the text of the last user message, or "" if none.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -323,4 +324,156 @@ func BenchmarkComplete(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestDerivedPinned: the derived answer of a request without tools is the
+// one it always was (CLI scripts and users' lock files hold such answers).
+func TestDerivedPinned(t *testing.T) {
+	m := newMock(t, Options{})
+	req := &llm.Request{Model: "gpt", Messages: []llm.Message{
+		{Role: llm.System, Content: "Be terse."},
+		{Role: llm.User, Content: "Summarise: promptbuild is make for prompts."},
+	}}
+	got, err := m.Complete(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "mock answer 83180a08: Summarise: promptbuild is make for prompts."; got.Text != want {
+		t.Errorf("derived answer %q, want %q", got.Text, want)
+	}
+}
+
+// orderTools is a request that offers a tool, asking about order id.
+func orderTools(id string) *llm.Request {
+	return &llm.Request{
+		Model: "m",
+		Tools: []llm.Tool{{Name: "lookup_order", Parameters: json.RawMessage(`{"type":"object"}`)}},
+		Messages: []llm.Message{
+			{Role: llm.System, Content: "You help customers."},
+			{Role: llm.User, Content: "Where is my order " + id + "?"},
+		},
+	}
+}
+
+// answered is req followed by the calls of resp and a result for each.
+func answered(req *llm.Request, resp *llm.Response, result string) *llm.Request {
+	next := *req
+	next.Messages = append(slices.Clip(req.Messages), llm.Message{Role: llm.Assistant, Content: resp.Text, ToolCalls: resp.ToolCalls})
+	for _, c := range resp.ToolCalls {
+		next.Messages = append(next.Messages, llm.Message{Role: llm.ToolRole, ToolResult: &llm.ToolResult{CallID: c.ID, Content: result}})
+	}
+	return &next
+}
+
+func TestToolCalls(t *testing.T) {
+	m := newMock(t, Options{Responses: []Rule{
+		{Pattern: `order A1`, Answer: `{"tool_calls":[{"name":"lookup_order","arguments":{"id":"A1"}},{"name":"now"}]}`},
+		{Pattern: `order B2`, Answer: `{"tool_calls": [{"name": "lookup_order", "arguments": "{\"id\": B2"}]}`},
+		{Pattern: `order C3`, Answer: `{"tool_calls":[{"name":"lookup_order","arguments":{"id":"C3"}}],"text":"no"}`},
+		{Pattern: `^\{"status":"lost"\}$`, Answer: `{"tool_calls":[{"name":"lookup_order","arguments":{"id":"A1"}}]}`},
+		{Pattern: `shipped`, Answer: "It has shipped."},
+	}})
+	ctx := context.Background()
+
+	first, err := m.Complete(ctx, orderTools("A1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.ToolCalls) == 0 || !regexp.MustCompile(`^call_[0-9a-f]{8}_1$`).MatchString(first.ToolCalls[0].ID) {
+		t.Fatalf("calls %+v: want ids call_<8 hex digits>_<n>", first.ToolCalls)
+	}
+	h := first.ToolCalls[0].ID[5:13]
+	want := []llm.ToolCall{
+		{ID: "call_" + h + "_1", Name: "lookup_order", Arguments: `{"id":"A1"}`},
+		{ID: "call_" + h + "_2", Name: "now", Arguments: `{}`},
+	}
+	if d := cmp.Diff(want, first.ToolCalls); d != "" || first.Text != "" || first.FinishReason != llm.FinishToolCalls {
+		t.Errorf("text %q, finish %q, calls (-want +got):\n%s", first.Text, first.FinishReason, d)
+	}
+	if first.Usage.OutputTokens < 1 {
+		t.Errorf("tool calls cost no output tokens: %+v", first.Usage)
+	}
+	if again, _ := m.Complete(ctx, orderTools("A1")); !cmp.Equal(again.ToolCalls, first.ToolCalls) {
+		t.Errorf("the same request called %v, then %v", first.ToolCalls, again.ToolCalls)
+	}
+
+	// The results come back: rules are matched against the last result.
+	done, err := m.Complete(ctx, answered(orderTools("A1"), first, `{"status":"shipped"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.Text != "It has shipped." || done.ToolCalls != nil || done.FinishReason != llm.FinishStop {
+		t.Errorf("after the results: %+v", done)
+	}
+	// No rule matches the result: the answer is derived from the whole
+	// conversation, results included, and names the last user message.
+	other, err := m.Complete(ctx, answered(orderTools("A1"), first, `{"status":"late"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := m.Complete(ctx, &llm.Request{Model: "m", Messages: orderTools("A1").Messages})
+	if !derivedRE.MatchString(other.Text) || !strings.HasSuffix(other.Text, ": Where is my order A1?") || other.Text == plain.Text {
+		t.Errorf("derived answer after the results %q (without tools: %q)", other.Text, plain.Text)
+	}
+	late2, _ := m.Complete(ctx, answered(orderTools("A1"), first, `{"status":"late!"}`))
+	if late2.Text == other.Text {
+		t.Errorf("different results, same answer %q", other.Text)
+	}
+	// A rule that matches a result can call again: a loop that goes on
+	// until the caller stops it, with new ids each round.
+	lost := answered(orderTools("A1"), first, `{"status":"lost"}`)
+	round2, err := m.Complete(ctx, lost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	round3, err := m.Complete(ctx, answered(lost, round2, `{"status":"lost"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(round2.ToolCalls) != 1 || len(round3.ToolCalls) != 1 || round2.ToolCalls[0].ID == round3.ToolCalls[0].ID || round2.ToolCalls[0].ID == first.ToolCalls[0].ID {
+		t.Errorf("rounds called %v, then %v", round2.ToolCalls, round3.ToolCalls)
+	}
+
+	// Arguments written as a string are sent as that text, JSON or not.
+	bad, err := m.Complete(ctx, orderTools("B2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bad.ToolCalls) != 1 || bad.ToolCalls[0].Arguments != `{"id": B2` {
+		t.Errorf("calls %+v, want the arguments {\"id\": B2", bad.ToolCalls)
+	}
+	// An object with other keys than tool_calls is text.
+	if got, err := m.Complete(ctx, orderTools("C3")); err != nil || got.ToolCalls != nil || !strings.HasPrefix(got.Text, `{"tool_calls"`) {
+		t.Errorf("an answer with another key: %+v, %v", got, err)
+	}
+	// Without tools offered, a tool-call answer is text, as it always was.
+	noTools := orderTools("A1")
+	noTools.Tools = nil
+	if got, err := m.Complete(ctx, noTools); err != nil || got.ToolCalls != nil || got.Text != m.rules[0].answer || got.FinishReason != llm.FinishStop {
+		t.Errorf("without tools: %+v, %v", got, err)
+	}
+}
+
+func TestToolCallsBad(t *testing.T) {
+	tests := []struct{ answer, want string }{
+		{`{"tool_calls":[]}`, "tool_calls is empty"},
+		{`{"tool_calls":[{"arguments":{}}]}`, "tool call 1 has no name"},
+		{`{"tool_calls":[{"name":"now","args":{}}]}`, `tool_calls is not a list of {name, arguments}: json: unknown field "args"`},
+		{`{"tool_calls":{"name":"now"}}`, "tool_calls is not a list of {name, arguments}"},
+	}
+	for _, tt := range tests {
+		m := newMock(t, Options{Name: "fake", Responses: []Rule{{Pattern: "order", Answer: tt.answer}}})
+		_, err := m.Complete(context.Background(), orderTools("A1"))
+		var pe *provider.Error
+		if !errors.As(err, &pe) || pe.Retryable || pe.Provider != "fake" || !strings.Contains(err.Error(), `mock: the answer to "order": `+tt.want) {
+			t.Errorf("answer %s: error %v, want one containing %q", tt.answer, err, tt.want)
+		}
+	}
+	// A conversation that no API would take is refused.
+	m := newMock(t, Options{})
+	req := orderTools("A1")
+	req.Messages = append(req.Messages, llm.Message{Role: llm.ToolRole, ToolResult: &llm.ToolResult{CallID: "call_1"}})
+	if _, err := m.Complete(context.Background(), req); err == nil || !strings.Contains(err.Error(), `mock: message 2: the tool result for "call_1" answers no open call`) {
+		t.Errorf("error %v", err)
+	}
 }

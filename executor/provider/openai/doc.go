@@ -23,6 +23,23 @@
 //     a typed field of the same name.
 //   - Format "json" asks for response_format json_object, or json_schema
 //     with strict = true (name "answer") when the request carries a Schema.
+//   - Tools go out as function tools (tools[].function: name, description,
+//     parameters, the JSON Schema as written; strict is not set). An
+//     assistant message's tool calls go out as its tool_calls, and each
+//     tool result as a message of role "tool" with its tool_call_id. The API
+//     has no error flag for a result: an error result's content goes out as
+//     {"error": <content>}, the content as a JSON value when it is one.
+//     A tool call's Signature is Gemini's and is not sent. A request that
+//     offers tools and also sets the param "tools" is refused, as is one
+//     whose tool messages do not answer the calls before them
+//     (llm.Request.Validate). tool_choice and parallel_tool_calls can be
+//     set through params.
+//   - The answer's function tool calls become Response.ToolCalls, their
+//     arguments kept as the model wrote them, valid JSON or not (the API
+//     warns that it may not be). A call without an id (some compatible
+//     servers) gets the completion id and its number; a server that
+//     answers calls with finish reason "stop" has it read as "tool_calls".
+//     A call of another type (custom tools) is a malformed answer.
 //   - The response's request id is the x-request-id header; servers that do
 //     not send one (Ollama, most local servers) give the completion id.
 //   - A refusal (message.refusal with no content) is returned as the text

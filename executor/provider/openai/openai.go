@@ -123,6 +123,18 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 		RequestID: out.ID,
 		Model:     out.Model,
 	}
+	for i, tc := range ch.Message.ToolCalls {
+		if tc.Type != "function" {
+			return nil, c.call.Malformed(fmt.Sprintf("tool call %d has type %q; only function calls are read", i, tc.Type), nil)
+		}
+		id := tc.ID
+		if id == "" {
+			id = provider.CallID(out.ID, i)
+		}
+		// Arguments are kept as the model wrote them, valid JSON or not.
+		resp.ToolCalls = append(resp.ToolCalls, llm.ToolCall{ID: id, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+	}
+	resp.FinishReason = provider.FinishTools(resp.FinishReason, len(resp.ToolCalls))
 	if resp.Text == "" && ch.Message.Refusal != "" {
 		resp.Text, resp.FinishReason = ch.Message.Refusal, llm.FinishContentFilter
 	}
@@ -149,6 +161,9 @@ func (c *Client) params(req *llm.Request) (sdk.ChatCompletionNewParams, error) {
 	if p.Model == "" {
 		return p, fmt.Errorf("no model: set model in the provider block or the run")
 	}
+	if err := req.Validate(); err != nil {
+		return p, err
+	}
 	for i, m := range req.Messages {
 		switch m.Role {
 		case llm.System:
@@ -156,10 +171,37 @@ func (c *Client) params(req *llm.Request) (sdk.ChatCompletionNewParams, error) {
 		case llm.User:
 			p.Messages = append(p.Messages, sdk.UserMessage(m.Content))
 		case llm.Assistant:
-			p.Messages = append(p.Messages, sdk.AssistantMessage(m.Content))
+			if len(m.ToolCalls) == 0 {
+				p.Messages = append(p.Messages, sdk.AssistantMessage(m.Content))
+				break
+			}
+			p.Messages = append(p.Messages, sdk.ChatCompletionMessageParamUnion{OfAssistant: assistantCalls(m)})
+		case llm.ToolRole:
+			p.Messages = append(p.Messages, sdk.ToolMessage(toolContent(m.ToolResult), m.ToolResult.CallID))
 		default:
-			return p, fmt.Errorf("message %d has role %q; want system, user or assistant", i, m.Role)
+			return p, fmt.Errorf("message %d has role %q; want system, user, assistant or tool", i, m.Role)
 		}
+	}
+	if err := provider.ToolsInParams(req, "tools"); err != nil {
+		return p, err
+	}
+	for _, t := range req.Tools {
+		fn := shared.FunctionDefinitionParam{Name: t.Name}
+		if t.Description != "" {
+			fn.Description = sdk.String(t.Description)
+		}
+		if len(t.Parameters) > 0 {
+			var top map[string]json.RawMessage // Validate saw an object
+			if err := json.Unmarshal(t.Parameters, &top); err != nil {
+				return p, fmt.Errorf("tool %q: the parameters are not a JSON Schema object", t.Name)
+			}
+			// The values stay raw, so that nested properties keep their order.
+			fn.Parameters = make(shared.FunctionParameters, len(top))
+			for k, v := range top {
+				fn.Parameters[k] = v
+			}
+		}
+		p.Tools = append(p.Tools, sdk.ChatCompletionFunctionTool(fn))
 	}
 	if req.Temperature != nil {
 		p.Temperature = sdk.Float(*req.Temperature)
@@ -203,6 +245,37 @@ func (c *Client) params(req *llm.Request) (sdk.ChatCompletionNewParams, error) {
 	return p, nil
 }
 
+// assistantCalls is an assistant message that carries tool calls, with its
+// text when it has any.
+func assistantCalls(m llm.Message) *sdk.ChatCompletionAssistantMessageParam {
+	a := &sdk.ChatCompletionAssistantMessageParam{
+		ToolCalls: make([]sdk.ChatCompletionMessageToolCallUnionParam, 0, len(m.ToolCalls)),
+	}
+	if m.Content != "" {
+		a.Content.OfString = sdk.String(m.Content)
+	}
+	for _, c := range m.ToolCalls {
+		a.ToolCalls = append(a.ToolCalls, sdk.ChatCompletionMessageToolCallUnionParam{
+			OfFunction: &sdk.ChatCompletionMessageFunctionToolCallParam{
+				ID:       c.ID,
+				Function: sdk.ChatCompletionMessageFunctionToolCallFunctionParam{Name: c.Name, Arguments: c.Arguments},
+			},
+		})
+	}
+	return a
+}
+
+// toolContent is the content of a tool message: the result as it is, or,
+// for an error (the API has no flag for one), {"error": result} with the
+// result as a JSON value.
+func toolContent(r *llm.ToolResult) string {
+	if !r.IsError {
+		return r.Content
+	}
+	b, _ := json.Marshal(map[string]any{"error": r.Value()}) // decoded JSON or a string: it encodes
+	return string(b)
+}
+
 // finishReason maps the finish reasons that OpenAI-compatible servers send
 // onto promptbuild's; an unknown word is kept as it is.
 func finishReason(s string) string {
@@ -214,7 +287,7 @@ func finishReason(s string) string {
 	case "content_filter":
 		return llm.FinishContentFilter
 	case "tool_calls", "function_call":
-		return "tool_calls"
+		return llm.FinishToolCalls
 	}
 	return s
 }

@@ -254,6 +254,151 @@ func TestCompleteResponse(t *testing.T) {
 	}
 }
 
+func TestToolsRequest(t *testing.T) {
+	f := serve(t, 200, nil, answer("hi", "stop"))
+	c := newClient(t, provider.Config{BaseURL: f.URL, APIKey: testKey})
+	if _, err := c.Complete(context.Background(), providertest.Conversation()); err != nil {
+		t.Fatal(err)
+	}
+	call := func(id, name, args string) map[string]any {
+		return map[string]any{"id": id, "type": "function", "function": map[string]any{"name": name, "arguments": args}}
+	}
+	want := map[string]any{
+		"model": "model-x",
+		"tools": []any{
+			map[string]any{"type": "function", "function": map[string]any{
+				"name":        "lookup_order",
+				"description": "Find an order by its id.",
+				"parameters": map[string]any{
+					"type":       "object",
+					"properties": map[string]any{"id": map[string]any{"type": "string"}, "full": map[string]any{"type": "boolean"}},
+					"required":   []any{"id"},
+				},
+			}},
+			map[string]any{"type": "function", "function": map[string]any{"name": "now"}},
+		},
+		"messages": []any{
+			map[string]any{"role": "system", "content": "You help customers."},
+			map[string]any{"role": "user", "content": "Where is A1?"},
+			map[string]any{"role": "assistant", "tool_calls": []any{call("call_a", "lookup_order", `{"id":"A1"}`), call("call_b", "now", `{}`)}},
+			map[string]any{"role": "tool", "tool_call_id": "call_a", "content": `{"status":"shipped"}`},
+			map[string]any{"role": "tool", "tool_call_id": "call_b", "content": `{"error":"clock broken"}`},
+			map[string]any{"role": "assistant", "content": "Let me check once more.", "tool_calls": []any{call("call_c", "lookup_order", `{"id":"A1","full":true}`)}},
+			map[string]any{"role": "tool", "tool_call_id": "call_c", "content": `{"error":{"error":"no such order"}}`},
+			map[string]any{"role": "assistant", "content": "It has shipped."},
+			map[string]any{"role": "user", "content": "Thanks."},
+		},
+	}
+	if d := cmp.Diff(want, f.Sent(t)); d != "" {
+		t.Errorf("request body (-want +got):\n%s", d)
+	}
+	// The schema's nested properties go out in the order written.
+	if !strings.Contains(string(f.Body()), `"properties":{"id":{"type":"string"},"full":{"type":"boolean"}}`) {
+		t.Errorf("the tool's properties were reordered: %s", f.Body())
+	}
+}
+
+// toolAnswer is a chat completion with tool calls, as api.openai.com sends
+// it; calls is the JSON array of message.tool_calls.
+func toolAnswer(calls, finish string) string {
+	return `{
+  "id": "chatcmpl-C1tool",
+  "object": "chat.completion",
+  "created": 1741570283,
+  "model": "gpt-4o-mini-2024-07-18",
+  "choices": [
+    {
+      "index": 0,
+      "message": {"role": "assistant", "content": null, "tool_calls": ` + calls + `, "refusal": null, "annotations": []},
+      "logprobs": null,
+      "finish_reason": "` + finish + `"
+    }
+  ],
+  "usage": {"prompt_tokens": 82, "completion_tokens": 17, "total_tokens": 99}
+}`
+}
+
+func TestToolCallsResponse(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want []llm.ToolCall
+		fin  string
+		args []string // what Args reports for each call: "" for success
+	}{
+		{
+			"two calls at once",
+			toolAnswer(`[
+        {"id": "call_Dn2RJJSxzDm49vlVTehseJ0k", "type": "function", "function": {"name": "lookup_order", "arguments": "{\"id\":\"A1\"}"}},
+        {"id": "call_h6Uc2XcLEkRwdPazZa0LqsTm", "type": "function", "function": {"name": "now", "arguments": "{}"}}
+      ]`, "tool_calls"),
+			[]llm.ToolCall{
+				{ID: "call_Dn2RJJSxzDm49vlVTehseJ0k", Name: "lookup_order", Arguments: `{"id":"A1"}`},
+				{ID: "call_h6Uc2XcLEkRwdPazZa0LqsTm", Name: "now", Arguments: `{}`},
+			},
+			"tool_calls", []string{"", ""},
+		},
+		{
+			"malformed arguments are kept as written",
+			toolAnswer(`[{"id": "call_1", "type": "function", "function": {"name": "lookup_order", "arguments": "{\"id\": \"A1"}}]`, "tool_calls"),
+			[]llm.ToolCall{{ID: "call_1", Name: "lookup_order", Arguments: `{"id": "A1`}},
+			"tool_calls", []string{"the arguments are not a JSON object"},
+		},
+		{
+			"a tool that was not offered",
+			toolAnswer(`[{"id": "call_1", "type": "function", "function": {"name": "delete_everything", "arguments": "{}"}}]`, "tool_calls"),
+			[]llm.ToolCall{{ID: "call_1", Name: "delete_everything", Arguments: `{}`}},
+			"tool_calls", []string{""},
+		},
+		{
+			"a server that says stop and sends no ids",
+			toolAnswer(`[{"type": "function", "function": {"name": "now", "arguments": "{}"}}, {"type": "function", "function": {"name": "now", "arguments": ""}}]`, "stop"),
+			[]llm.ToolCall{{ID: "chatcmpl-C1tool_1", Name: "now", Arguments: `{}`}, {ID: "chatcmpl-C1tool_2", Name: "now"}},
+			"tool_calls", []string{"", ""},
+		},
+		{
+			"cut at max_tokens",
+			toolAnswer(`[{"id": "call_1", "type": "function", "function": {"name": "lookup_order", "arguments": "{\"id\""}}]`, "length"),
+			[]llm.ToolCall{{ID: "call_1", Name: "lookup_order", Arguments: `{"id"`}},
+			"length", []string{"the arguments are not a JSON object"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := serve(t, 200, nil, tt.body)
+			c := newClient(t, provider.Config{BaseURL: f.URL, APIKey: testKey})
+			req := providertest.Conversation()
+			req.Messages = req.Messages[:2]
+			got, err := c.Complete(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, got.ToolCalls); d != "" {
+				t.Errorf("tool calls (-want +got):\n%s", d)
+			}
+			if got.Text != "" || got.FinishReason != tt.fin {
+				t.Errorf("text %q, finish reason %q; want none and %q", got.Text, got.FinishReason, tt.fin)
+			}
+			for i, call := range got.ToolCalls {
+				_, err := call.Args()
+				if tt.args[i] == "" && err != nil || tt.args[i] != "" && (err == nil || !strings.Contains(err.Error(), tt.args[i])) {
+					t.Errorf("call %d: Args error %v, want %q", i, err, tt.args[i])
+				}
+			}
+		})
+	}
+}
+
+func TestToolCallsResponseCustom(t *testing.T) {
+	f := serve(t, 200, nil, toolAnswer(`[{"id": "call_1", "type": "custom", "custom": {"name": "grep", "input": "TODO"}}]`, "tool_calls"))
+	c := newClient(t, provider.Config{BaseURL: f.URL, APIKey: testKey})
+	_, err := c.Complete(context.Background(), simple())
+	providertest.CheckError(t, err, providertest.Failure{
+		Provider: "fast", Retryable: true, Secret: testKey,
+		Message: `malformed answer: tool call 0 has type "custom"; only function calls are read`,
+	})
+}
+
 func TestCompleteErrors(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -539,7 +684,17 @@ func TestBadRequest(t *testing.T) {
 		req  llm.Request
 		want string
 	}{
-		{"role", llm.Request{Messages: []llm.Message{{Role: "tool", Content: "x"}}}, `message 0 has role "tool"`},
+		{"role", llm.Request{Messages: []llm.Message{{Role: "developer", Content: "x"}}}, `message 0 has role "developer"; want system, user, assistant or tool`},
+		{"tool message without a result", llm.Request{Messages: []llm.Message{{Role: llm.ToolRole, Content: "x"}}}, "message 0: a tool message needs a tool result"},
+		{"result for no call", llm.Request{Messages: []llm.Message{
+			{Role: llm.User, Content: "x"},
+			{Role: llm.ToolRole, ToolResult: &llm.ToolResult{CallID: "call_1"}},
+		}}, `message 1: the tool result for "call_1" answers no open call`},
+		{"tool parameters", llm.Request{Tools: []llm.Tool{{Name: "t", Parameters: json.RawMessage(`"object"`)}}}, `tool "t": the parameters are not a JSON Schema object`},
+		{"tools twice", llm.Request{
+			Tools:  []llm.Tool{{Name: "t"}},
+			Params: map[string]json.RawMessage{"tools": json.RawMessage(`[]`)},
+		}, `param "tools" would replace the request's 1 tools`},
 		{"format", llm.Request{Format: "yaml"}, `format "yaml" is not supported`},
 		{"param", llm.Request{Params: map[string]json.RawMessage{"top_p": json.RawMessage(`0.9,`)}}, `param "top_p" is not valid JSON`},
 	}

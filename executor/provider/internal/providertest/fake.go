@@ -63,6 +63,13 @@ func (f *Fake) Sent(t testing.TB) map[string]any {
 	return m
 }
 
+// Body returns the last request's body as it was sent.
+func (f *Fake) Body() []byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.body
+}
+
 // Reply answers with a status, headers and a body. The Content-Type is
 // application/json unless header, a list of name, value pairs, sets it.
 func Reply(status int, body string, header ...string) http.HandlerFunc {
