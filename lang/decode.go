@@ -18,26 +18,27 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/internal/hclattr"
 )
 
 func decodeSettingsBlock(b *hcl.Block, s *Settings) hcl.Diagnostics {
 	content, diags := b.Body.Content(settingsSchema)
 	if attr, ok := content.Attributes["lock_file"]; ok {
-		v, ok, d := stringAttr(attr, nil)
+		v, ok, d := hclattr.String(attr, nil)
 		diags = append(diags, d...)
 		if ok {
 			s.LockFile = v
 		}
 	}
 	if attr, ok := content.Attributes["cache_dir"]; ok {
-		v, ok, d := stringAttr(attr, nil)
+		v, ok, d := hclattr.String(attr, nil)
 		diags = append(diags, d...)
 		if ok {
 			s.CacheDir = v
 		}
 	}
 	if attr, ok := content.Attributes["parallelism"]; ok {
-		v, ok, d := intAttr(attr, nil, rangeParallelism)
+		v, ok, d := hclattr.Int(attr, nil, rangeParallelism)
 		diags = append(diags, d...)
 		if ok {
 			s.Parallelism = v
@@ -71,7 +72,7 @@ func decodeVariableBlock(b *hcl.Block) (*Variable, hcl.Diagnostics) {
 		}
 	}
 	if attr, ok := content.Attributes["description"]; ok {
-		s, _, d := stringAttr(attr, nil)
+		s, _, d := hclattr.String(attr, nil)
 		diags = append(diags, d...)
 		v.Description = s
 	}
@@ -96,7 +97,7 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 
 	if attr, ok := usable["type"]; ok {
 		p.TypeRange = attr.Expr.Range()
-		s, ok, d := stringAttr(attr, l.varCtx)
+		s, ok, d := hclattr.String(attr, l.varCtx)
 		diags = append(diags, d...)
 		if ok {
 			if slices.Contains(providerTypes, s) {
@@ -113,7 +114,7 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 	}
 
 	if attr, ok := usable["model"]; ok {
-		s, _, d := stringAttr(attr, l.varCtx)
+		s, _, d := hclattr.String(attr, l.varCtx)
 		diags = append(diags, d...)
 		p.Model = s
 	} else if p.Type == "mock" {
@@ -133,7 +134,7 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 	}{{"base_url", &p.BaseURL}, {"api_key_env", &p.APIKeyEnv}}
 	for _, s := range strs {
 		if attr, ok := usable[s.name]; ok {
-			v, _, d := stringAttr(attr, l.varCtx)
+			v, _, d := hclattr.String(attr, l.varCtx)
 			diags = append(diags, d...)
 			*s.dst = v
 		}
@@ -153,7 +154,7 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 	}
 	for _, i := range ints {
 		if attr, ok := usable[i.name]; ok {
-			v, ok, d := intAttr(attr, l.varCtx, i.r)
+			v, ok, d := hclattr.Int(attr, l.varCtx, i.r)
 			diags = append(diags, d...)
 			if ok {
 				*i.dst = v
@@ -162,22 +163,22 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 	}
 
 	if attr, ok := usable["timeout"]; ok {
-		v, _, d := durationAttr(attr, l.varCtx, time.Nanosecond)
+		v, _, d := hclattr.Duration(attr, l.varCtx, time.Nanosecond)
 		diags = append(diags, d...)
 		p.Timeout = v
 	}
 	if attr, ok := usable["latency"]; ok {
-		v, _, d := durationAttr(attr, l.varCtx, 0)
+		v, _, d := hclattr.Duration(attr, l.varCtx, 0)
 		diags = append(diags, d...)
 		p.Mock.Latency = v
 	}
 	if attr, ok := usable["headers"]; ok {
-		v, _, d := stringMapAttr(attr, l.varCtx)
+		v, _, d := hclattr.StringMap(attr, l.varCtx)
 		diags = append(diags, d...)
 		p.Headers = v
 	}
 	if attr, ok := usable["params"]; ok {
-		v, ok, d := objectAttr(attr, l.varCtx)
+		v, ok, d := hclattr.Object(attr, l.varCtx)
 		diags = append(diags, d...)
 		if ok {
 			diags = append(diags, CheckParams(v, attr.Expr)...)
@@ -240,7 +241,7 @@ func (l *loader) decodePricingBlock(b *hcl.Block) (*Pricing, hcl.Diagnostics) {
 			diags = append(diags, d...)
 			continue
 		}
-		v, _, d := floatAttr(attr, l.varCtx, rangePrice)
+		v, _, d := hclattr.Float(attr, l.varCtx, rangePrice)
 		diags = append(diags, d...)
 		*f.dst = v
 	}
@@ -256,7 +257,7 @@ func (l *loader) decodeResponses(attr *hcl.Attribute) ([]MockResponse, hcl.Diagn
 	}
 	out := make([]MockResponse, 0, len(pairs))
 	for _, kv := range pairs {
-		k, ok, d := evalAs(kv.Key, l.varCtx, "responses", cty.String)
+		k, ok, d := hclattr.EvalAs(kv.Key, l.varCtx, "responses", cty.String)
 		diags = append(diags, d...)
 		if !ok {
 			continue
@@ -271,7 +272,7 @@ func (l *loader) decodeResponses(attr *hcl.Attribute) ([]MockResponse, hcl.Diagn
 			})
 			continue
 		}
-		v, ok, d := evalAs(kv.Value, l.varCtx, "responses", cty.String)
+		v, ok, d := hclattr.EvalAs(kv.Value, l.varCtx, "responses", cty.String)
 		diags = append(diags, d...)
 		if !ok {
 			continue
@@ -307,7 +308,7 @@ func (l *loader) decodeInputBlock(b *hcl.Block) (*Input, hcl.Diagnostics) {
 	if d := l.varsOnly(attr.Expr, "An input path"); d.HasErrors() {
 		return in, append(diags, d...)
 	}
-	p, ok, d := stringAttr(attr, l.varCtx)
+	p, ok, d := hclattr.String(attr, l.varCtx)
 	diags = append(diags, d...)
 	if !ok {
 		return in, diags
@@ -376,7 +377,7 @@ func (l *loader) decodeTemplateBlock(b *hcl.Block) (*Template, hcl.Diagnostics) 
 	if d := l.varsOnly(attr.Expr, "A template path"); d.HasErrors() {
 		return t, append(diags, d...)
 	}
-	p, ok, d := stringAttr(attr, l.varCtx)
+	p, ok, d := hclattr.String(attr, l.varCtx)
 	diags = append(diags, d...)
 	if !ok {
 		return t, diags
