@@ -200,10 +200,7 @@ func (l *loader) checkRun(r *Run) hcl.Diagnostics {
 			}
 		}
 	}
-	providerType := ""
-	if p := cfg.Providers[r.Provider]; p != nil {
-		providerType = p.Type
-	}
+	prov := cfg.Providers[r.Provider]
 	for _, e := range runExprs(r) {
 		switch e.name {
 		case "temperature", "max_tokens", "seed":
@@ -211,7 +208,7 @@ func (l *loader) checkRun(r *Run) hcl.Diagnostics {
 				v, ok, d := hclattr.EvalAs(e.expr, l.varCtx, e.name, cty.Number)
 				diags = append(diags, d...)
 				if ok {
-					diags = append(diags, CheckRunNumber(e.name, v, e.expr.Range(), providerType)...)
+					diags = append(diags, CheckRunNumber(e.name, v, e.expr.Range(), prov)...)
 				}
 			}
 		}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -82,7 +81,7 @@ func decodeVariableBlock(b *hcl.Block) (*Variable, hcl.Diagnostics) {
 func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) {
 	p := &Provider{Name: b.Labels[0], MaxRetries: -1, DeclRange: b.DefRange}
 	diags := checkName(b, "provider")
-	content, d := b.Body.Content(providerSchema)
+	content, d := b.Body.Content(l.providers.schema)
 	diags = append(diags, d...)
 
 	// Every attribute may refer to variables and nothing else.
@@ -95,18 +94,20 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 		usable[name] = attr
 	}
 
+	var kind ProviderType
 	if attr, ok := usable["type"]; ok {
 		p.TypeRange = attr.Expr.Range()
 		s, ok, d := hclattr.String(attr, l.varCtx)
 		diags = append(diags, d...)
 		if ok {
-			if slices.Contains(providerTypes, s) {
+			if kind = l.providers.byName[s]; kind != nil {
 				p.Type = s
+				p.maxTemperature = kind.MaxTemperature()
 			} else {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid provider type",
-					Detail:   fmt.Sprintf("The provider type %q is not known. Use one of %s.", s, strings.Join(providerTypes, ", ")),
+					Detail:   fmt.Sprintf("The provider type %q is not known. Use one of %s.", s, l.providers.names()),
 					Subject:  attr.Expr.Range().Ptr(),
 				})
 			}
@@ -117,8 +118,8 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 		s, _, d := hclattr.String(attr, l.varCtx)
 		diags = append(diags, d...)
 		p.Model = s
-	} else if p.Type == "mock" {
-		p.Model = "mock"
+	} else if kind != nil && kind.DefaultModel() != "" {
+		p.Model = kind.DefaultModel()
 	} else if _, given := content.Attributes["model"]; !given && p.Type != "" {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
@@ -150,7 +151,6 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 		{"tokens_per_minute", &p.TokensPerMinute, rangePerMinute},
 		{"max_retries", &p.MaxRetries, rangeMaxRetries},
 		{"context_window", &p.ContextWindow, rangeContextWindow},
-		{"fail_every", &p.Mock.FailEvery, rangeFailEvery},
 	}
 	for _, i := range ints {
 		if attr, ok := usable[i.name]; ok {
@@ -167,11 +167,6 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 		diags = append(diags, d...)
 		p.Timeout = v
 	}
-	if attr, ok := usable["latency"]; ok {
-		v, _, d := hclattr.Duration(attr, l.varCtx, 0)
-		diags = append(diags, d...)
-		p.Mock.Latency = v
-	}
 	if attr, ok := usable["headers"]; ok {
 		v, _, d := hclattr.StringMap(attr, l.varCtx)
 		diags = append(diags, d...)
@@ -185,26 +180,15 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 			p.Params = v
 		}
 	}
-	if attr, ok := usable["responses"]; ok {
-		r, d := l.decodeResponses(attr)
-		diags = append(diags, d...)
-		p.Mock.Responses = r
-	}
-
-	if p.Type != "" && p.Type != "mock" {
-		for _, name := range mockAttributes {
-			if attr, ok := content.Attributes[name]; ok {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Unsupported argument",
-					Detail:   fmt.Sprintf("The argument %q is only for providers of type \"mock\", and this one is %q. Remove it.", name, p.Type),
-					Subject:  attr.NameRange.Ptr(),
-				})
-			}
-		}
+	if kind != nil {
+		p.Endpoint = kind.Endpoint(p.BaseURL)
+		diags = append(diags, l.decodeOwn(p, kind, usable, content)...)
 	}
 
 	for _, blk := range content.Blocks {
+		if blk.Type != "pricing" {
+			continue // a type's own, decoded by the type
+		}
 		if p.Pricing != nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -246,40 +230,6 @@ func (l *loader) decodePricingBlock(b *hcl.Block) (*Pricing, hcl.Diagnostics) {
 		*f.dst = v
 	}
 	return pr, diags
-}
-
-// decodeResponses decodes the mock provider's responses map, keeping the
-// source order: the first matching pattern wins.
-func (l *loader) decodeResponses(attr *hcl.Attribute) ([]MockResponse, hcl.Diagnostics) {
-	pairs, diags := hcl.ExprMap(attr.Expr)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	out := make([]MockResponse, 0, len(pairs))
-	for _, kv := range pairs {
-		k, ok, d := hclattr.EvalAs(kv.Key, l.varCtx, "responses", cty.String)
-		diags = append(diags, d...)
-		if !ok {
-			continue
-		}
-		pattern := k.AsString()
-		if _, err := regexp.Compile(pattern); err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid regular expression",
-				Detail:   fmt.Sprintf("The pattern %q does not compile: %s. Responses are keyed by Go regular expressions (RE2 syntax).", pattern, err),
-				Subject:  kv.Key.Range().Ptr(),
-			})
-			continue
-		}
-		v, ok, d := hclattr.EvalAs(kv.Value, l.varCtx, "responses", cty.String)
-		diags = append(diags, d...)
-		if !ok {
-			continue
-		}
-		out = append(out, MockResponse{Pattern: pattern, Answer: v.AsString()})
-	}
-	return out, diags
 }
 
 func (l *loader) decodeInputBlock(b *hcl.Block) (*Input, hcl.Diagnostics) {

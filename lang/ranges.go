@@ -20,30 +20,29 @@ const maxWhole = hclattr.MaxWhole
 
 // The ranges of the numeric settings, by block and attribute.
 var (
-	rangeParallelism    = Range{Min: 1, Max: maxWhole, Whole: true}
-	rangeConcurrency    = Range{Min: 1, Max: maxWhole, Whole: true} // max_concurrency
-	rangePerMinute      = Range{Min: 1, Max: maxWhole, Whole: true} // requests_per_minute, tokens_per_minute
-	rangeMaxRetries     = Range{Min: 0, Max: 100, Whole: true}
-	rangeContextWindow  = Range{Min: 1, Max: maxWhole, Whole: true}
-	rangeFailEvery      = Range{Min: 0, Max: maxWhole, Whole: true}
-	rangePrice          = Range{Min: 0, Max: math.Inf(1)} // pricing, dollars per million tokens
-	rangeTemperature    = Range{Min: 0, Max: 2}
-	rangeTemperatureMax = map[string]float64{"anthropic": 1} // a type's narrower top
-	rangeMaxTokens      = Range{Min: 1, Max: maxWhole, Whole: true}
-	rangeSeed           = Range{Min: math.MinInt64, Max: math.MaxInt64, Whole: true}
-	rangeTopP           = Range{Min: 0, Max: 1} // params.top_p
+	rangeParallelism   = Range{Min: 1, Max: maxWhole, Whole: true}
+	rangeConcurrency   = Range{Min: 1, Max: maxWhole, Whole: true} // max_concurrency
+	rangePerMinute     = Range{Min: 1, Max: maxWhole, Whole: true} // requests_per_minute, tokens_per_minute
+	rangeMaxRetries    = Range{Min: 0, Max: 100, Whole: true}
+	rangeContextWindow = Range{Min: 1, Max: maxWhole, Whole: true}
+	rangePrice         = Range{Min: 0, Max: math.Inf(1)} // pricing, dollars per million tokens
+	rangeTemperature   = Range{Min: 0, Max: 2}
+	rangeMaxTokens     = Range{Min: 1, Max: maxWhole, Whole: true}
+	rangeSeed          = Range{Min: math.MinInt64, Max: math.MaxInt64, Whole: true}
+	rangeTopP          = Range{Min: 0, Max: 1} // params.top_p
 )
 
 // CheckRunNumber reports a value of a run's numeric setting (temperature,
-// max_tokens or seed) outside its range, at rng. providerType narrows the
-// range where a provider's API does (anthropic takes temperatures up to 1).
-// The planner calls it on the values known only once for_each is expanded.
-func CheckRunNumber(name string, v cty.Value, rng hcl.Range, providerType string) hcl.Diagnostics {
+// max_tokens or seed) outside its range, at rng. The run's provider p (nil
+// when unknown) narrows the range where its type's API does (anthropic
+// takes temperatures up to 1). The planner calls it on the values known
+// only once for_each is expanded.
+func CheckRunNumber(name string, v cty.Value, rng hcl.Range, p *Provider) hcl.Diagnostics {
 	switch name {
 	case "temperature":
 		r, note := rangeTemperature, ""
-		if top, ok := rangeTemperatureMax[providerType]; ok {
-			r.Max, note = top, fmt.Sprintf(" for a provider of type %q", providerType)
+		if p != nil && p.maxTemperature > 0 && p.maxTemperature < r.Max {
+			r.Max, note = p.maxTemperature, fmt.Sprintf(" for a provider of type %q", p.Type)
 		}
 		return r.Check(name, v, rng, note)
 	case "max_tokens":
