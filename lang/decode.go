@@ -103,6 +103,7 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 			if kind = l.providers.byName[s]; kind != nil {
 				p.Type = s
 				p.maxTemperature = kind.MaxTemperature()
+				p.Models = kind.Models()
 			} else {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,

@@ -83,7 +83,10 @@ type Provider struct {
 	Endpoint string
 	// Identity is what of Settings can change an answer, as the type
 	// says: strings the input-bundle hash takes in order.
-	Identity  []string
+	Identity []string
+	// Models are the type's price and context-window tables
+	// (ProviderType.Models); nil when the type is not known.
+	Models    *llm.Models
 	DeclRange hcl.Range
 	TypeRange hcl.Range
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 // ProviderType is what the language knows of one provider type. The
@@ -23,6 +25,8 @@ type ProviderType interface {
 	// MaxTemperature is a top for a run's temperature narrower than the
 	// language's (2); 0 for none.
 	MaxTemperature() float64
+	// Models are the type's price and context-window tables.
+	Models() *llm.Models
 	// Schema is the attributes and blocks the type takes beside the
 	// common ones; nil for none.
 	Schema() *hcl.BodySchema

@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/promptbuild/promptbuild/internal/hclattr"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 // fakeType is a provider type of the tests' own: it takes an attribute
@@ -24,6 +25,7 @@ func (f *fakeType) Name() string            { return f.name }
 func (f *fakeType) DefaultModel() string    { return "" }
 func (f *fakeType) MaxTemperature() float64 { return 0.5 }
 func (f *fakeType) Schema() *hcl.BodySchema { return f.schema }
+func (f *fakeType) Models() *llm.Models     { return nil }
 func (f *fakeType) Endpoint(base string) string {
 	if base != "" {
 		return base

@@ -52,6 +52,7 @@ func TestLoadFull(t *testing.T) {
 			Model:             "gpt-4o-mini",
 			BaseURL:           "http://localhost:11434/v1",
 			Endpoint:          "http://localhost:11434/v1",
+			Models:            typeNamed("openai").Models(),
 			APIKeyEnv:         "OPENAI_API_KEY",
 			MaxConcurrency:    8,
 			RequestsPerMinute: 500,
@@ -67,6 +68,7 @@ func TestLoadFull(t *testing.T) {
 			Model:      "mock",
 			MaxRetries: -1,
 			Endpoint:   "mock:",
+			Models:     typeNamed("mock").Models(),
 			Settings: &registry.MockSettings{
 				Responses: []mock.Rule{{Pattern: "title", Answer: "A title"}, {Pattern: "^Summar", Answer: "A summary"}},
 				Latency:   50 * time.Millisecond,

@@ -115,6 +115,7 @@ var providerSettings = []struct {
 		openaiBlock, replace(`  base_url            = "http://localhost:8000/v1"`+"\n", "")},
 	{"Identity", true, "what of the type's own settings can change an answer, as the type says",
 		mockBlock, replace(`, "doc" = "B"`, "")},
+	{"Models", false, "the type's price and context-window tables: what a call costs and what the plan warns about", "", nil},
 	{"maxTemperature", false, "the type's top for a run's temperature: a value above it is refused, never sent", "", nil},
 	{"DeclRange", false, "where the block is written",
 		openaiBlock, func(s string) string { return "\n\n\n" + s }},

@@ -26,6 +26,7 @@ var notCarried = map[string]string{
 	"DeclRange":      "where the block is written",
 	"TypeRange":      "where the type is written",
 	"maxTemperature": "checked by lang and the planner; never sent",
+	"Models":         "the type's tables, which Block.Type holds itself",
 }
 
 // TestProviderBlockFields: a field added to lang.Provider reaches the

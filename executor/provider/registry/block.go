@@ -86,9 +86,9 @@ func (b *Block) config(getenv func(string) string, timeout time.Duration, pool i
 // the built-in table's for its type and model. ok is false when the price
 // is unknown.
 func (b *Block) Price() (llm.Price, bool) {
-	typ := ""
+	var models *llm.Models
 	if b.Type != nil {
-		typ = b.Type.name
+		models = b.Type.models
 	}
-	return llm.PriceOf(typ, b.Model, b.Pricing)
+	return models.Price(b.Model, b.Pricing)
 }

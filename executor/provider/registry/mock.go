@@ -20,6 +20,7 @@ var mockType = &Type{
 	endpoint: mock.Endpoint,
 	local:    true,
 	model:    "mock",
+	models:   freeModels,
 	settings: &settings{schema: mockSchema, decode: decodeMock},
 	open: func(cfg provider.Config, s any) (provider.Provider, error) {
 		var ms MockSettings

@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/promptbuild/promptbuild/executor/provider"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 // Type describes one provider type: everything promptbuild knows of it,
@@ -34,6 +35,8 @@ type Type struct {
 	// maxTemperature is a top for a run's temperature narrower than the
 	// language's (2); 0: none.
 	maxTemperature float64
+	// models are the type's price and context-window tables.
+	models *llm.Models
 	// settings are the type's own attributes; nil for none.
 	settings *settings
 	// open builds the client of a block; cfg is resolved (key, timeout,
@@ -93,6 +96,10 @@ func (t *Type) Endpoint(baseURL string) string {
 // MaxTemperature is the highest temperature the type's API takes when it is
 // below the language's top of 2; 0 otherwise.
 func (t *Type) MaxTemperature() float64 { return t.maxTemperature }
+
+// Models returns what the type knows of its models' prices and context
+// windows.
+func (t *Type) Models() *llm.Models { return t.models }
 
 // Schema returns the attributes and blocks a block of the type takes beside
 // the common ones; nil when it takes none.

@@ -285,3 +285,47 @@ fail_every = 3
 		}
 	}
 }
+
+// TestModels: every type has price tables; every priced model has a
+// context window; a few list prices, as the tables hold them.
+func TestModels(t *testing.T) {
+	for _, typ := range Types() {
+		m := typ.Models()
+		if m == nil {
+			t.Errorf("type %q has no price tables", typ.Name())
+			continue
+		}
+		for model := range m.Prices {
+			if _, known := m.ContextWindow(model, 0); !known {
+				t.Errorf("%s model %q has a price but no context window", typ.Name(), model)
+			}
+		}
+		if m.Free && len(m.Prices) > 0 {
+			t.Errorf("type %q is free and lists prices", typ.Name())
+		}
+	}
+	tests := []struct {
+		typ, model string
+		want       llm.Price
+		known      bool
+	}{
+		{"openai", "gpt-4o-mini", llm.Price{Input: 0.15, Output: 0.60, CachedInput: 0.075}, true},
+		{"openai", "gpt-4o-2024-08-06", llm.Price{Input: 2.50, Output: 10.00, CachedInput: 1.25}, true},
+		{"anthropic", "claude-3-5-haiku-20241022", llm.Price{Input: 0.80, Output: 4.00, CachedInput: 0.08}, true},
+		{"gemini", "models/gemini-2.5-pro", llm.Price{Input: 1.25, Output: 10.00, CachedInput: 0.31}, true},
+		{"anthropic", "gpt-4o", llm.Price{}, false}, // another type's model
+		{"openai", "my-finetune", llm.Price{}, false},
+		{"ollama", "llama3.2", llm.Price{}, true},
+		{"mock", "mock", llm.Price{}, true},
+	}
+	for _, tt := range tests {
+		typ, _ := Lookup(tt.typ)
+		got, known := (&Block{Type: typ, Model: tt.model}).Price()
+		if got != tt.want || known != tt.known {
+			t.Errorf("%s %s: price %v, %v; want %v, %v", tt.typ, tt.model, got, known, tt.want, tt.known)
+		}
+	}
+	if w, known := anthropicModels.ContextWindow("claude-3-5-haiku-latest", 0); w != 200_000 || !known {
+		t.Errorf("claude-3-5-haiku-latest: window %d, %v", w, known)
+	}
+}

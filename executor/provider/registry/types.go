@@ -15,6 +15,7 @@ var openaiType = &Type{
 	endpoint:         openai.DefaultURL,
 	keyEnv:           openai.DefaultKeyEnv,
 	keyAtDefaultOnly: true, // OpenRouter, vLLM, ...: never sent OPENAI_API_KEY unasked
+	models:           openaiModels,
 	open:             openOpenAI,
 }
 
@@ -23,6 +24,7 @@ var openaiType = &Type{
 var ollamaType = &Type{
 	name:     "ollama",
 	endpoint: openai.DefaultOllamaURL,
+	models:   freeModels,
 	open:     openOpenAI,
 }
 
@@ -35,6 +37,7 @@ var anthropicType = &Type{
 	endpoint:       anthropic.DefaultURL,
 	keyEnv:         anthropic.DefaultKeyEnv,
 	maxTemperature: 1,
+	models:         anthropicModels,
 	open: func(cfg provider.Config, _ any) (provider.Provider, error) {
 		return client(anthropic.New(cfg))
 	},
@@ -44,6 +47,7 @@ var geminiType = &Type{
 	name:     "gemini",
 	endpoint: gemini.DefaultURL,
 	keyEnv:   gemini.DefaultKeyEnv,
+	models:   geminiModels,
 	open: func(cfg provider.Config, _ any) (provider.Provider, error) {
 		return client(gemini.New(cfg))
 	},
