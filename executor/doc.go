@@ -10,6 +10,7 @@
 // writes the output file: the answer and its manifest in the cache, the
 // lock entry in the journal, and only then the output file, atomically. A
 // cache that cannot be written costs the cache entry, not the run
-// ([Result.StoreErr]). [Providers] opens provider clients lazily and holds
-// the limits every run of a provider shares.
+// ([Result.StoreErr]). [Providers] opens provider clients lazily, from the
+// provider registry's blocks (registry.Block, which the command builds from
+// the configuration), and holds the limits every run of a provider shares.
 package executor

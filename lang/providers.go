@@ -116,7 +116,7 @@ func (pt *providerTypes) names() string {
 	return strings.Join(names, ", ")
 }
 
-// typeName quotes the names of the types that own an attribute: "mock", or
+// typeNames quotes the names of the types that own an attribute: "mock", or
 // "a" or "b".
 func typeNames(owners []string) string {
 	quoted := make([]string, len(owners))
