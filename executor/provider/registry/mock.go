@@ -22,13 +22,22 @@ var mockType = &Type{
 	model:    "mock",
 	models:   freeModels,
 	settings: &settings{schema: mockSchema, decode: decodeMock},
-	open: func(cfg provider.Config, s any) (provider.Provider, error) {
-		var ms MockSettings
-		if s, ok := s.(*MockSettings); ok && s != nil {
+	open: openMock,
+}
+
+// openMock builds a mock from its block's settings: nil for none.
+func openMock(cfg provider.Config, s any) (provider.Provider, error) {
+	var ms MockSettings
+	switch s := s.(type) {
+	case nil:
+	case *MockSettings:
+		if s != nil {
 			ms = *s
 		}
-		return client(mock.New(mock.Options{Name: cfg.Name, Responses: ms.Responses, Latency: ms.Latency, FailEvery: ms.FailEvery}))
-	},
+	default:
+		return nil, fmt.Errorf("provider %q: settings of type %T are not a mock's", cfg.Name, s)
+	}
+	return client(mock.New(mock.Options{Name: cfg.Name, Responses: ms.Responses, Latency: ms.Latency, FailEvery: ms.FailEvery}))
 }
 
 // MockSettings are a mock block's own attributes, as [Type.Decode] returns

@@ -329,3 +329,28 @@ func TestModels(t *testing.T) {
 		t.Errorf("claude-3-5-haiku-latest: window %d, %v", w, known)
 	}
 }
+
+// TestOpenMock: a mock opens with its settings or none, and refuses another
+// type's.
+func TestOpenMock(t *testing.T) {
+	for _, tt := range []struct {
+		settings any
+		ok       bool
+	}{
+		{nil, true},
+		{(*MockSettings)(nil), true},
+		{&MockSettings{Responses: []mock.Rule{{Pattern: "^hi$", Answer: "hello"}}}, true},
+		{"flavour", false},
+	} {
+		b := &Block{Name: "m", Type: mockType, Model: "mock", Settings: tt.settings}
+		p, err := b.Open(func(string) string { return "" }, time.Second, 1)
+		if (err == nil) != tt.ok {
+			t.Errorf("settings %#v: Open error %v; want ok %v", tt.settings, err, tt.ok)
+		}
+		if err == nil {
+			if _, isMock := p.(*mock.Mock); !isMock {
+				t.Errorf("settings %#v: opened a %T", tt.settings, p)
+			}
+		}
+	}
+}
