@@ -22,7 +22,7 @@ var mockType = &Type{
 	model:    "mock",
 	models:   freeModels,
 	settings: &settings{schema: mockSchema, decode: decodeMock},
-	open: openMock,
+	open:     openMock,
 }
 
 // openMock builds a mock from its block's settings: nil for none.
