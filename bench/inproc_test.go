@@ -33,7 +33,7 @@ func inproc10k(b *testing.B) string {
 
 func load(b *testing.B, dir string) *lang.Config {
 	b.Helper()
-	cfg, diags := lang.Load(dir)
+	cfg, diags := lang.Load(dir, cli.ProviderTypes())
 	if diags.HasErrors() {
 		b.Fatal(diags)
 	}
@@ -165,7 +165,7 @@ func BenchmarkApplyWalk2000(b *testing.B) {
 			Parallelism: 64,
 			Store:       store,
 			Journal:     journal,
-			Providers:   executor.NewProviders(cfg.Providers, nil, 64),
+			Providers:   executor.NewProviders(cli.ProviderBlocks(cfg), nil, 64),
 		})
 		b.StopTimer()
 		journal.Close()

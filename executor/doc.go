@@ -20,5 +20,7 @@
 // its manifest in the cache, the record in the journal, and only then the
 // output file, atomically. A cache that cannot be written costs the cache
 // entry, not the run ([Result.StoreErr]). [Providers] opens provider
-// clients lazily and holds the limits every call of a provider shares.
+// clients lazily, from the provider registry's blocks (registry.Block,
+// which the command builds from the configuration), and holds the limits
+// every call of a provider shares.
 package executor

@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cmd/promptbuild/cli"
 	"github.com/promptbuild/promptbuild/executor"
 	"github.com/promptbuild/promptbuild/executor/provider"
 	"github.com/promptbuild/promptbuild/executor/provider/mock"
@@ -69,7 +70,7 @@ func (p *project) write(files map[string]string) {
 			p.t.Fatal(err)
 		}
 	}
-	cfg, diags := lang.LoadWith(p.dir, lang.Options{})
+	cfg, diags := lang.LoadWith(p.dir, lang.Options{ProviderTypes: cli.ProviderTypes()})
 	if diags.HasErrors() {
 		p.t.Fatalf("loading the project: %v", diags)
 	}
@@ -96,7 +97,7 @@ func (p *project) opts(j int) executor.Options {
 	return executor.Options{
 		Parallelism: j,
 		Store:       p.store,
-		Providers:   executor.NewProviders(p.cfg.Providers, noEnv, j),
+		Providers:   executor.NewProviders(cli.ProviderBlocks(p.cfg), noEnv, j),
 		Backoff:     time.Millisecond,
 	}
 }

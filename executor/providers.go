@@ -1,7 +1,6 @@
 package executor
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -13,11 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/promptbuild/promptbuild/executor/provider"
-	"github.com/promptbuild/promptbuild/executor/provider/anthropic"
-	"github.com/promptbuild/promptbuild/executor/provider/gemini"
-	"github.com/promptbuild/promptbuild/executor/provider/mock"
-	"github.com/promptbuild/promptbuild/executor/provider/openai"
-	"github.com/promptbuild/promptbuild/lang"
+	"github.com/promptbuild/promptbuild/executor/provider/registry"
 	"github.com/promptbuild/promptbuild/llm"
 )
 
@@ -35,7 +30,7 @@ const DefaultTimeout = 10 * time.Minute
 // provider no selected run uses never needs its API key, and a missing key
 // fails only the runs of that provider.
 type Providers struct {
-	cfg    map[string]*lang.Provider
+	cfg    map[string]*registry.Block
 	getenv func(string) string
 	mu     sync.Mutex
 	open   map[string]*opened
@@ -49,9 +44,10 @@ type opened struct {
 	err error
 }
 
-// NewProviders prepares the providers of a configuration. getenv reads API
-// keys (os.Getenv when nil); parallelism sizes connection pools.
-func NewProviders(cfg map[string]*lang.Provider, getenv func(string) string, parallelism int) *Providers {
+// NewProviders prepares the provider blocks of a configuration, by name.
+// getenv reads API keys (os.Getenv when nil); parallelism sizes connection
+// pools.
+func NewProviders(cfg map[string]*registry.Block, getenv func(string) string, parallelism int) *Providers {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
@@ -85,81 +81,12 @@ func (ps *Providers) Open(name string) (provider.Provider, *limits, error) {
 	return o.p, ps.limits[name], o.err
 }
 
-// DefaultKeyEnv is the environment variable a provider type reads its API
-// key from when the block sets no api_key_env.
-func DefaultKeyEnv(typ string) string {
-	switch typ {
-	case "openai":
-		return "OPENAI_API_KEY"
-	case "anthropic":
-		return "ANTHROPIC_API_KEY"
-	case "gemini":
-		return "GEMINI_API_KEY"
-	}
-	return ""
-}
-
 func (ps *Providers) openOne(name string) (provider.Provider, error) {
 	p := ps.cfg[name]
 	if p == nil {
 		return nil, fmt.Errorf("provider %q is not declared", name)
 	}
-	if p.Type == "mock" {
-		rules := make([]mock.Rule, 0, len(p.Mock.Responses))
-		for _, r := range p.Mock.Responses {
-			rules = append(rules, mock.Rule{Pattern: r.Pattern, Answer: r.Answer})
-		}
-		m, err := mock.New(mock.Options{Name: name, Responses: rules, Latency: p.Mock.Latency, FailEvery: p.Mock.FailEvery})
-		if err != nil {
-			return nil, err
-		}
-		return m, nil
-	}
-	keyEnv := p.APIKeyEnv
-	if keyEnv == "" && !(p.Type == "openai" && p.BaseURL != "") {
-		// An openai block with a base_url talks to another server
-		// (OpenRouter, vLLM, ...): it must never be sent OPENAI_API_KEY
-		// unless the block names that variable itself.
-		keyEnv = DefaultKeyEnv(p.Type)
-	}
-	cfg := provider.Config{
-		Name:           name,
-		Type:           p.Type,
-		Model:          p.Model,
-		BaseURL:        p.BaseURL,
-		APIKeyEnv:      keyEnv,
-		Timeout:        cmp.Or(p.Timeout, ps.timeout),
-		Headers:        p.Headers,
-		MaxConcurrency: ps.limits[name].pool,
-	}
-	if keyEnv != "" {
-		cfg.APIKey = ps.getenv(keyEnv)
-	}
-	if p.APIKeyEnv != "" && cfg.APIKey == "" {
-		// A block that names its key's variable needs the key, whatever
-		// the server: sending no key would fail later, or worse, not at
-		// all. A block for a server that needs no key leaves api_key_env
-		// out.
-		return nil, fmt.Errorf("%w (api_key_env names it; remove api_key_env if the server needs no key)", provider.NoKey(name, p.APIKeyEnv))
-	}
-	var (
-		client provider.Provider
-		err    error
-	)
-	switch p.Type {
-	case "openai", "ollama":
-		client, err = openai.New(cfg)
-	case "anthropic":
-		client, err = anthropic.New(cfg)
-	case "gemini":
-		client, err = gemini.New(cfg)
-	default:
-		return nil, fmt.Errorf("provider %q: unknown type %q", name, p.Type)
-	}
-	if err != nil {
-		return nil, err // never a typed nil inside the interface
-	}
-	return client, nil
+	return p.Open(ps.getenv, ps.timeout, ps.limits[name].pool)
 }
 
 // Cost prices a call's usage with the provider's pricing block or the
@@ -169,7 +96,7 @@ func (ps *Providers) Cost(name string, u llm.Usage) *float64 {
 	if p == nil {
 		return nil
 	}
-	price, ok := llm.PriceOf(p.Type, p.Model, p.Pricing.Price())
+	price, ok := p.Price()
 	if !ok {
 		return nil
 	}
@@ -184,7 +111,7 @@ func (ps *Providers) Bound(name string, req *llm.Request) (float64, bool) {
 	if p == nil {
 		return 0, false
 	}
-	price, ok := llm.PriceOf(p.Type, p.Model, p.Pricing.Price())
+	price, ok := p.Price()
 	if !ok {
 		return 0, false
 	}
@@ -205,7 +132,7 @@ type limits struct {
 	maxRetries  int
 }
 
-func newLimits(p *lang.Provider, parallelism int) *limits {
+func newLimits(p *registry.Block, parallelism int) *limits {
 	l := &limits{max: p.MaxConcurrency, maxRetries: p.MaxRetries, pool: parallelism}
 	if l.maxRetries < 0 {
 		l.maxRetries = DefaultMaxRetries

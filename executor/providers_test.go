@@ -18,7 +18,7 @@ import (
 	"github.com/promptbuild/promptbuild/executor/provider"
 	"github.com/promptbuild/promptbuild/executor/provider/mock"
 	"github.com/promptbuild/promptbuild/executor/provider/openai"
-	"github.com/promptbuild/promptbuild/lang"
+	"github.com/promptbuild/promptbuild/executor/provider/registry"
 	"github.com/promptbuild/promptbuild/llm"
 )
 
@@ -53,7 +53,7 @@ func TestLimitsAdaptive(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := newLimits(&lang.Provider{MaxConcurrency: tt.max, MaxRetries: -1}, 16)
+			l := newLimits(&registry.Block{MaxConcurrency: tt.max, MaxRetries: -1}, 16)
 			var got []int64
 			for _, ev := range tt.events {
 				switch ev {
@@ -83,9 +83,9 @@ func TestLimitsAdaptive(t *testing.T) {
 }
 
 func TestProvidersLimit(t *testing.T) {
-	cfg := map[string]*lang.Provider{
-		"capped": {Name: "capped", Type: "mock", Model: "m", MaxConcurrency: 4, MaxRetries: -1},
-		"free":   {Name: "free", Type: "mock", Model: "m", MaxRetries: -1},
+	cfg := map[string]*registry.Block{
+		"capped": {Name: "capped", Type: typeOf("mock"), Model: "m", MaxConcurrency: 4, MaxRetries: -1},
+		"free":   {Name: "free", Type: typeOf("mock"), Model: "m", MaxRetries: -1},
 	}
 	ps := NewProviders(cfg, nil, 16)
 	for name, want := range map[string]int{"capped": 4, "free": 0, "undeclared": 0} {
@@ -124,17 +124,17 @@ func TestLimitsNil(t *testing.T) {
 func TestNewLimits(t *testing.T) {
 	tests := []struct {
 		name        string
-		p           lang.Provider
+		p           registry.Block
 		parallelism int
 		max         int
 		pool        int
 		retries     int
 		rpm, tpm    bool
 	}{
-		{"defaults", lang.Provider{MaxRetries: -1}, 16, 0, 16, DefaultMaxRetries, false, false},
-		{"max_concurrency sizes the pool", lang.Provider{MaxConcurrency: 3, MaxRetries: -1}, 64, 3, 3, DefaultMaxRetries, false, false},
-		{"max_retries = 0", lang.Provider{MaxRetries: 0}, 8, 0, 8, 0, false, false},
-		{"rate limits", lang.Provider{MaxRetries: 2, RequestsPerMinute: 60, TokensPerMinute: 1000}, 8, 0, 8, 2, true, true},
+		{"defaults", registry.Block{MaxRetries: -1}, 16, 0, 16, DefaultMaxRetries, false, false},
+		{"max_concurrency sizes the pool", registry.Block{MaxConcurrency: 3, MaxRetries: -1}, 64, 3, 3, DefaultMaxRetries, false, false},
+		{"max_retries = 0", registry.Block{MaxRetries: 0}, 8, 0, 8, 0, false, false},
+		{"rate limits", registry.Block{MaxRetries: 2, RequestsPerMinute: 60, TokensPerMinute: 1000}, 8, 0, 8, 2, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,36 +163,36 @@ func TestLimitsWait(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name  string
-		p     lang.Provider
+		p     registry.Block
 		steps []step
 	}{
 		{
 			name:  "requests per minute",
-			p:     lang.Provider{RequestsPerMinute: 60}, // one a second, burst 1
+			p:     registry.Block{RequestsPerMinute: 60}, // one a second, burst 1
 			steps: []step{{want: 0}, {want: time.Second}, {want: time.Second}},
 		},
 		{
 			name: "tokens per minute",
-			p:    lang.Provider{TokensPerMinute: 250},
+			p:    registry.Block{TokensPerMinute: 250},
 			// 104 + 104 fit in 250; the third call waits for 58 more.
 			steps: []step{{want: 0}, {want: 0}, {want: tokens(3*104-250, 250)}},
 		},
 		{
 			name: "a request larger than the budget waits for all of it",
-			p:    lang.Provider{TokensPerMinute: 50},
+			p:    registry.Block{TokensPerMinute: 50},
 			// 104 tokens are clamped to the whole budget of 50, not
 			// refused; the next call waits for the budget to refill.
 			steps: []step{{want: 0}, {want: time.Minute}},
 		},
 		{
 			name: "the answer's tokens are charged",
-			p:    lang.Provider{TokensPerMinute: 250},
+			p:    registry.Block{TokensPerMinute: 250},
 			// 104 asked + 100 answered + 104 asked: 58 over the budget.
 			steps: []step{{observe: llm.Usage{InputTokens: 104, OutputTokens: 100}, want: 0}, {want: tokens(104+100+104-250, 250)}},
 		},
 		{
 			name:  "both limits",
-			p:     lang.Provider{RequestsPerMinute: 60, TokensPerMinute: 250},
+			p:     registry.Block{RequestsPerMinute: 60, TokensPerMinute: 250},
 			steps: []step{{want: 0}, {want: time.Second}, {want: tokens(3*104-250, 250) - time.Second}},
 		},
 	} {
@@ -215,7 +215,7 @@ func TestLimitsWait(t *testing.T) {
 	}
 	t.Run("canceled", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			l := newLimits(&lang.Provider{RequestsPerMinute: 1, MaxRetries: -1}, 1)
+			l := newLimits(&registry.Block{RequestsPerMinute: 1, MaxRetries: -1}, 1)
 			if err := l.wait(t.Context(), req, false); err != nil {
 				t.Fatal(err)
 			}
@@ -235,7 +235,7 @@ func TestLimitsWait(t *testing.T) {
 	})
 	t.Run("prepaid skips requests per minute", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			l := newLimits(&lang.Provider{RequestsPerMinute: 60, MaxRetries: -1}, 1)
+			l := newLimits(&registry.Block{RequestsPerMinute: 60, MaxRetries: -1}, 1)
 			if taken, wait := l.takeRequest(); !taken || wait != 0 {
 				t.Fatalf("takeRequest = %v, %s; want the first slot, now", taken, wait)
 			}
@@ -312,18 +312,18 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestProvidersOpen(t *testing.T) {
-	cfg := map[string]*lang.Provider{
-		"m":         {Name: "m", Type: "mock", Model: "mock", MaxRetries: -1, Mock: lang.MockSettings{Responses: []lang.MockResponse{{Pattern: "^hi$", Answer: "hello"}}}},
-		"badmock":   {Name: "badmock", Type: "mock", Model: "mock", MaxRetries: -1, Mock: lang.MockSettings{Responses: []lang.MockResponse{{Pattern: "(", Answer: "x"}}}},
-		"oai":       {Name: "oai", Type: "openai", Model: "gpt-4o-mini", MaxRetries: -1},
-		"custom":    {Name: "custom", Type: "openai", Model: "gpt-4o-mini", APIKeyEnv: "MY_KEY", MaxRetries: -1},
-		"local":     {Name: "local", Type: "openai", Model: "llama", BaseURL: "http://127.0.0.1:1/v1", MaxRetries: -1},
-		"localkey":  {Name: "localkey", Type: "openai", Model: "llama", BaseURL: "http://127.0.0.1:1/v1", APIKeyEnv: "MY_KEY", MaxRetries: -1},
-		"localset":  {Name: "localset", Type: "openai", Model: "llama", BaseURL: "http://127.0.0.1:1/v1", APIKeyEnv: "SET_KEY", MaxRetries: -1},
-		"unsetkey":  {Name: "unsetkey", Type: "openai", Model: "llama", BaseURL: "http://127.0.0.1:1/v1", APIKeyEnv: "UNSET_KEY", MaxRetries: -1},
-		"ollamakey": {Name: "ollamakey", Type: "ollama", Model: "llama3.2", APIKeyEnv: "MY_KEY", MaxRetries: -1},
-		"ollama":    {Name: "ollama", Type: "ollama", Model: "llama3.2", MaxRetries: -1},
-		"weird":     {Name: "weird", Type: "telepathy", Model: "x", MaxRetries: -1},
+	cfg := map[string]*registry.Block{
+		"m":         {Name: "m", Type: typeOf("mock"), Model: "mock", MaxRetries: -1, Settings: &registry.MockSettings{Responses: []mock.Rule{{Pattern: "^hi$", Answer: "hello"}}}},
+		"badmock":   {Name: "badmock", Type: typeOf("mock"), Model: "mock", MaxRetries: -1, Settings: &registry.MockSettings{Responses: []mock.Rule{{Pattern: "(", Answer: "x"}}}},
+		"oai":       {Name: "oai", Type: typeOf("openai"), Model: "gpt-4o-mini", MaxRetries: -1},
+		"custom":    {Name: "custom", Type: typeOf("openai"), Model: "gpt-4o-mini", APIKeyEnv: "MY_KEY", MaxRetries: -1},
+		"local":     {Name: "local", Type: typeOf("openai"), Model: "llama", BaseURL: "http://127.0.0.1:1/v1", MaxRetries: -1},
+		"localkey":  {Name: "localkey", Type: typeOf("openai"), Model: "llama", BaseURL: "http://127.0.0.1:1/v1", APIKeyEnv: "MY_KEY", MaxRetries: -1},
+		"localset":  {Name: "localset", Type: typeOf("openai"), Model: "llama", BaseURL: "http://127.0.0.1:1/v1", APIKeyEnv: "SET_KEY", MaxRetries: -1},
+		"unsetkey":  {Name: "unsetkey", Type: typeOf("openai"), Model: "llama", BaseURL: "http://127.0.0.1:1/v1", APIKeyEnv: "UNSET_KEY", MaxRetries: -1},
+		"ollamakey": {Name: "ollamakey", Type: typeOf("ollama"), Model: "llama3.2", APIKeyEnv: "MY_KEY", MaxRetries: -1},
+		"ollama":    {Name: "ollama", Type: typeOf("ollama"), Model: "llama3.2", MaxRetries: -1},
+		"untyped":   {Name: "untyped", Model: "x", MaxRetries: -1},
 	}
 	env := map[string]string{"OPENAI_API_KEY": "sk-test", "MY_KEY": "", "SET_KEY": "sk-set-secret"}
 	var asked []string
@@ -356,7 +356,7 @@ func TestProvidersOpen(t *testing.T) {
 		{name: "localset", openAs: &openai.Client{}, keyRead: "SET_KEY", noKeyRead: "OPENAI_API_KEY"},
 		{name: "ollamakey", errHas: "set the environment variable MY_KEY", keyRead: "MY_KEY"},
 		{name: "ollama", openAs: &openai.Client{}},
-		{name: "weird", errHas: `unknown type "telepathy"`},
+		{name: "untyped", errHas: `provider "untyped": no provider type`},
 		{name: "undeclared", errHas: "not declared"},
 	}
 	for _, tt := range tests {
@@ -408,27 +408,12 @@ func TestProvidersOpen(t *testing.T) {
 	}
 }
 
-func TestDefaultKeyEnv(t *testing.T) {
-	want := map[string]string{
-		"openai":    "OPENAI_API_KEY",
-		"anthropic": "ANTHROPIC_API_KEY",
-		"gemini":    "GEMINI_API_KEY",
-		"ollama":    "",
-		"mock":      "",
-	}
-	for typ, env := range want {
-		if got := DefaultKeyEnv(typ); got != env {
-			t.Errorf("DefaultKeyEnv(%q) = %q; want %q", typ, got, env)
-		}
-	}
-}
-
 func TestProvidersCost(t *testing.T) {
-	cfg := map[string]*lang.Provider{
-		"priced":  {Type: "openai", Model: "whatever", Pricing: &lang.Pricing{InputPerMTok: 2, OutputPerMTok: 8, CachedInputPerMTok: 0.5}},
-		"listed":  {Type: "openai", Model: "gpt-4o-mini"},
-		"unknown": {Type: "openai", Model: "my-finetune"},
-		"mock":    {Type: "mock", Model: "mock"},
+	cfg := map[string]*registry.Block{
+		"priced":  {Type: typeOf("openai"), Model: "whatever", Pricing: &llm.Price{Input: 2, Output: 8, CachedInput: 0.5}},
+		"listed":  {Type: typeOf("openai"), Model: "gpt-4o-mini"},
+		"unknown": {Type: typeOf("openai"), Model: "my-finetune"},
+		"mock":    {Type: typeOf("mock"), Model: "mock"},
 	}
 	ps := NewProviders(cfg, nil, 1)
 	u := llm.Usage{InputTokens: 1000, OutputTokens: 500, CachedTokens: 200}
@@ -455,6 +440,15 @@ func TestProvidersCost(t *testing.T) {
 
 func ptr(f float64) *float64 { return &f }
 
+// typeOf returns the registry's provider type of that name.
+func typeOf(name string) *registry.Type {
+	t, ok := registry.Lookup(name)
+	if !ok {
+		panic("no provider type " + name)
+	}
+	return t
+}
+
 func deref(f *float64) any {
 	if f == nil {
 		return nil
@@ -475,9 +469,9 @@ func TestProvidersDefaultTimeout(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(release) }) // runs first
-	cfg := map[string]*lang.Provider{
-		"silent": {Name: "silent", Type: "openai", Model: "m", BaseURL: srv.URL + "/v1", MaxRetries: -1},
-		"patient": {Name: "patient", Type: "openai", Model: "m", BaseURL: srv.URL + "/v1", MaxRetries: -1,
+	cfg := map[string]*registry.Block{
+		"silent": {Name: "silent", Type: typeOf("openai"), Model: "m", BaseURL: srv.URL + "/v1", MaxRetries: -1},
+		"patient": {Name: "patient", Type: typeOf("openai"), Model: "m", BaseURL: srv.URL + "/v1", MaxRetries: -1,
 			Timeout: 150 * time.Millisecond},
 	}
 	if ps := NewProviders(cfg, nil, 1); ps.timeout != DefaultTimeout {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cmd/promptbuild/cli"
 	"github.com/promptbuild/promptbuild/executor"
 	"github.com/promptbuild/promptbuild/lang"
 	"github.com/promptbuild/promptbuild/planner"
@@ -87,7 +88,7 @@ run "r" {
 		if err := os.WriteFile(filepath.Join(dir, "main.pb.hcl"), []byte(cfg), 0o644); err != nil {
 			b.Fatal(err)
 		}
-		c, diags := lang.LoadWith(dir, lang.Options{})
+		c, diags := lang.LoadWith(dir, lang.Options{ProviderTypes: cli.ProviderTypes()})
 		if diags.HasErrors() {
 			b.Fatal(diags)
 		}
@@ -108,7 +109,7 @@ run "r" {
 		sum := executor.Apply(context.Background(), plan.Steps(), executor.Options{
 			Parallelism: 64,
 			Store:       store,
-			Providers:   executor.NewProviders(c.Providers, func(string) string { return "" }, 64),
+			Providers:   executor.NewProviders(cli.ProviderBlocks(c), func(string) string { return "" }, 64),
 		})
 		elapsed := time.Since(start)
 		b.StopTimer()

@@ -40,7 +40,7 @@ template "t" {
 	}
 	b.SetBytes(int64(src.Len()))
 	for b.Loop() {
-		cfg, diags := Load(dir)
+		cfg, diags := Load(dir, testTypes)
 		if diags.HasErrors() || len(cfg.Runs) != 10000 {
 			b.Fatal(diags)
 		}

@@ -11,6 +11,8 @@ import (
 	"github.com/dominikbraun/graph"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/promptbuild/promptbuild/internal/hclattr"
 )
 
 // check runs the static checks that need the whole configuration:
@@ -198,18 +200,15 @@ func (l *loader) checkRun(r *Run) hcl.Diagnostics {
 			}
 		}
 	}
-	providerType := ""
-	if p := cfg.Providers[r.Provider]; p != nil {
-		providerType = p.Type
-	}
+	prov := cfg.Providers[r.Provider]
 	for _, e := range runExprs(r) {
 		switch e.name {
 		case "temperature", "max_tokens", "seed":
 			if e.expr != nil && static[e.name] {
-				v, ok, d := evalAs(e.expr, l.varCtx, e.name, cty.Number)
+				v, ok, d := hclattr.EvalAs(e.expr, l.varCtx, e.name, cty.Number)
 				diags = append(diags, d...)
 				if ok {
-					diags = append(diags, CheckRunNumber(e.name, v, e.expr.Range(), providerType)...)
+					diags = append(diags, CheckRunNumber(e.name, v, e.expr.Range(), prov)...)
 				}
 			}
 		}

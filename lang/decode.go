@@ -6,7 +6,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -18,26 +17,27 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/internal/hclattr"
 )
 
 func decodeSettingsBlock(b *hcl.Block, s *Settings) hcl.Diagnostics {
 	content, diags := b.Body.Content(settingsSchema)
 	if attr, ok := content.Attributes["lock_file"]; ok {
-		v, ok, d := stringAttr(attr, nil)
+		v, ok, d := hclattr.String(attr, nil)
 		diags = append(diags, d...)
 		if ok {
 			s.LockFile = v
 		}
 	}
 	if attr, ok := content.Attributes["cache_dir"]; ok {
-		v, ok, d := stringAttr(attr, nil)
+		v, ok, d := hclattr.String(attr, nil)
 		diags = append(diags, d...)
 		if ok {
 			s.CacheDir = v
 		}
 	}
 	if attr, ok := content.Attributes["parallelism"]; ok {
-		v, ok, d := intAttr(attr, nil, rangeParallelism)
+		v, ok, d := hclattr.Int(attr, nil, rangeParallelism)
 		diags = append(diags, d...)
 		if ok {
 			s.Parallelism = v
@@ -71,7 +71,7 @@ func decodeVariableBlock(b *hcl.Block) (*Variable, hcl.Diagnostics) {
 		}
 	}
 	if attr, ok := content.Attributes["description"]; ok {
-		s, _, d := stringAttr(attr, nil)
+		s, _, d := hclattr.String(attr, nil)
 		diags = append(diags, d...)
 		v.Description = s
 	}
@@ -81,7 +81,7 @@ func decodeVariableBlock(b *hcl.Block) (*Variable, hcl.Diagnostics) {
 func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) {
 	p := &Provider{Name: b.Labels[0], MaxRetries: -1, DeclRange: b.DefRange}
 	diags := checkName(b, "provider")
-	content, d := b.Body.Content(providerSchema)
+	content, d := b.Body.Content(l.providers.schema)
 	diags = append(diags, d...)
 
 	// Every attribute may refer to variables and nothing else.
@@ -94,18 +94,21 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 		usable[name] = attr
 	}
 
+	var kind ProviderType
 	if attr, ok := usable["type"]; ok {
 		p.TypeRange = attr.Expr.Range()
-		s, ok, d := stringAttr(attr, l.varCtx)
+		s, ok, d := hclattr.String(attr, l.varCtx)
 		diags = append(diags, d...)
 		if ok {
-			if slices.Contains(providerTypes, s) {
+			if kind = l.providers.byName[s]; kind != nil {
 				p.Type = s
+				p.maxTemperature = kind.MaxTemperature()
+				p.Models = kind.Models()
 			} else {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid provider type",
-					Detail:   fmt.Sprintf("The provider type %q is not known. Use one of %s.", s, strings.Join(providerTypes, ", ")),
+					Detail:   fmt.Sprintf("The provider type %q is not known. Use one of %s.", s, l.providers.names()),
 					Subject:  attr.Expr.Range().Ptr(),
 				})
 			}
@@ -113,11 +116,11 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 	}
 
 	if attr, ok := usable["model"]; ok {
-		s, _, d := stringAttr(attr, l.varCtx)
+		s, _, d := hclattr.String(attr, l.varCtx)
 		diags = append(diags, d...)
 		p.Model = s
-	} else if p.Type == "mock" {
-		p.Model = "mock"
+	} else if kind != nil && kind.DefaultModel() != "" {
+		p.Model = kind.DefaultModel()
 	} else if _, given := content.Attributes["model"]; !given && p.Type != "" {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
@@ -133,7 +136,7 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 	}{{"base_url", &p.BaseURL}, {"api_key_env", &p.APIKeyEnv}}
 	for _, s := range strs {
 		if attr, ok := usable[s.name]; ok {
-			v, _, d := stringAttr(attr, l.varCtx)
+			v, _, d := hclattr.String(attr, l.varCtx)
 			diags = append(diags, d...)
 			*s.dst = v
 		}
@@ -149,11 +152,10 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 		{"tokens_per_minute", &p.TokensPerMinute, rangePerMinute},
 		{"max_retries", &p.MaxRetries, rangeMaxRetries},
 		{"context_window", &p.ContextWindow, rangeContextWindow},
-		{"fail_every", &p.Mock.FailEvery, rangeFailEvery},
 	}
 	for _, i := range ints {
 		if attr, ok := usable[i.name]; ok {
-			v, ok, d := intAttr(attr, l.varCtx, i.r)
+			v, ok, d := hclattr.Int(attr, l.varCtx, i.r)
 			diags = append(diags, d...)
 			if ok {
 				*i.dst = v
@@ -162,48 +164,32 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 	}
 
 	if attr, ok := usable["timeout"]; ok {
-		v, _, d := durationAttr(attr, l.varCtx, time.Nanosecond)
+		v, _, d := hclattr.Duration(attr, l.varCtx, time.Nanosecond)
 		diags = append(diags, d...)
 		p.Timeout = v
 	}
-	if attr, ok := usable["latency"]; ok {
-		v, _, d := durationAttr(attr, l.varCtx, 0)
-		diags = append(diags, d...)
-		p.Mock.Latency = v
-	}
 	if attr, ok := usable["headers"]; ok {
-		v, _, d := stringMapAttr(attr, l.varCtx)
+		v, _, d := hclattr.StringMap(attr, l.varCtx)
 		diags = append(diags, d...)
 		p.Headers = v
 	}
 	if attr, ok := usable["params"]; ok {
-		v, ok, d := objectAttr(attr, l.varCtx)
+		v, ok, d := hclattr.Object(attr, l.varCtx)
 		diags = append(diags, d...)
 		if ok {
 			diags = append(diags, CheckParams(v, attr.Expr)...)
 			p.Params = v
 		}
 	}
-	if attr, ok := usable["responses"]; ok {
-		r, d := l.decodeResponses(attr)
-		diags = append(diags, d...)
-		p.Mock.Responses = r
-	}
-
-	if p.Type != "" && p.Type != "mock" {
-		for _, name := range mockAttributes {
-			if attr, ok := content.Attributes[name]; ok {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Unsupported argument",
-					Detail:   fmt.Sprintf("The argument %q is only for providers of type \"mock\", and this one is %q. Remove it.", name, p.Type),
-					Subject:  attr.NameRange.Ptr(),
-				})
-			}
-		}
+	if kind != nil {
+		p.Endpoint = kind.Endpoint(p.BaseURL)
+		diags = append(diags, l.decodeOwn(p, kind, usable, content)...)
 	}
 
 	for _, blk := range content.Blocks {
+		if blk.Type != "pricing" {
+			continue // a type's own, decoded by the type
+		}
 		if p.Pricing != nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -240,45 +226,11 @@ func (l *loader) decodePricingBlock(b *hcl.Block) (*Pricing, hcl.Diagnostics) {
 			diags = append(diags, d...)
 			continue
 		}
-		v, _, d := floatAttr(attr, l.varCtx, rangePrice)
+		v, _, d := hclattr.Float(attr, l.varCtx, rangePrice)
 		diags = append(diags, d...)
 		*f.dst = v
 	}
 	return pr, diags
-}
-
-// decodeResponses decodes the mock provider's responses map, keeping the
-// source order: the first matching pattern wins.
-func (l *loader) decodeResponses(attr *hcl.Attribute) ([]MockResponse, hcl.Diagnostics) {
-	pairs, diags := hcl.ExprMap(attr.Expr)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	out := make([]MockResponse, 0, len(pairs))
-	for _, kv := range pairs {
-		k, ok, d := evalAs(kv.Key, l.varCtx, "responses", cty.String)
-		diags = append(diags, d...)
-		if !ok {
-			continue
-		}
-		pattern := k.AsString()
-		if _, err := regexp.Compile(pattern); err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid regular expression",
-				Detail:   fmt.Sprintf("The pattern %q does not compile: %s. Responses are keyed by Go regular expressions (RE2 syntax).", pattern, err),
-				Subject:  kv.Key.Range().Ptr(),
-			})
-			continue
-		}
-		v, ok, d := evalAs(kv.Value, l.varCtx, "responses", cty.String)
-		diags = append(diags, d...)
-		if !ok {
-			continue
-		}
-		out = append(out, MockResponse{Pattern: pattern, Answer: v.AsString()})
-	}
-	return out, diags
 }
 
 func (l *loader) decodeInputBlock(b *hcl.Block) (*Input, hcl.Diagnostics) {
@@ -307,7 +259,7 @@ func (l *loader) decodeInputBlock(b *hcl.Block) (*Input, hcl.Diagnostics) {
 	if d := l.varsOnly(attr.Expr, "An input path"); d.HasErrors() {
 		return in, append(diags, d...)
 	}
-	p, ok, d := stringAttr(attr, l.varCtx)
+	p, ok, d := hclattr.String(attr, l.varCtx)
 	diags = append(diags, d...)
 	if !ok {
 		return in, diags
@@ -376,7 +328,7 @@ func (l *loader) decodeTemplateBlock(b *hcl.Block) (*Template, hcl.Diagnostics) 
 	if d := l.varsOnly(attr.Expr, "A template path"); d.HasErrors() {
 		return t, append(diags, d...)
 	}
-	p, ok, d := stringAttr(attr, l.varCtx)
+	p, ok, d := hclattr.String(attr, l.varCtx)
 	diags = append(diags, d...)
 	if !ok {
 		return t, diags

@@ -8,7 +8,7 @@ import (
 )
 
 func TestDiagnosticWriter(t *testing.T) {
-	cfg, diags := Load("testdata/invalid/undeclared_provider")
+	cfg, diags := Load("testdata/invalid/undeclared_provider", testTypes)
 	if len(diags) != 1 {
 		t.Fatalf("diags = %v", diags)
 	}
@@ -99,7 +99,7 @@ provider "p" {
   max_concurrency = var.jobs
 }
 `})
-	cfg, diags := Load(dir)
+	cfg, diags := Load(dir, testTypes)
 	if len(diags) != 1 {
 		t.Fatalf("diags = %v", diags)
 	}

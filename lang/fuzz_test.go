@@ -23,7 +23,7 @@ func FuzzLoad(f *testing.F) {
 			t.Fatal(err)
 		}
 		os.WriteFile(filepath.Join(dir, "README.md"), []byte("readme"), 0o644)
-		cfg, diags := Load(dir)
+		cfg, diags := Load(dir, testTypes)
 		if cfg == nil {
 			t.Fatal("nil Config")
 		}

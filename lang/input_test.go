@@ -41,7 +41,7 @@ input "bad" {
 		"docs/guide.md/e.txt":  "a directory named like a match",
 		"bad.txt":              "\xff\xfe",
 	})
-	cfg, diags := LoadWith(dir, Options{Vars: map[string]string{"lang": "fr"}})
+	cfg, diags := LoadWith(dir, Options{ProviderTypes: testTypes, Vars: map[string]string{"lang": "fr"}})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}

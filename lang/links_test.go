@@ -74,7 +74,7 @@ input "exists_inside" {
 			t.Skipf("cannot create symbolic links here: %v", err)
 		}
 	}
-	cfg, diags := LoadWith(dir, Options{})
+	cfg, diags := LoadWith(dir, Options{ProviderTypes: testTypes})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}

@@ -23,12 +23,17 @@ type Options struct {
 	// Environ is the environment in os.Environ form; PROMPTBUILD_VAR_NAME
 	// sets variable NAME. Nil: the environment is not consulted.
 	Environ []string
+	// ProviderTypes are the types a provider block may name, in the order
+	// messages list them: the provider registry's. A provider block of a
+	// type not among them is an error.
+	ProviderTypes []ProviderType
 }
 
-// Load reads every *.pb.hcl file of dir as one configuration, without -var
-// values or environment. It is LoadWith(dir, Options{}).
-func Load(dir string) (*Config, hcl.Diagnostics) {
-	return LoadWith(dir, Options{})
+// Load reads every *.pb.hcl file of dir as one configuration whose provider
+// blocks may name the given types, without -var values or environment. It
+// is LoadWith(dir, Options{ProviderTypes: types}).
+func Load(dir string, types []ProviderType) (*Config, hcl.Diagnostics) {
+	return LoadWith(dir, Options{ProviderTypes: types})
 }
 
 // LoadWith reads every *.pb.hcl file of dir (sorted by name) as one
@@ -57,7 +62,7 @@ func LoadWith(dir string, opts Options) (*Config, hcl.Diagnostics) {
 		cfg.Dir = abs
 	}
 	cfg.root = files.NewRoot(cfg.Dir)
-	l := &loader{cfg: cfg, opts: opts}
+	l := &loader{cfg: cfg, opts: opts, providers: newProviderTypes(opts.ProviderTypes)}
 	diags := l.parseFiles()
 	if diags.HasErrors() {
 		// Going on after a syntax error would report consequences of
@@ -88,10 +93,11 @@ func sortDiagnostics(diags hcl.Diagnostics) {
 
 // loader holds the state of one LoadWith.
 type loader struct {
-	cfg    *Config
-	opts   Options
-	names  []string // config files, sorted
-	varCtx *hcl.EvalContext
+	cfg       *Config
+	opts      Options
+	providers *providerTypes
+	names     []string // config files, sorted
+	varCtx    *hcl.EvalContext
 
 	// Template references, by template name, computed once.
 	tmplRefs map[string][]Ref

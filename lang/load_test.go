@@ -17,7 +17,7 @@ import (
 // internal/fixture, which planner's fixtures share).
 func TestInvalidFixtures(t *testing.T) {
 	fixture.Run(t, "testdata/invalid", func(t *testing.T, dir string, want map[fixture.Key]bool) {
-		cfg, diags := Load(dir)
+		cfg, diags := Load(dir, testTypes)
 		if cfg == nil {
 			t.Fatal("Load returned a nil Config")
 		}

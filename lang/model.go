@@ -62,7 +62,7 @@ type Variable struct {
 // Provider is a provider block. Attributes are static apart from var.*.
 type Provider struct {
 	Name              string
-	Type              string // openai | anthropic | gemini | ollama | mock
+	Type              string // a ProviderType's name; "" when the type is missing or not known
 	Model             string
 	BaseURL           string
 	APIKeyEnv         string
@@ -75,9 +75,24 @@ type Provider struct {
 	Headers           map[string]string
 	Params            cty.Value // object of extra request fields, or cty.NilVal
 	Pricing           *Pricing  // nil: the built-in price table
-	Mock              MockSettings
-	DeclRange         hcl.Range
-	TypeRange         hcl.Range
+	// Settings are the type's own attributes, as its ProviderType.Decode
+	// returned them: the language only carries them to the provider.
+	Settings any
+	// Endpoint is the API the block calls: base_url, or the type's
+	// default (ProviderType.Endpoint).
+	Endpoint string
+	// Identity is what of Settings can change an answer, as the type
+	// says: strings the input-bundle hash takes in order.
+	Identity []string
+	// Models are the type's price and context-window tables
+	// (ProviderType.Models); nil when the type is not known.
+	Models    *llm.Models
+	DeclRange hcl.Range
+	TypeRange hcl.Range
+
+	// maxTemperature narrows a run's temperature range (the type's
+	// ProviderType.MaxTemperature); 0: the language's.
+	maxTemperature float64
 }
 
 // Pricing overrides a provider's price per million tokens.
@@ -94,19 +109,6 @@ func (p *Pricing) Price() *llm.Price {
 		return nil
 	}
 	return &llm.Price{Input: p.InputPerMTok, Output: p.OutputPerMTok, CachedInput: p.CachedInputPerMTok}
-}
-
-// MockSettings are the mock provider's own attributes.
-type MockSettings struct {
-	Responses []MockResponse // in source order: the first match wins
-	Latency   time.Duration
-	FailEvery int
-}
-
-// MockResponse answers Answer when Pattern matches the last user message.
-type MockResponse struct {
-	Pattern string
-	Answer  string
 }
 
 // InputKind says where an input's value comes from.

@@ -52,7 +52,7 @@ input "read" {
 		"docs/guide/b.md": "B",
 		"prompts/t.tmpl":  "${x}",
 	})
-	cfg, diags := LoadWith(dir, Options{})
+	cfg, diags := LoadWith(dir, Options{ProviderTypes: testTypes})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -98,7 +98,7 @@ func TestWindowsStylePathOutside(t *testing.T) {
 		dir := writeProject(t, map[string]string{
 			"main.pb.hcl": "input \"x\" {\n  " + tt.attr + "\n}\n",
 		})
-		cfg, diags := LoadWith(dir, Options{})
+		cfg, diags := LoadWith(dir, Options{ProviderTypes: testTypes})
 		if !diags.HasErrors() {
 			_, diags = ReadInput(cfg, cfg.Inputs["x"])
 		}

@@ -37,8 +37,12 @@ func TestCheckRunNumber(t *testing.T) {
 		{"seed", cty.NumberVal(big2to63), "", false},
 		{"seed", cty.NumberFloatVal(0.5), "", false},
 	}
+	providers := map[string]*Provider{}
+	for _, typ := range testTypes {
+		providers[typ.Name()] = &Provider{Type: typ.Name(), maxTemperature: typ.MaxTemperature()}
+	}
 	for _, tt := range tests {
-		diags := CheckRunNumber(tt.name, tt.v, hcl.Range{Filename: "x.pb.hcl"}, tt.provider)
+		diags := CheckRunNumber(tt.name, tt.v, hcl.Range{Filename: "x.pb.hcl"}, providers[tt.provider])
 		if diags.HasErrors() == tt.ok {
 			t.Errorf("CheckRunNumber(%s = %#v, %q): errors %v; want ok %v", tt.name, tt.v, tt.provider, diags, tt.ok)
 		}

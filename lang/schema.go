@@ -31,6 +31,8 @@ var variableSchema = &hcl.BodySchema{
 	},
 }
 
+// providerSchema holds the attributes every provider type takes; a type's
+// own (ProviderType.Schema) join them when a configuration is loaded.
 var providerSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "type", Required: true},
@@ -45,18 +47,11 @@ var providerSchema = &hcl.BodySchema{
 		{Name: "context_window"},
 		{Name: "headers"},
 		{Name: "params"},
-		// mock only
-		{Name: "responses"},
-		{Name: "latency"},
-		{Name: "fail_every"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "pricing"},
 	},
 }
-
-// mockAttributes are the provider attributes only the mock provider takes.
-var mockAttributes = []string{"responses", "latency", "fail_every"}
 
 var pricingSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
@@ -98,9 +93,6 @@ var runSchema = &hcl.BodySchema{
 		{Name: "depends_on"},
 	},
 }
-
-// providerTypes are the values of a provider's type attribute.
-var providerTypes = []string{"openai", "anthropic", "gemini", "ollama", "mock"}
 
 // Setting defaults.
 const (

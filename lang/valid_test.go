@@ -8,6 +8,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/promptbuild/promptbuild/executor/provider/mock"
+	"github.com/promptbuild/promptbuild/executor/provider/registry"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -16,7 +18,7 @@ var ctyCmp = cmp.Comparer(func(a, b cty.Value) bool { return a.RawEquals(b) })
 
 func loadValid(t *testing.T, dir string) *Config {
 	t.Helper()
-	cfg, diags := Load(dir)
+	cfg, diags := Load(dir, testTypes)
 	if len(diags) > 0 {
 		var b strings.Builder
 		NewDiagnosticWriter(&b, cfg, 0, false).WriteDiagnostics(diags)
@@ -49,6 +51,8 @@ func TestLoadFull(t *testing.T) {
 			Type:              "openai",
 			Model:             "gpt-4o-mini",
 			BaseURL:           "http://localhost:11434/v1",
+			Endpoint:          "http://localhost:11434/v1",
+			Models:            typeNamed("openai").Models(),
 			APIKeyEnv:         "OPENAI_API_KEY",
 			MaxConcurrency:    8,
 			RequestsPerMinute: 500,
@@ -63,11 +67,14 @@ func TestLoadFull(t *testing.T) {
 			Type:       "mock",
 			Model:      "mock",
 			MaxRetries: -1,
-			Mock: MockSettings{
-				Responses: []MockResponse{{Pattern: "title", Answer: "A title"}, {Pattern: "^Summar", Answer: "A summary"}},
+			Endpoint:   "mock:",
+			Models:     typeNamed("mock").Models(),
+			Settings: &registry.MockSettings{
+				Responses: []mock.Rule{{Pattern: "title", Answer: "A title"}, {Pattern: "^Summar", Answer: "A summary"}},
 				Latency:   50 * time.Millisecond,
 				FailEvery: 3,
 			},
+			Identity: []string{"title\x00A title", "^Summar\x00A summary"},
 		},
 	}
 	numCmp := cmp.Comparer(func(a, b cty.Value) bool {
@@ -76,7 +83,7 @@ func TestLoadFull(t *testing.T) {
 		}
 		return a.Equals(b).True()
 	})
-	if diff := cmp.Diff(wantProviders, cfg.Providers, numCmp, cmpopts.IgnoreTypes(hcl.Range{})); diff != "" {
+	if diff := cmp.Diff(wantProviders, cfg.Providers, numCmp, cmp.AllowUnexported(Provider{}), cmpopts.IgnoreTypes(hcl.Range{})); diff != "" {
 		t.Errorf("Providers (-want +got):\n%s", diff)
 	}
 
@@ -208,11 +215,11 @@ run "r" {
 }
 
 func TestLoadNoFiles(t *testing.T) {
-	cfg, diags := Load(t.TempDir())
+	cfg, diags := Load(t.TempDir(), testTypes)
 	if cfg == nil || !diags.HasErrors() || diags[0].Summary != "No configuration files" {
 		t.Fatalf("Load(empty dir) = %v", diags)
 	}
-	_, diags = Load("testdata/does-not-exist")
+	_, diags = Load("testdata/does-not-exist", testTypes)
 	if !diags.HasErrors() || diags[0].Summary != "Cannot read the project directory" {
 		t.Fatalf("Load(missing dir) = %v", diags)
 	}
@@ -281,7 +288,7 @@ func TestCycleMessage(t *testing.T) {
 	}
 
 	// Through Load, the cycle fixture names all three runs.
-	_, diags := Load("testdata/invalid/cycle3")
+	_, diags := Load("testdata/invalid/cycle3", testTypes)
 	var found bool
 	for _, d := range diags {
 		if d.Summary == "Cycle between runs" {
@@ -299,7 +306,7 @@ func TestCycleMessage(t *testing.T) {
 // TestUndefinedTemplateVariableDetail checks that the error names the run
 // and the vars it passes.
 func TestUndefinedTemplateVariableDetail(t *testing.T) {
-	_, diags := Load("testdata/invalid/template_var_file")
+	_, diags := Load("testdata/invalid/template_var_file", testTypes)
 	for _, d := range diags {
 		if d.Summary != "Undefined template variable" {
 			continue

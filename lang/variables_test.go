@@ -55,6 +55,7 @@ variable "required" {}
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.ProviderTypes = testTypes
 			cfg, diags := LoadWith(dir, tt.opts)
 			switch {
 			case tt.wantErr == "" && diags.HasErrors():
@@ -127,7 +128,7 @@ input "doc" {
 		"a.md": "A",
 		"b.md": "B",
 	})
-	cfg, diags := LoadWith(dir, Options{Vars: map[string]string{"model": "large", "doc": "b.md"}})
+	cfg, diags := LoadWith(dir, Options{ProviderTypes: testTypes, Vars: map[string]string{"model": "large", "doc": "b.md"}})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}

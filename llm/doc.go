@@ -10,8 +10,10 @@
 //     arguments and results.
 //   - Response is an answer: text, tool calls, finish reason, Usage,
 //     request id.
-//   - Price turns usage into dollars; PriceOf finds a model's list price
-//     (or a block's override) and says when it is unknown rather than
-//     guessing. EstimateTokens and Price.Estimate bound a call before it
-//     is made.
+//   - Price turns usage into dollars. Models is one provider type's tables
+//     of list prices and context windows (the provider registry holds
+//     them): Models.Price finds a model's price (or a block's override)
+//     and says when it is unknown rather than guessing, and
+//     Models.ContextWindow its window. EstimateTokens and Price.Estimate
+//     bound a call before it is made.
 package llm

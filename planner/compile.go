@@ -29,25 +29,6 @@ type Compiled struct {
 	Params   map[string]string // parameter => canonical JSON, for the lock file
 }
 
-// Endpoint returns the API a provider block calls: its base_url, or the
-// type's default.
-func Endpoint(p *lang.Provider) string {
-	if p.BaseURL != "" {
-		return p.BaseURL
-	}
-	switch p.Type {
-	case "openai":
-		return "https://api.openai.com/v1"
-	case "ollama":
-		return "http://localhost:11434/v1"
-	case "anthropic":
-		return "https://api.anthropic.com"
-	case "gemini":
-		return "https://generativelanguage.googleapis.com"
-	}
-	return p.Type + ":"
-}
-
 // Compile evaluates a node's vars and template with the outputs of its
 // upstream instances (outputs holds the text of at least every n.Deps
 // entry) into the exact request, and hashes it.
@@ -98,7 +79,7 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 
 	params := map[string]string{}
 	if r.Temperature != nil {
-		if f, ok, ds := evalNumber(r.Temperature, ctx, "temperature", n.Provider.Type); ok {
+		if f, ok, ds := evalNumber(r.Temperature, ctx, "temperature", n.Provider); ok {
 			v, _ := f.Float64()
 			req.Temperature = &v
 			params["temperature"] = strconv.FormatFloat(v, 'g', -1, 64)
@@ -107,7 +88,7 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 		}
 	}
 	if r.MaxTokens != nil {
-		if f, ok, ds := evalNumber(r.MaxTokens, ctx, "max_tokens", n.Provider.Type); ok {
+		if f, ok, ds := evalNumber(r.MaxTokens, ctx, "max_tokens", n.Provider); ok {
 			v, _ := f.Int64()
 			req.MaxTokens = v
 			params["max_tokens"] = strconv.FormatInt(v, 10)
@@ -116,7 +97,7 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 		}
 	}
 	if r.Seed != nil {
-		if f, ok, ds := evalNumber(r.Seed, ctx, "seed", n.Provider.Type); ok {
+		if f, ok, ds := evalNumber(r.Seed, ctx, "seed", n.Provider); ok {
 			v, _ := f.Int64()
 			req.Seed = &v
 			params["seed"] = strconv.FormatInt(v, 10)
@@ -150,16 +131,14 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 		Bundle: Bundle{
 			ProviderType: n.Provider.Type,
 			Model:        n.Provider.Model,
-			Endpoint:     Endpoint(n.Provider),
+			Endpoint:     n.Provider.Endpoint,
+			Behaviour:    n.Provider.Identity,
 			Request:      req,
 		},
 		Template: g.TemplateDigests[n.Template.Name],
 		Inputs:   make(map[string]string, len(n.Inputs)),
 		Upstream: upstream,
 		Params:   params,
-	}
-	for _, rule := range n.Provider.Mock.Responses {
-		c.Bundle.Behaviour = append(c.Bundle.Behaviour, rule.Pattern+"\x00"+rule.Answer)
 	}
 	for _, in := range n.Inputs {
 		c.Inputs[in] = g.InputDigests[in]
@@ -308,7 +287,7 @@ func evalString(e hcl.Expression, ctx *hcl.EvalContext, what string) (string, hc
 
 // evalNumber evaluates a run's numeric setting and checks it against its
 // range (lang.CheckRunNumber).
-func evalNumber(e hcl.Expression, ctx *hcl.EvalContext, what, providerType string) (*big.Float, bool, hcl.Diagnostics) {
+func evalNumber(e hcl.Expression, ctx *hcl.EvalContext, what string, p *lang.Provider) (*big.Float, bool, hcl.Diagnostics) {
 	v, diags := e.Value(ctx)
 	if diags.HasErrors() {
 		return nil, false, diags
@@ -322,7 +301,7 @@ func evalNumber(e hcl.Expression, ctx *hcl.EvalContext, what, providerType strin
 			Subject:  e.Range().Ptr(),
 		})
 	}
-	if ds := lang.CheckRunNumber(what, n, e.Range(), providerType); ds.HasErrors() {
+	if ds := lang.CheckRunNumber(what, n, e.Range(), p); ds.HasErrors() {
 		return nil, false, append(diags, ds...)
 	}
 	return n.AsBigFloat(), true, diags

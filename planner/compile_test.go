@@ -52,7 +52,7 @@ func loadGraph(t *testing.T, files map[string]string, environ ...string) *Graph 
 			t.Fatal(err)
 		}
 	}
-	cfg, diags := lang.LoadWith(dir, lang.Options{Environ: environ})
+	cfg, diags := lang.LoadWith(dir, lang.Options{Environ: environ, ProviderTypes: testTypes})
 	if diags.HasErrors() {
 		t.Fatalf("load: %s", diags.Error())
 	}

@@ -19,5 +19,8 @@
 // or an output file must be compared.
 //
 // The planner compiles into llm's plain request types, the ones every
-// adapter sends: the hash is taken over exactly what is sent.
+// adapter sends: the hash is taken over exactly what is sent, with the
+// provider's endpoint and its type's identity of its own settings as the
+// configuration records them (lang.Provider.Endpoint and Identity, which the
+// provider registry computes).
 package planner

@@ -33,7 +33,7 @@ func (p *Plan) Estimate() Estimate {
 		}
 		e.Calls++
 		prov := c.Node.Provider
-		price, known := llm.PriceOf(prov.Type, prov.Model, prov.Pricing.Price())
+		price, known := prov.Models.Price(prov.Model, prov.Pricing.Price())
 		if !known {
 			e.UnknownPrice++
 		}

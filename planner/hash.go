@@ -24,11 +24,12 @@ const BundleVersion = "promptbuild bundle v1"
 // part of the prompt), never through their hashes, so an upstream run that
 // is redone and answers the same leaves its dependents cached.
 type Bundle struct {
-	ProviderType string // openai, anthropic, gemini, ollama, mock
+	ProviderType string // the provider block's type
 	Model        string
-	Endpoint     string // the API's base URL; never the key
-	// Behaviour holds provider settings that change answers without being
-	// request fields: the mock provider's response rules.
+	Endpoint     string // the API's base URL (lang.Provider.Endpoint); never the key
+	// Behaviour holds the provider's own settings that change answers
+	// without being request fields, as its type says
+	// (lang.Provider.Identity): the mock provider's response rules.
 	Behaviour []string
 	Request   *llm.Request
 }

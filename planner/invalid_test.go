@@ -39,7 +39,7 @@ func loadBuildCompile(t *testing.T, dir string) (*lang.Config, hcl.Diagnostics) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, diags := lang.LoadWith(abs, lang.Options{})
+	cfg, diags := lang.LoadWith(abs, lang.Options{ProviderTypes: planner.ProviderTypesForTest})
 	if cfg == nil {
 		t.Fatal("LoadWith returned a nil Config")
 	}

@@ -71,7 +71,7 @@ run "r" {
 		t.Fatal(err)
 	}
 
-	cfg, diags := lang.LoadWith(dir, lang.Options{})
+	cfg, diags := lang.LoadWith(dir, lang.Options{ProviderTypes: testTypes})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}

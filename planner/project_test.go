@@ -95,7 +95,7 @@ func (p *project) edit(name, old, new string) {
 // graph loads and builds the project as it is on disk now.
 func (p *project) graph() *Graph {
 	p.t.Helper()
-	cfg, diags := lang.LoadWith(p.dir, lang.Options{Vars: p.vars})
+	cfg, diags := lang.LoadWith(p.dir, lang.Options{Vars: p.vars, ProviderTypes: testTypes})
 	if diags.HasErrors() {
 		p.t.Fatalf("load: %s", diags.Error())
 	}

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -56,17 +57,22 @@ run "r" {
 `
 )
 
+// typeBlocks are, for each provider type that takes attributes of its own,
+// a block that sets every one of them.
+var typeBlocks = map[string]string{"mock": mockBlock}
+
 // providerSettings decides, for every field of a provider block, whether
 // it can change an answer, and so whether it enters the input-bundle
 // hash, and why. TestProviderSettingsHash checks each decision with an
-// edit of the block; TestProviderSettingsDecided fails when lang.Provider
-// gains a field that is not decided here.
+// edit of the block; TestProviderSettingsDecided fails when lang.Provider,
+// or the settings of a provider type, gains a field that is not decided
+// here.
 var providerSettings = []struct {
-	field  string // a lang.Provider field; Mock.X for the mock's own settings
+	field  string // a lang.Provider field; Settings.TYPE.X for a type's own settings
 	hashed bool
 	why    string
 	block  string              // the provider block the edit applies to
-	edit   func(string) string // applied to the whole configuration
+	edit   func(string) string // applied to the whole configuration; nil for a field derived from others
 }{
 	{"Name", false, "a label in the configuration: two blocks with the same settings answer alike",
 		openaiBlock, func(s string) string {
@@ -98,12 +104,19 @@ var providerSettings = []struct {
 		openaiBlock, replace("context_window      = 100000", "context_window      = 200000")},
 	{"Pricing", false, "what a call costs, not what it answers",
 		openaiBlock, replace("output_per_mtok = 2", "output_per_mtok = 3")},
-	{"Mock.Responses", true, "the mock's answers themselves",
+	{"Settings", true, "the type's own settings: decided one by one below", "", nil},
+	{"Settings.mock.Responses", true, "the mock's answers themselves",
 		mockBlock, replace(`"^Sum" = "A"`, `"^Sum" = "C"`)},
-	{"Mock.Latency", false, "when the mock answers, not what",
+	{"Settings.mock.Latency", false, "when the mock answers, not what",
 		mockBlock, replace(`"10ms"`, `"1s"`)},
-	{"Mock.FailEvery", false, "a simulated failure is retried; the answer that comes is the same",
+	{"Settings.mock.FailEvery", false, "a simulated failure is retried; the answer that comes is the same",
 		mockBlock, replace("fail_every = 3", "fail_every = 5")},
+	{"Endpoint", true, "the base_url or the type's default: another server may serve another model under the same name",
+		openaiBlock, replace(`  base_url            = "http://localhost:8000/v1"`+"\n", "")},
+	{"Identity", true, "what of the type's own settings can change an answer, as the type says",
+		mockBlock, replace(`, "doc" = "B"`, "")},
+	{"Models", false, "the type's price and context-window tables: what a call costs and what the plan warns about", "", nil},
+	{"maxTemperature", false, "the type's top for a run's temperature: a value above it is refused, never sent", "", nil},
 	{"DeclRange", false, "where the block is written",
 		openaiBlock, func(s string) string { return "\n\n\n" + s }},
 	{"TypeRange", false, "where the type is written",
@@ -121,6 +134,9 @@ func replace(old, new string) func(string) string {
 
 func TestProviderSettingsHash(t *testing.T) {
 	for _, s := range providerSettings {
+		if s.edit == nil {
+			continue
+		}
 		t.Run(s.field, func(t *testing.T) {
 			base := compileHash(t, map[string]string{"main.pb.hcl": s.block + providerRun})
 			edited := compileHash(t, map[string]string{"main.pb.hcl": s.edit(s.block + providerRun)})
@@ -154,20 +170,34 @@ func TestMockResponsesHash(t *testing.T) {
 	}
 }
 
-// TestProviderSettingsDecided: every field of a provider block has a
-// decision in providerSettings.
+// TestProviderSettingsDecided: every field of a provider block, and of the
+// settings of every provider type, has a decision in providerSettings.
 func TestProviderSettingsDecided(t *testing.T) {
 	var fields []string
-	pt := reflect.TypeFor[lang.Provider]()
-	for i := range pt.NumField() {
-		f := pt.Field(i)
-		if f.Type == reflect.TypeFor[lang.MockSettings]() {
-			for j := range f.Type.NumField() {
-				fields = append(fields, f.Name+"."+f.Type.Field(j).Name)
-			}
+	for f := range reflect.TypeFor[lang.Provider]().Fields() {
+		fields = append(fields, f.Name)
+	}
+	for _, typ := range testTypes {
+		if typ.Schema() == nil {
 			continue
 		}
-		fields = append(fields, f.Name)
+		block, ok := typeBlocks[typ.Name()]
+		if !ok {
+			t.Errorf("provider type %q takes settings of its own, and typeBlocks has no block of it that sets them all", typ.Name())
+			continue
+		}
+		g := loadGraph(t, map[string]string{"main.pb.hcl": block + providerRun})
+		st := reflect.TypeOf(g.Config.Providers["p"].Settings)
+		for st.Kind() == reflect.Pointer {
+			st = st.Elem()
+		}
+		if st.Kind() != reflect.Struct {
+			t.Errorf("the settings of provider type %q are a %s; want a struct whose fields are decided here", typ.Name(), st)
+			continue
+		}
+		for f := range st.Fields() {
+			fields = append(fields, "Settings."+typ.Name()+"."+f.Name)
+		}
 	}
 	var decided []string
 	for _, s := range providerSettings {
@@ -182,6 +212,36 @@ func TestProviderSettingsDecided(t *testing.T) {
 		if !slices.Contains(fields, d) {
 			t.Errorf("providerSettings decides %s, which lang.Provider does not have", d)
 		}
+	}
+}
+
+// TestDefaultEndpoints pins the endpoint each provider type hashes when
+// its block sets no base_url: a change here changes every hash of that
+// type (the registry's test holds the clients to the same endpoints).
+func TestDefaultEndpoints(t *testing.T) {
+	want := map[string]string{
+		"openai":    "https://api.openai.com/v1",
+		"anthropic": "https://api.anthropic.com",
+		"gemini":    "https://generativelanguage.googleapis.com",
+		"ollama":    "http://localhost:11434/v1",
+		"mock":      "mock:",
+	}
+	for _, typ := range testTypes {
+		t.Run(typ.Name(), func(t *testing.T) {
+			w, ok := want[typ.Name()]
+			if !ok {
+				t.Fatalf("provider type %q has no pinned default endpoint here: add the one it hashes", typ.Name())
+			}
+			block := fmt.Sprintf("provider \"p\" {\n  type  = %q\n  model = \"m\"\n}\n", typ.Name())
+			g := loadGraph(t, map[string]string{"main.pb.hcl": block + providerRun})
+			c, diags := g.Compile(g.Node("run.r"), nil)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			if c.Bundle.Endpoint != w {
+				t.Errorf("a %s block without base_url hashes the endpoint %q; want %q", typ.Name(), c.Bundle.Endpoint, w)
+			}
+		})
 	}
 }
 

@@ -33,7 +33,7 @@ func (p *Plan) windowWarnings() hcl.Diagnostics {
 			continue
 		}
 		prov := c.Node.Provider
-		window, known := llm.ContextWindow(prov.Type, prov.Model, prov.ContextWindow)
+		window, known := prov.Models.ContextWindow(prov.Model, prov.ContextWindow)
 		tokens := llm.EstimateTokens(c.Compiled.Bundle.Request)
 		if tokens <= window {
 			continue

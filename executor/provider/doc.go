@@ -1,8 +1,9 @@
 // Package provider defines what promptbuild asks of an LLM API: a
 // [Provider] answers a compiled [llm.Request] with an [llm.Response] or an [*Error]
 // that says whether a retry can help. Each API has a package of its own
-// below this one (openai, anthropic, gemini, mock); the executor picks one by
-// the provider block's type.
+// below this one (openai, anthropic, gemini, mock), which owns its default
+// endpoint and key variable; the registry package describes each provider
+// type once and opens the adapter of a block's type.
 //
 // The HTTP adapters share the rest, so that every API pools connections,
 // times out, keeps its key secret and classifies failures the same way:

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/promptbuild/promptbuild/executor/provider/registry"
 	"github.com/promptbuild/promptbuild/lang"
 	"github.com/promptbuild/promptbuild/planner"
 )
@@ -27,11 +28,11 @@ func TestProjects(t *testing.T) {
 			if err := tt.write(dir, 150, tt.latency); err != nil {
 				t.Fatal(err)
 			}
-			cfg, diags := lang.Load(dir)
+			cfg, diags := lang.Load(dir, lang.ProviderTypesOf(registry.Types()))
 			if diags.HasErrors() {
 				t.Fatal(diags)
 			}
-			if got := cfg.Providers["llm"].Mock.Latency.String(); tt.latency != "" && got != tt.latency {
+			if got := cfg.Providers["llm"].Settings.(*registry.MockSettings).Latency.String(); tt.latency != "" && got != tt.latency {
 				t.Errorf("latency %s, want %s", got, tt.latency)
 			}
 			g, diags := planner.Build(cfg)

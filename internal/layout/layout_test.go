@@ -20,14 +20,12 @@ var rules = []struct {
 }{
 	{"lang", []string{"planner", "executor", "cache"}, "the language knows nothing of graphs, running or storage"},
 	{"planner", []string{"executor"}, "planning never runs anything"},
-	// Not yet: executor -> planner, lang ("the walk sees steps through its
-	// own interface and never sees HCL"). The executor still walks the
-	// planner's nodes and opens providers from lang's blocks; the rule
-	// joins this list when it walks steps of its own.
+	{"executor", []string{"planner", "lang"}, "the walk sees steps through its own interface and never sees HCL"},
 	{"executor/provider", []string{"planner", "lang", "cache"}, "a provider sees a compiled request only"},
 	{"cache", []string{"planner", "executor", "lang"}, "storage knows no plans, execution or language"},
 	{"llm", []string{""}, "the model-call types are a leaf"},
 	{"report", []string{"lang", "planner", "executor", "cache"}, "a report renders plain data"},
+	{"internal/hclattr", []string{""}, "the language and the provider types share it, so it knows neither"},
 }
 
 // under reports whether pkg (relative to the module) is dir or below it;

@@ -14,6 +14,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/executor/provider/registry"
 	"github.com/promptbuild/promptbuild/internal/benchgen"
 	"github.com/promptbuild/promptbuild/lang"
 	"github.com/promptbuild/promptbuild/planner"
@@ -37,7 +38,7 @@ func project(t testing.TB, files map[string]string) *planner.Graph {
 
 func build(t testing.TB, dir string) *planner.Graph {
 	t.Helper()
-	cfg, diags := lang.Load(dir)
+	cfg, diags := lang.Load(dir, lang.ProviderTypesOf(registry.Types()))
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}

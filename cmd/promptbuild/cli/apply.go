@@ -101,7 +101,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		Parallelism: j,
 		Store:       p.store,
 		Journal:     journal,
-		Providers:   executor.NewProviders(p.cfg.Providers, e.getenv, j),
+		Providers:   executor.NewProviders(ProviderBlocks(p.cfg), e.getenv, j),
 		Observer:    obs,
 		MaxRetries:  retries,
 		Offline:     *offline,

@@ -34,7 +34,7 @@ var validateCmd = &command{
 			return exitError
 		}
 		dir, _ := filepath.Abs(e.dir)
-		cfg, diags := lang.LoadWith(dir, lang.Options{Vars: vars, Environ: e.environ})
+		cfg, diags := lang.LoadWith(dir, lang.Options{Vars: vars, Environ: e.environ, ProviderTypes: providerTypes})
 		if !diags.HasErrors() {
 			_, more := planner.Build(cfg)
 			diags = append(diags, more...)

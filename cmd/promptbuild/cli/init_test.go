@@ -97,7 +97,7 @@ func applySuggestion(t *testing.T, path string, s commented) {
 			t.Fatal(err)
 		}
 	}
-	cfg, diags := lang.LoadWith(dir, lang.Options{})
+	cfg, diags := lang.LoadWith(dir, lang.Options{ProviderTypes: providerTypes})
 	if !diags.HasErrors() {
 		_, more := planner.Build(cfg)
 		diags = append(diags, more...)

@@ -65,7 +65,7 @@ func (e *env) loadConfig(vars map[string]string) (*lang.Config, bool) {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
 		return nil, false
 	}
-	cfg, diags := lang.LoadWith(dir, lang.Options{Vars: vars, Environ: e.environ})
+	cfg, diags := lang.LoadWith(dir, lang.Options{Vars: vars, Environ: e.environ, ProviderTypes: providerTypes})
 	e.printDiags(cfg, diags)
 	return cfg, !diags.HasErrors()
 }

@@ -2,6 +2,7 @@ package anthropic
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,11 @@ import (
 // DefaultKeyEnv is the environment variable that holds the key of a provider
 // block that sets no api_key_env.
 const DefaultKeyEnv = "ANTHROPIC_API_KEY"
+
+// DefaultURL is the base URL of a provider block that sets no base_url:
+// the SDK's own default, written out and always passed, so that the
+// endpoint the plan hashes is the one the client calls.
+const DefaultURL = "https://api.anthropic.com"
 
 // DefaultMaxTokens is sent when a request sets no max_tokens: the API
 // requires the field.
@@ -52,9 +58,7 @@ func New(cfg provider.Config) (*Client, error) {
 		option.WithAPIKey(cfg.APIKey),
 		option.WithHTTPClient(provider.NewHTTPClient(cfg)),
 		option.WithMaxRetries(0),
-	}
-	if cfg.BaseURL != "" {
-		opts = append(opts, option.WithBaseURL(cfg.BaseURL))
+		option.WithBaseURL(cmp.Or(cfg.BaseURL, DefaultURL)),
 	}
 	if cfg.Timeout > 0 {
 		opts = append(opts, option.WithRequestTimeout(cfg.Timeout))

@@ -12,7 +12,8 @@
 //     profiles): the provider block is the whole configuration, and the key is
 //     only the one named by api_key_env (default [DefaultKeyEnv]). A base_url
 //     is the API root without /v1 (the SDK appends v1/messages), as with the
-//     SDK's own ANTHROPIC_BASE_URL. OpenTelemetry spans are off.
+//     SDK's own ANTHROPIC_BASE_URL; without one, [DefaultURL]. OpenTelemetry
+//     spans are off.
 //   - System messages go into the request's system field, one text block
 //     each, in order; user and assistant messages become the conversation.
 //   - max_tokens is required by the API: a request without one sends

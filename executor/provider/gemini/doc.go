@@ -13,8 +13,9 @@
 //     GOOGLE_GEMINI_BASE_URL play no part. The key is only the one named by
 //     api_key_env (default [DefaultKeyEnv]), sent as x-goog-api-key. A
 //     base_url is the API root without the version (the SDK appends
-//     v1beta/...). genai still logs a warning at New when both GOOGLE_API_KEY
-//     and GEMINI_API_KEY are set; it cannot be turned off.
+//     v1beta/...); without one, [DefaultURL]. genai still logs a warning at
+//     New when both GOOGLE_API_KEY and GEMINI_API_KEY are set; it cannot be
+//     turned off.
 //   - System messages become the system instruction, one part each; user
 //     messages have role "user" and assistant messages role "model".
 //   - Temperature, MaxTokens (maxOutputTokens; 0 leaves the model's default)

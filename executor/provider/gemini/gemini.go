@@ -20,9 +20,11 @@ import (
 // block that sets no api_key_env.
 const DefaultKeyEnv = "GEMINI_API_KEY"
 
-// defaultURL is the Gemini API root, written out so that
-// GOOGLE_GEMINI_BASE_URL in the environment cannot redirect a provider block.
-const defaultURL = "https://generativelanguage.googleapis.com/"
+// DefaultURL is the base URL of a provider block that sets no base_url: the
+// Gemini API root, written out so that GOOGLE_GEMINI_BASE_URL in the
+// environment cannot redirect a provider block. The client joins the API's
+// paths to it, so it needs no final slash.
+const DefaultURL = "https://generativelanguage.googleapis.com"
 
 // topLevel are the request fields that params may set beside
 // generationConfig; every other param goes into generationConfig.
@@ -54,7 +56,7 @@ func New(cfg provider.Config) (*Client, error) {
 	c := &Client{model: cfg.Model, call: call}
 	base := cfg.BaseURL
 	if base == "" {
-		base = defaultURL
+		base = DefaultURL
 	}
 	// A copy, so that a client passed in cfg.HTTPClient is not changed.
 	hc := *provider.NewHTTPClient(cfg)

@@ -2,7 +2,9 @@
 // tests and benchmarks (provider type "mock").
 //
 // Entry points: [New] builds a [Mock] from [Options]; [Mock.Complete]
-// answers a request; [Mock.Calls] counts the calls made so far.
+// answers a request; [Mock.Calls] counts the calls made so far. A mock
+// block's endpoint, for the input-bundle hash, is [Endpoint]: it calls no
+// server.
 //
 // How it answers:
 //

@@ -26,6 +26,10 @@ import (
 // line to a file (see the package documentation).
 const LogEnv = "PROMPTBUILD_MOCK_LOG"
 
+// Endpoint is what the input-bundle hash records as the endpoint of a mock
+// block that sets no base_url: the mock calls no server.
+const Endpoint = "mock:"
+
 // Options configure a mock provider block.
 type Options struct {
 	Name      string        // the provider block's label, for errors

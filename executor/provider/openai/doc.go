@@ -1,8 +1,9 @@
 // Package openai answers promptbuild requests through the OpenAI chat
 // completions API, using the official SDK (github.com/openai/openai-go/v3).
-// With a base URL it serves every OpenAI-compatible server (Ollama, vLLM,
-// llama.cpp server, LM Studio, OpenRouter); the provider type "ollama" is an
-// alias whose base URL defaults to [DefaultOllamaURL].
+// Without a base URL it calls [DefaultURL]; with one, it serves every
+// OpenAI-compatible server (Ollama, vLLM, llama.cpp server, LM Studio,
+// OpenRouter); the provider type "ollama" is an alias whose base URL
+// defaults to [DefaultOllamaURL].
 //
 // Entry points: [New] builds a [Client] from a [provider.Config];
 // [Client.Complete] makes one call.

@@ -22,9 +22,10 @@ const DefaultOllamaURL = "http://localhost:11434/v1"
 // of type "openai" that sets no api_key_env.
 const DefaultKeyEnv = "OPENAI_API_KEY"
 
-// defaultURL is the SDK's own default, written out so that OPENAI_BASE_URL in
+// DefaultURL is the base URL of a provider of type "openai" that sets no
+// base_url: the SDK's own default, written out so that OPENAI_BASE_URL in
 // the environment cannot redirect a provider block.
-const defaultURL = "https://api.openai.com/v1"
+const DefaultURL = "https://api.openai.com/v1"
 
 // ollamaKey is sent to an Ollama server that needs no key: the SDK sends no
 // Authorization header without one, and some proxies in front of Ollama
@@ -54,7 +55,7 @@ func New(cfg provider.Config) (*Client, error) {
 			if key == "" {
 				return nil, fmt.Errorf("%w (or point base_url at a server that needs none)", provider.NoKey(cfg.Name, keyEnv))
 			}
-			base = defaultURL
+			base = DefaultURL
 		}
 	case "ollama":
 		if base == "" {
