@@ -100,7 +100,7 @@ func BenchmarkJournalAppend(b *testing.B) {
 			}
 			defer j.Close()
 			e := bigLock(1)
-			var one *Entry
+			var one *Record
 			for _, v := range e.Runs {
 				one = v
 			}

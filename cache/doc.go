@@ -11,7 +11,7 @@
 //   - Store.Stats counts entries, Store.GC trims them.
 //
 // The lock file (promptbuild.lock.hcl, committed):
-//   - WriteLock and ReadLock write and read a Lock of one Entry per run.
+//   - WriteLock and ReadLock write and read a Lock of one Record per run.
 //     The file is rendered directly (not through hclwrite, which is too slow
 //     at 10,000 runs) but is exactly what hclwrite.Format produces, and the
 //     same Lock always gives the same bytes. Errors are *LockError, which

@@ -20,7 +20,7 @@ import (
 func TestLockTemplateLikeStrings(t *testing.T) {
 	h := strings.Repeat("a", 64)
 	l := NewLock()
-	l.Merge([]*Entry{{
+	l.Merge([]*Record{{
 		Address: `run.r["${each}"]`,
 		Hash:    h,
 		Model:   "m-${x}-%{ if y }-$${z}-%%{w}",
@@ -44,8 +44,8 @@ func TestLockTemplateLikeStrings(t *testing.T) {
 // skipped, and a Lock without a map gets one.
 func TestLockMerge(t *testing.T) {
 	var l Lock
-	l.Merge([]*Entry{{Address: "run.a", Hash: "1"}, nil, {Address: "run.b", Hash: "2"}, {Address: "run.a", Hash: "3"}})
-	want := map[string]*Entry{"run.a": {Address: "run.a", Hash: "3"}, "run.b": {Address: "run.b", Hash: "2"}}
+	l.Merge([]*Record{{Address: "run.a", Hash: "1"}, nil, {Address: "run.b", Hash: "2"}, {Address: "run.a", Hash: "3"}})
+	want := map[string]*Record{"run.a": {Address: "run.a", Hash: "3"}, "run.b": {Address: "run.b", Hash: "2"}}
 	if diff := cmp.Diff(want, l.Runs); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -60,7 +60,7 @@ func TestWriteLockErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := NewLock()
-	l.Merge([]*Entry{{Address: "run.a", Hash: strings.Repeat("a", 64)}})
+	l.Merge([]*Record{{Address: "run.a", Hash: strings.Repeat("a", 64)}})
 	err := WriteLockIndexed(filepath.Join(blocker, "lock.hcl"), dir, "", l)
 	if err == nil || !strings.Contains(err.Error(), "writing lock file: ") {
 		t.Errorf("WriteLockIndexed under a file: %v; want a lock file error", err)
@@ -68,7 +68,7 @@ func TestWriteLockErrors(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, IndexFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("an index was written for a lock file that was not: %v", err)
 	}
-	two := &Lock{Runs: map[string]*Entry{"cafe\u0301": {Hash: "1"}, "caf\u00e9": {Hash: "2"}}}
+	two := &Lock{Runs: map[string]*Record{"cafe\u0301": {Hash: "1"}, "caf\u00e9": {Hash: "2"}}}
 	if err := WriteLock(filepath.Join(dir, "lock.hcl"), two); err == nil || !strings.Contains(err.Error(), "equal once NFC-normalized") {
 		t.Errorf("two addresses equal once normalized: %v; want an error naming the clash", err)
 	}
@@ -95,7 +95,7 @@ func TestJournalErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, err := range map[string]error{
-		"Append": j.Append(&Entry{Address: "run.a"}),
+		"Append": j.Append(&Record{Address: "run.a"}),
 		"Sync":   j.Sync(),
 		"Close":  j.Close(),
 	} {

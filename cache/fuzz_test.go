@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 // FuzzReadLock feeds arbitrary bytes to the lock file parser: it must
@@ -11,11 +12,11 @@ import (
 // unchanged (the writer and the parser agree on every value).
 func FuzzReadLock(f *testing.F) {
 	seed := NewLock()
-	seed.Runs[`run.a["k"]`] = &Entry{
+	seed.Runs[`run.a["k"]`] = &Record{
 		Address: `run.a["k"]`, Hash: Digest([]byte("h")), Template: Digest([]byte("t")),
 		Inputs: map[string]string{"docs": Digest([]byte("d"))}, Provider: "p", ProviderType: "mock",
 		Model: "m", Output: Digest([]byte("o")), Path: "out/a.txt", Cost: "0.000001",
-		Params: map[string]string{"temperature": "0"}, Usage: Usage{InputTokens: 3, OutputTokens: 4},
+		Params: map[string]string{"temperature": "0"}, Usage: llm.Usage{InputTokens: 3, OutputTokens: 4},
 	}
 	if b, err := MarshalLock(seed); err == nil {
 		f.Add(b)

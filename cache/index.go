@@ -204,8 +204,8 @@ func decodeIndex(data []byte, sum [sha256.Size]byte) (*Lock, error) {
 	if d.err || count > uint64(len(d.buf)) {
 		return nil, errIndex
 	}
-	entries := make([]Entry, count)
-	l := &Lock{Runs: make(map[string]*Entry, count)}
+	entries := make([]Record, count)
+	l := &Lock{Runs: make(map[string]*Record, count)}
 	for i := range entries {
 		e := &entries[i]
 		e.Address = d.str()

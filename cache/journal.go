@@ -11,7 +11,7 @@ import (
 	"sync"
 )
 
-// Journal records finished runs as they complete, one JSON line per Entry,
+// Journal records finished runs as they complete, one JSON line per Record,
 // so that an apply that crashes or is interrupted keeps what finished: the
 // next apply folds the journal into the lock (Lock.Merge) and removes it.
 //
@@ -90,7 +90,7 @@ func truncate(f *os.File, size int64) error {
 
 // Append records e. The line reaches the operating system before Append
 // returns; call Sync to make it durable across a power failure.
-func (j *Journal) Append(e *Entry) error {
+func (j *Journal) Append(e *Record) error {
 	line, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
@@ -144,7 +144,7 @@ func (j *Journal) Close() error {
 // ReadJournal returns the entries recorded in the journal at path, oldest
 // first; a missing journal has none. A torn last line (a crash during a
 // write) is ignored. A damaged line elsewhere is an error naming its line.
-func ReadJournal(path string) ([]*Entry, error) {
+func ReadJournal(path string) ([]*Record, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -152,7 +152,7 @@ func ReadJournal(path string) ([]*Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading journal: %w", err)
 	}
-	var entries []*Entry
+	var entries []*Record
 	for lineno := 1; len(data) > 0; lineno++ {
 		i := bytes.IndexByte(data, '\n')
 		if i < 0 {
@@ -163,7 +163,7 @@ func ReadJournal(path string) ([]*Entry, error) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		e := new(Entry)
+		e := new(Record)
 		if err := json.Unmarshal(line, e); err != nil || e.Address == "" {
 			if err == nil {
 				err = errors.New("entry without an address")

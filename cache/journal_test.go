@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
-func entry(addr, out string) *Entry {
-	return &Entry{
+func entry(addr, out string) *Record {
+	return &Record{
 		Address: addr, Hash: Digest([]byte(addr)), Output: Digest([]byte(out)),
 		Inputs: map[string]string{"readme": Digest([]byte("r"))},
-		Usage:  Usage{InputTokens: 10, OutputTokens: 2}, Cost: "0.0001",
+		Usage:  llm.Usage{InputTokens: 10, OutputTokens: 2}, Cost: "0.0001",
 	}
 }
 
@@ -28,7 +29,7 @@ func TestJournal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []*Entry{entry("run.a", "1"), entry(`run.b["x\ny"]`, "2"), entry("run.a", "3")}
+	want := []*Record{entry("run.a", "1"), entry(`run.b["x\ny"]`, "2"), entry("run.a", "3")}
 	for _, e := range want {
 		if err := j.Append(e); err != nil {
 			t.Fatal(err)
@@ -54,7 +55,7 @@ func TestJournal(t *testing.T) {
 	l.Runs["run.c"] = entry("run.c", "old")
 	l.Runs["run.a"] = entry("run.a", "old")
 	l.Merge(got)
-	wantLock := &Lock{Runs: map[string]*Entry{"run.a": want[2], `run.b["x\ny"]`: want[1], "run.c": entry("run.c", "old")}}
+	wantLock := &Lock{Runs: map[string]*Record{"run.a": want[2], `run.b["x\ny"]`: want[1], "run.c": entry("run.c", "old")}}
 	if diff := cmp.Diff(wantLock, l); diff != "" {
 		t.Errorf("merged (-want +got):\n%s", diff)
 	}

@@ -2,7 +2,6 @@ package cache
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,54 +13,20 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Lock is the content of the lock file, promptbuild.lock.hcl: one Entry per
+// Lock is the content of the lock file, promptbuild.lock.hcl: one Record per
 // run instance, keyed by its address.
 type Lock struct {
-	Runs map[string]*Entry
-}
-
-// Entry records what produced one run's output. Digests are lowercase hex
-// SHA-256.
-type Entry struct {
-	Address  string            `json:"address"`            // e.g. run.summary["a.md"]
-	Hash     string            `json:"hash"`               // the input-bundle hash
-	Template string            `json:"template,omitempty"` // digest of the template
-	Inputs   map[string]string `json:"inputs,omitempty"`   // input name => digest of its value
-	Upstream map[string]string `json:"upstream,omitempty"` // run address => digest of its output
-
-	Provider     string            `json:"provider,omitempty"` // provider block name
-	ProviderType string            `json:"provider_type,omitempty"`
-	Model        string            `json:"model,omitempty"`
-	Endpoint     string            `json:"endpoint,omitempty"`
-	Params       map[string]string `json:"params,omitempty"` // parameter => canonical JSON text, e.g. "temperature" => "0"
-
-	Output string `json:"output,omitempty"` // digest of the answer
-	Path   string `json:"path,omitempty"`   // output file, relative to the project; "" if none
-	Usage  Usage  `json:"usage"`
-	Cost   string `json:"cost,omitempty"` // decimal dollars, e.g. "0.000135"; "" when unknown
-}
-
-// Equal reports whether two entries record the same thing (a missing map
-// and an empty one are the same; two nil entries are equal).
-func (a *Entry) Equal(b *Entry) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Address == b.Address && a.Hash == b.Hash && a.Template == b.Template &&
-		maps.Equal(a.Inputs, b.Inputs) && maps.Equal(a.Upstream, b.Upstream) &&
-		a.Provider == b.Provider && a.ProviderType == b.ProviderType && a.Model == b.Model &&
-		a.Endpoint == b.Endpoint && maps.Equal(a.Params, b.Params) &&
-		a.Output == b.Output && a.Path == b.Path && a.Usage == b.Usage && a.Cost == b.Cost
+	Runs map[string]*Record
 }
 
 // NewLock returns an empty Lock.
-func NewLock() *Lock { return &Lock{Runs: make(map[string]*Entry)} }
+func NewLock() *Lock { return &Lock{Runs: make(map[string]*Record)} }
 
 // Merge records entries in order, so the last entry for an address wins:
 // this is how the journal of an interrupted apply is folded into the lock.
-func (l *Lock) Merge(entries []*Entry) {
+func (l *Lock) Merge(entries []*Record) {
 	if l.Runs == nil {
-		l.Runs = make(map[string]*Entry, len(entries))
+		l.Runs = make(map[string]*Record, len(entries))
 	}
 	for _, e := range entries {
 		if e != nil {
@@ -77,7 +42,7 @@ const lockHeader = "# This file is maintained by \"promptbuild apply\".\n" +
 // it is synced before the rename). The output depends only on l: blocks are
 // sorted by address, attributes come in a fixed order, map keys are sorted,
 // and empty values are left out. Each block is labelled with its key in
-// l.Runs (which wins over a different Entry.Address; ReadLock sets Address
+// l.Runs (which wins over a different Record.Address; ReadLock sets Address
 // from the label). Nil entries are skipped. Strings are stored as HCL
 // stores them:
 // invalid UTF-8 becomes U+FFFD and text is NFC-normalized; two keys that
@@ -155,7 +120,7 @@ func renderLock(l *Lock) ([]byte, bool) {
 	return w.b, true
 }
 
-func entrySizeHint(e *Entry) int {
+func entrySizeHint(e *Record) int {
 	return 300 + 2*len(e.Address) + len(e.Hash) + len(e.Template) + len(e.Provider) + len(e.ProviderType) +
 		len(e.Model) + len(e.Endpoint) + len(e.Output) + len(e.Path) + len(e.Cost) +
 		120*(len(e.Inputs)+len(e.Upstream)) + 40*len(e.Params)
@@ -189,7 +154,7 @@ const (
 	attrParams       = "params"
 )
 
-func (w *lockWriter) entry(addr string, e *Entry) {
+func (w *lockWriter) entry(addr string, e *Record) {
 	w.b = append(w.b, "\nrun "...)
 	w.b = w.quote(w.b, addr)
 	w.b = append(w.b, " {\n"...)
@@ -424,7 +389,7 @@ func canonString(s string) string {
 // Address equal to its key and nil entries dropped. It returns l itself
 // when nothing needs to change, which is the common case.
 func canonLock(l *Lock) (*Lock, error) {
-	out := &Lock{Runs: make(map[string]*Entry, len(l.Runs))}
+	out := &Lock{Runs: make(map[string]*Record, len(l.Runs))}
 	for a, e := range l.Runs {
 		if e == nil {
 			continue

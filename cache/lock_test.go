@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/promptbuild/promptbuild/llm"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -50,7 +51,7 @@ func nastyLock() *Lock {
 	l := NewLock()
 	for i, s := range nasty {
 		addr := `run.x["` + s + `"]`
-		e := &Entry{
+		e := &Record{
 			Address:      addr,
 			Hash:         Digest([]byte(s)),
 			Template:     s,
@@ -63,13 +64,13 @@ func nastyLock() *Lock {
 			Params:       map[string]string{"temperature": "0", "stop": `["` + s + `"]`},
 			Output:       Digest([]byte(s + "out")),
 			Path:         s,
-			Usage:        Usage{InputTokens: int64(i), OutputTokens: int64(i * 1000), CachedTokens: 1 << 40},
+			Usage:        llm.Usage{InputTokens: int64(i), OutputTokens: int64(i * 1000), CachedTokens: 1 << 40},
 			Cost:         s,
 		}
 		l.Runs[addr] = e
 	}
-	l.Runs["run.minimal"] = &Entry{Address: "run.minimal", Hash: Digest(nil)}
-	l.Runs["run.negative"] = &Entry{Address: "run.negative", Hash: Digest(nil), Usage: Usage{InputTokens: -5}}
+	l.Runs["run.minimal"] = &Record{Address: "run.minimal", Hash: Digest(nil)}
+	l.Runs["run.negative"] = &Record{Address: "run.negative", Hash: Digest(nil), Usage: llm.Usage{InputTokens: -5}}
 	return l
 }
 
@@ -82,7 +83,7 @@ func TestLockRoundTrip(t *testing.T) {
 		{"nil map", &Lock{}},
 		{"nasty strings", nastyLock()},
 		{"big", bigLock(200)},
-		{"nil entry and empty maps", &Lock{Runs: map[string]*Entry{
+		{"nil entry and empty maps", &Lock{Runs: map[string]*Record{
 			"run.a": {Address: "run.a", Hash: Digest(nil), Inputs: map[string]string{}},
 			"run.b": nil,
 		}}},
@@ -126,7 +127,7 @@ func TestLockRoundTrip(t *testing.T) {
 // TestLockCanonical checks what HCL does to strings, so the expectations
 // of TestLockRoundTrip are not just our own canonLock.
 func TestLockCanonical(t *testing.T) {
-	l := &Lock{Runs: map[string]*Entry{"run.e\u0301": {
+	l := &Lock{Runs: map[string]*Record{"run.e\u0301": {
 		Address: "run.e\u0301", Hash: Digest(nil), Model: "bad \xff utf-8",
 		Inputs: map[string]string{"caf\u0065\u0301": "x"},
 	}}}
@@ -138,7 +139,7 @@ func TestLockCanonical(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Lock{Runs: map[string]*Entry{"run.é": {
+	want := &Lock{Runs: map[string]*Record{"run.é": {
 		Address: "run.é", Hash: Digest(nil), Model: "bad \uFFFD utf-8",
 		Inputs: map[string]string{"café": "x"},
 	}}}
@@ -146,7 +147,7 @@ func TestLockCanonical(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 
-	clash := &Lock{Runs: map[string]*Entry{"run.a": {
+	clash := &Lock{Runs: map[string]*Record{"run.a": {
 		Address: "run.a", Inputs: map[string]string{"e\u0301": "1", "é": "2"},
 	}}}
 	if _, err := MarshalLock(clash); err == nil {
@@ -177,7 +178,7 @@ func TestWriteLockDeterministic(t *testing.T) {
 func TestLockGolden(t *testing.T) {
 	cost := "0.000135"
 	l := NewLock()
-	l.Merge([]*Entry{{
+	l.Merge([]*Record{{
 		Address:      `run.summary["a.md"]`,
 		Hash:         strings.Repeat("a", 64),
 		Template:     strings.Repeat("b", 64),
@@ -189,7 +190,7 @@ func TestLockGolden(t *testing.T) {
 		Params:       map[string]string{"temperature": "0", "max_tokens": "400"},
 		Output:       strings.Repeat("f", 64),
 		Path:         "out/summary.md",
-		Usage:        Usage{InputTokens: 120, OutputTokens: 45},
+		Usage:        llm.Usage{InputTokens: 120, OutputTokens: 45},
 		Cost:         cost,
 	}, {Address: "run.title", Hash: strings.Repeat("0", 64), Model: "m"}})
 	got, err := MarshalLock(l)
@@ -305,29 +306,29 @@ func TestQuoteMatchesHclwrite(t *testing.T) {
 	}
 }
 
-// TestEntryEqual: every field of an entry counts, and a missing map equals
+// TestRecordEqual: every field of an entry counts, and a missing map equals
 // an empty one.
-func TestEntryEqual(t *testing.T) {
-	base := func() *Entry {
-		return &Entry{Address: "run.a", Hash: "h", Template: "t", Inputs: map[string]string{"i": "1"},
+func TestRecordEqual(t *testing.T) {
+	base := func() *Record {
+		return &Record{Address: "run.a", Hash: "h", Template: "t", Inputs: map[string]string{"i": "1"},
 			Upstream: map[string]string{"run.b": "2"}, Provider: "p", ProviderType: "mock", Model: "m",
 			Endpoint: "e", Params: map[string]string{"temperature": "0"}, Output: "o", Path: "out/a",
-			Usage: Usage{InputTokens: 1}, Cost: "0.1"}
+			Usage: llm.Usage{InputTokens: 1}, Cost: "0.1"}
 	}
-	if !base().Equal(base()) || !(*Entry)(nil).Equal(nil) || base().Equal(nil) || (*Entry)(nil).Equal(base()) {
+	if !base().Equal(base()) || !(*Record)(nil).Equal(nil) || base().Equal(nil) || (*Record)(nil).Equal(base()) {
 		t.Error("Equal is wrong about equal entries or nil")
 	}
-	if !(&Entry{Inputs: map[string]string{}}).Equal(&Entry{}) {
+	if !(&Record{Inputs: map[string]string{}}).Equal(&Record{}) {
 		t.Error("an empty map and a missing one differ")
 	}
-	for name, change := range map[string]func(e *Entry){
-		"address": func(e *Entry) { e.Address = "x" }, "hash": func(e *Entry) { e.Hash = "x" },
-		"template": func(e *Entry) { e.Template = "x" }, "inputs": func(e *Entry) { e.Inputs["i"] = "x" },
-		"upstream": func(e *Entry) { e.Upstream["run.b"] = "x" }, "provider": func(e *Entry) { e.Provider = "x" },
-		"provider type": func(e *Entry) { e.ProviderType = "x" }, "model": func(e *Entry) { e.Model = "x" },
-		"endpoint": func(e *Entry) { e.Endpoint = "x" }, "params": func(e *Entry) { e.Params["top_p"] = "1" },
-		"output": func(e *Entry) { e.Output = "x" }, "path": func(e *Entry) { e.Path = "x" },
-		"usage": func(e *Entry) { e.Usage.OutputTokens = 9 }, "cost": func(e *Entry) { e.Cost = "x" },
+	for name, change := range map[string]func(e *Record){
+		"address": func(e *Record) { e.Address = "x" }, "hash": func(e *Record) { e.Hash = "x" },
+		"template": func(e *Record) { e.Template = "x" }, "inputs": func(e *Record) { e.Inputs["i"] = "x" },
+		"upstream": func(e *Record) { e.Upstream["run.b"] = "x" }, "provider": func(e *Record) { e.Provider = "x" },
+		"provider type": func(e *Record) { e.ProviderType = "x" }, "model": func(e *Record) { e.Model = "x" },
+		"endpoint": func(e *Record) { e.Endpoint = "x" }, "params": func(e *Record) { e.Params["top_p"] = "1" },
+		"output": func(e *Record) { e.Output = "x" }, "path": func(e *Record) { e.Path = "x" },
+		"usage": func(e *Record) { e.Usage.OutputTokens = 9 }, "cost": func(e *Record) { e.Cost = "x" },
 	} {
 		e := base()
 		change(e)
@@ -335,7 +336,7 @@ func TestEntryEqual(t *testing.T) {
 			t.Errorf("a changed %s leaves the entries equal", name)
 		}
 	}
-	if n := reflect.TypeFor[Entry]().NumField(); n != 14 {
-		t.Errorf("Entry has %d fields, this test knows 14: compare the new one in Equal and change it here", n)
+	if n := reflect.TypeFor[Record]().NumField(); n != 14 {
+		t.Errorf("Record has %d fields, this test knows 14: compare the new one in Equal and change it here", n)
 	}
 }

@@ -86,7 +86,7 @@ const fixLock = "The lock file is written by promptbuild apply. Restore it from 
 
 func decodeLock(body hcl.Body) (*Lock, hcl.Diagnostics) {
 	content, diags := body.Content(lockSchema)
-	l := &Lock{Runs: make(map[string]*Entry, len(content.Blocks))}
+	l := &Lock{Runs: make(map[string]*Record, len(content.Blocks))}
 	seen := make(map[string]hcl.Range, len(content.Blocks))
 	for _, b := range content.Blocks {
 		addr := b.Labels[0]
@@ -107,9 +107,9 @@ func decodeLock(body hcl.Body) (*Lock, hcl.Diagnostics) {
 	return l, diags
 }
 
-func decodeEntry(addr string, body hcl.Body) (*Entry, hcl.Diagnostics) {
+func decodeEntry(addr string, body hcl.Body) (*Record, hcl.Diagnostics) {
 	content, diags := body.Content(runSchema)
-	e := &Entry{Address: addr}
+	e := &Record{Address: addr}
 	for name, a := range content.Attributes {
 		var more hcl.Diagnostics
 		switch name {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/llm"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -168,22 +169,29 @@ func putResult(t *testing.T, s *Store, hash, answer string) *Manifest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cost := 0.000135
+	cost := llm.Dollars(0.00013455)
 	m := &Manifest{
-		Hash:          hash,
-		Address:       `run.summary["a.md"]`,
-		Provider:      "fast",
-		ProviderType:  "openai",
-		Model:         "gpt-4o-mini",
-		Endpoint:      "https://api.openai.com/v1",
+		Record: Record{
+			Address:      `run.summary["a.md"]`,
+			Hash:         hash,
+			Template:     Digest([]byte("template")),
+			Inputs:       map[string]string{"readme": Digest([]byte("readme"))},
+			Provider:     "fast",
+			ProviderType: "openai",
+			Model:        "gpt-4o-mini",
+			Endpoint:     "https://api.openai.com/v1",
+			Params:       map[string]string{"temperature": "0"},
+			Output:       out,
+			Path:         "out/a.md",
+			Usage:        llm.Usage{InputTokens: 120, OutputTokens: 45, CachedTokens: 64},
+			Cost:         "0.000135",
+		},
 		Request:       req,
-		Output:        out,
 		OutputSize:    int64(len(answer)),
+		ExactCost:     &cost,
 		FinishReason:  "stop",
 		RequestID:     "req_123",
 		ResponseModel: "gpt-4o-mini-2024-07-18",
-		Usage:         Usage{InputTokens: 120, OutputTokens: 45, CachedTokens: 64},
-		Cost:          &cost,
 		Attempts:      2,
 		Warnings:      []string{"retried after 429"},
 		Stages:        Stages{Analysis: 1500 * time.Microsecond, Compilation: 3 * time.Millisecond, Processing: 1234567891 * time.Nanosecond},
@@ -214,13 +222,13 @@ func TestManifestRoundTrip(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	// Unknown cost stays unknown.
-	want.Cost = nil
+	want.Cost, want.ExactCost = "", nil
 	want.Hash = hashOf("b")
 	if err := s.PutManifest(want); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s.Manifest(want.Hash); err != nil || got.Cost != nil {
-		t.Errorf("Cost = %v, %v; want nil", got.Cost, err)
+	if got, err := s.Manifest(want.Hash); err != nil || got.Cost != "" || got.ExactCost != nil {
+		t.Errorf("Cost = %q, ExactCost = %v, %v; want none", got.Cost, got.ExactCost, err)
 	}
 }
 
@@ -262,6 +270,39 @@ func TestManifestMiss(t *testing.T) {
 	}
 }
 
+// TestManifestOldVersion: a manifest written by an earlier version (here
+// version 2, whose fields copied the lock's record) is a miss, never a
+// wrong answer, whether or not it happens to decode in today's shape.
+func TestManifestOldVersion(t *testing.T) {
+	for _, cost := range []string{`"cost": 0.000135,`, ""} {
+		s := openStore(t)
+		m := putResult(t, s, hashOf("a"), "the answer")
+		v2 := `{
+  "version": 2,
+  "hash": "` + m.Hash + `",
+  "address": "run.summary[\"a.md\"]",
+  "provider": "fast",
+  "provider_type": "openai",
+  "model": "gpt-4o-mini",
+  "output": "` + m.Output + `",
+  "output_size": 10,
+  "finish_reason": "stop",
+  "usage": {"input_tokens": 120, "output_tokens": 45},
+  ` + cost + `
+  "stages": {"analysis_ns": 0, "compilation_ns": 0, "processing_ns": 0},
+  "created_at": "2026-11-22T04:36:22Z"
+}
+`
+		if err := os.WriteFile(s.manifestPath(m.Hash), []byte(v2), 0o666); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Manifest(m.Hash)
+		if !errors.Is(err, ErrMiss) {
+			t.Errorf("a version 2 manifest (%q): Manifest = %+v, %v; want a miss", cost, got, err)
+		}
+	}
+}
+
 func rewrite(path, old, new string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -280,11 +321,11 @@ func TestPutManifestInvalid(t *testing.T) {
 		name string
 		m    Manifest
 	}{
-		{"bad hash", Manifest{Hash: "abc", Output: out, OutputSize: 1}},
-		{"bad output", Manifest{Hash: hashOf("a"), Output: "abc"}},
-		{"output not stored", Manifest{Hash: hashOf("a"), Output: Digest([]byte("y")), OutputSize: 1}},
-		{"wrong size", Manifest{Hash: hashOf("a"), Output: out, OutputSize: 2}},
-		{"future version", Manifest{Version: ManifestVersion + 1, Hash: hashOf("a"), Output: out, OutputSize: 1}},
+		{"bad hash", Manifest{Record: Record{Hash: "abc", Output: out}, OutputSize: 1}},
+		{"bad output", Manifest{Record: Record{Hash: hashOf("a"), Output: "abc"}}},
+		{"output not stored", Manifest{Record: Record{Hash: hashOf("a"), Output: Digest([]byte("y"))}, OutputSize: 1}},
+		{"wrong size", Manifest{Record: Record{Hash: hashOf("a"), Output: out}, OutputSize: 2}},
+		{"future version", Manifest{Version: ManifestVersion + 1, Record: Record{Hash: hashOf("a"), Output: out}, OutputSize: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

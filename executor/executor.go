@@ -44,7 +44,7 @@ func (s Status) String() string {
 type Result struct {
 	Addr     string
 	Status   Status
-	Entry    *cache.Entry // the lock entry to record; nil unless it finished
+	Entry    *cache.Record // the lock entry to record; nil unless it finished
 	Usage    llm.Usage
 	Cost     *float64 // dollars spent by this apply; nil when unknown or nothing was called
 	Attempts int
@@ -538,7 +538,7 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool, tic
 			if text, err := w.opts.Store.Get(m.Output); err == nil {
 				// Recorded first, then written: see the end of process.
 				r.Status = Restored
-				r.Entry = entry(n, comp, m.Output, cache.Usage(m.Usage), m.Cost)
+				r.Entry = entry(n, comp, m.Output, m.Usage, (*float64)(m.ExactCost))
 				w.journal(r)
 				if err := w.writeOutput(n, text); err != nil {
 					r.Status, r.Entry, r.Err = Failed, nil, err
@@ -610,28 +610,21 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool, tic
 	// never runs ahead of its record: a crash in between leaves a record
 	// whose missing file the next apply restores without a call.
 	outDigest := cache.Digest(text)
+	r.Entry = entry(n, comp, outDigest, r.Usage, r.Cost)
 	r.StoreErr = w.store(&cache.Manifest{
 		Version:       cache.ManifestVersion,
-		Hash:          comp.Hash,
-		Address:       n.Addr,
-		Provider:      n.Provider.Name,
-		ProviderType:  n.Provider.Type,
-		Model:         comp.Bundle.Model,
-		Endpoint:      comp.Bundle.Endpoint,
-		Output:        outDigest,
+		Record:        *r.Entry,
 		OutputSize:    int64(len(text)),
+		ExactCost:     (*llm.Dollars)(r.Cost),
 		FinishReason:  resp.FinishReason,
 		RequestID:     resp.RequestID,
 		ResponseModel: resp.Model,
-		Usage:         cache.Usage(r.Usage),
-		Cost:          r.Cost,
 		Attempts:      r.Attempts,
 		Warnings:      r.Warnings,
 		Stages:        stages,
 		CreatedAt:     time.Now().UTC(),
 	}, req, text)
 	r.Status = Called
-	r.Entry = entry(n, comp, outDigest, cache.Usage(r.Usage), r.Cost)
 	w.journal(r)
 	if err := w.writeOutput(n, text); err != nil {
 		r.Status, r.Entry = Failed, nil
@@ -769,7 +762,7 @@ func (w *walk) writeOutput(n *planner.Node, text []byte) error {
 }
 
 // entry builds the lock file's record of a finished instance.
-func entry(n *planner.Node, c *planner.Compiled, output string, usage cache.Usage, cost *float64) *cache.Entry {
+func entry(n *planner.Node, c *planner.Compiled, output string, usage llm.Usage, cost *float64) *cache.Record {
 	e := planner.Entry(n, c, output, usage)
 	if cost != nil {
 		e.Cost = FormatCost(*cost)
@@ -794,7 +787,7 @@ func compile(g *planner.Graph, n *planner.Node, outputs map[string]string) (*pla
 // selected keep their old entry, and instances no longer in the
 // configuration are dropped.
 func (s *Summary) Lock(prior *cache.Lock, g *planner.Graph) *cache.Lock {
-	out := &cache.Lock{Runs: make(map[string]*cache.Entry, len(g.Nodes))}
+	out := &cache.Lock{Runs: make(map[string]*cache.Record, len(g.Nodes))}
 	for _, n := range g.Nodes {
 		r := s.Results[n.Addr]
 		e := prior.Runs[n.Addr]
@@ -816,7 +809,7 @@ func (s *Summary) Lock(prior *cache.Lock, g *planner.Graph) *cache.Lock {
 
 // refresh returns an up-to-date instance's entry with what the plan knows
 // of its request now; the answer, usage and cost stay as recorded.
-func refresh(e *cache.Entry, n *planner.Node, c *planner.Compiled) *cache.Entry {
+func refresh(e *cache.Record, n *planner.Node, c *planner.Compiled) *cache.Record {
 	if c == nil || c.Hash != e.Hash {
 		return e
 	}

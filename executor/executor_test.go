@@ -1280,7 +1280,7 @@ provider "bad" {
 		t.Fatalf("statuses (-want +got):\n%s", diff)
 	}
 	got := sum.Lock(prior, p.graph)
-	wantLock := map[string]*cache.Entry{
+	wantLock := map[string]*cache.Record{
 		"run.keep":   prior.Runs["run.keep"],          // not run: kept
 		"run.change": sum.Results["run.change"].Entry, // finished: replaced
 		"run.fail":   prior.Runs["run.fail"],          // failed: the prior entry stays
@@ -1368,14 +1368,14 @@ provider "bad" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]*cache.Entry{}
+	got := map[string]*cache.Record{}
 	for _, e := range entries {
 		if _, dup := got[e.Address]; dup {
 			t.Errorf("journal holds %s twice", e.Address)
 		}
 		got[e.Address] = e
 	}
-	wantEntries := map[string]*cache.Entry{}
+	wantEntries := map[string]*cache.Record{}
 	for addr, r := range sum.Results {
 		if r.Status == executor.Called || r.Status == executor.Restored {
 			wantEntries[addr] = r.Entry
@@ -1419,7 +1419,7 @@ func TestApplyUsageAndCost(t *testing.T) {
 		if r.Cost == nil || math.Abs(*r.Cost-perCall) > 1e-12 || r.Entry.Cost != executor.FormatCost(perCall) {
 			t.Errorf("%s: cost %v, entry cost %q; want %g", addr, r.Cost, r.Entry.Cost, perCall)
 		}
-		if diff := cmp.Diff(cache.Usage{InputTokens: 10, OutputTokens: 5}, r.Entry.Usage); diff != "" {
+		if diff := cmp.Diff(llm.Usage{InputTokens: 10, OutputTokens: 5}, r.Entry.Usage); diff != "" {
 			t.Errorf("%s: entry usage (-want +got):\n%s", addr, diff)
 		}
 	}

@@ -109,7 +109,7 @@ type checked struct {
 // checkNode checks one instance against its lock entry prior (nil when it
 // has none). answers and stale are only read: they hold what Check found
 // for earlier levels.
-func (g *Graph) checkNode(n *Node, answers map[string]string, stale map[string]bool, prior *cache.Entry, store *cache.Store) (r checked, diags hcl.Diagnostics) {
+func (g *Graph) checkNode(n *Node, answers map[string]string, stale map[string]bool, prior *cache.Record, store *cache.Store) (r checked, diags hcl.Diagnostics) {
 	// The output file holds the recorded answer, whatever the request.
 	fileOK := false
 	var fileProblem *Problem
@@ -191,7 +191,7 @@ func (g *Graph) checkNode(n *Node, answers map[string]string, stale map[string]b
 // knowAnswer says whether the answer prior records can be read, for the
 // instances that read it: from the output file when it holds it, else
 // from the cache. r.answer holds the output file's text when fileOK.
-func (r *checked) knowAnswer(n *Node, prior *cache.Entry, fileOK bool, store *cache.Store) bool {
+func (r *checked) knowAnswer(n *Node, prior *cache.Record, fileOK bool, store *cache.Store) bool {
 	if prior == nil || len(n.Dependents) == 0 {
 		return false
 	}

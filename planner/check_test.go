@@ -170,7 +170,7 @@ func TestCheckReasons(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				m := &cache.Manifest{Hash: hidden.Hash, Address: "run.hidden", Output: digest, OutputSize: int64(len("another answer"))}
+				m := &cache.Manifest{Record: cache.Record{Hash: hidden.Hash, Address: "run.hidden", Output: digest}, OutputSize: int64(len("another answer"))}
 				if err := p.store.PutManifest(m); err != nil {
 					t.Fatal(err)
 				}

@@ -76,7 +76,7 @@ type Change struct {
 	// Cached is true when the answer is in the cache (Action Restore, or a
 	// NoOp whose output file needs no rewrite).
 	Cached bool
-	Prior  *cache.Entry // the lock file's entry, if any
+	Prior  *cache.Record // the lock file's entry, if any
 	// Output is the answer's text when known at plan time (NoOp, Restore).
 	Output string
 	// Record says, for an up-to-date instance, what apply changes in its
@@ -96,7 +96,7 @@ type Plan struct {
 	// Removed lists the lock entries of runs no longer in the
 	// configuration: apply drops them from the lock file, with or without
 	// -target.
-	Removed []*cache.Entry
+	Removed []*cache.Record
 	// Unrecorded counts the up-to-date instances whose record comes from
 	// the journal of an interrupted apply, not from the lock file: apply
 	// writes them to the lock file.
@@ -313,7 +313,7 @@ func cachedAnswer(store *cache.Store, hash string) (text []byte, digest string, 
 // recordedWhy explains why an instance whose request is unchanged cannot
 // be left alone: its recorded answer is not where the lock file says
 // (state). digest is the cache's answer to the request, when cached.
-func recordedWhy(g *Graph, n *Node, prior *cache.Entry, state RecordState, digest string, cached bool) (Reason, string) {
+func recordedWhy(g *Graph, n *Node, prior *cache.Record, state RecordState, digest string, cached bool) (Reason, string) {
 	switch state {
 	case RecordMissingFile:
 		return ReasonOutputMissing, n.Output + " is missing"
@@ -415,7 +415,7 @@ func (p *Plan) outputNote(n *Node, digest string, store *cache.Store) string {
 }
 
 // whyChanged compares a compiled request with the lock file's record.
-func whyChanged(prior *cache.Entry, c *Compiled) (Reason, string) {
+func whyChanged(prior *cache.Record, c *Compiled) (Reason, string) {
 	if prior == nil {
 		return ReasonNew, "new"
 	}

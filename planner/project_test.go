@@ -170,7 +170,7 @@ func (p *project) apply(opts Options) *Plan {
 		if err != nil {
 			p.t.Fatal(err)
 		}
-		m := &cache.Manifest{Hash: comp.Hash, Address: n.Addr, Output: digest, OutputSize: int64(len(text))}
+		m := &cache.Manifest{Record: cache.Record{Hash: comp.Hash, Address: n.Addr, Output: digest}, OutputSize: int64(len(text))}
 		if err := p.store.PutManifest(m); err != nil {
 			p.t.Fatal(err)
 		}
@@ -178,7 +178,7 @@ func (p *project) apply(opts Options) *Plan {
 			p.write(map[string]string{n.Output: text})
 		}
 		outputs[n.Addr] = text
-		next.Runs[n.Addr] = &cache.Entry{
+		next.Runs[n.Addr] = &cache.Record{
 			Address:      n.Addr,
 			Hash:         comp.Hash,
 			Template:     comp.Template,

@@ -206,7 +206,7 @@ func (c *crashProject) reference(v int) map[string]string {
 
 // records reads the lock file and the journal: every record the next apply
 // reads, the journal's last.
-func (c *crashProject) records() (lock *cache.Lock, journal []*cache.Entry) {
+func (c *crashProject) records() (lock *cache.Lock, journal []*cache.Record) {
 	c.t.Helper()
 	lock, err := cache.ReadLock(filepath.Join(c.dir, "promptbuild.lock.hcl"))
 	if err != nil {
@@ -387,7 +387,7 @@ func (c *crashProject) checkState() {
 	c.t.Helper()
 	lock, journal := c.records()
 	answers := map[string]map[string]bool{} // output path => digests its records hold
-	add := func(e *cache.Entry) {
+	add := func(e *cache.Record) {
 		if e.Path == "" {
 			return
 		}

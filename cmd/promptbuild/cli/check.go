@@ -175,7 +175,7 @@ func (e *env) peekState(p *project) ([]checkProblem, bool) {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Warning: ignoring the journal of an interrupted apply: %v\n", err)
 	}
-	last := map[string]*cache.Entry{}
+	last := map[string]*cache.Record{}
 	for _, en := range entries {
 		last[en.Address] = en
 	}

@@ -112,7 +112,7 @@ func (e *env) readState(p *project) bool {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Warning: ignoring the journal of an interrupted apply: %v\n", err)
 	}
-	written := map[string]*cache.Entry{}
+	written := map[string]*cache.Record{}
 	for _, en := range entries {
 		written[en.Address] = p.lock.Runs[en.Address]
 	}
