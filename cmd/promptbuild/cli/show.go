@@ -48,7 +48,7 @@ var showCmd = &command{
 			out := struct {
 				Type     string        `json:"type"`
 				Address  string        `json:"address"`
-				Lock     *cache.Record  `json:"lock"`
+				Lock     *cache.Record `json:"lock"`
 				Manifest *manifestJSON `json:"manifest,omitempty"`
 			}{Type: "run_record", Address: en.Address, Lock: en}
 			if merr == nil {
