@@ -600,3 +600,38 @@ func TestOpenReadOnly(t *testing.T) {
 		t.Errorf("the store lost an entry: %v", err)
 	}
 }
+
+// TestStoreSkipsWhatIsNotItsOwn: files and directories in the store that
+// it did not write are left alone by Stats and GC.
+func TestStoreSkipsWhatIsNotItsOwn(t *testing.T) {
+	s := openStore(t)
+	if _, err := s.Put([]byte("kept")); err != nil {
+		t.Fatal(err)
+	}
+	strays := []string{
+		filepath.Join(s.Dir(), "blobs", "notes.txt"),
+		filepath.Join(s.Dir(), "blobs", "abc", "x"),
+		filepath.Join(s.Dir(), "blobs", "ab", "not-a-digest"),
+		filepath.Join(s.Dir(), "manifests", "ab", "not-a-manifest.json"),
+	}
+	for _, p := range strays {
+		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("mine"), 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := s.Stats()
+	if err != nil || st.Blobs != 1 || st.Manifests != 0 {
+		t.Errorf("Stats = %+v, %v; want the one blob", st, err)
+	}
+	if _, err := s.GC(nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range strays {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("GC removed %s, which is not the store's", p)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/internal/files"
 	"github.com/promptbuild/promptbuild/llm"
 
@@ -66,7 +67,7 @@ type Observer interface {
 type Options struct {
 	Parallelism int          // -j; at least 1
 	Store       *cache.Store // where answers are kept
-	Journal     *cache.Journal
+	Journal     *lockfile.Journal
 	Providers   *Providers // opened provider clients and their limits
 	Observer    Observer   // may be nil
 	// MaxRetries, when set, overrides every provider's max_retries.
@@ -786,8 +787,8 @@ func compile(g *planner.Graph, n *planner.Node, outputs map[string]string) (*pla
 // finished instances replace theirs, instances that failed or were not
 // selected keep their old entry, and instances no longer in the
 // configuration are dropped.
-func (s *Summary) Lock(prior *cache.Lock, g *planner.Graph) *cache.Lock {
-	out := &cache.Lock{Runs: make(map[string]*cache.Record, len(g.Nodes))}
+func (s *Summary) Lock(prior *lockfile.Lock, g *planner.Graph) *lockfile.Lock {
+	out := &lockfile.Lock{Runs: make(map[string]*cache.Record, len(g.Nodes))}
 	for _, n := range g.Nodes {
 		r := s.Results[n.Addr]
 		e := prior.Runs[n.Addr]

@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/executor"
 	"github.com/promptbuild/promptbuild/executor/provider"
 	"github.com/promptbuild/promptbuild/executor/provider/mock"
@@ -40,14 +41,14 @@ type project struct {
 	cfg   *lang.Config
 	graph *planner.Graph
 	store *cache.Store
-	lock  *cache.Lock // what the last commit recorded
+	lock  *lockfile.Lock // what the last commit recorded
 }
 
 // newProject writes files (path => content) into a temporary directory
 // and loads them.
 func newProject(t *testing.T, files map[string]string) *project {
 	t.Helper()
-	p := &project{t: t, dir: t.TempDir(), lock: cache.NewLock()}
+	p := &project{t: t, dir: t.TempDir(), lock: lockfile.New()}
 	store, err := cache.Open(filepath.Join(p.dir, ".promptbuild", "cache"))
 	if err != nil {
 		t.Fatal(err)
@@ -1144,7 +1145,7 @@ func TestApplyCancel(t *testing.T) {
 		run("u", "srv", "u"),
 	))
 	journalPath := filepath.Join(p.dir, ".promptbuild", "journal")
-	journal, err := cache.OpenJournal(journalPath)
+	journal, err := lockfile.OpenJournal(journalPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1210,14 +1211,14 @@ func TestApplyCancel(t *testing.T) {
 	if err := journal.Close(); err != nil {
 		t.Fatal(err)
 	}
-	entries, err := cache.ReadJournal(journalPath)
+	entries, err := lockfile.ReadJournal(journalPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(entries) != 1 || entries[0].Address != "run.q" {
 		t.Errorf("journal %v; want the one entry of run.q", entries)
 	}
-	lock := sum.Lock(cache.NewLock(), p.graph)
+	lock := sum.Lock(lockfile.New(), p.graph)
 	if diff := cmp.Diff([]string{"run.q"}, mapsKeys(lock.Runs)); diff != "" {
 		t.Errorf("lock runs (-want +got):\n%s", diff)
 	}
@@ -1298,10 +1299,10 @@ provider "bad" {
 	}
 	// A round trip through the lock file keeps every entry.
 	path := filepath.Join(p.dir, "promptbuild.lock.hcl")
-	if err := cache.WriteLock(path, got); err != nil {
+	if err := lockfile.Write(path, got); err != nil {
 		t.Fatal(err)
 	}
-	back, err := cache.ReadLock(path)
+	back, err := lockfile.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1335,7 +1336,7 @@ provider "bad" {
 	}
 
 	path := filepath.Join(p.dir, ".promptbuild", "journal")
-	j, err := cache.OpenJournal(path)
+	j, err := lockfile.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1364,7 +1365,7 @@ provider "bad" {
 		t.Errorf("run.restore: usage %+v, %d attempts; want no call", r.Usage, r.Attempts)
 	}
 
-	entries, err := cache.ReadJournal(path)
+	entries, err := lockfile.ReadJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1385,7 +1386,7 @@ provider "bad" {
 		t.Errorf("journal entries (-want +got):\n%s", diff)
 	}
 	// The journal folded into the prior lock is what Summary.Lock says.
-	merged := &cache.Lock{Runs: maps.Clone(p.lock.Runs)}
+	merged := &lockfile.Lock{Runs: maps.Clone(p.lock.Runs)}
 	merged.Merge(entries)
 	if diff := cmp.Diff(sum.Lock(p.lock, p.graph).Runs, merged.Runs, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("prior lock + journal differs from Summary.Lock (-Lock +merged):\n%s", diff)

@@ -5,7 +5,7 @@ import (
 	"path"
 	"path/filepath"
 
-	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/planner"
 )
 
@@ -24,7 +24,7 @@ type OrphanResult struct {
 // checked again first (planner.Graph.CheckOrphan): only a regular file
 // inside the project, reached through no symbolic link and still holding
 // the recorded answer, is removed; anything else is kept and said so.
-func RemoveOrphans(g *planner.Graph, orphans []*planner.Orphan, final *cache.Lock) []OrphanResult {
+func RemoveOrphans(g *planner.Graph, orphans []*planner.Orphan, final *lockfile.Lock) []OrphanResult {
 	recorded := map[string]bool{}
 	for _, e := range final.Runs {
 		if e != nil && e.Path != "" {

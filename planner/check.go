@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 )
 
 // The reasons only Check gives; the others it shares with the plan.
@@ -48,7 +49,7 @@ type Problem struct {
 // whose upstream is stale is stale too (ReasonUpstreamPending); one whose
 // upstream's recorded answer is nowhere to be read cannot be checked
 // (ReasonUpstreamUnknown). store may be read-only: Check only reads.
-func (g *Graph) Check(ctx context.Context, lock *cache.Lock, store *cache.Store) ([]Problem, hcl.Diagnostics) {
+func (g *Graph) Check(ctx context.Context, lock *lockfile.Lock, store *cache.Store) ([]Problem, hcl.Diagnostics) {
 	all := make(map[*Node]bool, len(g.Nodes))
 	for _, n := range g.Nodes {
 		all[n] = true

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 )
 
 // check checks the project against its lock, through a read-only store as
@@ -62,7 +63,7 @@ func TestCheckReasons(t *testing.T) {
 		},
 		{
 			name:   "no lock file",
-			change: func(p *project) { p.lock = cache.NewLock() },
+			change: func(p *project) { p.lock = lockfile.New() },
 			want: []string{
 				"run.hidden: new: new", "run.note: new: new", "run.shown: new: new",
 				"run.sum: new: new", "run.title: new: new",

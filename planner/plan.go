@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/internal/files"
 
 	"github.com/hashicorp/hcl/v2"
@@ -158,10 +159,10 @@ func (p *Plan) RemovedFiles() []*Orphan {
 
 // Options select and force parts of a plan.
 type Options struct {
-	Lock    *cache.Lock  // the lock file (and any journal), never nil
-	Store   *cache.Store // the local cache
-	Targets []string     // addresses to plan, with their dependencies; none: all
-	Replace []string     // addresses to rerun whatever their state
+	Lock    *lockfile.Lock // the lock file (and any journal), never nil
+	Store   *cache.Store   // the local cache
+	Targets []string       // addresses to plan, with their dependencies; none: all
+	Replace []string       // addresses to rerun whatever their state
 	// Journaled holds the addresses whose entry in Lock comes from the
 	// journal of an interrupted apply and differs from the lock file's.
 	Journaled map[string]bool

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/lang"
 	"github.com/promptbuild/promptbuild/llm"
 )
@@ -23,12 +24,12 @@ type project struct {
 	dir   string
 	vars  map[string]string // -var flags
 	store *cache.Store
-	lock  *cache.Lock
+	lock  *lockfile.Lock
 }
 
 func newProject(t *testing.T, files map[string]string) *project {
 	t.Helper()
-	p := &project{t: t, dir: t.TempDir(), lock: cache.NewLock()}
+	p := &project{t: t, dir: t.TempDir(), lock: lockfile.New()}
 	p.write(files)
 	p.openStore()
 	return p
@@ -140,7 +141,7 @@ func (p *project) apply(opts Options) *Plan {
 	pl := p.plan(opts)
 	g := pl.Graph
 	outputs := map[string]string{}
-	next := cache.NewLock()
+	next := lockfile.New()
 	for _, n := range g.Topo {
 		c := pl.Change(n.Addr)
 		if c == nil {

@@ -1,20 +1,21 @@
-package cache
+package lockfile
 
 import (
 	"fmt"
 	"strconv"
 
+	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/llm"
 )
 
 // bigLock returns a realistic lock of n runs: for_each instances over
 // documents, each with a few inputs, an upstream run and two parameters.
 func bigLock(n int) *Lock {
-	l := NewLock()
-	d := func(parts ...any) string { return Digest([]byte(fmt.Sprint(parts...))) }
+	l := New()
+	d := func(parts ...any) string { return cache.Digest([]byte(fmt.Sprint(parts...))) }
 	for i := range n {
 		addr := fmt.Sprintf("run.summary[%q]", fmt.Sprintf("docs/section-%04d/page.md", i))
-		e := &Record{
+		e := &cache.Record{
 			Address:  addr,
 			Hash:     d("hash", i),
 			Template: d("template", i%7),

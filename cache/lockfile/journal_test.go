@@ -1,4 +1,4 @@
-package cache
+package lockfile
 
 import (
 	"errors"
@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/llm"
 )
 
-func entry(addr, out string) *Record {
-	return &Record{
-		Address: addr, Hash: Digest([]byte(addr)), Output: Digest([]byte(out)),
-		Inputs: map[string]string{"readme": Digest([]byte("r"))},
+func entry(addr, out string) *cache.Record {
+	return &cache.Record{
+		Address: addr, Hash: cache.Digest([]byte(addr)), Output: cache.Digest([]byte(out)),
+		Inputs: map[string]string{"readme": cache.Digest([]byte("r"))},
 		Usage:  llm.Usage{InputTokens: 10, OutputTokens: 2}, Cost: "0.0001",
 	}
 }
@@ -29,7 +30,7 @@ func TestJournal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []*Record{entry("run.a", "1"), entry(`run.b["x\ny"]`, "2"), entry("run.a", "3")}
+	want := []*cache.Record{entry("run.a", "1"), entry(`run.b["x\ny"]`, "2"), entry("run.a", "3")}
 	for _, e := range want {
 		if err := j.Append(e); err != nil {
 			t.Fatal(err)
@@ -51,11 +52,11 @@ func TestJournal(t *testing.T) {
 	}
 
 	// Merging: the last entry per address wins.
-	l := NewLock()
+	l := New()
 	l.Runs["run.c"] = entry("run.c", "old")
 	l.Runs["run.a"] = entry("run.a", "old")
 	l.Merge(got)
-	wantLock := &Lock{Runs: map[string]*Record{"run.a": want[2], `run.b["x\ny"]`: want[1], "run.c": entry("run.c", "old")}}
+	wantLock := &Lock{Runs: map[string]*cache.Record{"run.a": want[2], `run.b["x\ny"]`: want[1], "run.c": entry("run.c", "old")}}
 	if diff := cmp.Diff(wantLock, l); diff != "" {
 		t.Errorf("merged (-want +got):\n%s", diff)
 	}
