@@ -17,11 +17,11 @@ func BenchmarkPutGet(b *testing.B) {
 	for b.Loop() {
 		i++
 		copy(data, fmt.Sprint(i)) // a new blob each time
-		d, err := s.Put(data)
+		d, err := s.Put(b.Context(), data)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := s.Get(d); err != nil {
+		if _, err := s.Get(b.Context(), d); err != nil {
 			b.Fatal(err)
 		}
 	}

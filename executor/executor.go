@@ -526,7 +526,7 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool, tic
 	// instance's request, and so its hash, unchanged.
 	if c.Reason == planner.ReasonUpstreamPending {
 		if prior := c.Prior; prior != nil && prior.Hash == comp.Hash {
-			if text, state := w.plan.Graph.Recorded(n, prior.Output, w.opts.Store); state == planner.RecordOK {
+			if text, state := w.plan.Graph.Recorded(ctx, n, prior.Output, w.opts.Store); state == planner.RecordOK {
 				w.setOutput(n, string(text))
 				r.Status, r.Entry = UpToDate, prior
 				return r
@@ -535,8 +535,8 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool, tic
 	}
 
 	if c.Reason != planner.ReasonReplace {
-		if m, err := w.opts.Store.Manifest(comp.Hash); err == nil {
-			if text, err := w.opts.Store.Get(m.Output); err == nil {
+		if m, err := w.opts.Store.Manifest(ctx, comp.Hash); err == nil {
+			if text, err := w.opts.Store.Get(ctx, m.Output); err == nil {
 				// Recorded first, then written: see the end of process.
 				r.Status = Restored
 				r.Entry = entry(n, comp, m.Output, m.Usage, (*float64)(m.ExactCost))
@@ -612,7 +612,7 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool, tic
 	// whose missing file the next apply restores without a call.
 	outDigest := cache.Digest(text)
 	r.Entry = entry(n, comp, outDigest, r.Usage, r.Cost)
-	r.StoreErr = w.store(&cache.Manifest{
+	r.StoreErr = w.store(ctx, &cache.Manifest{
 		Version:       cache.ManifestVersion,
 		Record:        *r.Entry,
 		OutputSize:    int64(len(text)),
@@ -644,12 +644,12 @@ func (w *walk) process(ctx context.Context, c *planner.Change, prepaid bool, tic
 // compiled request inline, as provenance: one file less to write per
 // call). A failure is returned, not fatal: the answer still goes to the
 // output file and the lock.
-func (w *walk) store(m *cache.Manifest, req *llm.Request, text []byte) error {
-	if _, err := w.opts.Store.Put(text); err != nil {
+func (w *walk) store(ctx context.Context, m *cache.Manifest, req *llm.Request, text []byte) error {
+	if _, err := w.opts.Store.Put(ctx, text); err != nil {
 		return err
 	}
 	m.Request, _ = json.Marshal(req)
-	return w.opts.Store.PutManifest(m)
+	return w.opts.Store.PutManifest(ctx, m)
 }
 
 // answer calls the provider and, for a JSON run, checks the answer

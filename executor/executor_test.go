@@ -455,7 +455,7 @@ run "short" {
 		if e.Address != a || e.Path != n.Output || e.Provider != "m" || e.ProviderType != "mock" || e.Model != "mock-model" {
 			t.Errorf("%s: entry %+v does not describe the instance", a, e)
 		}
-		answer, err := p.store.Get(e.Output)
+		answer, err := p.store.Get(t.Context(), e.Output)
 		if err != nil {
 			t.Fatalf("%s: the answer is not in the cache: %v", a, err)
 		}
@@ -464,7 +464,7 @@ run "short" {
 				t.Errorf("%s: %s holds %q; want the cached answer %q", a, n.Output, got, answer)
 			}
 		}
-		m, err := p.store.Manifest(e.Hash)
+		m, err := p.store.Manifest(t.Context(), e.Hash)
 		if err != nil {
 			t.Fatalf("%s: no manifest: %v", a, err)
 		}
@@ -562,7 +562,7 @@ provider "m" {
 				t.Errorf("%d instances in flight at once; want at most %d", rec.peak, j)
 			}
 			// The downstream prompt holds the upstream answer of this apply.
-			a, err := p.store.Get(sum.Results["run.a"].Entry.Output)
+			a, err := p.store.Get(t.Context(), sum.Results["run.a"].Entry.Output)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1427,7 +1427,7 @@ func TestApplyUsageAndCost(t *testing.T) {
 	if u := sum.Results["run.u"]; u.Cost != nil || u.Entry.Cost != "" {
 		t.Errorf("run.u: cost %v, entry cost %q; want unknown", u.Cost, u.Entry.Cost)
 	}
-	m, err := p.store.Manifest(sum.Results["run.a"].Entry.Hash)
+	m, err := p.store.Manifest(t.Context(), sum.Results["run.a"].Entry.Hash)
 	if err != nil {
 		t.Fatal(err)
 	}

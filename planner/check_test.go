@@ -167,12 +167,12 @@ func TestCheckReasons(t *testing.T) {
 			name: "the cache answers otherwise than the lock records",
 			change: func(p *project) {
 				hidden := p.lock.Runs["run.hidden"]
-				digest, err := p.store.Put([]byte("another answer"))
+				digest, err := p.store.Put(t.Context(), []byte("another answer"))
 				if err != nil {
 					t.Fatal(err)
 				}
 				m := &cache.Manifest{Record: cache.Record{Hash: hidden.Hash, Address: "run.hidden", Output: digest}, OutputSize: int64(len("another answer"))}
-				if err := p.store.PutManifest(m); err != nil {
+				if err := p.store.PutManifest(t.Context(), m); err != nil {
 					t.Fatal(err)
 				}
 			},

@@ -160,19 +160,19 @@ func (p *project) apply(opts Options) *Plan {
 			p.t.Fatalf("compile %s: %s", n.Addr, diags.Error())
 		}
 		text := answer(comp.Bundle.Request)
-		if m, err := p.store.Manifest(comp.Hash); err == nil && c.Reason != ReasonReplace {
-			b, err := p.store.Get(m.Output)
+		if m, err := p.store.Manifest(p.t.Context(), comp.Hash); err == nil && c.Reason != ReasonReplace {
+			b, err := p.store.Get(p.t.Context(), m.Output)
 			if err != nil {
 				p.t.Fatal(err)
 			}
 			text = string(b)
 		}
-		digest, err := p.store.Put([]byte(text))
+		digest, err := p.store.Put(p.t.Context(), []byte(text))
 		if err != nil {
 			p.t.Fatal(err)
 		}
 		m := &cache.Manifest{Record: cache.Record{Hash: comp.Hash, Address: n.Addr, Output: digest}, OutputSize: int64(len(text))}
-		if err := p.store.PutManifest(m); err != nil {
+		if err := p.store.PutManifest(p.t.Context(), m); err != nil {
 			p.t.Fatal(err)
 		}
 		if n.Output != "" {

@@ -42,7 +42,7 @@ var showCmd = &command{
 			e.printError(p.cfg, err)
 			return exitError
 		}
-		m, merr := p.store.Manifest(en.Hash)
+		m, merr := p.store.Manifest(ctx, en.Hash)
 		if e.jsonOut {
 			e.versionLine()
 			out := struct {
