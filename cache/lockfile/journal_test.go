@@ -127,6 +127,30 @@ func TestJournalOnlyTornLine(t *testing.T) {
 	}
 }
 
+// TestReadJournalEarlierLines: lines written before the record's usage
+// became llm.Usage (which writes zero token counts where cache.Usage left
+// them out) read as they did.
+func TestReadJournalEarlierLines(t *testing.T) {
+	h, o := cache.Digest([]byte("h")), cache.Digest([]byte("o"))
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	lines := `{"address":"run.a","hash":"` + h + `","output":"` + o + `","usage":{"output_tokens":7},"cost":"0.000001"}` + "\n" +
+		`{"address":"run.b","hash":"` + h + `","usage":{}}` + "\n"
+	if err := os.WriteFile(path, []byte(lines), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*cache.Record{
+		{Address: "run.a", Hash: h, Output: o, Usage: llm.Usage{OutputTokens: 7}, Cost: "0.000001"},
+		{Address: "run.b", Hash: h},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
 func TestReadJournalDamaged(t *testing.T) {
 	tests := []struct {
 		name, content string
