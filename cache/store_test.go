@@ -635,3 +635,44 @@ func TestStoreSkipsWhatIsNotItsOwn(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreOddInput: what the store is handed or finds that it did not
+// write is refused or passed over, never taken for an entry.
+func TestStoreOddInput(t *testing.T) {
+	s := openStore(t)
+	if _, err := s.Manifest(t.Context(), "abc"); err == nil || errors.Is(err, ErrMiss) {
+		t.Errorf("Manifest of an invalid hash: %v; want an error that is not a miss", err)
+	}
+
+	// A manifest whose output digest is not one is a miss.
+	m := putResult(t, s, hashOf("a"), "the answer")
+	if err := rewrite(s.manifestPath(m.Hash), `"output": "`+m.Output+`"`, `"output": "zz"`); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Manifest(t.Context(), m.Hash); !errors.Is(err, ErrMiss) {
+		t.Errorf("a manifest naming the output %q: %+v, %v; want a miss", "zz", got, err)
+	}
+
+	// Stats counts temporary files apart, and passes over directories
+	// inside a shard.
+	tmp := filepath.Join(s.Dir(), "blobs", "ab", files.TempPrefix+"x")
+	if err := os.MkdirAll(filepath.Join(s.Dir(), "blobs", "ab", "sub"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tmp, []byte("partial"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Stats()
+	if err != nil || st.Temp != 1 || st.Blobs != 1 {
+		t.Errorf("Stats = %+v, %v; want 1 blob and 1 temporary file", st, err)
+	}
+
+	// A store cannot open where a file stands.
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(file); err == nil || !strings.HasPrefix(err.Error(), "opening cache: ") {
+		t.Errorf("Open over a file: %v; want an error", err)
+	}
+}
