@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/cmd/promptbuild/cli"
 	"github.com/promptbuild/promptbuild/executor"
 	"github.com/promptbuild/promptbuild/internal/benchgen"
@@ -96,7 +97,7 @@ func BenchmarkPlanNoop10k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	lock, err := cache.ReadLockIndexed(filepath.Join(dir, cfg.Settings.LockFile), filepath.Join(dir, ".promptbuild"))
+	lock, err := lockfile.ReadIndexed(filepath.Join(dir, cfg.Settings.LockFile), filepath.Join(dir, ".promptbuild"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -152,11 +153,11 @@ func BenchmarkApplyWalk2000(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p, diags := g.Plan(context.Background(), planner.Options{Lock: cache.NewLock(), Store: store})
+		p, diags := g.Plan(context.Background(), planner.Options{Lock: lockfile.New(), Store: store})
 		if diags.HasErrors() {
 			b.Fatal(diags)
 		}
-		journal, err := cache.OpenJournal(filepath.Join(dir, ".promptbuild", "journal.jsonl"))
+		journal, err := lockfile.OpenJournal(filepath.Join(dir, ".promptbuild", "journal.jsonl"))
 		if err != nil {
 			b.Fatal(err)
 		}

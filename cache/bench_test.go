@@ -1,123 +1,9 @@
 package cache
 
 import (
-	"crypto/sha256"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 )
-
-// The lock benchmarks use 10,000 runs of bigLock: about 10 MB of HCL.
-
-func BenchmarkMarshalLock10k(b *testing.B) {
-	l := bigLock(10000)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := MarshalLock(l); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkWriteLock10k(b *testing.B) {
-	l := bigLock(10000)
-	path := filepath.Join(b.TempDir(), "promptbuild.lock.hcl")
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := WriteLock(path, l); err != nil {
-			b.Fatal(err)
-		}
-	}
-	fi, _ := os.Stat(path)
-	b.ReportMetric(float64(fi.Size())/1e6, "MB")
-}
-
-func BenchmarkWriteLockIndexed10k(b *testing.B) {
-	l := bigLock(10000)
-	dir := b.TempDir()
-	path := filepath.Join(dir, "promptbuild.lock.hcl")
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := WriteLockIndexed(path, dir, "", l); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkReadLockHCL10k(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "promptbuild.lock.hcl")
-	if err := WriteLock(path, bigLock(10000)); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ReadLock(path); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkReadLockIndexed10k is the no-op plan's path: read the lock,
-// hash it, decode the index.
-func BenchmarkReadLockIndexed10k(b *testing.B) {
-	dir := b.TempDir()
-	path := filepath.Join(dir, "promptbuild.lock.hcl")
-	if err := WriteLockIndexed(path, dir, "", bigLock(10000)); err != nil {
-		b.Fatal(err)
-	}
-	fi, _ := os.Stat(filepath.Join(dir, IndexFile))
-	b.ReportAllocs()
-	for b.Loop() {
-		l, err := ReadLockIndexed(path, dir)
-		if err != nil || len(l.Runs) != 10000 {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(fi.Size())/1e6, "index-MB")
-}
-
-func BenchmarkDecodeIndex10k(b *testing.B) {
-	data, canon, _ := marshalLock(bigLock(10000))
-	sum := sha256.Sum256(data)
-	idx := encodeIndex(canon, sum)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := decodeIndex(idx, sum); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkJournalAppend is the cost of recording one finished run, without
-// and with an fsync per run.
-func BenchmarkJournalAppend(b *testing.B) {
-	for _, sync := range []bool{false, true} {
-		b.Run(fmt.Sprintf("sync=%v", sync), func(b *testing.B) {
-			j, err := OpenJournal(filepath.Join(b.TempDir(), "journal.jsonl"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer j.Close()
-			e := bigLock(1)
-			var one *Entry
-			for _, v := range e.Runs {
-				one = v
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := j.Append(one); err != nil {
-					b.Fatal(err)
-				}
-				if sync {
-					if err := j.Sync(); err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
-		})
-	}
-}
 
 // BenchmarkPutGet stores and reads back a 4 KiB answer.
 func BenchmarkPutGet(b *testing.B) {
@@ -131,11 +17,11 @@ func BenchmarkPutGet(b *testing.B) {
 	for b.Loop() {
 		i++
 		copy(data, fmt.Sprint(i)) // a new blob each time
-		d, err := s.Put(data)
+		d, err := s.Put(b.Context(), data)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := s.Get(d); err != nil {
+		if _, err := s.Get(b.Context(), d); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -44,4 +44,23 @@ func TestFailures(t *testing.T) {
 	if _, err := ReadFailures(path); err == nil || !strings.Contains(err.Error(), "unknown version 9") {
 		t.Errorf("damaged record: %v", err)
 	}
+	os.WriteFile(path, []byte(`{"version": 1}`), 0o666)
+	if got, err := ReadFailures(path); err != nil || got == nil || len(got) != 0 {
+		t.Errorf("a record of no runs: %v, %v; want an empty one", got, err)
+	}
+
+	// A record that cannot be removed or written is an error.
+	dir := filepath.Join(t.TempDir(), "dir")
+	if err := os.MkdirAll(filepath.Join(dir, "x"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFailures(dir, nil); err == nil || !strings.HasPrefix(err.Error(), "removing the failure record: ") {
+		t.Errorf("removing a directory: %v; want an error", err)
+	}
+	if err := WriteFailures(dir, want); err == nil || !strings.HasPrefix(err.Error(), "writing the failure record: ") {
+		t.Errorf("writing over a directory: %v; want an error", err)
+	}
+	if _, err := ReadFailures(dir); err == nil || !strings.HasPrefix(err.Error(), "reading the failure record: ") {
+		t.Errorf("reading a directory: %v; want an error", err)
+	}
 }

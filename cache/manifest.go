@@ -3,45 +3,43 @@ package cache
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 // ManifestVersion is the version of the manifest encoding. A manifest of
 // any other version is a miss.
 // Version 2 holds the compiled request inline instead of as a blob.
-const ManifestVersion = 2
+// Version 3 embeds the run's Record instead of copies of its fields.
+const ManifestVersion = 3
 
 // Manifest is the full provenance of one cached result, stored under its
 // input-bundle hash. It is JSON; durations are integer nanoseconds.
+//
+// It embeds the Record of the run that produced the answer, the same
+// record the lock file holds, with its fields inline in the JSON (hash,
+// address, provider, model, output, usage, cost, ...): Record.Hash is the
+// hash the manifest is stored under and Record.Output the blob digest of
+// the answer. Another run whose request has the same hash reuses the
+// answer under its own address; the manifest keeps the first one's. The
+// other fields are provenance that only the cache keeps.
 type Manifest struct {
-	Version int    `json:"version"`
-	Hash    string `json:"hash"`    // the input-bundle hash: 64 lowercase hex digits
-	Address string `json:"address"` // the run that produced it, e.g. run.summary["a.md"]
-
-	Provider     string `json:"provider"`      // provider block name
-	ProviderType string `json:"provider_type"` // openai, anthropic, ...
-	Model        string `json:"model"`
-	Endpoint     string `json:"endpoint,omitempty"`
+	Version int `json:"version"`
+	Record
 
 	Request    json.RawMessage `json:"request,omitempty"` // the compiled request, as sent (provenance only)
-	Output     string          `json:"output"`            // blob digest of the answer text
-	OutputSize int64           `json:"output_size"`
+	OutputSize int64           `json:"output_size"`       // size of the answer blob, in bytes
 
-	FinishReason  string    `json:"finish_reason,omitempty"`
-	RequestID     string    `json:"request_id,omitempty"`
-	ResponseModel string    `json:"response_model,omitempty"`
-	Usage         Usage     `json:"usage"`
-	Cost          *float64  `json:"cost,omitempty"` // dollars; nil when unknown
-	Attempts      int       `json:"attempts,omitempty"`
-	Warnings      []string  `json:"warnings,omitempty"`
-	Stages        Stages    `json:"stages"`
-	CreatedAt     time.Time `json:"created_at"`
-}
-
-// Usage counts the tokens of one call.
-type Usage struct {
-	InputTokens  int64 `json:"input_tokens,omitempty"`
-	OutputTokens int64 `json:"output_tokens,omitempty"`
-	CachedTokens int64 `json:"cached_tokens,omitempty"` // input tokens served from the provider's prompt cache
+	// ExactCost is what the call cost, in dollars, not rounded as
+	// Record.Cost is for the lock file; nil when unknown.
+	ExactCost     *llm.Dollars `json:"exact_cost,omitempty"`
+	FinishReason  string       `json:"finish_reason,omitempty"`
+	RequestID     string       `json:"request_id,omitempty"`
+	ResponseModel string       `json:"response_model,omitempty"`
+	Attempts      int          `json:"attempts,omitempty"`
+	Warnings      []string     `json:"warnings,omitempty"`
+	Stages        Stages       `json:"stages"`
+	CreatedAt     time.Time    `json:"created_at"`
 }
 
 // Stages are the durations of a run's three stages.

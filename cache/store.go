@@ -2,6 +2,7 @@ package cache
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -37,6 +38,10 @@ const tempGrace = time.Hour
 //
 // Every write is a temporary file renamed into place, so several processes
 // may share a Store. Reads verify what they read.
+//
+// Get, Put, Has, Manifest and PutManifest take a context first, as a
+// remote tier's will. The local directory never waits, so it does not
+// look at it: a cancelled apply still keeps the answers it paid for.
 type Store struct {
 	dir      string
 	readOnly bool
@@ -120,7 +125,7 @@ func (s *Store) manifestPath(hash string) string {
 
 // Put stores data and returns its digest. It writes nothing when the blob
 // is already there with the right size.
-func (s *Store) Put(data []byte) (string, error) {
+func (s *Store) Put(ctx context.Context, data []byte) (string, error) {
 	if s.readOnly {
 		return "", ErrReadOnly
 	}
@@ -139,7 +144,7 @@ func (s *Store) Put(data []byte) (string, error) {
 // Get returns the blob with the given digest. A blob that is absent or
 // whose content does not match its digest is a miss (errors.Is(err,
 // ErrMiss)); a corrupt blob is removed.
-func (s *Store) Get(digest string) ([]byte, error) {
+func (s *Store) Get(ctx context.Context, digest string) ([]byte, error) {
 	if !ValidDigest(digest) {
 		return nil, fmt.Errorf("cache: invalid digest %q", digest)
 	}
@@ -163,7 +168,7 @@ func (s *Store) Get(digest string) ([]byte, error) {
 
 // Has reports whether a blob with the given digest is stored, without
 // reading it: a later Get still verifies its content.
-func (s *Store) Has(digest string) bool {
+func (s *Store) Has(ctx context.Context, digest string) bool {
 	if !ValidDigest(digest) {
 		return false
 	}
@@ -173,7 +178,7 @@ func (s *Store) Has(digest string) bool {
 
 // PutManifest stores m under m.Hash, replacing any manifest there. A zero
 // Version is set to ManifestVersion.
-func (s *Store) PutManifest(m *Manifest) error {
+func (s *Store) PutManifest(ctx context.Context, m *Manifest) error {
 	if s.readOnly {
 		return ErrReadOnly
 	}
@@ -209,7 +214,7 @@ func (s *Store) PutManifest(m *Manifest) error {
 // decoded, is of another version or names another hash, or when its output
 // blob is missing or of the wrong size. A hit refreshes the manifest's
 // modification time (at most once an hour), which GC reads as "last used".
-func (s *Store) Manifest(hash string) (*Manifest, error) {
+func (s *Store) Manifest(ctx context.Context, hash string) (*Manifest, error) {
 	if !ValidDigest(hash) {
 		return nil, fmt.Errorf("cache: invalid hash %q", hash)
 	}

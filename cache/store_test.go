@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/llm"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -77,7 +78,7 @@ func TestPutGet(t *testing.T) {
 	s := openStore(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := s.Put(tt.data)
+			d, err := s.Put(t.Context(), tt.data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,10 +86,10 @@ func TestPutGet(t *testing.T) {
 				t.Errorf("digest %s, want %s", d, Digest(tt.data))
 			}
 			// Putting again is a no-op that returns the same digest.
-			if d2, err := s.Put(tt.data); err != nil || d2 != d {
+			if d2, err := s.Put(t.Context(), tt.data); err != nil || d2 != d {
 				t.Errorf("second Put = %s, %v", d2, err)
 			}
-			got, err := s.Get(d)
+			got, err := s.Get(t.Context(), d)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,14 +114,14 @@ func TestGetMiss(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openStore(t)
 			data := []byte("hello, world")
-			d, err := s.Put(data)
+			d, err := s.Put(t.Context(), data)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if err := tt.damage(s.blobPath(d)); err != nil {
 				t.Fatal(err)
 			}
-			got, err := s.Get(d)
+			got, err := s.Get(t.Context(), d)
 			if !errors.Is(err, ErrMiss) {
 				t.Fatalf("Get = %q, %v; want a miss", got, err)
 			}
@@ -128,10 +129,10 @@ func TestGetMiss(t *testing.T) {
 				t.Error("damaged blob was not removed")
 			}
 			// Put repairs it.
-			if _, err := s.Put(data); err != nil {
+			if _, err := s.Put(t.Context(), data); err != nil {
 				t.Fatal(err)
 			}
-			if got, err := s.Get(d); err != nil || !bytes.Equal(got, data) {
+			if got, err := s.Get(t.Context(), d); err != nil || !bytes.Equal(got, data) {
 				t.Errorf("after Put: %q, %v", got, err)
 			}
 		})
@@ -141,9 +142,9 @@ func TestGetMiss(t *testing.T) {
 func TestPutRewritesWrongSize(t *testing.T) {
 	s := openStore(t)
 	data := []byte("the answer")
-	d, _ := s.Put(data)
+	d, _ := s.Put(t.Context(), data)
 	os.WriteFile(s.blobPath(d), []byte("short"), 0o666)
-	if _, err := s.Put(data); err != nil {
+	if _, err := s.Put(t.Context(), data); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(s.blobPath(d)); !bytes.Equal(got, data) {
@@ -154,7 +155,7 @@ func TestPutRewritesWrongSize(t *testing.T) {
 func TestGetInvalidDigest(t *testing.T) {
 	s := openStore(t)
 	for _, d := range []string{"", "../../etc/passwd", strings.Repeat("A", 64)} {
-		if _, err := s.Get(d); err == nil || errors.Is(err, ErrMiss) {
+		if _, err := s.Get(t.Context(), d); err == nil || errors.Is(err, ErrMiss) {
 			t.Errorf("Get(%q) = %v, want an error that is not a miss", d, err)
 		}
 	}
@@ -164,32 +165,39 @@ func TestGetInvalidDigest(t *testing.T) {
 func putResult(t *testing.T, s *Store, hash, answer string) *Manifest {
 	t.Helper()
 	req := json.RawMessage(request(answer))
-	out, err := s.Put([]byte(answer))
+	out, err := s.Put(t.Context(), []byte(answer))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cost := 0.000135
+	cost := llm.Dollars(0.00013455)
 	m := &Manifest{
-		Hash:          hash,
-		Address:       `run.summary["a.md"]`,
-		Provider:      "fast",
-		ProviderType:  "openai",
-		Model:         "gpt-4o-mini",
-		Endpoint:      "https://api.openai.com/v1",
+		Record: Record{
+			Address:      `run.summary["a.md"]`,
+			Hash:         hash,
+			Template:     Digest([]byte("template")),
+			Inputs:       map[string]string{"readme": Digest([]byte("readme"))},
+			Provider:     "fast",
+			ProviderType: "openai",
+			Model:        "gpt-4o-mini",
+			Endpoint:     "https://api.openai.com/v1",
+			Params:       map[string]string{"temperature": "0"},
+			Output:       out,
+			Path:         "out/a.md",
+			Usage:        llm.Usage{InputTokens: 120, OutputTokens: 45, CachedTokens: 64},
+			Cost:         "0.000135",
+		},
 		Request:       req,
-		Output:        out,
 		OutputSize:    int64(len(answer)),
+		ExactCost:     &cost,
 		FinishReason:  "stop",
 		RequestID:     "req_123",
 		ResponseModel: "gpt-4o-mini-2024-07-18",
-		Usage:         Usage{InputTokens: 120, OutputTokens: 45, CachedTokens: 64},
-		Cost:          &cost,
 		Attempts:      2,
 		Warnings:      []string{"retried after 429"},
 		Stages:        Stages{Analysis: 1500 * time.Microsecond, Compilation: 3 * time.Millisecond, Processing: 1234567891 * time.Nanosecond},
 		CreatedAt:     time.Date(2026, 11, 22, 4, 36, 22, 123456789, time.UTC),
 	}
-	if err := s.PutManifest(m); err != nil {
+	if err := s.PutManifest(t.Context(), m); err != nil {
 		t.Fatal(err)
 	}
 	return m
@@ -204,7 +212,7 @@ func hashOf(s string) string { return Digest([]byte("bundle " + s)) }
 func TestManifestRoundTrip(t *testing.T) {
 	s := openStore(t)
 	want := putResult(t, s, hashOf("a"), "the answer")
-	got, err := s.Manifest(want.Hash)
+	got, err := s.Manifest(t.Context(), want.Hash)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,13 +222,13 @@ func TestManifestRoundTrip(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	// Unknown cost stays unknown.
-	want.Cost = nil
+	want.Cost, want.ExactCost = "", nil
 	want.Hash = hashOf("b")
-	if err := s.PutManifest(want); err != nil {
+	if err := s.PutManifest(t.Context(), want); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s.Manifest(want.Hash); err != nil || got.Cost != nil {
-		t.Errorf("Cost = %v, %v; want nil", got.Cost, err)
+	if got, err := s.Manifest(t.Context(), want.Hash); err != nil || got.Cost != "" || got.ExactCost != nil {
+		t.Errorf("Cost = %q, ExactCost = %v, %v; want none", got.Cost, got.ExactCost, err)
 	}
 }
 
@@ -254,11 +262,44 @@ func TestManifestMiss(t *testing.T) {
 			if err := tt.damage(s, m); err != nil {
 				t.Fatal(err)
 			}
-			got, err := s.Manifest(m.Hash)
+			got, err := s.Manifest(t.Context(), m.Hash)
 			if !errors.Is(err, ErrMiss) {
 				t.Fatalf("Manifest = %+v, %v; want a miss", got, err)
 			}
 		})
+	}
+}
+
+// TestManifestOldVersion: a manifest written by an earlier version (here
+// version 2, whose fields copied the lock's record) is a miss, never a
+// wrong answer, whether or not it happens to decode in today's shape.
+func TestManifestOldVersion(t *testing.T) {
+	for _, cost := range []string{`"cost": 0.000135,`, ""} {
+		s := openStore(t)
+		m := putResult(t, s, hashOf("a"), "the answer")
+		v2 := `{
+  "version": 2,
+  "hash": "` + m.Hash + `",
+  "address": "run.summary[\"a.md\"]",
+  "provider": "fast",
+  "provider_type": "openai",
+  "model": "gpt-4o-mini",
+  "output": "` + m.Output + `",
+  "output_size": 10,
+  "finish_reason": "stop",
+  "usage": {"input_tokens": 120, "output_tokens": 45},
+  ` + cost + `
+  "stages": {"analysis_ns": 0, "compilation_ns": 0, "processing_ns": 0},
+  "created_at": "2026-11-22T04:36:22Z"
+}
+`
+		if err := os.WriteFile(s.manifestPath(m.Hash), []byte(v2), 0o666); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Manifest(t.Context(), m.Hash)
+		if !errors.Is(err, ErrMiss) {
+			t.Errorf("a version 2 manifest (%q): Manifest = %+v, %v; want a miss", cost, got, err)
+		}
 	}
 }
 
@@ -275,20 +316,20 @@ func rewrite(path, old, new string) error {
 
 func TestPutManifestInvalid(t *testing.T) {
 	s := openStore(t)
-	out, _ := s.Put([]byte("x"))
+	out, _ := s.Put(t.Context(), []byte("x"))
 	tests := []struct {
 		name string
 		m    Manifest
 	}{
-		{"bad hash", Manifest{Hash: "abc", Output: out, OutputSize: 1}},
-		{"bad output", Manifest{Hash: hashOf("a"), Output: "abc"}},
-		{"output not stored", Manifest{Hash: hashOf("a"), Output: Digest([]byte("y")), OutputSize: 1}},
-		{"wrong size", Manifest{Hash: hashOf("a"), Output: out, OutputSize: 2}},
-		{"future version", Manifest{Version: ManifestVersion + 1, Hash: hashOf("a"), Output: out, OutputSize: 1}},
+		{"bad hash", Manifest{Record: Record{Hash: "abc", Output: out}, OutputSize: 1}},
+		{"bad output", Manifest{Record: Record{Hash: hashOf("a"), Output: "abc"}}},
+		{"output not stored", Manifest{Record: Record{Hash: hashOf("a"), Output: Digest([]byte("y"))}, OutputSize: 1}},
+		{"wrong size", Manifest{Record: Record{Hash: hashOf("a"), Output: out}, OutputSize: 2}},
+		{"future version", Manifest{Version: ManifestVersion + 1, Record: Record{Hash: hashOf("a"), Output: out}, OutputSize: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := s.PutManifest(&tt.m); err == nil {
+			if err := s.PutManifest(t.Context(), &tt.m); err == nil {
 				t.Error("no error")
 			}
 		})
@@ -310,7 +351,7 @@ func TestManifestTouch(t *testing.T) {
 
 	setMtime(t, p, 10*time.Minute)
 	before, _ := os.Stat(p)
-	if _, err := s.Manifest(m.Hash); err != nil {
+	if _, err := s.Manifest(t.Context(), m.Hash); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := os.Stat(p)
@@ -319,7 +360,7 @@ func TestManifestTouch(t *testing.T) {
 	}
 
 	setMtime(t, p, 48*time.Hour)
-	if _, err := s.Manifest(m.Hash); err != nil {
+	if _, err := s.Manifest(t.Context(), m.Hash); err != nil {
 		t.Fatal(err)
 	}
 	after, _ = os.Stat(p)
@@ -335,8 +376,8 @@ func TestGC(t *testing.T) {
 	recent := putResult(t, s, hashOf("recent"), "recent answer") // not in keep, used recently
 	old := putResult(t, s, hashOf("old"), "old answer")          // not in keep, old: goes
 	shared := putResult(t, s, hashOf("shared"), "kept answer")   // old, shares its output with kept
-	orphan, _ := s.Put([]byte("orphan"))                         // old, unreferenced: goes
-	young, _ := s.Put([]byte("young orphan"))                    // unreferenced but new: may be in flight
+	orphan, _ := s.Put(t.Context(), []byte("orphan"))            // old, unreferenced: goes
+	young, _ := s.Put(t.Context(), []byte("young orphan"))       // unreferenced but new: may be in flight
 	for _, m := range []*Manifest{kept, old, shared} {
 		setMtime(t, s.manifestPath(m.Hash), 40*day)
 		setMtime(t, s.blobPath(m.Output), 40*day)
@@ -378,22 +419,22 @@ func TestGC(t *testing.T) {
 		t.Errorf("BytesFreed = %d", res.BytesFreed)
 	}
 	for _, h := range []string{kept.Hash, recent.Hash} {
-		if _, err := s.Manifest(h); err != nil {
+		if _, err := s.Manifest(t.Context(), h); err != nil {
 			t.Errorf("manifest %s: %v", h[:8], err)
 		}
 	}
 	for _, h := range []string{old.Hash, shared.Hash} {
-		if _, err := s.Manifest(h); !errors.Is(err, ErrMiss) {
+		if _, err := s.Manifest(t.Context(), h); !errors.Is(err, ErrMiss) {
 			t.Errorf("manifest %s survived: %v", h[:8], err)
 		}
 	}
 	for _, d := range []string{kept.Output, shared.Output, recent.Output, young} {
-		if _, err := s.Get(d); err != nil {
+		if _, err := s.Get(t.Context(), d); err != nil {
 			t.Errorf("blob %s: %v", d[:8], err)
 		}
 	}
 	for _, d := range []string{old.Output, orphan} {
-		if _, err := s.Get(d); !errors.Is(err, ErrMiss) {
+		if _, err := s.Get(t.Context(), d); !errors.Is(err, ErrMiss) {
 			t.Errorf("blob %s survived: %v", d[:8], err)
 		}
 	}
@@ -458,11 +499,11 @@ func TestStats(t *testing.T) {
 func TestHas(t *testing.T) {
 	s := openStore(t)
 	data := []byte("the answer")
-	present, err := s.Put(data)
+	present, err := s.Put(t.Context(), data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	corrupt, err := s.Put([]byte("another answer"))
+	corrupt, err := s.Put(t.Context(), []byte("another answer"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -485,17 +526,17 @@ func TestHas(t *testing.T) {
 		{"not a digest", "abc", false},
 		{"upper case", strings.ToUpper(present), false},
 	} {
-		if got := s.Has(tc.digest); got != tc.want {
+		if got := s.Has(t.Context(), tc.digest); got != tc.want {
 			t.Errorf("Has(%s) = %v; want %v", tc.name, got, tc.want)
 		}
 	}
-	if _, err := s.Get(corrupt); !errors.Is(err, ErrMiss) {
+	if _, err := s.Get(t.Context(), corrupt); !errors.Is(err, ErrMiss) {
 		t.Fatalf("Get of the corrupt blob: %v; want a miss", err)
 	}
-	if s.Has(corrupt) {
+	if s.Has(t.Context(), corrupt) {
 		t.Error("Has = true for the corrupt blob after Get found it corrupt; want false")
 	}
-	if !s.Has(present) {
+	if !s.Has(t.Context(), present) {
 		t.Error("Has = false for a present blob after another blob was removed")
 	}
 }
@@ -506,10 +547,10 @@ func TestHas(t *testing.T) {
 func TestOpenReadOnly(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "cache")
 	ro := OpenReadOnly(missing)
-	if _, err := ro.Get(hashOf("x")); !errors.Is(err, ErrMiss) {
+	if _, err := ro.Get(t.Context(), hashOf("x")); !errors.Is(err, ErrMiss) {
 		t.Errorf("Get in a missing directory: %v; want a miss", err)
 	}
-	if _, err := ro.Manifest(hashOf("x")); !errors.Is(err, ErrMiss) {
+	if _, err := ro.Manifest(t.Context(), hashOf("x")); !errors.Is(err, ErrMiss) {
 		t.Errorf("Manifest in a missing directory: %v; want a miss", err)
 	}
 	if _, err := os.Stat(missing); !os.IsNotExist(err) {
@@ -522,40 +563,116 @@ func TestOpenReadOnly(t *testing.T) {
 	p := s.manifestPath(m.Hash)
 	setMtime(t, p, 48*time.Hour)
 	before, _ := os.Stat(p)
-	if got, err := ro.Manifest(m.Hash); err != nil || got.Output != m.Output {
+	if got, err := ro.Manifest(t.Context(), m.Hash); err != nil || got.Output != m.Output {
 		t.Fatalf("Manifest = %v, %v", got, err)
 	}
-	if b, err := ro.Get(m.Output); err != nil || string(b) != "answer" {
+	if b, err := ro.Get(t.Context(), m.Output); err != nil || string(b) != "answer" {
 		t.Fatalf("Get = %q, %v", b, err)
 	}
 	if after, _ := os.Stat(p); !after.ModTime().Equal(before.ModTime()) {
 		t.Error("a read-only read refreshed a manifest's mtime")
 	}
 
-	bad, err := s.Put([]byte("hello, world"))
+	bad, err := s.Put(t.Context(), []byte("hello, world"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(s.blobPath(bad), []byte("hello, wOrld"), 0o666); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ro.Get(bad); !errors.Is(err, ErrMiss) || strings.Contains(err.Error(), "removed") {
+	if _, err := ro.Get(t.Context(), bad); !errors.Is(err, ErrMiss) || strings.Contains(err.Error(), "removed") {
 		t.Errorf("Get of a corrupt blob: %v; want a miss that removes nothing", err)
 	}
 	if _, err := os.Stat(s.blobPath(bad)); err != nil {
 		t.Errorf("a read-only Get removed a corrupt blob: %v", err)
 	}
 
-	if _, err := ro.Put([]byte("new")); !errors.Is(err, ErrReadOnly) {
+	if _, err := ro.Put(t.Context(), []byte("new")); !errors.Is(err, ErrReadOnly) {
 		t.Errorf("Put: %v; want ErrReadOnly", err)
 	}
-	if err := ro.PutManifest(m); !errors.Is(err, ErrReadOnly) {
+	if err := ro.PutManifest(t.Context(), m); !errors.Is(err, ErrReadOnly) {
 		t.Errorf("PutManifest: %v; want ErrReadOnly", err)
 	}
 	if _, err := ro.GC(nil, 0); !errors.Is(err, ErrReadOnly) {
 		t.Errorf("GC: %v; want ErrReadOnly", err)
 	}
-	if _, err := s.Manifest(m.Hash); err != nil {
+	if _, err := s.Manifest(t.Context(), m.Hash); err != nil {
 		t.Errorf("the store lost an entry: %v", err)
+	}
+}
+
+// TestStoreSkipsWhatIsNotItsOwn: files and directories in the store that
+// it did not write are left alone by Stats and GC.
+func TestStoreSkipsWhatIsNotItsOwn(t *testing.T) {
+	s := openStore(t)
+	if _, err := s.Put(t.Context(), []byte("kept")); err != nil {
+		t.Fatal(err)
+	}
+	strays := []string{
+		filepath.Join(s.Dir(), "blobs", "notes.txt"),
+		filepath.Join(s.Dir(), "blobs", "abc", "x"),
+		filepath.Join(s.Dir(), "blobs", "ab", "not-a-digest"),
+		filepath.Join(s.Dir(), "manifests", "ab", "not-a-manifest.json"),
+	}
+	for _, p := range strays {
+		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("mine"), 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := s.Stats()
+	if err != nil || st.Blobs != 1 || st.Manifests != 0 {
+		t.Errorf("Stats = %+v, %v; want the one blob", st, err)
+	}
+	if _, err := s.GC(nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range strays {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("GC removed %s, which is not the store's", p)
+		}
+	}
+}
+
+// TestStoreOddInput: what the store is handed or finds that it did not
+// write is refused or passed over, never taken for an entry.
+func TestStoreOddInput(t *testing.T) {
+	s := openStore(t)
+	if _, err := s.Manifest(t.Context(), "abc"); err == nil || errors.Is(err, ErrMiss) {
+		t.Errorf("Manifest of an invalid hash: %v; want an error that is not a miss", err)
+	}
+
+	// A manifest whose output digest is not one is a miss.
+	m := putResult(t, s, hashOf("a"), "the answer")
+	if err := rewrite(s.manifestPath(m.Hash), `"output": "`+m.Output+`"`, `"output": "zz"`); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Manifest(t.Context(), m.Hash); !errors.Is(err, ErrMiss) {
+		t.Errorf("a manifest naming the output %q: %+v, %v; want a miss", "zz", got, err)
+	}
+
+	// Stats counts temporary files apart, and passes over directories
+	// inside a shard.
+	tmp := filepath.Join(s.Dir(), "blobs", "ab", files.TempPrefix+"x")
+	if err := os.MkdirAll(filepath.Join(s.Dir(), "blobs", "ab", "sub"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tmp, []byte("partial"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Stats()
+	if err != nil || st.Temp != 1 || st.Blobs != 1 {
+		t.Errorf("Stats = %+v, %v; want 1 blob and 1 temporary file", st, err)
+	}
+
+	// A store cannot open where a file stands.
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(file); err == nil || !strings.HasPrefix(err.Error(), "opening cache: ") {
+		t.Errorf("Open over a file: %v; want an error", err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/executor/provider"
 )
 
@@ -43,7 +44,7 @@ func (s Status) String() string {
 type Result struct {
 	Addr     string
 	Status   Status
-	Entry    *cache.Entry // the lock entry to record; nil unless it finished
+	Entry    *cache.Record // the lock entry to record; nil unless it finished
 	Usage    llm.Usage
 	Cost     *float64 // dollars spent by this apply; nil when unknown or nothing was called
 	Attempts int
@@ -65,7 +66,7 @@ type Observer interface {
 type Options struct {
 	Parallelism int          // -j; at least 1
 	Store       *cache.Store // where answers are kept
-	Journal     *cache.Journal
+	Journal     *lockfile.Journal
 	Providers   *Providers // opened provider clients and their limits
 	Observer    Observer   // may be nil
 	// MaxRetries, when set, overrides every provider's max_retries.
@@ -166,10 +167,10 @@ type node struct {
 	step       Step
 	addr       string
 	priority   int
-	provider   string       // the provider of its first call; "" when none is expected
-	current    *cache.Entry // its record when it is up to date
-	dependents []*node      // steps with work that wait on it
-	pending    int          // unfinished dependencies with work
+	provider   string        // the provider of its first call; "" when none is expected
+	current    *cache.Record // its record when it is up to date
+	dependents []*node       // steps with work that wait on it
+	pending    int           // unfinished dependencies with work
 }
 
 type walk struct {
@@ -542,7 +543,7 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 	stages := s.Stages()
 
 	t := time.Now()
-	req, draft, err := s.Prepare(w.answer)
+	req, draft, err := s.Prepare(ctx, w.answer)
 	if err != nil {
 		r.Status, r.Err = Failed, err
 		return r
@@ -555,7 +556,7 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 	// Early cutoff: an upstream rerun that answered the same leaves this
 	// step's request, and so its hash, unchanged.
 	if prior := s.Cutoff(); prior != nil && prior.Hash == draft.Hash {
-		if text, ok := s.Answer(prior.Output); ok {
+		if text, ok := s.Answer(ctx, prior.Output); ok {
 			w.setOutput(n.addr, string(text))
 			r.Status, r.Entry = UpToDate, prior
 			return r
@@ -563,11 +564,11 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 	}
 
 	if !s.Replace() {
-		if m, err := w.opts.Store.Manifest(draft.Hash); err == nil {
-			if text, err := w.opts.Store.Get(m.Output); err == nil {
+		if m, err := w.opts.Store.Manifest(ctx, draft.Hash); err == nil {
+			if text, err := w.opts.Store.Get(ctx, m.Output); err == nil {
 				// Recorded first, then written: see the end of process.
 				r.Status = Restored
-				r.Entry = complete(draft, m.Output, cache.Usage(m.Usage), m.Cost)
+				r.Entry = complete(draft, m.Output, m.Usage, (*float64)(m.ExactCost))
 				w.journal(r)
 				if err := w.writeOutput(s, text); err != nil {
 					r.Status, r.Entry, r.Err = Failed, nil, err
@@ -634,28 +635,21 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 	// never runs ahead of its record: a crash in between leaves a record
 	// whose missing file the next apply restores without a call.
 	outDigest := cache.Digest(text)
-	r.StoreErr = w.store(&cache.Manifest{
+	r.Entry = complete(draft, outDigest, r.Usage, r.Cost)
+	r.StoreErr = w.store(ctx, &cache.Manifest{
 		Version:       cache.ManifestVersion,
-		Hash:          draft.Hash,
-		Address:       n.addr,
-		Provider:      provName,
-		ProviderType:  draft.ProviderType,
-		Model:         draft.Model,
-		Endpoint:      draft.Endpoint,
-		Output:        outDigest,
+		Record:        *r.Entry,
 		OutputSize:    int64(len(text)),
+		ExactCost:     (*llm.Dollars)(r.Cost),
 		FinishReason:  resp.FinishReason,
 		RequestID:     resp.RequestID,
 		ResponseModel: resp.Model,
-		Usage:         cache.Usage(r.Usage),
-		Cost:          r.Cost,
 		Attempts:      r.Attempts,
 		Warnings:      r.Warnings,
 		Stages:        stages,
 		CreatedAt:     time.Now().UTC(),
 	}, req, text)
 	r.Status = Called
-	r.Entry = complete(draft, outDigest, cache.Usage(r.Usage), r.Cost)
 	w.journal(r)
 	if err := w.writeOutput(s, text); err != nil {
 		r.Status, r.Entry = Failed, nil
@@ -672,7 +666,7 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 
 // answer returns an upstream step's answer: the one this apply produced,
 // or the one an up-to-date step left.
-func (w *walk) answer(addr string) (string, error) {
+func (w *walk) answer(ctx context.Context, addr string) (string, error) {
 	w.mu.RLock()
 	text, ok := w.outputs[addr]
 	w.mu.RUnlock()
@@ -683,7 +677,7 @@ func (w *walk) answer(addr string) (string, error) {
 	if n == nil || n.current == nil {
 		return "", fmt.Errorf("the answer of %s is not known", addr)
 	}
-	b, ok := n.step.Answer(n.current.Output)
+	b, ok := n.step.Answer(ctx, n.current.Output)
 	if !ok {
 		return "", fmt.Errorf("the recorded answer of %s is no longer there; run apply again", addr)
 	}
@@ -695,12 +689,12 @@ func (w *walk) answer(addr string) (string, error) {
 // compiled request inline, as provenance: one file less to write per
 // call). A failure is returned, not fatal: the answer still goes to the
 // output file and the lock.
-func (w *walk) store(m *cache.Manifest, req *llm.Request, text []byte) error {
-	if _, err := w.opts.Store.Put(text); err != nil {
+func (w *walk) store(ctx context.Context, m *cache.Manifest, req *llm.Request, text []byte) error {
+	if _, err := w.opts.Store.Put(ctx, text); err != nil {
 		return err
 	}
 	m.Request, _ = json.Marshal(req)
-	return w.opts.Store.PutManifest(m)
+	return w.opts.Store.PutManifest(ctx, m)
 }
 
 // ask calls a provider and, for a JSON request, checks the answer
@@ -829,7 +823,7 @@ func (w *walk) writeOutput(s Step, text []byte) error {
 
 // complete returns the record of a finished step: its draft with the
 // answer's digest, the usage and the cost.
-func complete(draft *cache.Entry, output string, usage cache.Usage, cost *float64) *cache.Entry {
+func complete(draft *cache.Record, output string, usage llm.Usage, cost *float64) *cache.Record {
 	e := *draft
 	e.Output, e.Usage = output, usage
 	if cost != nil {
@@ -846,8 +840,8 @@ func FormatCost(d float64) string { return fmt.Sprintf("%.6f", d) }
 // up-to-date one's as it is now) replaces its entry, steps that failed or
 // were not selected keep their old entry, and entries of steps no longer
 // in the configuration are dropped.
-func (s *Summary) Lock(prior *cache.Lock, addrs []string) *cache.Lock {
-	out := &cache.Lock{Runs: make(map[string]*cache.Entry, len(addrs))}
+func (s *Summary) Lock(prior *lockfile.Lock, addrs []string) *lockfile.Lock {
+	out := &lockfile.Lock{Runs: make(map[string]*cache.Record, len(addrs))}
 	for _, addr := range addrs {
 		if r := s.Results[addr]; r != nil && r.Entry != nil {
 			out.Runs[addr] = r.Entry

@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/cmd/promptbuild/cli"
 	"github.com/promptbuild/promptbuild/executor"
 	"github.com/promptbuild/promptbuild/executor/provider"
@@ -41,14 +42,14 @@ type project struct {
 	cfg   *lang.Config
 	graph *planner.Graph
 	store *cache.Store
-	lock  *cache.Lock // what the last commit recorded
+	lock  *lockfile.Lock // what the last commit recorded
 }
 
 // newProject writes files (path => content) into a temporary directory
 // and loads them.
 func newProject(t *testing.T, files map[string]string) *project {
 	t.Helper()
-	p := &project{t: t, dir: t.TempDir(), lock: cache.NewLock()}
+	p := &project{t: t, dir: t.TempDir(), lock: lockfile.New()}
 	store, err := cache.Open(filepath.Join(p.dir, ".promptbuild", "cache"))
 	if err != nil {
 		t.Fatal(err)
@@ -455,7 +456,7 @@ run "short" {
 		if e.Address != a || e.Path != n.Output || e.Provider != "m" || e.ProviderType != "mock" || e.Model != "mock-model" {
 			t.Errorf("%s: entry %+v does not describe the instance", a, e)
 		}
-		answer, err := p.store.Get(e.Output)
+		answer, err := p.store.Get(t.Context(), e.Output)
 		if err != nil {
 			t.Fatalf("%s: the answer is not in the cache: %v", a, err)
 		}
@@ -464,7 +465,7 @@ run "short" {
 				t.Errorf("%s: %s holds %q; want the cached answer %q", a, n.Output, got, answer)
 			}
 		}
-		m, err := p.store.Manifest(e.Hash)
+		m, err := p.store.Manifest(t.Context(), e.Hash)
 		if err != nil {
 			t.Fatalf("%s: no manifest: %v", a, err)
 		}
@@ -572,7 +573,7 @@ provider "m" {
 				t.Errorf("%d instances in flight at once; want at most %d", rec.peak, j)
 			}
 			// The downstream prompt holds the upstream answer of this apply.
-			a, err := p.store.Get(sum.Results["run.a"].Entry.Output)
+			a, err := p.store.Get(t.Context(), sum.Results["run.a"].Entry.Output)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1155,7 +1156,7 @@ func TestApplyCancel(t *testing.T) {
 		run("u", "srv", "u"),
 	))
 	journalPath := filepath.Join(p.dir, ".promptbuild", "journal")
-	journal, err := cache.OpenJournal(journalPath)
+	journal, err := lockfile.OpenJournal(journalPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1221,14 +1222,14 @@ func TestApplyCancel(t *testing.T) {
 	if err := journal.Close(); err != nil {
 		t.Fatal(err)
 	}
-	entries, err := cache.ReadJournal(journalPath)
+	entries, err := lockfile.ReadJournal(journalPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(entries) != 1 || entries[0].Address != "run.q" {
 		t.Errorf("journal %v; want the one entry of run.q", entries)
 	}
-	lock := sum.Lock(cache.NewLock(), p.graph.Addrs())
+	lock := sum.Lock(lockfile.New(), p.graph.Addrs())
 	if diff := cmp.Diff([]string{"run.q"}, mapsKeys(lock.Runs)); diff != "" {
 		t.Errorf("lock runs (-want +got):\n%s", diff)
 	}
@@ -1291,7 +1292,7 @@ provider "bad" {
 		t.Fatalf("statuses (-want +got):\n%s", diff)
 	}
 	got := sum.Lock(prior, p.graph.Addrs())
-	wantLock := map[string]*cache.Entry{
+	wantLock := map[string]*cache.Record{
 		"run.keep":   prior.Runs["run.keep"],          // not run: kept
 		"run.change": sum.Results["run.change"].Entry, // finished: replaced
 		"run.fail":   prior.Runs["run.fail"],          // failed: the prior entry stays
@@ -1309,10 +1310,10 @@ provider "bad" {
 	}
 	// A round trip through the lock file keeps every entry.
 	path := filepath.Join(p.dir, "promptbuild.lock.hcl")
-	if err := cache.WriteLock(path, got); err != nil {
+	if err := lockfile.Write(path, got); err != nil {
 		t.Fatal(err)
 	}
-	back, err := cache.ReadLock(path)
+	back, err := lockfile.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1346,7 +1347,7 @@ provider "bad" {
 	}
 
 	path := filepath.Join(p.dir, ".promptbuild", "journal")
-	j, err := cache.OpenJournal(path)
+	j, err := lockfile.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1376,18 +1377,18 @@ provider "bad" {
 		t.Errorf("run.restore: usage %+v, %d attempts; want no call", r.Usage, r.Attempts)
 	}
 
-	entries, err := cache.ReadJournal(path)
+	entries, err := lockfile.ReadJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]*cache.Entry{}
+	got := map[string]*cache.Record{}
 	for _, e := range entries {
 		if _, dup := got[e.Address]; dup {
 			t.Errorf("journal holds %s twice", e.Address)
 		}
 		got[e.Address] = e
 	}
-	wantEntries := map[string]*cache.Entry{}
+	wantEntries := map[string]*cache.Record{}
 	for addr, r := range sum.Results {
 		if r.Status == executor.Called || r.Status == executor.Restored {
 			wantEntries[addr] = r.Entry
@@ -1397,7 +1398,7 @@ provider "bad" {
 		t.Errorf("journal entries (-want +got):\n%s", diff)
 	}
 	// The journal folded into the prior lock is what Summary.Lock says.
-	merged := &cache.Lock{Runs: maps.Clone(p.lock.Runs)}
+	merged := &lockfile.Lock{Runs: maps.Clone(p.lock.Runs)}
 	merged.Merge(entries)
 	if diff := cmp.Diff(sum.Lock(p.lock, p.graph.Addrs()).Runs, merged.Runs, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("prior lock + journal differs from Summary.Lock (-Lock +merged):\n%s", diff)
@@ -1431,14 +1432,14 @@ func TestApplyUsageAndCost(t *testing.T) {
 		if r.Cost == nil || math.Abs(*r.Cost-perCall) > 1e-12 || r.Entry.Cost != executor.FormatCost(perCall) {
 			t.Errorf("%s: cost %v, entry cost %q; want %g", addr, r.Cost, r.Entry.Cost, perCall)
 		}
-		if diff := cmp.Diff(cache.Usage{InputTokens: 10, OutputTokens: 5}, r.Entry.Usage); diff != "" {
+		if diff := cmp.Diff(llm.Usage{InputTokens: 10, OutputTokens: 5}, r.Entry.Usage); diff != "" {
 			t.Errorf("%s: entry usage (-want +got):\n%s", addr, diff)
 		}
 	}
 	if u := sum.Results["run.u"]; u.Cost != nil || u.Entry.Cost != "" {
 		t.Errorf("run.u: cost %v, entry cost %q; want unknown", u.Cost, u.Entry.Cost)
 	}
-	m, err := p.store.Manifest(sum.Results["run.a"].Entry.Hash)
+	m, err := p.store.Manifest(t.Context(), sum.Results["run.a"].Entry.Hash)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 	"path"
 	"path/filepath"
 
-	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 )
 
 // Orphan is an output file the lock file records but no step produces any
@@ -39,7 +39,7 @@ type OrphanResult struct {
 // Each file is checked again first (check): only a regular file inside the
 // project, reached through no symbolic link and still holding the recorded
 // answer, is removed; anything else is kept and said so.
-func RemoveOrphans(dir string, orphans []Orphan, check OrphanCheck, final *cache.Lock) []OrphanResult {
+func RemoveOrphans(dir string, orphans []Orphan, check OrphanCheck, final *lockfile.Lock) []OrphanResult {
 	recorded := map[string]bool{}
 	for _, e := range final.Runs {
 		if e != nil && e.Path != "" {

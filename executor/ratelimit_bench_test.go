@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/cmd/promptbuild/cli"
 	"github.com/promptbuild/promptbuild/executor"
 	"github.com/promptbuild/promptbuild/lang"
@@ -100,7 +101,7 @@ run "r" {
 		if err != nil {
 			b.Fatal(err)
 		}
-		plan, diags := g.Plan(context.Background(), planner.Options{Lock: cache.NewLock(), Store: store})
+		plan, diags := g.Plan(context.Background(), planner.Options{Lock: lockfile.New(), Store: store})
 		if diags.HasErrors() {
 			b.Fatal(diags)
 		}

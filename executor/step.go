@@ -1,6 +1,8 @@
 package executor
 
 import (
+	"context"
+
 	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/llm"
 )
@@ -27,23 +29,23 @@ type Step interface {
 	Provider() string
 	// Current returns the step's record when it is up to date: nothing to
 	// do, and this record goes to the lock file. nil when it has work.
-	Current() *cache.Entry
+	Current() *cache.Record
 	// Cutoff returns the lock file's record of a step whose request waits
 	// on upstream answers: when those leave the request's hash unchanged
 	// and the step's output still holds the recorded answer, the step is
 	// up to date (early cutoff). nil otherwise.
-	Cutoff() *cache.Entry
+	Cutoff() *cache.Record
 	// Replace reports that the answer must come from a new call, never the
 	// cache.
 	Replace() bool
 	// Prepare returns the step's request and the record of its result,
 	// complete but for the answer (Output), its usage and its cost. answer
 	// returns the answer of an upstream step by address.
-	Prepare(answer func(addr string) (string, error)) (*llm.Request, *cache.Entry, error)
+	Prepare(ctx context.Context, answer func(ctx context.Context, addr string) (string, error)) (*llm.Request, *cache.Record, error)
 	// Answer returns the answer with the given digest as the step left it
 	// (its output file, or the cache when it has none), and false when it
 	// is not there any more.
-	Answer(digest string) ([]byte, bool)
+	Answer(ctx context.Context, digest string) ([]byte, bool)
 	// Output says where the answer goes: its name as the configuration
 	// spells it and its path on disk, checked now to lead nowhere outside
 	// the project. Both are "" when the step writes no file.

@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 )
 
 // The reasons only Check gives; the others it shares with the plan.
@@ -48,7 +49,7 @@ type Problem struct {
 // whose upstream is stale is stale too (ReasonUpstreamPending); one whose
 // upstream's recorded answer is nowhere to be read cannot be checked
 // (ReasonUpstreamUnknown). store may be read-only: Check only reads.
-func (g *Graph) Check(ctx context.Context, lock *cache.Lock, store *cache.Store) ([]Problem, hcl.Diagnostics) {
+func (g *Graph) Check(ctx context.Context, lock *lockfile.Lock, store Store) ([]Problem, hcl.Diagnostics) {
 	all := make(map[*Node]bool, len(g.Nodes))
 	for _, n := range g.Nodes {
 		all[n] = true
@@ -61,7 +62,7 @@ func (g *Graph) Check(ctx context.Context, lock *cache.Lock, store *cache.Store)
 		results := make([]checked, len(level))
 		levelDiags := make([]hcl.Diagnostics, len(level))
 		parallel(len(level), func(i int) {
-			results[i], levelDiags[i] = g.checkNode(level[i], answers, stale, lock.Runs[level[i].Addr], store)
+			results[i], levelDiags[i] = g.checkNode(ctx, level[i], answers, stale, lock.Runs[level[i].Addr], store)
 		})
 		for i, r := range results {
 			diags = append(diags, levelDiags[i]...)
@@ -109,16 +110,16 @@ type checked struct {
 // checkNode checks one instance against its lock entry prior (nil when it
 // has none). answers and stale are only read: they hold what Check found
 // for earlier levels.
-func (g *Graph) checkNode(n *Node, answers map[string]string, stale map[string]bool, prior *cache.Entry, store *cache.Store) (r checked, diags hcl.Diagnostics) {
+func (g *Graph) checkNode(ctx context.Context, n *Node, answers map[string]string, stale map[string]bool, prior *cache.Record, store Store) (r checked, diags hcl.Diagnostics) {
 	// The output file holds the recorded answer, whatever the request.
 	fileOK := false
 	var fileProblem *Problem
 	if prior != nil && n.Output != "" {
-		b, state := g.Recorded(n, prior.Output, store)
+		b, state := g.Recorded(ctx, n, prior.Output, store)
 		if state == RecordOK {
 			fileOK, r.answer = true, string(b)
 		} else {
-			_, digest, cached := cachedAnswer(store, prior.Hash, false)
+			_, digest, cached := cachedAnswer(ctx, store, prior.Hash, false)
 			reason, detail := recordedWhy(g, n, prior, state, digest, cached)
 			fileProblem = &Problem{Address: n.Addr, Path: n.Output, Reason: reason, Detail: detail}
 		}
@@ -163,7 +164,7 @@ func (g *Graph) checkNode(n *Node, answers map[string]string, stale map[string]b
 		}
 		lockProblem(ReasonUpstreamUnknown, fmt.Sprintf("cannot be checked: the answer the lock file records for %s is %s", blocked.Addr, where))
 		// Its own recorded answer may still serve its dependents.
-		r.known = r.knowAnswer(n, prior, fileOK, store)
+		r.known = r.knowAnswer(ctx, n, prior, fileOK, store)
 		return r, nil
 	}
 
@@ -184,21 +185,21 @@ func (g *Graph) checkNode(n *Node, answers map[string]string, stale map[string]b
 	if what, _ := recordChanges(prior, n, comp); what != "" {
 		lockProblem(ReasonRecordChanged, "up to date; its lock record changes: "+what)
 	}
-	r.known = r.knowAnswer(n, prior, fileOK, store)
+	r.known = r.knowAnswer(ctx, n, prior, fileOK, store)
 	return r, diags
 }
 
 // knowAnswer says whether the answer prior records can be read, for the
 // instances that read it: from the output file when it holds it, else
 // from the cache. r.answer holds the output file's text when fileOK.
-func (r *checked) knowAnswer(n *Node, prior *cache.Entry, fileOK bool, store *cache.Store) bool {
+func (r *checked) knowAnswer(ctx context.Context, n *Node, prior *cache.Record, fileOK bool, store Store) bool {
 	if prior == nil || len(n.Dependents) == 0 {
 		return false
 	}
 	if fileOK {
 		return true
 	}
-	b, err := store.Get(prior.Output)
+	b, err := store.Get(ctx, prior.Output)
 	if err != nil {
 		return false
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 )
 
 // check checks the project against its lock, through a read-only store as
@@ -62,7 +63,7 @@ func TestCheckReasons(t *testing.T) {
 		},
 		{
 			name:   "no lock file",
-			change: func(p *project) { p.lock = cache.NewLock() },
+			change: func(p *project) { p.lock = lockfile.New() },
 			want: []string{
 				"run.hidden: new: new", "run.note: new: new", "run.shown: new: new",
 				"run.sum: new: new", "run.title: new: new",
@@ -166,12 +167,12 @@ func TestCheckReasons(t *testing.T) {
 			name: "the cache answers otherwise than the lock records",
 			change: func(p *project) {
 				hidden := p.lock.Runs["run.hidden"]
-				digest, err := p.store.Put([]byte("another answer"))
+				digest, err := p.store.Put(t.Context(), []byte("another answer"))
 				if err != nil {
 					t.Fatal(err)
 				}
-				m := &cache.Manifest{Hash: hidden.Hash, Address: "run.hidden", Output: digest, OutputSize: int64(len("another answer"))}
-				if err := p.store.PutManifest(m); err != nil {
+				m := &cache.Manifest{Record: cache.Record{Hash: hidden.Hash, Address: "run.hidden", Output: digest}, OutputSize: int64(len("another answer"))}
+				if err := p.store.PutManifest(t.Context(), m); err != nil {
 					t.Fatal(err)
 				}
 			},

@@ -8,7 +8,8 @@
 // ([Plan.WriteJSON]), and can be saved for `apply FILE` ([Plan.Save]).
 // [Graph.Check] verifies, reading only, that the output files match the
 // lock file and the lock file matches the configuration, in the same
-// words ([Problem]).
+// words ([Problem]). Both read the lock file as a cache/lockfile Lock and
+// the cache through [Store], a small interface that *cache.Store meets.
 //
 // [Plan.Steps] hands the plan to apply as self-contained steps: each
 // says what it waits on, how to compile its request from upstream

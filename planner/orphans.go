@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/lang"
 )
 
@@ -34,7 +34,7 @@ type Orphan struct {
 // replaces or drops (a removed run's, or a selected instance's that now
 // writes elsewhere) and that no instance writes now. Files already gone
 // are left out.
-func (g *Graph) orphans(lock *cache.Lock, selected map[*Node]bool) []*Orphan {
+func (g *Graph) orphans(lock *lockfile.Lock, selected map[*Node]bool) []*Orphan {
 	produced := make(map[string]bool, len(g.Nodes))
 	for _, n := range g.Nodes {
 		if n.Output != "" {

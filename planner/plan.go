@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/internal/files"
 
 	"github.com/hashicorp/hcl/v2"
@@ -76,7 +77,7 @@ type Change struct {
 	// Cached is true when the answer is in the cache (Action Restore, or a
 	// NoOp whose output file needs no rewrite).
 	Cached bool
-	Prior  *cache.Entry // the lock file's entry, if any
+	Prior  *cache.Record // the lock file's entry, if any
 	// Output is the answer's text when known at plan time (NoOp, Restore).
 	Output string
 	// Record says, for an up-to-date instance, what apply changes in its
@@ -96,7 +97,7 @@ type Plan struct {
 	// Removed lists the lock entries of runs no longer in the
 	// configuration: apply drops them from the lock file, with or without
 	// -target.
-	Removed []*cache.Entry
+	Removed []*cache.Record
 	// Unrecorded counts the up-to-date instances whose record comes from
 	// the journal of an interrupted apply, not from the lock file: apply
 	// writes them to the lock file.
@@ -106,7 +107,7 @@ type Plan struct {
 	// the recorded answer.
 	Orphans []*Orphan
 	byAddr  map[string]*Change
-	store   *cache.Store // where apply finds recorded answers
+	store   Store // where apply finds recorded answers
 }
 
 // Change returns the change for addr, or nil when it is not selected.
@@ -157,12 +158,21 @@ func (p *Plan) RemovedFiles() []*Orphan {
 	return out
 }
 
+// Store is what planning reads of the cache: answers by digest and the
+// manifest of a request's hash. A *cache.Store is one; a miss of any kind
+// is an error (or false), and planning takes it as "not cached".
+type Store interface {
+	Get(ctx context.Context, digest string) ([]byte, error)
+	Has(ctx context.Context, digest string) bool
+	Manifest(ctx context.Context, hash string) (*cache.Manifest, error)
+}
+
 // Options select and force parts of a plan.
 type Options struct {
-	Lock    *cache.Lock  // the lock file (and any journal), never nil
-	Store   *cache.Store // the local cache
-	Targets []string     // addresses to plan, with their dependencies; none: all
-	Replace []string     // addresses to rerun whatever their state
+	Lock    *lockfile.Lock // the lock file (and any journal), never nil
+	Store   Store          // the cache
+	Targets []string       // addresses to plan, with their dependencies; none: all
+	Replace []string       // addresses to rerun whatever their state
 	// Journaled holds the addresses whose entry in Lock comes from the
 	// journal of an interrupted apply and differs from the lock file's.
 	Journaled map[string]bool
@@ -191,7 +201,7 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 		levelDiags := make([]hcl.Diagnostics, len(level))
 		parallel(len(level), func(i int) {
 			n := level[i]
-			changes[i], levelDiags[i] = p.planNode(n, outputs, opts, replace[n.Addr])
+			changes[i], levelDiags[i] = p.planNode(ctx, n, outputs, opts, replace[n.Addr])
 		})
 		for i, c := range changes {
 			diags = append(diags, levelDiags[i]...)
@@ -236,7 +246,7 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 
 // planNode decides one instance's action. outputs is only read: it holds
 // the answers of earlier levels.
-func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replace bool) (*Change, hcl.Diagnostics) {
+func (p *Plan) planNode(ctx context.Context, n *Node, outputs map[string]string, opts Options, replace bool) (*Change, hcl.Diagnostics) {
 	c := &Change{Node: n, Prior: opts.Lock.Runs[n.Addr]}
 	for _, d := range n.Deps {
 		if _, ok := outputs[d.Addr]; !ok {
@@ -250,7 +260,7 @@ func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replac
 			default:
 				// Early cutoff may find the request unchanged, but never
 				// leaves a missing or edited output file as it is: say so.
-				c.Detail += p.outputNote(n, c.Prior.Output, opts.Store)
+				c.Detail += p.outputNote(ctx, n, c.Prior.Output, opts.Store)
 			}
 			return c, nil
 		}
@@ -267,7 +277,7 @@ func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replac
 	}
 	prior := c.Prior
 	if prior != nil && prior.Hash == comp.Hash {
-		text, state := p.readResult(n, prior.Output, opts.Store)
+		text, state := p.readResult(ctx, n, prior.Output, opts.Store)
 		switch state {
 		case RecordOK:
 			c.Action, c.Reason, c.Detail = NoOp, ReasonUpToDate, "up to date"
@@ -280,7 +290,7 @@ func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replac
 		// The recorded answer is not where the lock file says. Apply
 		// restores what the cache holds for this request, if anything
 		// (whatever the lock file records), else calls: say so, and why.
-		answer, digest, cached := cachedAnswer(opts.Store, comp.Hash, len(n.Dependents) > 0)
+		answer, digest, cached := cachedAnswer(ctx, opts.Store, comp.Hash, len(n.Dependents) > 0)
 		c.Reason, c.Detail = recordedWhy(p.Graph, n, prior, state, digest, cached)
 		if cached {
 			c.Action, c.Output, c.known, c.Cached = Restore, string(answer), true, true
@@ -293,7 +303,7 @@ func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replac
 		return c, diags
 	}
 	c.Reason, c.Detail = whyChanged(prior, comp)
-	if text, _, ok := cachedAnswer(opts.Store, comp.Hash, len(n.Dependents) > 0); ok {
+	if text, _, ok := cachedAnswer(ctx, opts.Store, comp.Hash, len(n.Dependents) > 0); ok {
 		c.Action, c.Output, c.known, c.Cached = Restore, string(text), true, true
 		c.Detail += "; cached"
 		return c, diags
@@ -307,15 +317,15 @@ func (p *Plan) planNode(n *Node, outputs map[string]string, opts Options, replac
 // read only when read is set (to compile the runs that read it): deciding
 // that the cache holds it takes the manifest and the blob's presence, so
 // that a plan never loads answers it has no use for.
-func cachedAnswer(store *cache.Store, hash string, read bool) (text []byte, digest string, ok bool) {
-	m, err := store.Manifest(hash)
+func cachedAnswer(ctx context.Context, store Store, hash string, read bool) (text []byte, digest string, ok bool) {
+	m, err := store.Manifest(ctx, hash)
 	if err != nil {
 		return nil, "", false
 	}
 	if !read {
-		return nil, m.Output, store.Has(m.Output)
+		return nil, m.Output, store.Has(ctx, m.Output)
 	}
-	text, err = store.Get(m.Output)
+	text, err = store.Get(ctx, m.Output)
 	if err != nil {
 		return nil, "", false
 	}
@@ -325,7 +335,7 @@ func cachedAnswer(store *cache.Store, hash string, read bool) (text []byte, dige
 // recordedWhy explains why an instance whose request is unchanged cannot
 // be left alone: its recorded answer is not where the lock file says
 // (state). digest is the cache's answer to the request, when cached.
-func recordedWhy(g *Graph, n *Node, prior *cache.Entry, state RecordState, digest string, cached bool) (Reason, string) {
+func recordedWhy(g *Graph, n *Node, prior *cache.Record, state RecordState, digest string, cached bool) (Reason, string) {
 	switch state {
 	case RecordMissingFile:
 		return ReasonOutputMissing, n.Output + " is missing"
@@ -378,7 +388,7 @@ func (g *Graph) CheckOutputDir(n *Node) error {
 // it: its output file when it has one (which must hold exactly that
 // answer, and not be a symbolic link, which apply replaces), else the
 // cache.
-func (g *Graph) Recorded(n *Node, digest string, store *cache.Store) ([]byte, RecordState) {
+func (g *Graph) Recorded(ctx context.Context, n *Node, digest string, store Store) ([]byte, RecordState) {
 	if n.Output != "" {
 		b, err := files.ReadNoFollow(g.OutputPath(n))
 		if errors.Is(err, os.ErrNotExist) {
@@ -389,7 +399,7 @@ func (g *Graph) Recorded(n *Node, digest string, store *cache.Store) ([]byte, Re
 		}
 		return b, RecordOK
 	}
-	b, err := store.Get(digest)
+	b, err := store.Get(ctx, digest)
 	if err != nil {
 		return nil, RecordMissingBlob
 	}
@@ -397,27 +407,27 @@ func (g *Graph) Recorded(n *Node, digest string, store *cache.Store) ([]byte, Re
 }
 
 // readResult finds an up-to-date instance's answer for the plan.
-func (p *Plan) readResult(n *Node, digest string, store *cache.Store) (string, RecordState) {
+func (p *Plan) readResult(ctx context.Context, n *Node, digest string, store Store) (string, RecordState) {
 	if n.Output == "" && len(n.Dependents) == 0 {
 		// Nothing reads the answer and no file shows it: the lock's record
 		// is enough, and the blob need not be read.
-		if store.Has(digest) {
+		if store.Has(ctx, digest) {
 			return "", RecordOK
 		}
 		return "", RecordMissingBlob
 	}
-	b, state := p.Graph.Recorded(n, digest, store)
+	b, state := p.Graph.Recorded(ctx, n, digest, store)
 	return string(b), state
 }
 
 // outputNote says, for an instance whose request waits on an upstream
 // answer, whether its output file still holds its recorded answer: "" when
 // it does (or it has none), else what apply will find.
-func (p *Plan) outputNote(n *Node, digest string, store *cache.Store) string {
+func (p *Plan) outputNote(ctx context.Context, n *Node, digest string, store Store) string {
 	if n.Output == "" {
 		return ""
 	}
-	switch _, state := p.Graph.Recorded(n, digest, store); state {
+	switch _, state := p.Graph.Recorded(ctx, n, digest, store); state {
 	case RecordMissingFile:
 		return "; " + n.Output + " is missing"
 	case RecordEditedFile:
@@ -427,7 +437,7 @@ func (p *Plan) outputNote(n *Node, digest string, store *cache.Store) string {
 }
 
 // whyChanged compares a compiled request with the lock file's record.
-func whyChanged(prior *cache.Entry, c *Compiled) (Reason, string) {
+func whyChanged(prior *cache.Record, c *Compiled) (Reason, string) {
 	if prior == nil {
 		return ReasonNew, "new"
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 )
 
 // TestReasonCodes pins the reason codes: plan -json and check -json print them, and
@@ -135,17 +135,17 @@ func TestPlanReasons(t *testing.T) {
 		},
 		{
 			name:   "new",
-			change: func(p *project) { p.lock = cache.NewLock(); p.clearCache() },
+			change: func(p *project) { p.lock = lockfile.New(); p.clearCache() },
 			addr:   "run.sum", action: "run", reason: ReasonNew, detail: "new",
 		},
 		{
 			name:   "new, upstream pending",
-			change: func(p *project) { p.lock = cache.NewLock(); p.clearCache() },
+			change: func(p *project) { p.lock = lockfile.New(); p.clearCache() },
 			addr:   "run.title", action: "run", reason: ReasonNew, detail: "new",
 		},
 		{
 			name:   "new, cached",
-			change: func(p *project) { p.lock = cache.NewLock() },
+			change: func(p *project) { p.lock = lockfile.New() },
 			addr:   "run.sum", action: "restore", reason: ReasonNew, detail: "new; cached",
 		},
 		{

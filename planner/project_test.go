@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/lang"
 	"github.com/promptbuild/promptbuild/llm"
 )
@@ -23,12 +24,12 @@ type project struct {
 	dir   string
 	vars  map[string]string // -var flags
 	store *cache.Store
-	lock  *cache.Lock
+	lock  *lockfile.Lock
 }
 
 func newProject(t *testing.T, files map[string]string) *project {
 	t.Helper()
-	p := &project{t: t, dir: t.TempDir(), lock: cache.NewLock()}
+	p := &project{t: t, dir: t.TempDir(), lock: lockfile.New()}
 	p.write(files)
 	p.openStore()
 	return p
@@ -140,7 +141,7 @@ func (p *project) apply(opts Options) *Plan {
 	pl := p.plan(opts)
 	g := pl.Graph
 	outputs := map[string]string{}
-	next := cache.NewLock()
+	next := lockfile.New()
 	for _, n := range g.Topo {
 		c := pl.Change(n.Addr)
 		if c == nil {
@@ -159,26 +160,26 @@ func (p *project) apply(opts Options) *Plan {
 			p.t.Fatalf("compile %s: %s", n.Addr, diags.Error())
 		}
 		text := answer(comp.Bundle.Request)
-		if m, err := p.store.Manifest(comp.Hash); err == nil && c.Reason != ReasonReplace {
-			b, err := p.store.Get(m.Output)
+		if m, err := p.store.Manifest(p.t.Context(), comp.Hash); err == nil && c.Reason != ReasonReplace {
+			b, err := p.store.Get(p.t.Context(), m.Output)
 			if err != nil {
 				p.t.Fatal(err)
 			}
 			text = string(b)
 		}
-		digest, err := p.store.Put([]byte(text))
+		digest, err := p.store.Put(p.t.Context(), []byte(text))
 		if err != nil {
 			p.t.Fatal(err)
 		}
-		m := &cache.Manifest{Hash: comp.Hash, Address: n.Addr, Output: digest, OutputSize: int64(len(text))}
-		if err := p.store.PutManifest(m); err != nil {
+		m := &cache.Manifest{Record: cache.Record{Hash: comp.Hash, Address: n.Addr, Output: digest}, OutputSize: int64(len(text))}
+		if err := p.store.PutManifest(p.t.Context(), m); err != nil {
 			p.t.Fatal(err)
 		}
 		if n.Output != "" {
 			p.write(map[string]string{n.Output: text})
 		}
 		outputs[n.Addr] = text
-		next.Runs[n.Addr] = &cache.Entry{
+		next.Runs[n.Addr] = &cache.Record{
 			Address:      n.Addr,
 			Hash:         comp.Hash,
 			Template:     comp.Template,

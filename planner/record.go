@@ -5,13 +5,14 @@ import (
 	"strings"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 // Entry is the lock file's record of instance n whose request c was
 // answered by the answer with digest output. The cost is the caller's to
 // set.
-func Entry(n *Node, c *Compiled, output string, usage cache.Usage) *cache.Entry {
-	return &cache.Entry{
+func Entry(n *Node, c *Compiled, output string, usage llm.Usage) *cache.Record {
+	return &cache.Record{
 		Address:      n.Addr,
 		Hash:         c.Hash,
 		Template:     c.Template,
@@ -36,7 +37,7 @@ func Entry(n *Node, c *Compiled, output string, usage cache.Usage) *cache.Entry 
 // a template whose change left the prompt as it was. digests is true when
 // only the digests of inputs, variables or upstream answers move: the
 // usual side effect of an edit to another file of a glob the run reads.
-func recordChanges(prior *cache.Entry, n *Node, c *Compiled) (what string, digests bool) {
+func recordChanges(prior *cache.Record, n *Node, c *Compiled) (what string, digests bool) {
 	fresh := Entry(n, c, prior.Output, prior.Usage)
 	var parts []string
 	if prior.Path != fresh.Path {

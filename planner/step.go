@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"context"
+
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/promptbuild/promptbuild/cache"
@@ -54,7 +56,7 @@ func (s *Step) Provider() string {
 // Current returns, for an up-to-date instance, its record as a rebuild
 // from scratch would write it now (the answer, usage and cost as
 // recorded; see recordChanges); nil when it has work.
-func (s *Step) Current() *cache.Entry {
+func (s *Step) Current() *cache.Record {
 	c := s.c
 	if c.Action != NoOp {
 		return nil
@@ -69,7 +71,7 @@ func (s *Step) Current() *cache.Entry {
 
 // Cutoff returns the lock file's record of an instance whose request
 // waits on an upstream answer, for early cutoff; nil otherwise.
-func (s *Step) Cutoff() *cache.Entry {
+func (s *Step) Cutoff() *cache.Record {
 	if s.c.Reason != ReasonUpstreamPending {
 		return nil
 	}
@@ -82,13 +84,13 @@ func (s *Step) Replace() bool { return s.c.Reason == ReasonReplace }
 // Prepare returns the instance's request and its record but for the
 // answer, usage and cost: compiled at plan time, or now from the upstream
 // answers.
-func (s *Step) Prepare(answer func(addr string) (string, error)) (*llm.Request, *cache.Entry, error) {
+func (s *Step) Prepare(ctx context.Context, answer func(ctx context.Context, addr string) (string, error)) (*llm.Request, *cache.Record, error) {
 	c, n := s.c, s.c.Node
 	comp := c.Compiled
 	if comp == nil {
 		outputs := make(map[string]string, len(n.Deps))
 		for _, d := range n.Deps {
-			text, err := answer(d.Addr)
+			text, err := answer(ctx, d.Addr)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -99,13 +101,13 @@ func (s *Step) Prepare(answer func(addr string) (string, error)) (*llm.Request, 
 			return nil, nil, diags
 		}
 	}
-	return comp.Bundle.Request, Entry(n, comp, "", cache.Usage{}), nil
+	return comp.Bundle.Request, Entry(n, comp, "", llm.Usage{}), nil
 }
 
 // Answer returns the answer with the given digest as the instance left
 // it: what the plan read already, else its output file (or the cache when
 // it has none).
-func (s *Step) Answer(digest string) ([]byte, bool) {
+func (s *Step) Answer(ctx context.Context, digest string) ([]byte, bool) {
 	c := s.c
 	// The plan reads the answer of an up-to-date instance that has an
 	// output file or dependents (see readResult).
@@ -113,7 +115,7 @@ func (s *Step) Answer(digest string) ([]byte, bool) {
 	if c.Action == NoOp && read && c.Prior != nil && c.Prior.Output == digest {
 		return []byte(c.Output), true
 	}
-	b, state := s.p.Graph.Recorded(c.Node, digest, s.p.store)
+	b, state := s.p.Graph.Recorded(ctx, c.Node, digest, s.p.store)
 	return b, state == RecordOK
 }
 

@@ -1,10 +1,11 @@
 package planner
 
 import (
+	"context"
 	"errors"
 	"testing"
 
-	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 )
 
 // TestPlanReadsOnlyAnswersItUses: a restore is decided from the manifest
@@ -13,7 +14,7 @@ import (
 func TestPlanReadsOnlyAnswersItUses(t *testing.T) {
 	p := newProject(t, planBase)
 	p.apply(Options{})
-	p.lock = cache.NewLock() // every answer is in the cache, none in the lock
+	p.lock = lockfile.New() // every answer is in the cache, none in the lock
 	pl := p.plan(Options{})
 	for addr, wantText := range map[string]bool{
 		"run.sum":    true,  // run.title reads it
@@ -33,6 +34,7 @@ func TestPlanReadsOnlyAnswersItUses(t *testing.T) {
 
 // TestSteps checks what the plan's steps tell the executor.
 func TestSteps(t *testing.T) {
+	ctx := context.Background()
 	p := newProject(t, planBase)
 	p.apply(Options{})
 	p.edit("main.pb.hcl", "Summarize ${name}", "Sum up ${name}") // run.sum runs, run.title waits on it
@@ -51,10 +53,10 @@ func TestSteps(t *testing.T) {
 		t.Errorf("run.note's Current = %+v; want its lock entry", cur)
 	}
 	shown := steps["run.shown"]
-	if b, ok := shown.Answer(p.lock.Runs["run.shown"].Output); !ok || string(b) != p.read("out/shown.txt") {
+	if b, ok := shown.Answer(ctx, p.lock.Runs["run.shown"].Output); !ok || string(b) != p.read("out/shown.txt") {
 		t.Errorf("run.shown's Answer = %q, %v; want its output file", b, ok)
 	}
-	if _, ok := shown.Answer(Digest([]byte("something else"))); ok {
+	if _, ok := shown.Answer(ctx, Digest([]byte("something else"))); ok {
 		t.Error("run.shown's Answer found an answer its file does not hold")
 	}
 
@@ -63,7 +65,7 @@ func TestSteps(t *testing.T) {
 	if sum.Current() != nil || sum.Cutoff() != nil || sum.Provider() != "p" || sum.Replace() {
 		t.Errorf("run.sum: Current %v, Cutoff %v, Provider %q, Replace %v; want nil, nil, p, false", sum.Current(), sum.Cutoff(), sum.Provider(), sum.Replace())
 	}
-	req, draft, err := sum.Prepare(func(string) (string, error) { return "", errors.New("run.sum reads no answer") })
+	req, draft, err := sum.Prepare(ctx, func(context.Context, string) (string, error) { return "", errors.New("run.sum reads no answer") })
 	if err != nil || draft.Hash != pl.Change("run.sum").Compiled.Hash || draft.Output != "" || req == nil {
 		t.Errorf("run.sum's Prepare = %v, %+v, %v; want its plan-time request and a record without an answer", req, draft, err)
 	}
@@ -77,14 +79,14 @@ func TestSteps(t *testing.T) {
 	if prior := title.Cutoff(); prior == nil || !prior.Equal(p.lock.Runs["run.title"]) {
 		t.Errorf("run.title's Cutoff = %+v; want its lock entry", prior)
 	}
-	_, draft, err = title.Prepare(func(addr string) (string, error) { return "NEW SUM", nil })
+	_, draft, err = title.Prepare(ctx, func(_ context.Context, addr string) (string, error) { return "NEW SUM", nil })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if draft.Upstream["run.sum"] != Digest([]byte("NEW SUM")) {
 		t.Errorf("run.title's record reads run.sum as %s; want the digest of the answer it was given", draft.Upstream["run.sum"])
 	}
-	if _, _, err := title.Prepare(func(string) (string, error) { return "", errors.New("gone") }); err == nil {
+	if _, _, err := title.Prepare(ctx, func(context.Context, string) (string, error) { return "", errors.New("gone") }); err == nil {
 		t.Error("run.title's Prepare ignored a missing upstream answer")
 	}
 	name, path, err := title.Output()
@@ -93,9 +95,9 @@ func TestSteps(t *testing.T) {
 	}
 
 	// A restore expects no call.
-	p.lock = cache.NewLock()
+	p.lock = lockfile.New()
 	p.apply(Options{})
-	p.lock = cache.NewLock()
+	p.lock = lockfile.New()
 	for _, s := range p.plan(Options{}).Steps() {
 		if s.Addr() == "run.note" && s.Provider() != "" {
 			t.Errorf("a restore's Provider = %q; want none", s.Provider())

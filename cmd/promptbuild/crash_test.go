@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/internal/files"
 )
 
@@ -189,7 +190,7 @@ func (c *crashProject) reference(v int) map[string]string {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		c.t.Fatalf("reference apply: %v\n%s", err, out)
 	}
-	lock, err := cache.ReadLock(filepath.Join(dir, "promptbuild.lock.hcl"))
+	lock, err := lockfile.Read(filepath.Join(dir, "promptbuild.lock.hcl"))
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -206,13 +207,13 @@ func (c *crashProject) reference(v int) map[string]string {
 
 // records reads the lock file and the journal: every record the next apply
 // reads, the journal's last.
-func (c *crashProject) records() (lock *cache.Lock, journal []*cache.Entry) {
+func (c *crashProject) records() (lock *lockfile.Lock, journal []*cache.Record) {
 	c.t.Helper()
-	lock, err := cache.ReadLock(filepath.Join(c.dir, "promptbuild.lock.hcl"))
+	lock, err := lockfile.Read(filepath.Join(c.dir, "promptbuild.lock.hcl"))
 	if err != nil {
 		c.t.Fatalf("the lock file does not read back: %v", err)
 	}
-	journal, err = cache.ReadJournal(filepath.Join(c.dir, ".promptbuild", "journal.jsonl"))
+	journal, err = lockfile.ReadJournal(filepath.Join(c.dir, ".promptbuild", "journal.jsonl"))
 	if err != nil {
 		c.t.Fatalf("the journal does not read back: %v", err)
 	}
@@ -387,7 +388,7 @@ func (c *crashProject) checkState() {
 	c.t.Helper()
 	lock, journal := c.records()
 	answers := map[string]map[string]bool{} // output path => digests its records hold
-	add := func(e *cache.Entry) {
+	add := func(e *cache.Record) {
 		if e.Path == "" {
 			return
 		}

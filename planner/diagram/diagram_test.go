@@ -14,6 +14,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/executor/provider/registry"
 	"github.com/promptbuild/promptbuild/internal/benchgen"
 	"github.com/promptbuild/promptbuild/lang"
@@ -95,7 +96,7 @@ func diagrams(t testing.TB, g *planner.Graph) map[string]*Diagram {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, diags := g.Plan(context.Background(), planner.Options{Lock: cache.NewLock(), Store: store})
+	plan, diags := g.Plan(context.Background(), planner.Options{Lock: lockfile.New(), Store: store})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}

@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/promptbuild/promptbuild/internal/files"
 
-	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/executor"
+	"github.com/promptbuild/promptbuild/internal/files"
 	"github.com/promptbuild/promptbuild/planner"
 )
 
@@ -91,7 +91,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	if jobs.set {
 		j = jobs.n
 	}
-	journal, err := cache.OpenJournal(p.journalPath())
+	journal, err := lockfile.OpenJournal(p.journalPath())
 	if err != nil {
 		e.printError(p.cfg, err)
 		return exitError
@@ -118,10 +118,10 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		// file, nothing would remember to remove it.
 		e.reportOrphans(executor.RemoveOrphans(p.graph.Config.Dir, orphans(plan), p.graph.CheckOrphan, final), f.jsonOut)
 	}
-	werr := cache.WriteLockIndexed(p.lockPath(), p.indexDir(), p.tempDir(), final)
+	werr := lockfile.WriteIndexed(p.lockPath(), p.indexDir(), p.tempDir(), final)
 	_ = journal.Close()
 	if werr == nil {
-		werr = cache.RemoveJournal(p.journalPath())
+		werr = lockfile.RemoveJournal(p.journalPath())
 	}
 	if werr != nil {
 		fmt.Fprintf(e.stderr, "Error: writing %s: %v\nThe results are kept in %s; the next apply picks them up.\n", p.cfg.Settings.LockFile, werr, p.journalPath())

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/planner"
 )
 
@@ -163,7 +164,7 @@ func (pr checkProblem) key() string {
 func (e *env) peekState(p *project) ([]checkProblem, bool) {
 	var problems []checkProblem
 	var err error
-	if p.lock, err = cache.ReadLockReadOnly(p.lockPath(), p.indexDir()); err != nil {
+	if p.lock, err = lockfile.ReadIndexedReadOnly(p.lockPath(), p.indexDir()); err != nil {
 		e.printError(p.cfg, err)
 		return nil, false
 	}
@@ -171,11 +172,11 @@ func (e *env) peekState(p *project) ([]checkProblem, bool) {
 		problems = append(problems, checkProblem{Path: p.cfg.Settings.LockFile, Reason: reasonLockMissing,
 			Detail: fmt.Sprintf("does not exist: run '%s' to write it", e.command("apply"))})
 	}
-	entries, err := cache.ReadJournal(p.journalPath())
+	entries, err := lockfile.ReadJournal(p.journalPath())
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Warning: ignoring the journal of an interrupted apply: %v\n", err)
 	}
-	last := map[string]*cache.Entry{}
+	last := map[string]*cache.Record{}
 	for _, en := range entries {
 		last[en.Address] = en
 	}

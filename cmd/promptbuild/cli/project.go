@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/internal/files"
 	"github.com/promptbuild/promptbuild/lang"
 	"github.com/promptbuild/promptbuild/planner"
@@ -23,7 +24,7 @@ type project struct {
 	dir   string
 	cfg   *lang.Config
 	graph *planner.Graph
-	lock  *cache.Lock
+	lock  *lockfile.Lock
 	store *cache.Store
 	// journaled holds the addresses whose entry in lock comes from the
 	// journal of an interrupted apply and differs from the lock file's.
@@ -102,17 +103,17 @@ func (e *env) readState(p *project) bool {
 		e.printError(cfg, fmt.Errorf("opening the cache: %w", err))
 		return false
 	}
-	if p.lock, err = cache.ReadLockIndexed(p.lockPath(), p.indexDir()); err != nil {
+	if p.lock, err = lockfile.ReadIndexed(p.lockPath(), p.indexDir()); err != nil {
 		e.printError(cfg, err)
 		return false
 	}
 	// A journal left behind by an interrupted apply holds runs that finished
 	// after the lock was last written: they count as done.
-	entries, err := cache.ReadJournal(p.journalPath())
+	entries, err := lockfile.ReadJournal(p.journalPath())
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Warning: ignoring the journal of an interrupted apply: %v\n", err)
 	}
-	written := map[string]*cache.Entry{}
+	written := map[string]*cache.Record{}
 	for _, en := range entries {
 		written[en.Address] = p.lock.Runs[en.Address]
 	}
@@ -156,7 +157,7 @@ func (e *env) printError(cfg *lang.Config, err error) {
 		e.printDiags(cfg, d)
 		return
 	}
-	if le, ok := err.(*cache.LockError); ok {
+	if le, ok := err.(*lockfile.Error); ok {
 		e.printDiags(cfg, le.Diags)
 		return
 	}

@@ -42,21 +42,17 @@ var showCmd = &command{
 			e.printError(p.cfg, err)
 			return exitError
 		}
-		m, merr := p.store.Manifest(en.Hash)
+		m, merr := p.store.Manifest(ctx, en.Hash)
 		if e.jsonOut {
 			e.versionLine()
 			out := struct {
 				Type     string        `json:"type"`
 				Address  string        `json:"address"`
-				Lock     *cache.Entry  `json:"lock"`
+				Lock     *cache.Record `json:"lock"`
 				Manifest *manifestJSON `json:"manifest,omitempty"`
 			}{Type: "run_record", Address: en.Address, Lock: en}
 			if merr == nil {
-				out.Manifest = &manifestJSON{Manifest: m}
-				if m.Cost != nil {
-					c := llm.Dollars(*m.Cost)
-					out.Manifest.Cost = &c
-				}
+				out.Manifest = &manifestJSON{Manifest: m, Cost: m.ExactCost}
 			}
 			_ = json.NewEncoder(e.stdout).Encode(out)
 			return exitOK
@@ -113,17 +109,20 @@ func sortedStrings(m map[string]string) []string {
 	return keys
 }
 
-// manifestJSON is a manifest as show -json prints it: its cost in decimal.
+// manifestJSON is a manifest as show -json prints it: its cost is the
+// exact one, a decimal number (the record's, a string, is rounded for the
+// lock file).
 type manifestJSON struct {
 	*cache.Manifest
-	Cost *llm.Dollars `json:"cost,omitempty"` // hides Manifest.Cost
+	Cost      *llm.Dollars `json:"cost,omitempty"`       // hides Record.Cost
+	ExactCost *llm.Dollars `json:"exact_cost,omitempty"` // always nil: hides Manifest.ExactCost, shown as cost
 }
 
 // findRecord finds the lock file's record for an address or an output
 // path (relative to the project, or absolute inside it). When there is
 // none, the error says why: not in the configuration (with the closest
 // name), outside the project, or not applied yet.
-func (e *env) findRecord(p *project, want string) (*cache.Entry, error) {
+func (e *env) findRecord(p *project, want string) (*cache.Record, error) {
 	if strings.HasPrefix(want, "run.") {
 		if en := p.lock.Runs[want]; en != nil {
 			return en, nil

@@ -1,4 +1,4 @@
-package cache
+package lockfile
 
 import (
 	"bytes"
@@ -11,9 +11,9 @@ import (
 )
 
 func TestIndexRoundTrip(t *testing.T) {
-	for name, l := range map[string]*Lock{"empty": NewLock(), "nasty": nastyLock(), "big": bigLock(500)} {
+	for name, l := range map[string]*Lock{"empty": New(), "nasty": nastyLock(), "big": bigLock(500)} {
 		t.Run(name, func(t *testing.T) {
-			data, canon, err := marshalLock(l)
+			data, canon, err := marshal(l)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -23,7 +23,7 @@ func TestIndexRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The index must give exactly what parsing the HCL gives.
-			want, err := ParseLock(data, "lock.hcl")
+			want, err := Parse(data, "lock.hcl")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -36,7 +36,7 @@ func TestIndexRoundTrip(t *testing.T) {
 
 func TestIndexRejects(t *testing.T) {
 	l := bigLock(20)
-	data, canon, _ := marshalLock(l)
+	data, canon, _ := marshal(l)
 	sum := sha256.Sum256(data)
 	idx := encodeIndex(canon, sum)
 	other := sha256.Sum256([]byte("other"))
@@ -68,26 +68,26 @@ func TestIndexRejects(t *testing.T) {
 	}
 }
 
-func TestReadLockIndexed(t *testing.T) {
+func TestReadIndexed(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "promptbuild.lock.hcl")
 	idxDir := filepath.Join(dir, ".promptbuild")
 	ipath := filepath.Join(idxDir, IndexFile)
 
 	// No lock: empty, and no index written.
-	l, err := ReadLockIndexed(path, idxDir)
+	l, err := ReadIndexed(path, idxDir)
 	if err != nil || len(l.Runs) != 0 {
 		t.Fatalf("missing lock: %v, %v", l, err)
 	}
 
 	want := bigLock(50)
-	if err := WriteLockIndexed(path, idxDir, "", want); err != nil {
+	if err := WriteIndexed(path, idxDir, "", want); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(ipath); err != nil {
-		t.Fatal("WriteLockIndexed wrote no index")
+		t.Fatal("WriteIndexed wrote no index")
 	}
-	got, err := ReadLockIndexed(path, idxDir)
+	got, err := ReadIndexed(path, idxDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,14 +95,14 @@ func TestReadLockIndexed(t *testing.T) {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
 
-	// The index is what ReadLockIndexed read: replace it with the index of
+	// The index is what ReadIndexed read: replace it with the index of
 	// another lock under the right digest, and that is what comes back.
 	src, _ := os.ReadFile(path)
 	decoy := bigLock(3)
 	if err := os.WriteFile(ipath, encodeIndex(decoy, sha256.Sum256(src)), 0o666); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := ReadLockIndexed(path, idxDir); len(got.Runs) != 3 {
+	if got, _ := ReadIndexed(path, idxDir); len(got.Runs) != 3 {
 		t.Fatalf("read %d runs: the index was not used", len(got.Runs))
 	}
 
@@ -115,11 +115,11 @@ func TestReadLockIndexed(t *testing.T) {
 	if err := os.WriteFile(path, edited, 0o666); err != nil {
 		t.Fatal(err)
 	}
-	got, err = ReadLockIndexed(path, idxDir)
+	got, err = ReadIndexed(path, idxDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromHCL, err := ReadLock(path)
+	fromHCL, err := Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,30 +142,30 @@ func TestReadLockIndexed(t *testing.T) {
 
 	// A corrupt index is ignored.
 	os.WriteFile(ipath, []byte("garbage"), 0o666)
-	if got, err := ReadLockIndexed(path, idxDir); err != nil || len(got.Runs) != 50 {
+	if got, err := ReadIndexed(path, idxDir); err != nil || len(got.Runs) != 50 {
 		t.Errorf("corrupt index: %d runs, %v", len(got.Runs), err)
 	}
 
 	// A broken lock is an error even with an index around.
 	os.WriteFile(path, []byte("run {"), 0o666)
-	if _, err := ReadLockIndexed(path, idxDir); err == nil {
+	if _, err := ReadIndexed(path, idxDir); err == nil {
 		t.Error("broken lock read without error")
 	}
 }
 
-// TestReadLockReadOnly: the read-only reader uses a matching index, parses
+// TestReadIndexedReadOnly: the read-only reader uses a matching index, parses
 // the HCL otherwise, and never writes the index.
-func TestReadLockReadOnly(t *testing.T) {
+func TestReadIndexedReadOnly(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "promptbuild.lock.hcl")
 	idxDir := filepath.Join(dir, ".promptbuild")
 	ipath := filepath.Join(idxDir, IndexFile)
 
 	want := bigLock(20)
-	if err := WriteLock(path, want); err != nil {
+	if err := Write(path, want); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ReadLockReadOnly(path, idxDir)
+	got, err := ReadIndexedReadOnly(path, idxDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestReadLockReadOnly(t *testing.T) {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
 	if _, err := os.Stat(idxDir); !os.IsNotExist(err) {
-		t.Fatalf("ReadLockReadOnly created %s: %v", idxDir, err)
+		t.Fatalf("ReadIndexedReadOnly created %s: %v", idxDir, err)
 	}
 
 	// A matching index is used (a decoy under the right digest comes
@@ -186,7 +186,7 @@ func TestReadLockReadOnly(t *testing.T) {
 	if err := os.WriteFile(ipath, decoy, 0o666); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := ReadLockReadOnly(path, idxDir); len(got.Runs) != 3 {
+	if got, _ := ReadIndexedReadOnly(path, idxDir); len(got.Runs) != 3 {
 		t.Fatalf("read %d runs: the index was not used", len(got.Runs))
 	}
 
@@ -195,10 +195,10 @@ func TestReadLockReadOnly(t *testing.T) {
 	if err := os.WriteFile(ipath, stale, 0o666); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := ReadLockReadOnly(path, idxDir); err != nil || len(got.Runs) != 20 {
+	if got, err := ReadIndexedReadOnly(path, idxDir); err != nil || len(got.Runs) != 20 {
 		t.Fatalf("stale index: %d runs, %v; want the 20 of the HCL", len(got.Runs), err)
 	}
 	if idx, _ := os.ReadFile(ipath); !bytes.Equal(idx, stale) {
-		t.Error("ReadLockReadOnly rewrote a stale index")
+		t.Error("ReadIndexedReadOnly rewrote a stale index")
 	}
 }

@@ -1,4 +1,4 @@
-package cache
+package lockfile
 
 import (
 	"errors"
@@ -11,37 +11,39 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/promptbuild/promptbuild/cache"
 )
 
-// LockError is a lock file that cannot be read: Diags say where and why.
+// Error is a lock file that cannot be read: Diags say where and why.
 // Files holds the source for rendering them with hcl.NewDiagnosticTextWriter.
-type LockError struct {
+type Error struct {
 	Diags hcl.Diagnostics
 	Files map[string]*hcl.File
 }
 
-func (e *LockError) Error() string { return e.Diags.Error() }
+func (e *Error) Error() string { return e.Diags.Error() }
 
 // Unwrap returns the diagnostics, so errors.As finds hcl.Diagnostics.
-func (e *LockError) Unwrap() error { return e.Diags }
+func (e *Error) Unwrap() error { return e.Diags }
 
-// ReadLock reads the lock file at path. A missing file is an empty Lock. An
-// unreadable one is a *LockError whose diagnostics carry file, line and
+// Read reads the lock file at path. A missing file is an empty Lock. An
+// unreadable one is a *Error whose diagnostics carry file, line and
 // column.
-func ReadLock(path string) (*Lock, error) {
+func Read(path string) (*Lock, error) {
 	src, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return NewLock(), nil
+		return New(), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading lock file: %w", err)
 	}
-	return ParseLock(src, path)
+	return Parse(src, path)
 }
 
-// ParseLock decodes the lock file content src; filename appears in
+// Parse decodes the lock file content src; filename appears in
 // diagnostics.
-func ParseLock(src []byte, filename string) (*Lock, error) {
+func Parse(src []byte, filename string) (*Lock, error) {
 	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	var l *Lock
 	if !diags.HasErrors() {
@@ -53,7 +55,7 @@ func ParseLock(src []byte, filename string) (*Lock, error) {
 		if f == nil {
 			f = &hcl.File{Bytes: src}
 		}
-		return nil, &LockError{Diags: diags, Files: map[string]*hcl.File{filename: f}}
+		return nil, &Error{Diags: diags, Files: map[string]*hcl.File{filename: f}}
 	}
 	return l, nil
 }
@@ -86,7 +88,7 @@ const fixLock = "The lock file is written by promptbuild apply. Restore it from 
 
 func decodeLock(body hcl.Body) (*Lock, hcl.Diagnostics) {
 	content, diags := body.Content(lockSchema)
-	l := &Lock{Runs: make(map[string]*Entry, len(content.Blocks))}
+	l := &Lock{Runs: make(map[string]*cache.Record, len(content.Blocks))}
 	seen := make(map[string]hcl.Range, len(content.Blocks))
 	for _, b := range content.Blocks {
 		addr := b.Labels[0]
@@ -107,15 +109,15 @@ func decodeLock(body hcl.Body) (*Lock, hcl.Diagnostics) {
 	return l, diags
 }
 
-func decodeEntry(addr string, body hcl.Body) (*Entry, hcl.Diagnostics) {
+func decodeEntry(addr string, body hcl.Body) (*cache.Record, hcl.Diagnostics) {
 	content, diags := body.Content(runSchema)
-	e := &Entry{Address: addr}
+	e := &cache.Record{Address: addr}
 	for name, a := range content.Attributes {
 		var more hcl.Diagnostics
 		switch name {
 		case attrHash:
 			e.Hash, more = stringAttr(a)
-			if !more.HasErrors() && !ValidDigest(e.Hash) {
+			if !more.HasErrors() && !cache.ValidDigest(e.Hash) {
 				more = append(more, invalid(a, "an input-bundle hash: 64 lowercase hex digits", a.Expr.Range()))
 			}
 		case attrTemplate:

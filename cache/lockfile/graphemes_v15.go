@@ -1,6 +1,6 @@
 //go:build !go1.27
 
-package cache
+package lockfile
 
 import "github.com/apparentlymart/go-textseg/v15/textseg"
 

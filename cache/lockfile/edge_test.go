@@ -1,4 +1,4 @@
-package cache
+package lockfile
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/promptbuild/promptbuild/cache"
 )
 
 // TestLockTemplateLikeStrings: strings that look like HCL template
@@ -19,8 +20,8 @@ import (
 // read back as they were, although the parser splits such literals.
 func TestLockTemplateLikeStrings(t *testing.T) {
 	h := strings.Repeat("a", 64)
-	l := NewLock()
-	l.Merge([]*Entry{{
+	l := New()
+	l.Merge([]*cache.Record{{
 		Address: `run.r["${each}"]`,
 		Hash:    h,
 		Model:   "m-${x}-%{ if y }-$${z}-%%{w}",
@@ -28,10 +29,10 @@ func TestLockTemplateLikeStrings(t *testing.T) {
 		Path:    "out/${x}.md",
 	}})
 	path := filepath.Join(t.TempDir(), "lock.hcl")
-	if err := WriteLock(path, l); err != nil {
+	if err := Write(path, l); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ReadLock(path)
+	got, err := Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,32 +45,32 @@ func TestLockTemplateLikeStrings(t *testing.T) {
 // skipped, and a Lock without a map gets one.
 func TestLockMerge(t *testing.T) {
 	var l Lock
-	l.Merge([]*Entry{{Address: "run.a", Hash: "1"}, nil, {Address: "run.b", Hash: "2"}, {Address: "run.a", Hash: "3"}})
-	want := map[string]*Entry{"run.a": {Address: "run.a", Hash: "3"}, "run.b": {Address: "run.b", Hash: "2"}}
+	l.Merge([]*cache.Record{{Address: "run.a", Hash: "1"}, nil, {Address: "run.b", Hash: "2"}, {Address: "run.a", Hash: "3"}})
+	want := map[string]*cache.Record{"run.a": {Address: "run.a", Hash: "3"}, "run.b": {Address: "run.b", Hash: "2"}}
 	if diff := cmp.Diff(want, l.Runs); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 
-// TestWriteLockErrors: a lock file that cannot be written is an error
+// TestWriteErrors: a lock file that cannot be written is an error
 // that says so, and writes no index.
-func TestWriteLockErrors(t *testing.T) {
+func TestWriteErrors(t *testing.T) {
 	dir := t.TempDir()
 	blocker := filepath.Join(dir, "file")
 	if err := os.WriteFile(blocker, nil, 0o666); err != nil {
 		t.Fatal(err)
 	}
-	l := NewLock()
-	l.Merge([]*Entry{{Address: "run.a", Hash: strings.Repeat("a", 64)}})
-	err := WriteLockIndexed(filepath.Join(blocker, "lock.hcl"), dir, "", l)
+	l := New()
+	l.Merge([]*cache.Record{{Address: "run.a", Hash: strings.Repeat("a", 64)}})
+	err := WriteIndexed(filepath.Join(blocker, "lock.hcl"), dir, "", l)
 	if err == nil || !strings.Contains(err.Error(), "writing lock file: ") {
-		t.Errorf("WriteLockIndexed under a file: %v; want a lock file error", err)
+		t.Errorf("WriteIndexed under a file: %v; want a lock file error", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, IndexFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("an index was written for a lock file that was not: %v", err)
 	}
-	two := &Lock{Runs: map[string]*Entry{"cafe\u0301": {Hash: "1"}, "caf\u00e9": {Hash: "2"}}}
-	if err := WriteLock(filepath.Join(dir, "lock.hcl"), two); err == nil || !strings.Contains(err.Error(), "equal once NFC-normalized") {
+	two := &Lock{Runs: map[string]*cache.Record{"cafe\u0301": {Hash: "1"}, "caf\u00e9": {Hash: "2"}}}
+	if err := Write(filepath.Join(dir, "lock.hcl"), two); err == nil || !strings.Contains(err.Error(), "equal once NFC-normalized") {
 		t.Errorf("two addresses equal once normalized: %v; want an error naming the clash", err)
 	}
 }
@@ -95,7 +96,7 @@ func TestJournalErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, err := range map[string]error{
-		"Append": j.Append(&Entry{Address: "run.a"}),
+		"Append": j.Append(&cache.Record{Address: "run.a"}),
 		"Sync":   j.Sync(),
 		"Close":  j.Close(),
 	} {
@@ -128,47 +129,12 @@ func TestJournalErrors(t *testing.T) {
 	}
 }
 
-// TestStoreSkipsWhatIsNotItsOwn: files and directories in the store that
-// it did not write are left alone by Stats and GC.
-func TestStoreSkipsWhatIsNotItsOwn(t *testing.T) {
-	s := openStore(t)
-	if _, err := s.Put([]byte("kept")); err != nil {
-		t.Fatal(err)
-	}
-	strays := []string{
-		filepath.Join(s.Dir(), "blobs", "notes.txt"),
-		filepath.Join(s.Dir(), "blobs", "abc", "x"),
-		filepath.Join(s.Dir(), "blobs", "ab", "not-a-digest"),
-		filepath.Join(s.Dir(), "manifests", "ab", "not-a-manifest.json"),
-	}
-	for _, p := range strays {
-		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte("mine"), 0o666); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st, err := s.Stats()
-	if err != nil || st.Blobs != 1 || st.Manifests != 0 {
-		t.Errorf("Stats = %+v, %v; want the one blob", st, err)
-	}
-	if _, err := s.GC(nil, 0); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range strays {
-		if _, err := os.Stat(p); err != nil {
-			t.Errorf("GC removed %s, which is not the store's", p)
-		}
-	}
-}
-
 // TestIndexTruncatedWithValidChecksum: an index cut anywhere in its body
 // is rejected even when its checksum is made to match: the decoder checks
 // every length it reads, and never returns a shorter lock.
 func TestIndexTruncatedWithValidChecksum(t *testing.T) {
 	l := bigLock(3)
-	data, canon, err := marshalLock(l)
+	data, canon, err := marshal(l)
 	if err != nil {
 		t.Fatal(err)
 	}

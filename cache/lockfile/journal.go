@@ -1,4 +1,4 @@
-package cache
+package lockfile
 
 import (
 	"bytes"
@@ -9,11 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/promptbuild/promptbuild/cache"
 )
 
-// Journal records finished runs as they complete, one JSON line per Entry,
-// so that an apply that crashes or is interrupted keeps what finished: the
-// next apply folds the journal into the lock (Lock.Merge) and removes it.
+// Journal records finished runs as they complete, one JSON line per
+// cache.Record, so that an apply that crashes or is interrupted keeps what
+// finished: the next apply folds the journal into the lock (Lock.Merge)
+// and removes it.
 //
 // Crash safety: Append hands each line to the operating system in a single
 // write call, which survives the process being killed at any point. Lines
@@ -90,7 +93,7 @@ func truncate(f *os.File, size int64) error {
 
 // Append records e. The line reaches the operating system before Append
 // returns; call Sync to make it durable across a power failure.
-func (j *Journal) Append(e *Entry) error {
+func (j *Journal) Append(e *cache.Record) error {
 	line, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
@@ -144,7 +147,7 @@ func (j *Journal) Close() error {
 // ReadJournal returns the entries recorded in the journal at path, oldest
 // first; a missing journal has none. A torn last line (a crash during a
 // write) is ignored. A damaged line elsewhere is an error naming its line.
-func ReadJournal(path string) ([]*Entry, error) {
+func ReadJournal(path string) ([]*cache.Record, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -152,7 +155,7 @@ func ReadJournal(path string) ([]*Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading journal: %w", err)
 	}
-	var entries []*Entry
+	var entries []*cache.Record
 	for lineno := 1; len(data) > 0; lineno++ {
 		i := bytes.IndexByte(data, '\n')
 		if i < 0 {
@@ -163,7 +166,7 @@ func ReadJournal(path string) ([]*Entry, error) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		e := new(Entry)
+		e := new(cache.Record)
 		if err := json.Unmarshal(line, e); err != nil || e.Address == "" {
 			if err == nil {
 				err = errors.New("entry without an address")

@@ -1,6 +1,6 @@
 //go:build darwin || linux
 
-package cache
+package lockfile
 
 import (
 	"path/filepath"

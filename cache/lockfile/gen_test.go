@@ -1,18 +1,21 @@
-package cache
+package lockfile
 
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 // bigLock returns a realistic lock of n runs: for_each instances over
 // documents, each with a few inputs, an upstream run and two parameters.
 func bigLock(n int) *Lock {
-	l := NewLock()
-	d := func(parts ...any) string { return Digest([]byte(fmt.Sprint(parts...))) }
+	l := New()
+	d := func(parts ...any) string { return cache.Digest([]byte(fmt.Sprint(parts...))) }
 	for i := range n {
 		addr := fmt.Sprintf("run.summary[%q]", fmt.Sprintf("docs/section-%04d/page.md", i))
-		e := &Entry{
+		e := &cache.Record{
 			Address:  addr,
 			Hash:     d("hash", i),
 			Template: d("template", i%7),
@@ -28,7 +31,7 @@ func bigLock(n int) *Lock {
 			Params:       map[string]string{"max_tokens": "400", "temperature": "0"},
 			Output:       d("output", i),
 			Path:         fmt.Sprintf("out/section-%04d/summary.md", i),
-			Usage:        Usage{InputTokens: int64(1000 + i), OutputTokens: int64(200 + i%50), CachedTokens: int64(i % 3 * 128)},
+			Usage:        llm.Usage{InputTokens: int64(1000 + i), OutputTokens: int64(200 + i%50), CachedTokens: int64(i % 3 * 128)},
 			Cost:         "0.000" + strconv.Itoa(100+i%900),
 		}
 		if i > 0 {

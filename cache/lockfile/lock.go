@@ -1,67 +1,33 @@
-package cache
+package lockfile
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/internal/files"
 
 	"golang.org/x/text/unicode/norm"
 )
 
-// Lock is the content of the lock file, promptbuild.lock.hcl: one Entry per
-// run instance, keyed by its address.
+// Lock is the content of the lock file, promptbuild.lock.hcl: one
+// cache.Record per run instance, keyed by its address.
 type Lock struct {
-	Runs map[string]*Entry
+	Runs map[string]*cache.Record
 }
 
-// Entry records what produced one run's output. Digests are lowercase hex
-// SHA-256.
-type Entry struct {
-	Address  string            `json:"address"`            // e.g. run.summary["a.md"]
-	Hash     string            `json:"hash"`               // the input-bundle hash
-	Template string            `json:"template,omitempty"` // digest of the template
-	Inputs   map[string]string `json:"inputs,omitempty"`   // input name => digest of its value
-	Upstream map[string]string `json:"upstream,omitempty"` // run address => digest of its output
-
-	Provider     string            `json:"provider,omitempty"` // provider block name
-	ProviderType string            `json:"provider_type,omitempty"`
-	Model        string            `json:"model,omitempty"`
-	Endpoint     string            `json:"endpoint,omitempty"`
-	Params       map[string]string `json:"params,omitempty"` // parameter => canonical JSON text, e.g. "temperature" => "0"
-
-	Output string `json:"output,omitempty"` // digest of the answer
-	Path   string `json:"path,omitempty"`   // output file, relative to the project; "" if none
-	Usage  Usage  `json:"usage"`
-	Cost   string `json:"cost,omitempty"` // decimal dollars, e.g. "0.000135"; "" when unknown
-}
-
-// Equal reports whether two entries record the same thing (a missing map
-// and an empty one are the same; two nil entries are equal).
-func (a *Entry) Equal(b *Entry) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Address == b.Address && a.Hash == b.Hash && a.Template == b.Template &&
-		maps.Equal(a.Inputs, b.Inputs) && maps.Equal(a.Upstream, b.Upstream) &&
-		a.Provider == b.Provider && a.ProviderType == b.ProviderType && a.Model == b.Model &&
-		a.Endpoint == b.Endpoint && maps.Equal(a.Params, b.Params) &&
-		a.Output == b.Output && a.Path == b.Path && a.Usage == b.Usage && a.Cost == b.Cost
-}
-
-// NewLock returns an empty Lock.
-func NewLock() *Lock { return &Lock{Runs: make(map[string]*Entry)} }
+// New returns an empty Lock.
+func New() *Lock { return &Lock{Runs: make(map[string]*cache.Record)} }
 
 // Merge records entries in order, so the last entry for an address wins:
 // this is how the journal of an interrupted apply is folded into the lock.
-func (l *Lock) Merge(entries []*Entry) {
+func (l *Lock) Merge(entries []*cache.Record) {
 	if l.Runs == nil {
-		l.Runs = make(map[string]*Entry, len(entries))
+		l.Runs = make(map[string]*cache.Record, len(entries))
 	}
 	for _, e := range entries {
 		if e != nil {
@@ -73,26 +39,25 @@ func (l *Lock) Merge(entries []*Entry) {
 const lockHeader = "# This file is maintained by \"promptbuild apply\".\n" +
 	"# Commit it with the outputs it describes; do not edit it by hand.\n"
 
-// WriteLock writes l to path, replacing the file atomically (and durably:
+// Write writes l to path, replacing the file atomically (and durably:
 // it is synced before the rename). The output depends only on l: blocks are
 // sorted by address, attributes come in a fixed order, map keys are sorted,
 // and empty values are left out. Each block is labelled with its key in
-// l.Runs (which wins over a different Entry.Address; ReadLock sets Address
-// from the label). Nil entries are skipped. Strings are stored as HCL
-// stores them:
-// invalid UTF-8 becomes U+FFFD and text is NFC-normalized; two keys that
-// become equal that way are an error.
+// l.Runs (which wins over a different Record.Address; Read sets Address
+// from the label). Nil records are skipped. Strings are stored as HCL
+// stores them: invalid UTF-8 becomes U+FFFD and text is NFC-normalized;
+// two keys that become equal that way are an error.
 //
 // The file is rendered directly rather than through hclwrite, which is
 // about fifty times slower at 10,000 runs; it is byte for byte what
 // hclwrite.Format would produce (the tests check it).
-func WriteLock(path string, l *Lock) error {
-	_, _, err := writeLock("", path, l)
+func Write(path string, l *Lock) error {
+	_, _, err := write("", path, l)
 	return err
 }
 
-func writeLock(tmpDir, path string, l *Lock) (data []byte, canon *Lock, err error) {
-	data, canon, err = marshalLock(l)
+func write(tmpDir, path string, l *Lock) (data []byte, canon *Lock, err error) {
+	data, canon, err = marshal(l)
 	if err != nil {
 		return nil, nil, fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -102,16 +67,16 @@ func writeLock(tmpDir, path string, l *Lock) (data []byte, canon *Lock, err erro
 	return data, canon, nil
 }
 
-// MarshalLock returns the bytes WriteLock would write for l.
-func MarshalLock(l *Lock) ([]byte, error) {
-	data, _, err := marshalLock(l)
+// Marshal returns the bytes Write would write for l.
+func Marshal(l *Lock) ([]byte, error) {
+	data, _, err := marshal(l)
 	return data, err
 }
 
-// marshalLock renders l, and returns the canonical form of l it rendered.
-func marshalLock(l *Lock) ([]byte, *Lock, error) {
+// marshal renders l, and returns the canonical form of l it rendered.
+func marshal(l *Lock) ([]byte, *Lock, error) {
 	if l == nil {
-		l = NewLock()
+		l = New()
 	}
 	// Render at once, and start again from a canonical copy only if the
 	// rendering met a string that is not canonical (rare: it takes non-ASCII
@@ -125,7 +90,7 @@ func marshalLock(l *Lock) ([]byte, *Lock, error) {
 	}
 	data, ok := renderLock(canon)
 	if !ok {
-		panic("cache: canonical lock does not render canonically")
+		panic("lockfile: canonical lock does not render canonically")
 	}
 	return data, canon, nil
 }
@@ -155,7 +120,7 @@ func renderLock(l *Lock) ([]byte, bool) {
 	return w.b, true
 }
 
-func entrySizeHint(e *Entry) int {
+func entrySizeHint(e *cache.Record) int {
 	return 300 + 2*len(e.Address) + len(e.Hash) + len(e.Template) + len(e.Provider) + len(e.ProviderType) +
 		len(e.Model) + len(e.Endpoint) + len(e.Output) + len(e.Path) + len(e.Cost) +
 		120*(len(e.Inputs)+len(e.Upstream)) + 40*len(e.Params)
@@ -189,7 +154,7 @@ const (
 	attrParams       = "params"
 )
 
-func (w *lockWriter) entry(addr string, e *Entry) {
+func (w *lockWriter) entry(addr string, e *cache.Record) {
 	w.b = append(w.b, "\nrun "...)
 	w.b = w.quote(w.b, addr)
 	w.b = append(w.b, " {\n"...)
@@ -424,7 +389,7 @@ func canonString(s string) string {
 // Address equal to its key and nil entries dropped. It returns l itself
 // when nothing needs to change, which is the common case.
 func canonLock(l *Lock) (*Lock, error) {
-	out := &Lock{Runs: make(map[string]*Entry, len(l.Runs))}
+	out := &Lock{Runs: make(map[string]*cache.Record, len(l.Runs))}
 	for a, e := range l.Runs {
 		if e == nil {
 			continue

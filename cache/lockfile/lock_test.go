@@ -1,11 +1,10 @@
-package cache
+package lockfile
 
 import (
 	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -13,6 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/llm"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -47,29 +48,29 @@ func canonicalLock(t *testing.T, l *Lock) *Lock {
 }
 
 func nastyLock() *Lock {
-	l := NewLock()
+	l := New()
 	for i, s := range nasty {
 		addr := `run.x["` + s + `"]`
-		e := &Entry{
+		e := &cache.Record{
 			Address:      addr,
-			Hash:         Digest([]byte(s)),
+			Hash:         cache.Digest([]byte(s)),
 			Template:     s,
-			Inputs:       map[string]string{s: s, "k" + s: "v" + s, "readme": Digest([]byte("r"))},
-			Upstream:     map[string]string{`run.y["` + s + `"]`: Digest([]byte(s + "o"))},
+			Inputs:       map[string]string{s: s, "k" + s: "v" + s, "readme": cache.Digest([]byte("r"))},
+			Upstream:     map[string]string{`run.y["` + s + `"]`: cache.Digest([]byte(s + "o"))},
 			Provider:     s,
 			ProviderType: "openai",
 			Model:        s,
 			Endpoint:     s,
 			Params:       map[string]string{"temperature": "0", "stop": `["` + s + `"]`},
-			Output:       Digest([]byte(s + "out")),
+			Output:       cache.Digest([]byte(s + "out")),
 			Path:         s,
-			Usage:        Usage{InputTokens: int64(i), OutputTokens: int64(i * 1000), CachedTokens: 1 << 40},
+			Usage:        llm.Usage{InputTokens: int64(i), OutputTokens: int64(i * 1000), CachedTokens: 1 << 40},
 			Cost:         s,
 		}
 		l.Runs[addr] = e
 	}
-	l.Runs["run.minimal"] = &Entry{Address: "run.minimal", Hash: Digest(nil)}
-	l.Runs["run.negative"] = &Entry{Address: "run.negative", Hash: Digest(nil), Usage: Usage{InputTokens: -5}}
+	l.Runs["run.minimal"] = &cache.Record{Address: "run.minimal", Hash: cache.Digest(nil)}
+	l.Runs["run.negative"] = &cache.Record{Address: "run.negative", Hash: cache.Digest(nil), Usage: llm.Usage{InputTokens: -5}}
 	return l
 }
 
@@ -78,19 +79,19 @@ func TestLockRoundTrip(t *testing.T) {
 		name string
 		lock *Lock
 	}{
-		{"empty", NewLock()},
+		{"empty", New()},
 		{"nil map", &Lock{}},
 		{"nasty strings", nastyLock()},
 		{"big", bigLock(200)},
-		{"nil entry and empty maps", &Lock{Runs: map[string]*Entry{
-			"run.a": {Address: "run.a", Hash: Digest(nil), Inputs: map[string]string{}},
+		{"nil entry and empty maps", &Lock{Runs: map[string]*cache.Record{
+			"run.a": {Address: "run.a", Hash: cache.Digest(nil), Inputs: map[string]string{}},
 			"run.b": nil,
 		}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "promptbuild.lock.hcl")
-			if err := WriteLock(path, tt.lock); err != nil {
+			if err := Write(path, tt.lock); err != nil {
 				t.Fatal(err)
 			}
 			out, err := os.ReadFile(path)
@@ -103,7 +104,7 @@ func TestLockRoundTrip(t *testing.T) {
 			if formatted := hclwrite.Format(out); !bytes.Equal(formatted, out) {
 				t.Errorf("hclwrite.Format changes the file:\n%s", cmp.Diff(string(out), string(formatted)))
 			}
-			got, err := ReadLock(path)
+			got, err := Read(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -112,7 +113,7 @@ func TestLockRoundTrip(t *testing.T) {
 				t.Errorf("read back (-want +got):\n%s", diff)
 			}
 			// Writing what was read gives the same bytes.
-			again, err := MarshalLock(got)
+			again, err := Marshal(got)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,42 +127,42 @@ func TestLockRoundTrip(t *testing.T) {
 // TestLockCanonical checks what HCL does to strings, so the expectations
 // of TestLockRoundTrip are not just our own canonLock.
 func TestLockCanonical(t *testing.T) {
-	l := &Lock{Runs: map[string]*Entry{"run.e\u0301": {
-		Address: "run.e\u0301", Hash: Digest(nil), Model: "bad \xff utf-8",
+	l := &Lock{Runs: map[string]*cache.Record{"run.e\u0301": {
+		Address: "run.e\u0301", Hash: cache.Digest(nil), Model: "bad \xff utf-8",
 		Inputs: map[string]string{"caf\u0065\u0301": "x"},
 	}}}
-	data, err := MarshalLock(l)
+	data, err := Marshal(l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := ParseLock(data, "lock.hcl")
+	got, err := Parse(data, "lock.hcl")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Lock{Runs: map[string]*Entry{"run.é": {
-		Address: "run.é", Hash: Digest(nil), Model: "bad \uFFFD utf-8",
+	want := &Lock{Runs: map[string]*cache.Record{"run.é": {
+		Address: "run.é", Hash: cache.Digest(nil), Model: "bad \uFFFD utf-8",
 		Inputs: map[string]string{"café": "x"},
 	}}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 
-	clash := &Lock{Runs: map[string]*Entry{"run.a": {
+	clash := &Lock{Runs: map[string]*cache.Record{"run.a": {
 		Address: "run.a", Inputs: map[string]string{"e\u0301": "1", "é": "2"},
 	}}}
-	if _, err := MarshalLock(clash); err == nil {
+	if _, err := Marshal(clash); err == nil {
 		t.Error("keys equal after NFC: no error")
 	}
 }
 
-func TestWriteLockDeterministic(t *testing.T) {
+func TestWriteDeterministic(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.hcl"), filepath.Join(dir, "b.hcl")
 	// Equal content built in different orders (map iteration is random).
-	if err := WriteLock(a, bigLock(300)); err != nil {
+	if err := Write(a, bigLock(300)); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteLock(b, bigLock(300)); err != nil {
+	if err := Write(b, bigLock(300)); err != nil {
 		t.Fatal(err)
 	}
 	ab, _ := os.ReadFile(a)
@@ -176,8 +177,8 @@ func TestWriteLockDeterministic(t *testing.T) {
 
 func TestLockGolden(t *testing.T) {
 	cost := "0.000135"
-	l := NewLock()
-	l.Merge([]*Entry{{
+	l := New()
+	l.Merge([]*cache.Record{{
 		Address:      `run.summary["a.md"]`,
 		Hash:         strings.Repeat("a", 64),
 		Template:     strings.Repeat("b", 64),
@@ -189,10 +190,10 @@ func TestLockGolden(t *testing.T) {
 		Params:       map[string]string{"temperature": "0", "max_tokens": "400"},
 		Output:       strings.Repeat("f", 64),
 		Path:         "out/summary.md",
-		Usage:        Usage{InputTokens: 120, OutputTokens: 45},
+		Usage:        llm.Usage{InputTokens: 120, OutputTokens: 45},
 		Cost:         cost,
 	}, {Address: "run.title", Hash: strings.Repeat("0", 64), Model: "m"}})
-	got, err := MarshalLock(l)
+	got, err := Marshal(l)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,17 +234,17 @@ run "run.title" {
 	}
 }
 
-func TestReadLockMissing(t *testing.T) {
-	l, err := ReadLock(filepath.Join(t.TempDir(), "nope.hcl"))
+func TestReadMissing(t *testing.T) {
+	l, err := Read(filepath.Join(t.TempDir(), "nope.hcl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(NewLock(), l); diff != "" {
+	if diff := cmp.Diff(New(), l); diff != "" {
 		t.Error(diff)
 	}
 }
 
-func TestReadLockErrors(t *testing.T) {
+func TestReadErrors(t *testing.T) {
 	h := `"` + strings.Repeat("a", 64) + `"`
 	tests := []struct {
 		name, src string
@@ -266,10 +267,10 @@ func TestReadLockErrors(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.src), 0o666); err != nil {
 				t.Fatal(err)
 			}
-			_, err := ReadLock(path)
-			var le *LockError
+			_, err := Read(path)
+			var le *Error
 			if !errors.As(err, &le) {
-				t.Fatalf("error %v is not a *LockError", err)
+				t.Fatalf("error %v is not a *Error", err)
 			}
 			var diags hcl.Diagnostics
 			if !errors.As(err, &diags) || !diags.HasErrors() {
@@ -302,40 +303,5 @@ func TestQuoteMatchesHclwrite(t *testing.T) {
 		if got := string(w.quote(nil, s)); got != want || w.noncanon {
 			t.Errorf("lockWriter.quote(%q) = %s (noncanon %v), hclwrite gives %s", s, got, w.noncanon, want)
 		}
-	}
-}
-
-// TestEntryEqual: every field of an entry counts, and a missing map equals
-// an empty one.
-func TestEntryEqual(t *testing.T) {
-	base := func() *Entry {
-		return &Entry{Address: "run.a", Hash: "h", Template: "t", Inputs: map[string]string{"i": "1"},
-			Upstream: map[string]string{"run.b": "2"}, Provider: "p", ProviderType: "mock", Model: "m",
-			Endpoint: "e", Params: map[string]string{"temperature": "0"}, Output: "o", Path: "out/a",
-			Usage: Usage{InputTokens: 1}, Cost: "0.1"}
-	}
-	if !base().Equal(base()) || !(*Entry)(nil).Equal(nil) || base().Equal(nil) || (*Entry)(nil).Equal(base()) {
-		t.Error("Equal is wrong about equal entries or nil")
-	}
-	if !(&Entry{Inputs: map[string]string{}}).Equal(&Entry{}) {
-		t.Error("an empty map and a missing one differ")
-	}
-	for name, change := range map[string]func(e *Entry){
-		"address": func(e *Entry) { e.Address = "x" }, "hash": func(e *Entry) { e.Hash = "x" },
-		"template": func(e *Entry) { e.Template = "x" }, "inputs": func(e *Entry) { e.Inputs["i"] = "x" },
-		"upstream": func(e *Entry) { e.Upstream["run.b"] = "x" }, "provider": func(e *Entry) { e.Provider = "x" },
-		"provider type": func(e *Entry) { e.ProviderType = "x" }, "model": func(e *Entry) { e.Model = "x" },
-		"endpoint": func(e *Entry) { e.Endpoint = "x" }, "params": func(e *Entry) { e.Params["top_p"] = "1" },
-		"output": func(e *Entry) { e.Output = "x" }, "path": func(e *Entry) { e.Path = "x" },
-		"usage": func(e *Entry) { e.Usage.OutputTokens = 9 }, "cost": func(e *Entry) { e.Cost = "x" },
-	} {
-		e := base()
-		change(e)
-		if base().Equal(e) {
-			t.Errorf("a changed %s leaves the entries equal", name)
-		}
-	}
-	if n := reflect.TypeFor[Entry]().NumField(); n != 14 {
-		t.Errorf("Entry has %d fields, this test knows 14: compare the new one in Equal and change it here", n)
 	}
 }

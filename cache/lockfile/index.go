@@ -1,4 +1,4 @@
-package cache
+package lockfile
 
 import (
 	"bytes"
@@ -11,34 +11,35 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/internal/files"
 )
 
 // IndexFile is the name of the lock index in the index directory.
 const IndexFile = "lock-index.bin"
 
-// ReadLockIndexed reads the lock file at path like ReadLock, but through a
+// ReadIndexed reads the lock file at path like Read, but through a
 // derived index in indexDir (usually .promptbuild): when the index was made
 // from the lock file's current bytes (same SHA-256), it is decoded instead
 // of the HCL, which is about a hundred times faster. Otherwise the HCL is
 // parsed and the index rewritten. The index is only an accelerator: when
-// it cannot be read or written, ReadLockIndexed parses the HCL.
-func ReadLockIndexed(path, indexDir string) (*Lock, error) {
-	return readLockIndexed(path, indexDir, true)
+// it cannot be read or written, ReadIndexed parses the HCL.
+func ReadIndexed(path, indexDir string) (*Lock, error) {
+	return readIndexed(path, indexDir, true)
 }
 
-// ReadLockReadOnly reads the lock file at path like ReadLockIndexed, using
+// ReadIndexedReadOnly reads the lock file at path like ReadIndexed, using
 // the index in indexDir when it was made from the lock file's current
 // bytes, but never writes the index: for a command that promises to change
 // nothing on disk.
-func ReadLockReadOnly(path, indexDir string) (*Lock, error) {
-	return readLockIndexed(path, indexDir, false)
+func ReadIndexedReadOnly(path, indexDir string) (*Lock, error) {
+	return readIndexed(path, indexDir, false)
 }
 
-func readLockIndexed(path, indexDir string, update bool) (*Lock, error) {
+func readIndexed(path, indexDir string, update bool) (*Lock, error) {
 	src, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return NewLock(), nil
+		return New(), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading lock file: %w", err)
@@ -50,7 +51,7 @@ func readLockIndexed(path, indexDir string, update bool) (*Lock, error) {
 			return l, nil
 		}
 	}
-	l, err := ParseLock(src, path)
+	l, err := Parse(src, path)
 	if err != nil {
 		return nil, err
 	}
@@ -60,13 +61,13 @@ func readLockIndexed(path, indexDir string, update bool) (*Lock, error) {
 	return l, nil
 }
 
-// WriteLockIndexed is WriteLock, and then writes the index for the bytes it
-// wrote, so the next ReadLockIndexed need not parse them. A failure to
+// WriteIndexed is Write, and then writes the index for the bytes it
+// wrote, so the next ReadIndexed need not parse them. A failure to
 // write the index is not an error: the next read parses the HCL. The lock
 // file's temporary file is made in tmpDir (see files.WriteIn), so that a
 // crash leaves none beside the lock file; "" makes it beside the lock.
-func WriteLockIndexed(path, indexDir, tmpDir string, l *Lock) error {
-	data, canon, err := writeLock(tmpDir, path, l)
+func WriteIndexed(path, indexDir, tmpDir string, l *Lock) error {
+	data, canon, err := write(tmpDir, path, l)
 	if err != nil {
 		return err
 	}
@@ -204,8 +205,8 @@ func decodeIndex(data []byte, sum [sha256.Size]byte) (*Lock, error) {
 	if d.err || count > uint64(len(d.buf)) {
 		return nil, errIndex
 	}
-	entries := make([]Entry, count)
-	l := &Lock{Runs: make(map[string]*Entry, count)}
+	entries := make([]cache.Record, count)
+	l := &Lock{Runs: make(map[string]*cache.Record, count)}
 	for i := range entries {
 		e := &entries[i]
 		e.Address = d.str()

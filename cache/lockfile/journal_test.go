@@ -1,4 +1,4 @@
-package cache
+package lockfile
 
 import (
 	"errors"
@@ -9,13 +9,15 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/llm"
 )
 
-func entry(addr, out string) *Entry {
-	return &Entry{
-		Address: addr, Hash: Digest([]byte(addr)), Output: Digest([]byte(out)),
-		Inputs: map[string]string{"readme": Digest([]byte("r"))},
-		Usage:  Usage{InputTokens: 10, OutputTokens: 2}, Cost: "0.0001",
+func entry(addr, out string) *cache.Record {
+	return &cache.Record{
+		Address: addr, Hash: cache.Digest([]byte(addr)), Output: cache.Digest([]byte(out)),
+		Inputs: map[string]string{"readme": cache.Digest([]byte("r"))},
+		Usage:  llm.Usage{InputTokens: 10, OutputTokens: 2}, Cost: "0.0001",
 	}
 }
 
@@ -28,7 +30,7 @@ func TestJournal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []*Entry{entry("run.a", "1"), entry(`run.b["x\ny"]`, "2"), entry("run.a", "3")}
+	want := []*cache.Record{entry("run.a", "1"), entry(`run.b["x\ny"]`, "2"), entry("run.a", "3")}
 	for _, e := range want {
 		if err := j.Append(e); err != nil {
 			t.Fatal(err)
@@ -50,11 +52,11 @@ func TestJournal(t *testing.T) {
 	}
 
 	// Merging: the last entry per address wins.
-	l := NewLock()
+	l := New()
 	l.Runs["run.c"] = entry("run.c", "old")
 	l.Runs["run.a"] = entry("run.a", "old")
 	l.Merge(got)
-	wantLock := &Lock{Runs: map[string]*Entry{"run.a": want[2], `run.b["x\ny"]`: want[1], "run.c": entry("run.c", "old")}}
+	wantLock := &Lock{Runs: map[string]*cache.Record{"run.a": want[2], `run.b["x\ny"]`: want[1], "run.c": entry("run.c", "old")}}
 	if diff := cmp.Diff(wantLock, l); diff != "" {
 		t.Errorf("merged (-want +got):\n%s", diff)
 	}
@@ -122,6 +124,30 @@ func TestJournalOnlyTornLine(t *testing.T) {
 	j.Close()
 	if got, err := ReadJournal(path); err != nil || len(got) != 1 {
 		t.Fatalf("%v, %v", got, err)
+	}
+}
+
+// TestReadJournalEarlierLines: lines written before the record's usage
+// became llm.Usage (which writes zero token counts where cache.Usage left
+// them out) read as they did.
+func TestReadJournalEarlierLines(t *testing.T) {
+	h, o := cache.Digest([]byte("h")), cache.Digest([]byte("o"))
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	lines := `{"address":"run.a","hash":"` + h + `","output":"` + o + `","usage":{"output_tokens":7},"cost":"0.000001"}` + "\n" +
+		`{"address":"run.b","hash":"` + h + `","usage":{}}` + "\n"
+	if err := os.WriteFile(path, []byte(lines), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*cache.Record{
+		{Address: "run.a", Hash: h, Output: o, Usage: llm.Usage{OutputTokens: 7}, Cost: "0.000001"},
+		{Address: "run.b", Hash: h},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 
