@@ -10,11 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/promptbuild/promptbuild/internal/files"
 	"github.com/promptbuild/promptbuild/llm"
+	"github.com/promptbuild/promptbuild/report"
 
 	"golang.org/x/sync/errgroup"
 
@@ -50,6 +52,8 @@ type Result struct {
 	Attempts int
 	Warnings []string
 	Err      error
+	// Checks are the results of the step's assertions on its answer.
+	Checks []*report.Check
 	// StoreErr says why the cache could not keep this run's answer; the
 	// run still finished, its output file and lock entry are written.
 	StoreErr error
@@ -328,24 +332,40 @@ func (w *walk) build(steps []Step) {
 			continue
 		}
 		for _, addr := range n.step.Deps() {
-			if d := w.byAddr[addr]; d != nil && d.current == nil {
+			d := w.byAddr[addr]
+			if d == nil {
+				continue
+			}
+			// An up-to-date step's dependents are known too: when its
+			// assertions fail now, they are skipped.
+			d.dependents = append(d.dependents, n)
+			if d.current == nil {
 				n.pending++
-				d.dependents = append(d.dependents, n)
 			}
 		}
 	}
 }
 
 func (w *walk) run(ctx context.Context) {
+	work := w.work
 	for _, n := range w.nodes {
-		switch {
-		case n.current != nil:
-			w.finish(&Result{Addr: n.addr, Status: UpToDate, Entry: n.current})
-		case n.pending == 0:
+		if n.current == nil {
+			continue
+		}
+		r := &Result{Addr: n.addr, Status: UpToDate, Entry: n.current}
+		if n.step.Verifies() {
+			w.verifyCurrent(ctx, n, r)
+		}
+		w.finish(r)
+		if r.Status == Failed {
+			work -= w.skipDependents(ctx, n, r)
+		}
+	}
+	for _, n := range w.nodes {
+		if _, finished := w.sum.Results[n.addr]; n.current == nil && n.pending == 0 && !finished {
 			heap.Push(&w.ready, n)
 		}
 	}
-	work := w.work
 	done := make(chan *Result)
 	// A provider out of requests_per_minute parks its steps, so that they
 	// hold no -j slot while they wait; a timer wakes them. The channel is
@@ -444,7 +464,7 @@ func (w *walk) run(ctx context.Context) {
 		}
 		for _, d := range n.dependents {
 			d.pending--
-			if d.pending == 0 {
+			if _, skipped := w.sum.Results[d.addr]; d.pending == 0 && !skipped {
 				heap.Push(&w.ready, d)
 			}
 		}
@@ -490,12 +510,12 @@ func (w *walk) finish(r *Result) {
 	w.sum.Usage.InputTokens += r.Usage.InputTokens
 	w.sum.Usage.OutputTokens += r.Usage.OutputTokens
 	w.sum.Usage.CachedTokens += r.Usage.CachedTokens
-	if r.Status == Called {
-		if r.Cost != nil {
-			w.sum.Cost += *r.Cost
-		} else {
-			w.sum.CostUnknown++
-		}
+	// A call is paid for even when its answer was then refused (a JSON
+	// check, an assertion).
+	if r.Cost != nil {
+		w.sum.Cost += *r.Cost
+	} else if r.Status == Called {
+		w.sum.CostUnknown++
 	}
 	if w.opts.Observer != nil {
 		w.opts.Observer.Finished(r)
@@ -557,8 +577,11 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 	// step's request, and so its hash, unchanged.
 	if prior := s.Cutoff(); prior != nil && prior.Hash == draft.Hash {
 		if text, ok := s.Answer(ctx, prior.Output); ok {
-			w.setOutput(n.addr, string(text))
 			r.Status, r.Entry = UpToDate, prior
+			if s.Verifies() && !w.verify(ctx, s, r, string(text), w.manifest(ctx, prior)) {
+				return r
+			}
+			w.setOutput(n.addr, string(text))
 			return r
 		}
 	}
@@ -569,6 +592,9 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 				// Recorded first, then written: see the end of process.
 				r.Status = Restored
 				r.Entry = complete(draft, m.Output, m.Usage, (*float64)(m.ExactCost))
+				if !w.verify(ctx, s, r, string(text), m) {
+					return r
+				}
 				w.journal(r)
 				if err := w.writeOutput(s, text); err != nil {
 					r.Status, r.Entry, r.Err = Failed, nil, err
@@ -636,7 +662,7 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 	// whose missing file the next apply restores without a call.
 	outDigest := cache.Digest(text)
 	r.Entry = complete(draft, outDigest, r.Usage, r.Cost)
-	r.StoreErr = w.store(ctx, &cache.Manifest{
+	m := &cache.Manifest{
 		Version:       cache.ManifestVersion,
 		Record:        *r.Entry,
 		OutputSize:    int64(len(text)),
@@ -648,8 +674,12 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 		Warnings:      r.Warnings,
 		Stages:        stages,
 		CreatedAt:     time.Now().UTC(),
-	}, req, text)
+	}
+	r.StoreErr = w.store(ctx, m, req, text)
 	r.Status = Called
+	if !w.verify(ctx, s, r, resp.Text, m) {
+		return r
+	}
 	w.journal(r)
 	if err := w.writeOutput(s, text); err != nil {
 		r.Status, r.Entry = Failed, nil
@@ -662,6 +692,80 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 	}
 	w.setOutput(n.addr, resp.Text)
 	return r
+}
+
+// verify checks an answer against the step's assertions and keeps the
+// results in r. A failed error-severity assertion fails the step as a
+// failed call would: r loses its record, so that the output file and the
+// lock keep what they had (the answer stays in the cache, and the next
+// apply checks it again without a call). It reports whether r stands.
+func (w *walk) verify(ctx context.Context, s Step, r *Result, text string, m *cache.Manifest) bool {
+	r.Checks = s.Verify(ctx, w.answer, text, m)
+	var failed []string
+	for _, c := range r.Checks {
+		switch {
+		case c.Failed():
+			failed = append(failed, checkLine(c))
+		case !c.Passed:
+			r.Warnings = append(r.Warnings, "assertion "+checkLine(c))
+		}
+	}
+	if len(failed) == 0 {
+		return true
+	}
+	r.Status, r.Entry = Failed, nil
+	r.Err = &AssertError{Failed: failed}
+	return false
+}
+
+// checkLine says what a check found: its name and message.
+func checkLine(c *report.Check) string {
+	msg := c.Message
+	switch {
+	case c.Err != "":
+		msg = c.Err
+	case msg == "":
+		msg = "failed"
+	}
+	if c.Samples > 1 {
+		msg += fmt.Sprintf(" (%d of %d samples passed)", c.Passes, c.Samples)
+	}
+	return c.Name + ": " + msg
+}
+
+// AssertError is the error of a step whose answer failed an assertion.
+type AssertError struct {
+	Failed []string // each failed assertion: its name and message
+}
+
+func (e *AssertError) Error() string {
+	if len(e.Failed) == 1 {
+		return "assertion failed: " + e.Failed[0]
+	}
+	return fmt.Sprintf("%d assertions failed: %s", len(e.Failed), strings.Join(e.Failed, "; "))
+}
+
+// verifyCurrent checks an up-to-date step's recorded answer against its
+// assertions.
+func (w *walk) verifyCurrent(ctx context.Context, n *node, r *Result) {
+	text, ok := n.step.Answer(ctx, n.current.Output)
+	if !ok {
+		r.Status, r.Entry = Failed, nil
+		r.Err = fmt.Errorf("its recorded answer is no longer there to check; run apply again")
+		return
+	}
+	if w.verify(ctx, n.step, r, string(text), w.manifest(ctx, n.current)) {
+		w.setOutput(n.addr, string(text))
+	}
+}
+
+// manifest returns the manifest of a recorded answer, or one made of the
+// record alone when the cache no longer holds it.
+func (w *walk) manifest(ctx context.Context, rec *cache.Record) *cache.Manifest {
+	if m, err := w.opts.Store.Manifest(ctx, rec.Hash); err == nil && m.Output == rec.Output {
+		return m
+	}
+	return &cache.Manifest{Version: cache.ManifestVersion, Record: *rec}
 }
 
 // answer returns an upstream step's answer: the one this apply produced,

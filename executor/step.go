@@ -5,6 +5,7 @@ import (
 
 	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/llm"
+	"github.com/promptbuild/promptbuild/report"
 )
 
 // Step is one unit of work as the walk sees it: a run instance today. The
@@ -50,6 +51,14 @@ type Step interface {
 	// spells it and its path on disk, checked now to lead nowhere outside
 	// the project. Both are "" when the step writes no file.
 	Output() (name, path string, err error)
+	// Verifies reports whether the step has assertions to check on its
+	// answer.
+	Verifies() bool
+	// Verify checks the step's answer (its text, and the manifest of the
+	// call that produced it) against its assertions; answer returns the
+	// upstream answers they may read. A step without assertions returns
+	// nil.
+	Verify(ctx context.Context, answer func(ctx context.Context, addr string) (string, error), text string, m *cache.Manifest) []*report.Check
 	// Stages returns the time spent analysing and, at plan time,
 	// compiling the step, for its manifest.
 	Stages() cache.Stages
