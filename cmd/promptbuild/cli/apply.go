@@ -91,21 +91,46 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	if jobs.set {
 		j = jobs.n
 	}
+	sum, ok := e.carryOut(ctx, p, plan, carryOptions{jobs: j, retries: retries, offline: *offline, maxCost: maxCost.usd, jsonOut: f.jsonOut})
+	if !ok {
+		return exitError
+	}
+	if sum.Interrupted || sum.Failed() {
+		return exitError
+	}
+	return exitOK
+}
+
+// carryOptions are apply's settings for carrying out a plan.
+type carryOptions struct {
+	jobs    int
+	retries *int // nil: each provider's max_retries
+	offline bool
+	maxCost float64
+	jsonOut bool
+}
+
+// carryOut carries out a plan as apply does: the walk with its progress,
+// orphaned outputs, the lock file (written once, after the journal kept
+// the results safe), the failure record and the summary. ok is false when
+// it could not start or the lock file could not be written (said on
+// stderr); the steps' own failures are in the summary.
+func (e *env) carryOut(ctx context.Context, p *project, plan *planner.Plan, o carryOptions) (sum *executor.Summary, ok bool) {
 	journal, err := lockfile.OpenJournal(p.journalPath())
 	if err != nil {
 		e.printError(p.cfg, err)
-		return exitError
+		return nil, false
 	}
-	obs := e.newProgress(f.jsonOut, plan)
-	sum := executor.Apply(ctx, plan.Steps(), executor.Options{
-		Parallelism: j,
+	obs := e.newProgress(o.jsonOut, plan)
+	sum = executor.Apply(ctx, plan.Steps(), executor.Options{
+		Parallelism: o.jobs,
 		Store:       p.store,
 		Journal:     journal,
-		Providers:   executor.NewProviders(ProviderBlocks(p.cfg), e.getenv, j),
+		Providers:   executor.NewProviders(ProviderBlocks(p.cfg), e.getenv, o.jobs),
 		Observer:    obs,
-		MaxRetries:  retries,
-		Offline:     *offline,
-		MaxCost:     maxCost.usd,
+		MaxRetries:  o.retries,
+		Offline:     o.offline,
+		MaxCost:     o.maxCost,
 		TempDir:     p.tempDir(),
 	})
 	obs.done()
@@ -116,7 +141,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	if !sum.Interrupted {
 		// Before the lock is written: once it no longer names an orphaned
 		// file, nothing would remember to remove it.
-		e.reportOrphans(executor.RemoveOrphans(p.graph.Config.Dir, orphans(plan), p.graph.CheckOrphan, final), f.jsonOut)
+		e.reportOrphans(executor.RemoveOrphans(p.graph.Config.Dir, orphans(plan), p.graph.CheckOrphan, final), o.jsonOut)
 	}
 	werr := lockfile.WriteIndexed(p.lockPath(), p.indexDir(), p.tempDir(), final)
 	_ = journal.Close()
@@ -125,19 +150,16 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	}
 	if werr != nil {
 		fmt.Fprintf(e.stderr, "Error: writing %s: %v\nThe results are kept in %s; the next apply picks them up.\n", p.cfg.Settings.LockFile, werr, p.journalPath())
-		return exitError
+		return sum, false
 	}
 	if err := recordFailures(p.failuresPath(), plan, sum); err != nil {
 		fmt.Fprintf(e.stderr, "Warning: %v\n", err)
 	}
-	obs.summary(sum, maxCost.usd)
-	if !f.jsonOut {
+	obs.summary(sum, o.maxCost)
+	if !o.jsonOut {
 		e.lockNews(p, plan)
 	}
-	if sum.Interrupted || sum.Failed() {
-		return exitError
-	}
-	return exitOK
+	return sum, true
 }
 
 // lockProject takes the project's apply lock, refusing or waiting when
