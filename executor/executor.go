@@ -52,8 +52,12 @@ type Result struct {
 	Attempts int
 	Warnings []string
 	Err      error
-	// Checks are the results of the step's assertions on its answer.
+	// Checks are the results of the step's assertions on its answer;
+	// Answer and Facts are the answer they checked and its manifest (nil
+	// when the step has no assertions).
 	Checks []*report.Check
+	Answer *string
+	Facts  *cache.Manifest
 	// StoreErr says why the cache could not keep this run's answer; the
 	// run still finished, its output file and lock entry are written.
 	StoreErr error
@@ -701,6 +705,7 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 // apply checks it again without a call). It reports whether r stands.
 func (w *walk) verify(ctx context.Context, s Step, r *Result, text string, m *cache.Manifest) bool {
 	r.Checks = s.Verify(ctx, w.answer, text, m)
+	r.Answer, r.Facts = &text, m
 	var failed []string
 	for _, c := range r.Checks {
 		switch {

@@ -57,6 +57,25 @@ type Node struct {
 	refs []lang.Ref // every reference of the run and its template
 }
 
+// Tested returns, sorted, the instances that have assertions, among the
+// targets when there are any (addresses as -target takes them).
+func (g *Graph) Tested(targets []string) ([]string, hcl.Diagnostics) {
+	var only map[string]bool
+	if len(targets) > 0 {
+		var diags hcl.Diagnostics
+		if only, diags = g.resolve(targets, "-target"); diags.HasErrors() {
+			return nil, diags
+		}
+	}
+	var out []string
+	for _, n := range g.Nodes {
+		if n.tested() && (only == nil || only[n.Addr]) {
+			out = append(out, n.Addr)
+		}
+	}
+	return out, nil
+}
+
 // Addrs returns the addresses of every instance, sorted.
 func (g *Graph) Addrs() []string {
 	out := make([]string, len(g.Nodes))

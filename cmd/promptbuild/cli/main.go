@@ -75,7 +75,7 @@ var commands []*command
 
 func init() {
 	commands = []*command{
-		initCmd, validateCmd, fmtCmd, planCmd, applyCmd, checkCmd, graphCmd, showCmd, cacheCmd, versionCmd,
+		initCmd, validateCmd, fmtCmd, planCmd, applyCmd, testCmd, checkCmd, graphCmd, showCmd, cacheCmd, versionCmd,
 	}
 }
 

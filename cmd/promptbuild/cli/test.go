@@ -1,0 +1,251 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/promptbuild/promptbuild/executor"
+	"github.com/promptbuild/promptbuild/planner"
+	"github.com/promptbuild/promptbuild/report"
+)
+
+var testCmd = &command{
+	name:     "test",
+	synopsis: "check every assertion, applying what is stale first",
+	usage:    "[-target ADDR]... [-var NAME=VALUE]... [-j N] [-offline] [-max-cost USD] [-json] [-o FILE]...",
+	run:      runTest,
+}
+
+func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
+	var targets, reports multiFlag
+	vars := varsFlag{}
+	fs.Var(&targets, "target", "test only `ADDR` (and apply what it depends on) (repeatable)")
+	fs.Var(vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
+	jsonOut := fs.Bool("json", false, "print events and results as JSON lines")
+	jobs := newIntFlag(fs, "j", 1, "run at most `N` instances at once (default: the promptbuild block's parallelism, else 16)")
+	lockTimeout := newDurationFlag(fs, "lock-timeout", 0, "wait up to `DURATION` for another apply in this directory to finish (default: refuse at once)")
+	offline := fs.Bool("offline", false, "never call a provider: test what the cache holds and fail listing the runs that need a call")
+	maxCost := &dollarsFlag{}
+	fs.Var(maxCost, "max-cost", "call a run only if its bound fits in a budget of `USD` beside what was spent")
+	fs.Var(&reports, "o", "write a report to `FILE`: .xml (JUnit), .json, .md or .html (repeatable)")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if !e.noArgs(fs, "test") {
+		return exitError
+	}
+	for _, o := range reports {
+		if err := report.Render(io.Discard, o, &report.Report{}); err != nil {
+			fmt.Fprintf(e.stderr, "Error: -o %v\n", err)
+			return exitError
+		}
+	}
+	e.jsonOut = *jsonOut
+	start := time.Now()
+
+	p, ok := e.build(vars)
+	if !ok {
+		return exitError
+	}
+	tested, diags := p.graph.Tested(targets)
+	e.printDiags(p.cfg, diags)
+	if diags.HasErrors() {
+		return exitError
+	}
+	if len(tested) == 0 {
+		msg := "No run has an assertion: there is nothing to test. Add an assert block to a run (see docs/testing.md)."
+		if len(targets) > 0 {
+			msg = "None of the -target instances has an assertion: there is nothing to test."
+		}
+		fmt.Fprintln(e.stderr, "Error: "+msg)
+		return exitError
+	}
+	unlock, code := e.lockProject(ctx, p.dir, lockTimeout.d)
+	if unlock == nil {
+		return code
+	}
+	defer unlock()
+	p.removeTemps()
+	if !e.readState(p) {
+		return exitError
+	}
+	plan, diags := p.plan(ctx, tested, nil)
+	e.printDiags(p.cfg, diags)
+	if diags.HasErrors() {
+		return exitError
+	}
+	j := p.cfg.Settings.Parallelism
+	if jobs.set {
+		j = jobs.n
+	}
+	sum, ok := e.carryOut(ctx, p, plan, carryOptions{jobs: j, offline: *offline, maxCost: maxCost.usd, jsonOut: *jsonOut})
+	if !ok {
+		return exitError
+	}
+
+	rep := testReport(p, plan, sum, tested, start)
+	if *jsonOut {
+		writeTestJSON(e, rep)
+	} else {
+		writeTestTable(e.stdout, rep)
+	}
+	for _, o := range reports {
+		if err := report.Write(e.path(o), rep); err != nil {
+			fmt.Fprintf(e.stderr, "Error: writing the report: %v\n", err)
+			return exitError
+		}
+	}
+	if sum.Interrupted || rep.Totals().Failed > 0 {
+		return exitError
+	}
+	return exitOK
+}
+
+// testReport gathers what the tested instances' steps found.
+func testReport(p *project, plan *planner.Plan, sum *executor.Summary, tested []string, start time.Time) *report.Report {
+	rep := &report.Report{Project: filepath.Base(p.dir), Started: start.UTC(), Duration: time.Since(start).Seconds()}
+	for _, addr := range tested {
+		n := p.graph.Node(addr)
+		run := &report.Run{Address: addr, Provider: n.Provider.Name, Model: n.Provider.Model}
+		r := sum.Results[addr]
+		switch {
+		case r == nil:
+			run.Status, run.Error = "canceled", "not run"
+		default:
+			run.Status = r.Status.String()
+			run.Checks = r.Checks
+			if r.Err != nil && len(r.Checks) == 0 {
+				run.Error = r.Err.Error()
+			}
+			if r.Answer != nil {
+				run.Samples = []*report.Sample{{Index: 1, Output: *r.Answer}}
+			}
+			if m := r.Facts; m != nil {
+				run.InputTokens, run.OutputTokens = m.Usage.InputTokens, m.Usage.OutputTokens
+				run.Cost = (*float64)(m.ExactCost)
+				run.LatencyMS = m.Stages.Processing.Milliseconds()
+				if m.ResponseModel != "" {
+					run.Model = m.ResponseModel
+				}
+			}
+		}
+		rep.Runs = append(rep.Runs, run)
+	}
+	return rep
+}
+
+// writeTestTable prints the results, failures first: one line per
+// instance, then each failed or warning assertion with its message.
+func writeTestTable(w io.Writer, rep *report.Report) {
+	runs := rep.Sorted()
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nRESULT\tINSTANCE\tPROVIDER\tASSERTIONS\tSAMPLES\tTOKENS\tCOST\tLATENCY")
+	for _, r := range runs {
+		result := "pass"
+		switch {
+		case r.Failed():
+			result = "FAIL"
+		case r.Warned():
+			result = "warn"
+		}
+		passed := 0
+		for _, c := range r.Checks {
+			if c.Passed {
+				passed++
+			}
+		}
+		checks := fmt.Sprintf("%d/%d passed", passed, len(r.Checks))
+		if r.Error != "" {
+			checks = r.Status
+		}
+		samples := fmt.Sprint(len(r.Samples))
+		if len(r.Samples) > 1 {
+			samples = fmt.Sprintf("%d (%d distinct)", len(r.Samples), r.Distinct())
+		}
+		cost := "-"
+		if r.Cost != nil {
+			cost = fmt.Sprintf("$%.6f", *r.Cost)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%d ms\n", result, r.Address, r.Provider, checks, samples, r.InputTokens, r.OutputTokens, cost, r.LatencyMS)
+	}
+	_ = tw.Flush()
+
+	var lines []string
+	for _, r := range runs {
+		if r.Error != "" {
+			lines = append(lines, fmt.Sprintf("  %s: %s", r.Address, firstLineOf(r.Error)))
+		}
+		for _, c := range r.Checks {
+			switch {
+			case c.Err != "":
+				lines = append(lines, fmt.Sprintf("  %s %s: error: %s", r.Address, c.Name, c.Err))
+			case c.Failed():
+				lines = append(lines, fmt.Sprintf("  %s %s: %s", r.Address, c.Name, checkMessage(c)))
+			case !c.Passed:
+				lines = append(lines, fmt.Sprintf("  %s %s (warning): %s", r.Address, c.Name, checkMessage(c)))
+			}
+		}
+	}
+	if len(lines) > 0 {
+		fmt.Fprintf(w, "\nFailures and warnings:\n%s\n", strings.Join(lines, "\n"))
+	}
+	t := rep.Totals()
+	verdict := "Tests passed"
+	if t.Failed > 0 {
+		verdict = "Tests failed"
+	}
+	fmt.Fprintf(w, "\n%s: %s, %d failed, %d with warnings; %d of %d assertions failed.\n",
+		verdict, plural(t.Runs, "instance"), t.Failed, t.Warned, t.ChecksFailed, t.Checks)
+}
+
+// checkMessage is a failed check's message, with its samples.
+func checkMessage(c *report.Check) string {
+	msg := c.Message
+	if msg == "" {
+		msg = "failed"
+	}
+	if c.Samples > 1 {
+		msg += fmt.Sprintf(" (%d of %d samples passed; %.0f%% required)", c.Passes, c.Samples, c.PassRate*100)
+	}
+	return msg
+}
+
+func firstLineOf(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// writeTestJSON prints one object per tested instance and one per
+// assertion, then the totals.
+func writeTestJSON(e *env, rep *report.Report) {
+	enc := json.NewEncoder(e.stdout)
+	for _, r := range rep.Sorted() {
+		result := "pass"
+		if r.Failed() {
+			result = "fail"
+		} else if r.Warned() {
+			result = "warn"
+		}
+		_ = enc.Encode(map[string]any{
+			"type": "test_result", "address": r.Address, "provider": r.Provider, "result": result, "status": r.Status,
+			"error": r.Error, "input_tokens": r.InputTokens, "output_tokens": r.OutputTokens, "cost": r.Cost, "latency_ms": r.LatencyMS,
+		})
+		for _, c := range r.Checks {
+			_ = enc.Encode(map[string]any{"type": "assertion", "address": r.Address, "assertion": c})
+		}
+	}
+	t := rep.Totals()
+	_ = enc.Encode(map[string]any{
+		"type": "test_summary", "instances": t.Runs, "failed": t.Failed, "warned": t.Warned, "passed": t.Passed,
+		"assertions": t.Checks, "assertions_failed": t.ChecksFailed,
+	})
+}
