@@ -177,6 +177,7 @@ type node struct {
 	priority   int
 	provider   string        // the provider of its first call; "" when none is expected
 	current    *cache.Record // its record when it is up to date
+	work       bool          // a worker must see it: it has work, or checks to make
 	dependents []*node       // steps with work that wait on it
 	pending    int           // unfinished dependencies with work
 }
@@ -307,6 +308,21 @@ func (b *budget) reserve(ctx context.Context, t uint64, est float64) (booked int
 	}
 }
 
+// book reserves est dollars for a call outside the line of steps (the
+// call of a step's check): it fits beside what is spent and reserved, or
+// it is refused at once.
+func (b *budget) book(est float64) (booked int64, ok bool) {
+	e := picodollars(est, true)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.spent+b.reserved+e > b.limit {
+		return 0, false
+	}
+	b.reserved += e
+	b.inflight++
+	return e, true
+}
+
 // settle replaces a reservation with what the call cost.
 func (b *budget) settle(booked int64, cost float64) {
 	b.mu.Lock()
@@ -324,27 +340,30 @@ func (w *walk) build(steps []Step) {
 	w.byAddr = make(map[string]*node, len(steps))
 	for i, s := range steps {
 		n := &node{step: s, addr: s.Addr(), current: s.Current()}
-		if n.current == nil {
+		switch {
+		case n.current == nil:
+			n.work = true
 			n.priority, n.provider = s.Priority(), s.Provider()
+		case s.Verifies():
+			// Up to date, but its answer is checked again: a worker
+			// does it, since a check may call (a new sample, a judge).
+			n.work = true
+			n.priority = s.Priority()
+		}
+		if n.work {
 			w.work++
 		}
 		w.nodes[i] = n
 		w.byAddr[n.addr] = n
 	}
 	for _, n := range w.nodes {
-		if n.current != nil {
+		if !n.work {
 			continue
 		}
 		for _, addr := range n.step.Deps() {
-			d := w.byAddr[addr]
-			if d == nil {
-				continue
-			}
-			// An up-to-date step's dependents are known too: when its
-			// assertions fail now, they are skipped.
-			d.dependents = append(d.dependents, n)
-			if d.current == nil {
+			if d := w.byAddr[addr]; d != nil && d.work {
 				n.pending++
+				d.dependents = append(d.dependents, n)
 			}
 		}
 	}
@@ -353,20 +372,10 @@ func (w *walk) build(steps []Step) {
 func (w *walk) run(ctx context.Context) {
 	work := w.work
 	for _, n := range w.nodes {
-		if n.current == nil {
-			continue
-		}
-		r := &Result{Addr: n.addr, Status: UpToDate, Entry: n.current}
-		if n.step.Verifies() {
-			w.verifyCurrent(ctx, n, r)
-		}
-		w.finish(r)
-		if r.Status == Failed {
-			work -= w.skipDependents(ctx, n, r)
-		}
-	}
-	for _, n := range w.nodes {
-		if _, finished := w.sum.Results[n.addr]; n.current == nil && n.pending == 0 && !finished {
+		switch {
+		case !n.work:
+			w.finish(&Result{Addr: n.addr, Status: UpToDate, Entry: n.current})
+		case n.pending == 0:
 			heap.Push(&w.ready, n)
 		}
 	}
@@ -413,7 +422,7 @@ func (w *walk) run(ctx context.Context) {
 			}
 			delete(w.prepaid, n)
 			inflight++
-			if w.opts.Observer != nil {
+			if w.opts.Observer != nil && n.current == nil {
 				w.opts.Observer.Started(n.addr)
 			}
 			var ticket uint64
@@ -564,6 +573,11 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 		defer w.budget.pass(ticket)
 	}
 	s := n.step
+	if n.current != nil {
+		r.Status, r.Entry = UpToDate, n.current
+		w.verifyCurrent(ctx, n, r)
+		return r
+	}
 	stages := s.Stages()
 
 	t := time.Now()
@@ -596,7 +610,7 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 				// Recorded first, then written: see the end of process.
 				r.Status = Restored
 				r.Entry = complete(draft, m.Output, m.Usage, (*float64)(m.ExactCost))
-				if !w.verify(ctx, s, r, string(text), m) {
+				if s.Verifies() && !w.verify(ctx, s, r, string(text), m) {
 					return r
 				}
 				w.journal(r)
@@ -643,7 +657,7 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 			w.budget.settle(booked, cost)
 		}()
 	}
-	resp, err := w.ask(ctx, r, held, provName, req)
+	resp, err := w.callChecked(ctx, r, held, provName, req)
 	if r.Usage.InputTokens+r.Usage.OutputTokens > 0 {
 		r.Cost = w.opts.Providers.Cost(provName, r.Usage)
 	}
@@ -681,7 +695,7 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 	}
 	r.StoreErr = w.store(ctx, m, req, text)
 	r.Status = Called
-	if !w.verify(ctx, s, r, resp.Text, m) {
+	if s.Verifies() && !w.verify(ctx, s, r, resp.Text, m) {
 		return r
 	}
 	w.journal(r)
@@ -704,7 +718,7 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 // lock keep what they had (the answer stays in the cache, and the next
 // apply checks it again without a call). It reports whether r stands.
 func (w *walk) verify(ctx context.Context, s Step, r *Result, text string, m *cache.Manifest) bool {
-	r.Checks = s.Verify(ctx, w.answer, text, m)
+	r.Checks = s.Verify(ctx, w.answer, text, m, w.asker(r))
 	r.Answer, r.Facts = &text, m
 	var failed []string
 	for _, c := range r.Checks {
@@ -736,6 +750,80 @@ func checkLine(c *report.Check) string {
 		msg += fmt.Sprintf(" (%d of %d samples passed)", c.Passes, c.Samples)
 	}
 	return c.Name + ": " + msg
+}
+
+// asker returns the function through which a step's checks make calls
+// of their own (samples, judges), each cached by its input-bundle hash as
+// a step's call is: restored when the cache holds the hash, else called
+// (with the provider's slot, limits and retries, offline and the budget
+// honoured), stored, and its usage and cost added to r.
+func (w *walk) asker(r *Result) func(ctx context.Context, draft *cache.Record, req *llm.Request) (string, *cache.Manifest, error) {
+	return func(ctx context.Context, draft *cache.Record, req *llm.Request) (string, *cache.Manifest, error) {
+		if m, err := w.opts.Store.Manifest(ctx, draft.Hash); err == nil {
+			if text, err := w.opts.Store.Get(ctx, m.Output); err == nil {
+				return string(text), m, nil
+			}
+		}
+		if w.opts.Offline {
+			return "", nil, ErrNeedsCall
+		}
+		name := draft.Provider
+		var booked int64
+		if w.budget != nil {
+			est, ok := w.opts.Providers.Bound(name, req)
+			if !ok {
+				return "", nil, fmt.Errorf("the price of model %q is unknown, so -max-cost cannot bound this call; add a pricing block to provider %q", draft.Model, name)
+			}
+			if booked, ok = w.budget.book(est); !ok {
+				return "", nil, ErrBudget
+			}
+		}
+		start := time.Now()
+		call := &Result{}
+		resp, err := w.callChecked(ctx, call, &heldSlot{}, name, req)
+		r.Attempts += call.Attempts
+		r.Usage.InputTokens += call.Usage.InputTokens
+		r.Usage.OutputTokens += call.Usage.OutputTokens
+		r.Usage.CachedTokens += call.Usage.CachedTokens
+		var cost *float64
+		if call.Usage.InputTokens+call.Usage.OutputTokens > 0 {
+			if cost = w.opts.Providers.Cost(name, call.Usage); cost != nil {
+				total := *cost
+				if r.Cost != nil {
+					total += *r.Cost
+				}
+				r.Cost = &total
+			}
+		}
+		if w.budget != nil {
+			spent := 0.0
+			if cost != nil {
+				spent = *cost
+			}
+			w.budget.settle(booked, spent)
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		digest := cache.Digest([]byte(resp.Text))
+		m := &cache.Manifest{
+			Version:       cache.ManifestVersion,
+			Record:        *complete(draft, digest, call.Usage, cost),
+			OutputSize:    int64(len(resp.Text)),
+			ExactCost:     (*llm.Dollars)(cost),
+			FinishReason:  resp.FinishReason,
+			RequestID:     resp.RequestID,
+			ResponseModel: resp.Model,
+			Attempts:      call.Attempts,
+			Warnings:      call.Warnings,
+			Stages:        cache.Stages{Processing: time.Since(start)},
+			CreatedAt:     time.Now().UTC(),
+		}
+		if err := w.store(ctx, m, req, []byte(resp.Text)); err != nil && r.StoreErr == nil {
+			r.StoreErr = err
+		}
+		return resp.Text, m, nil
+	}
 }
 
 // AssertError is the error of a step whose answer failed an assertion.
@@ -806,11 +894,11 @@ func (w *walk) store(ctx context.Context, m *cache.Manifest, req *llm.Request, t
 	return w.opts.Store.PutManifest(ctx, m)
 }
 
-// ask calls a provider and, for a JSON request, checks the answer
+// callChecked calls a provider and, for a JSON request, checks the answer
 // locally: an answer that does not parse or does not follow the schema is
 // asked for once more, then fails with the validation error. Usage and
 // attempts of every call are added to r: they were paid for.
-func (w *walk) ask(ctx context.Context, r *Result, held *heldSlot, name string, req *llm.Request) (*llm.Response, error) {
+func (w *walk) callChecked(ctx context.Context, r *Result, held *heldSlot, name string, req *llm.Request) (*llm.Response, error) {
 	prov, lim, err := w.opts.Providers.Open(name)
 	if err != nil {
 		return nil, err

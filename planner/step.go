@@ -146,6 +146,7 @@ func (s *Step) Verifies() bool { return s.c.Node.tested() }
 func (n *Node) tested() bool { return false }
 
 // Verify checks an answer against the instance's assertions: none yet.
-func (s *Step) Verify(ctx context.Context, answer func(ctx context.Context, addr string) (string, error), text string, m *cache.Manifest) []*report.Check {
+func (s *Step) Verify(ctx context.Context, answer func(ctx context.Context, addr string) (string, error), text string, m *cache.Manifest,
+	ask func(ctx context.Context, draft *cache.Record, req *llm.Request) (string, *cache.Manifest, error)) []*report.Check {
 	return nil
 }
