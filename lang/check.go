@@ -131,6 +131,9 @@ func (l *loader) checkRun(r *Run) hcl.Diagnostics {
 		}
 		static[e.name] = ok
 	}
+	for _, a := range r.Asserts {
+		diags = append(diags, l.checkAssert(r, a)...)
+	}
 	for _, t := range r.DependsOn {
 		ref := Ref{Kind: RefRun, Name: t[1].(hcl.TraverseAttr).Name, Range: t.SourceRange()}
 		if d := l.checkRef(ref, r, "depends_on"); d.HasErrors() {
@@ -225,6 +228,35 @@ func (l *loader) checkRun(r *Run) hcl.Diagnostics {
 			} else {
 				diags = append(diags, CheckParams(v, r.Params)...)
 			}
+		}
+	}
+	return diags
+}
+
+// checkAssert checks the references of an assert block of run r and
+// fills in its Refs; those to anything but self join the run's.
+func (l *loader) checkAssert(r *Run, a *Assert) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, e := range []hcl.Expression{a.Condition, a.ErrorMessage} {
+		refs, d := AssertReferences(e)
+		diags = append(diags, d...)
+		for _, ref := range refs {
+			if ref.Kind == RefSelf {
+				if ref.Name == "json" {
+					if format, ok := l.staticFormat(r); ok && format != "json" {
+						diags = append(diags, SelfNotJSONDiag(ref, "run."+r.Name, format, r.DeclRange)...)
+						continue
+					}
+				}
+				a.Refs = append(a.Refs, ref)
+				continue
+			}
+			if d := l.checkRef(ref, r, "an assert block"); d.HasErrors() {
+				diags = append(diags, d...)
+				continue
+			}
+			a.Refs = append(a.Refs, ref)
+			r.Refs = append(r.Refs, ref)
 		}
 	}
 	return diags
@@ -352,31 +384,46 @@ func (l *loader) checkRef(ref Ref, r *Run, attr string) hcl.Diagnostics {
 // planner.
 func (l *loader) checkJSONRef(ref Ref) hcl.Diagnostics {
 	target := l.cfg.Runs[ref.Name]
-	format := "text"
-	if target.Format != nil {
-		refs, d := References(target.Format)
-		if d.HasErrors() {
-			return nil
-		}
-		for _, r := range refs {
-			if r.Kind != RefVar {
-				return nil
-			}
-		}
-		v, d := target.Format.Value(l.varCtx)
-		if d.HasErrors() || !v.IsWhollyKnown() || v.IsNull() {
-			return nil
-		}
-		v, _ = v.Unmark()
-		if v.Type() != cty.String {
-			return nil // reported as an invalid format
-		}
-		format = v.AsString()
+	if format, ok := l.staticFormat(target); ok && format != "json" {
+		return NotJSONDiag(ref, "run."+ref.Name+keySuffix(ref), format, target.DeclRange)
 	}
-	if format == "json" {
-		return nil
+	return nil
+}
+
+// staticFormat returns the format of run r when it is known before the
+// plan: "text" without one, else its value when it reads only variables.
+// ok is false when it depends on each or an input, or is invalid.
+func (l *loader) staticFormat(r *Run) (format string, ok bool) {
+	if r.Format == nil {
+		return "text", true
 	}
-	return NotJSONDiag(ref, "run."+ref.Name+keySuffix(ref), format, target.DeclRange)
+	refs, d := References(r.Format)
+	if d.HasErrors() {
+		return "", false
+	}
+	for _, ref := range refs {
+		if ref.Kind != RefVar {
+			return "", false
+		}
+	}
+	v, d := r.Format.Value(l.varCtx)
+	if d.HasErrors() || !v.IsWhollyKnown() || v.IsNull() {
+		return "", false
+	}
+	v, _ = v.Unmark()
+	if v.Type() != cty.String {
+		return "", false // reported as an invalid format
+	}
+	return v.AsString(), true
+}
+
+// SelfNotJSONDiag is the error of a reference to self.json in an
+// assertion of a run instance (addr) whose format is not "json"; decl is
+// the run block's range.
+func SelfNotJSONDiag(ref Ref, addr, format string, decl hcl.Range) hcl.Diagnostics {
+	return diag("Run answer is not JSON",
+		fmt.Sprintf("self.json is the decoded answer of %s, but %s answers in %s, not JSON (run block at %s). Add format = \"json\" to the run, or read the text with self.output.",
+			addr, addr, format, Position(decl)), ref.Range)
 }
 
 // NotJSONDiag is the error of a reference to the .json of a run instance

@@ -426,7 +426,7 @@ func exactlyOne(b *hcl.Block, content *hcl.BodyContent, missing, conflict string
 	}}
 }
 
-func decodeRunBlock(b *hcl.Block) (*Run, hcl.Diagnostics) {
+func (l *loader) decodeRunBlock(b *hcl.Block) (*Run, hcl.Diagnostics) {
 	r := &Run{Name: b.Labels[0], DeclRange: b.DefRange}
 	diags := checkName(b, "run")
 	content, d := b.Body.Content(runSchema)
@@ -484,7 +484,61 @@ func decodeRunBlock(b *hcl.Block) (*Run, hcl.Diagnostics) {
 			r.DependsOn = append(r.DependsOn, t)
 		}
 	}
+	for _, blk := range content.Blocks {
+		a, d := l.decodeAssertBlock(blk, len(r.Asserts))
+		diags = append(diags, d...)
+		r.Asserts = append(r.Asserts, a)
+	}
 	return r, diags
+}
+
+// decodeAssertBlock decodes the assert block of a run at index i. Its
+// severity and pass_rate are literals; the condition and the message are
+// kept raw, and checked with the run's references.
+func (l *loader) decodeAssertBlock(b *hcl.Block, i int) (*Assert, hcl.Diagnostics) {
+	a := &Assert{Index: i, Severity: SeverityError, PassRate: 1, DeclRange: b.DefRange}
+	content, diags := b.Body.Content(assertSchema)
+	if attr, ok := content.Attributes["condition"]; ok {
+		a.Condition = attr.Expr
+		a.Source = string(l.source(attr.Expr.Range()))
+	}
+	if attr, ok := content.Attributes["error_message"]; ok {
+		a.ErrorMessage = attr.Expr
+	}
+	if attr, ok := content.Attributes["severity"]; ok {
+		s, ok, d := hclattr.String(attr, nil)
+		diags = append(diags, d...)
+		switch {
+		case !ok:
+		case s == SeverityError || s == SeverityWarning:
+			a.Severity = s
+		default:
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid severity",
+				Detail:   fmt.Sprintf("The severity of an assertion is %q (the default: a failure fails the run) or %q (a failure is reported, and the run goes on), not %q.", SeverityError, SeverityWarning, s),
+				Subject:  attr.Expr.Range().Ptr(),
+			})
+		}
+	}
+	if attr, ok := content.Attributes["pass_rate"]; ok {
+		v, ok, d := hclattr.EvalAs(attr.Expr, nil, attr.Name, cty.Number)
+		diags = append(diags, d...)
+		if ok {
+			f, _ := v.AsBigFloat().Float64()
+			if f > 0 && f <= 1 {
+				a.PassRate = f
+			} else {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid value",
+					Detail:   fmt.Sprintf("The attribute \"pass_rate\" is the fraction of samples that must pass: a number greater than 0 and at most 1, not %s.", v.AsBigFloat().Text('g', 10)),
+					Subject:  attr.Expr.Range().Ptr(),
+				})
+			}
+		}
+	}
+	return a, diags
 }
 
 // blockRef decodes an attribute that must be a plain reference to a

@@ -10,7 +10,10 @@
 //     for_each and output values. [Options] carries -var values and the
 //     environment (PROMPTBUILD_VAR_name).
 //   - [References] and [TemplateRefs] parse the references of an
-//     expression or a template into typed [Ref] values.
+//     expression or a template into typed [Ref] values;
+//     [AssertReferences] those of an assert block, where self (the answer
+//     under test, [SelfAttrs]) is in scope too. A run's [Assert] blocks
+//     keep their condition and message raw, like every expression.
 //   - [Scope] builds the [hcl.EvalContext] for a run and its template;
 //     [Functions] is the one function table (cty stdlib as Terraform
 //     exposes it, plus file and fileexists confined to the project).

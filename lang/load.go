@@ -233,7 +233,7 @@ func (l *loader) decode() hcl.Diagnostics {
 				diags = append(diags, addUnique(l.cfg.Templates, "template", t.Name, t, t.DeclRange)...)
 			}
 		case "run":
-			r, d := decodeRunBlock(b)
+			r, d := l.decodeRunBlock(b)
 			diags = append(diags, d...)
 			if r != nil {
 				diags = append(diags, addUnique(l.cfg.Runs, "run", r.Name, r, r.DeclRange)...)

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -167,10 +168,13 @@ type Run struct {
 	Output      hcl.Expression // a path string; may use each.key
 	ForEach     hcl.Expression // a map or a set of strings; nil when absent
 	DependsOn   []hcl.Traversal
+	// Asserts are the run's assert blocks, in source order.
+	Asserts []*Assert
 
 	// Refs are the references of every expression of the run (vars,
-	// parameters, output, for_each, depends_on, template and provider) and
-	// the global references (var, input, run) of the template it uses.
+	// parameters, output, for_each, depends_on, template and provider),
+	// the global references (var, input, run) of the template it uses,
+	// and those of its assert blocks but for self.
 	Refs []Ref
 	// Deps are the names of the runs this run depends on, sorted and
 	// without duplicates: the graph edges.
@@ -178,6 +182,44 @@ type Run struct {
 
 	DeclRange hcl.Range
 }
+
+// Assert is an assert block of a run: a condition its answer must meet.
+// Assertions are checked on the answer, never sent: they do not enter the
+// input-bundle hash.
+type Assert struct {
+	Index     int            // its place among the run's assert blocks, from 0
+	Condition hcl.Expression // a boolean over self, var, input, each and upstream runs
+	// Source is the condition as written, for the default message.
+	Source string
+	// ErrorMessage is a string template over the condition's scope; nil
+	// when absent.
+	ErrorMessage hcl.Expression
+	Severity     string // SeverityError or SeverityWarning
+	// PassRate is the fraction of a run's samples that must pass, in
+	// (0, 1]; 1 when absent. A run has one sample today.
+	PassRate float64
+	// Refs are the references of the condition and the error message,
+	// self.NAME included (RefSelf).
+	Refs      []Ref
+	DeclRange hcl.Range
+}
+
+// Name is the assertion's name in results: assert[INDEX].
+func (a *Assert) Name() string { return fmt.Sprintf("assert[%d]", a.Index) }
+
+// The severities of an assertion.
+const (
+	SeverityError   = "error"   // a failure fails the run
+	SeverityWarning = "warning" // a failure is reported, and the run goes on
+)
+
+// SelfAttrs are the attributes of self inside an assert block, sorted.
+// usage is an object of input_tokens and output_tokens; json exists only
+// for a run with format = "json".
+var SelfAttrs = []string{"cost", "finish_reason", "json", "latency_ms", "model", "output", "sample", "usage"}
+
+// UsageAttrs are the attributes of self.usage, sorted.
+var UsageAttrs = []string{"input_tokens", "output_tokens"}
 
 // RefKind is the root of a reference.
 type RefKind int
@@ -191,16 +233,18 @@ const (
 	RefRun
 	RefEach
 	RefLocal // a name a run's vars define, seen inside a template
+	RefSelf  // self.NAME: the answer under test, inside an assert block
 )
 
 // Ref is one reference found in an expression, for example run.a["x"].output.
 type Ref struct {
 	Kind RefKind
-	Name string    // var, input, template, provider or run name; "key"/"value" for each; the local's name
+	Name string    // var, input, template, provider or run name; "key"/"value" for each; the local's name; self's attribute
 	Key  cty.Value // for run.NAME["key"]: the instance key; cty.NilVal when absent
 	// Attr is, for a run reference, the attribute after the run or its
 	// instance ("output" or "json"); "" when the reference is to the whole run
 	// (run.NAME, or run.NAME[expr] with a key only known at plan time).
+	// For self.usage.NAME it is NAME.
 	Attr  string
 	Range hcl.Range
 }

@@ -2,6 +2,8 @@ package lang
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -25,6 +27,8 @@ func (k RefKind) String() string {
 		return "each"
 	case RefLocal:
 		return "local"
+	case RefSelf:
+		return "self"
 	}
 	return fmt.Sprintf("RefKind(%d)", int(k))
 }
@@ -32,8 +36,14 @@ func (k RefKind) String() string {
 // String returns the reference as written, for example run.a["x"].output;
 // a local is its name.
 func (r Ref) String() string {
-	if r.Kind == RefLocal {
+	switch r.Kind {
+	case RefLocal:
 		return r.Name
+	case RefSelf:
+		if r.Attr != "" {
+			return "self." + r.Name + "." + r.Attr
+		}
+		return "self." + r.Name
 	}
 	s := r.Kind.String() + "." + r.Name
 	if r.Key != cty.NilVal && r.Key.IsKnown() && !r.Key.IsNull() && r.Key.Type() == cty.String {
@@ -64,6 +74,84 @@ func References(expr hcl.Expression) ([]Ref, hcl.Diagnostics) {
 		}
 	}
 	return refs, diags
+}
+
+// AssertReferences returns the references of an expression of an assert
+// block: those References finds, and self.NAME (RefSelf) with NAME one of
+// SelfAttrs (and self.usage.NAME one of UsageAttrs).
+func AssertReferences(expr hcl.Expression) ([]Ref, hcl.Diagnostics) {
+	if expr == nil {
+		return nil, nil
+	}
+	var refs []Ref
+	var diags hcl.Diagnostics
+	for _, t := range expr.Variables() {
+		var ref Ref
+		var d hcl.Diagnostics
+		if t.RootName() == "self" {
+			ref, d = parseSelfRef(t)
+		} else {
+			ref, d = parseRef(t, false)
+		}
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			refs = append(refs, ref)
+		}
+	}
+	return refs, diags
+}
+
+// parseSelfRef parses self.NAME, and self.usage.NAME.
+func parseSelfRef(t hcl.Traversal) (Ref, hcl.Diagnostics) {
+	rng := t.SourceRange()
+	name, ok := stepName(t, 1)
+	if !ok {
+		return Ref{}, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid reference",
+			Detail:   "The \"self\" object cannot be used alone: name one of its attributes (" + attrList("self.", SelfAttrs) + ").",
+			Subject:  rng.Ptr(),
+		}}
+	}
+	if !slices.Contains(SelfAttrs, name) {
+		return Ref{}, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Unsupported attribute",
+			Detail:   fmt.Sprintf("self has no attribute %q. It has %s.", name, attrList("self.", SelfAttrs)),
+			Subject:  t[1].SourceRange().Ptr(),
+		}}
+	}
+	ref := Ref{Kind: RefSelf, Name: name, Range: rng}
+	if name != "usage" || len(t) < 3 {
+		return ref, nil
+	}
+	sub, ok := stepName(t, 2)
+	if ok && slices.Contains(UsageAttrs, sub) {
+		ref.Attr = sub
+		return ref, nil
+	}
+	what := "this"
+	if ok {
+		what = fmt.Sprintf("%q", sub)
+	}
+	return Ref{}, hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Unsupported attribute",
+		Detail:   fmt.Sprintf("self.usage has no attribute %s. It has %s.", what, attrList("self.usage.", UsageAttrs)),
+		Subject:  t[2].SourceRange().Ptr(),
+	}}
+}
+
+// attrList writes names as "p.a, p.b and p.c".
+func attrList(prefix string, names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = prefix + n
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
 }
 
 // TemplateRefs returns the references of a template's system and body.
@@ -110,6 +198,14 @@ func parseRef(t hcl.Traversal, inTemplate bool) (Ref, hcl.Diagnostics) {
 	default:
 		if inTemplate {
 			return Ref{Kind: RefLocal, Name: root, Range: rng}, nil
+		}
+		if root == "self" {
+			return Ref{}, hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid reference",
+				Detail:   "The \"self\" object is in scope only inside an assert block of a run, where it is the answer under test (self.output). Elsewhere, read a run's answer as run.NAME.output.",
+				Subject:  t[0].SourceRange().Ptr(),
+			}}
 		}
 		return Ref{}, hcl.Diagnostics{{
 			Severity: hcl.DiagError,

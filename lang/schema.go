@@ -92,6 +92,20 @@ var runSchema = &hcl.BodySchema{
 		{Name: "for_each"},
 		{Name: "depends_on"},
 	},
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "assert"},
+	},
+}
+
+// assertSchema is an assert block of a run. A judge, its criteria and
+// threshold are not part of it yet: hcl reports them as unsupported.
+var assertSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "condition", Required: true},
+		{Name: "error_message"},
+		{Name: "severity"},
+		{Name: "pass_rate"},
+	},
 }
 
 // Setting defaults.

@@ -135,7 +135,7 @@ func (g *Graph) checkNode(ctx context.Context, n *Node, answers map[string]strin
 
 	// The request can be compiled when every upstream answer is known.
 	var blocked, staleDep *Node
-	for _, d := range n.Deps {
+	for _, d := range n.requestDeps() {
 		if _, ok := answers[d.Addr]; ok {
 			continue
 		}

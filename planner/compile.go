@@ -30,13 +30,14 @@ type Compiled struct {
 }
 
 // Compile evaluates a node's vars and template with the outputs of its
-// upstream instances (outputs holds the text of at least every n.Deps
-// entry) into the exact request, and hashes it.
+// upstream instances (outputs holds the text of at least every instance
+// the request reads: n.Deps but for those only its assertions read) into
+// the exact request, and hashes it.
 func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	r := n.Run
 	scope := g.scope(n.Each)
-	runs, upstream, ds := g.runValues(n, outputs)
+	runs, upstream, ds := g.runValues(n, n.requestDeps(), n.refs, outputs)
 	diags = append(diags, ds...)
 	if ds.HasErrors() {
 		return nil, diags
@@ -152,15 +153,16 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 	return c, diags
 }
 
-// runValues builds the `run` object a node's expressions see: for each run
-// it reads, {output = text} (plus json for a json-format run), or a map of
-// such objects by key for a run with for_each.
-func (g *Graph) runValues(n *Node, outputs map[string]string) (map[string]cty.Value, map[string]string, hcl.Diagnostics) {
-	runs := map[string]cty.Value{}
-	upstream := make(map[string]string, len(n.Deps))
-	var diags hcl.Diagnostics
+// runValues builds the `run` object that expressions of node n with the
+// references refs see: for each instance of deps, {output = text} (plus
+// json for a json-format run), or a map of such objects by key for a run
+// with for_each. upstream holds the output digests of deps, for the lock
+// file.
+func (g *Graph) runValues(n *Node, deps []*Node, refs []lang.Ref, outputs map[string]string) (runs map[string]cty.Value, upstream map[string]string, diags hcl.Diagnostics) {
+	runs = map[string]cty.Value{}
+	upstream = make(map[string]string, len(deps))
 	byRun := map[string]map[string]cty.Value{}
-	for _, d := range n.Deps {
+	for _, d := range deps {
 		text, ok := outputs[d.Addr]
 		if !ok {
 			return nil, nil, hcl.Diagnostics{{
@@ -200,7 +202,7 @@ func (g *Graph) runValues(n *Node, outputs map[string]string) (map[string]cty.Va
 	}
 	// A for_each run with no instances (a glob that matches nothing) is an
 	// empty object, so that `for x in run.NAME` sees nothing to do.
-	for _, ref := range n.refs {
+	for _, ref := range refs {
 		if ref.Kind != lang.RefRun || ref.Key != cty.NilVal {
 			continue
 		}

@@ -54,7 +54,12 @@ type Node struct {
 	// template took (the first of a run's three stages).
 	Analysis time.Duration
 
-	refs []lang.Ref // every reference of the run and its template
+	refs []lang.Ref // every reference of the run's request and its template
+	// assertDeps are, by assertion index, the upstream instances each of
+	// the run's assertions reads; checkOnly those of Deps that only
+	// assertions read.
+	assertDeps [][]*Node
+	checkOnly  map[*Node]bool
 }
 
 // Tested returns, sorted, the instances that have assertions, among the
@@ -526,7 +531,8 @@ func outputLinkDiag(n *Node, err error) *hcl.Diagnostic {
 	}
 }
 
-// connect adds an edge from every instance a node reads to the node.
+// connect adds an edge from every instance a node reads to the node: its
+// request's and its assertions'.
 func (g *Graph) connect() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, n := range g.Nodes {
@@ -540,41 +546,52 @@ func (g *Graph) connect() hcl.Diagnostics {
 			case lang.RefVar:
 				vars[ref.Name] = true
 			case lang.RefRun:
-				if ref.Key == cty.NilVal {
-					for _, d := range g.byRun[ref.Name] {
-						deps[d.Addr] = d
-					}
-					continue
+				ds, d := g.runDeps(ref)
+				if d != nil {
+					diags = append(diags, d)
 				}
-				k, err := convert.Convert(ref.Key, cty.String)
-				var d *Node
-				if err == nil && k.IsKnown() && !k.IsNull() {
-					s := k.AsString()
-					d = g.byAddr[InstanceAddr(ref.Name, &s)]
+				for _, d := range ds {
+					deps[d.Addr] = d
 				}
-				if d == nil {
-					key := ref.Key.GoString()
-					if err == nil && k.IsKnown() && !k.IsNull() {
-						key = fmt.Sprintf("%q", k.AsString())
-					}
-					var keys []string
-					for _, in := range g.byRun[ref.Name] {
-						keys = append(keys, fmt.Sprintf("%q", in.Each.Key.AsString()))
-					}
-					have := "It has no instances."
-					if len(keys) > 0 {
-						have = "Its keys are " + strings.Join(keys, ", ") + "."
-					}
-					diags = append(diags, &hcl.Diagnostic{
-						Severity: hcl.DiagError,
-						Summary:  "Reference to undeclared run instance",
-						Detail:   fmt.Sprintf("run.%s has no instance with the key %s. %s", ref.Name, key, have),
-						Subject:  ref.Range.Ptr(),
-					})
-					continue
-				}
-				deps[d.Addr] = d
 			}
+		}
+		// What only assertions read is an edge too (the answers must be
+		// known to check them), but not part of the request: the lock
+		// file does not record it, as it records the request's inputs.
+		checked := map[string]*Node{}
+		if len(n.Run.Asserts) > 0 {
+			n.assertDeps = make([][]*Node, len(n.Run.Asserts))
+		}
+		for _, a := range n.Run.Asserts {
+			var reads []*Node
+			seen := map[*Node]bool{}
+			for _, ref := range a.Refs {
+				if ref.Kind != lang.RefRun {
+					continue
+				}
+				ds, d := g.runDeps(ref)
+				if d != nil {
+					diags = append(diags, d)
+				}
+				for _, d := range ds {
+					if d == n || seen[d] {
+						continue
+					}
+					seen[d] = true
+					reads = append(reads, d)
+					if deps[d.Addr] == nil {
+						checked[d.Addr] = d
+					}
+				}
+			}
+			n.assertDeps[a.Index] = reads
+		}
+		for addr, d := range checked {
+			deps[addr] = d
+			if n.checkOnly == nil {
+				n.checkOnly = map[*Node]bool{}
+			}
+			n.checkOnly[d] = true
 		}
 		for _, addr := range sortedKeys(deps) {
 			d := deps[addr]
@@ -592,6 +609,55 @@ func (g *Graph) connect() hcl.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// requestDeps are the instances whose answers n's request reads: Deps
+// but for those only its assertions read.
+func (n *Node) requestDeps() []*Node {
+	if len(n.checkOnly) == 0 {
+		return n.Deps
+	}
+	out := make([]*Node, 0, len(n.Deps))
+	for _, d := range n.Deps {
+		if !n.checkOnly[d] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// runDeps returns the instances a run reference reads: every instance of
+// the run without a key, else the one the key names (or a diagnostic
+// when it names none).
+func (g *Graph) runDeps(ref lang.Ref) ([]*Node, *hcl.Diagnostic) {
+	if ref.Key == cty.NilVal {
+		return g.byRun[ref.Name], nil
+	}
+	k, err := convert.Convert(ref.Key, cty.String)
+	if err == nil && k.IsKnown() && !k.IsNull() {
+		s := k.AsString()
+		if d := g.byAddr[InstanceAddr(ref.Name, &s)]; d != nil {
+			return []*Node{d}, nil
+		}
+	}
+	key := ref.Key.GoString()
+	if err == nil && k.IsKnown() && !k.IsNull() {
+		key = fmt.Sprintf("%q", k.AsString())
+	}
+	var keys []string
+	for _, in := range g.byRun[ref.Name] {
+		keys = append(keys, fmt.Sprintf("%q", in.Each.Key.AsString()))
+	}
+	have := "It has no instances."
+	if len(keys) > 0 {
+		have = "Its keys are " + strings.Join(keys, ", ") + "."
+	}
+	return nil, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Reference to undeclared run instance",
+		Detail:   fmt.Sprintf("run.%s has no instance with the key %s. %s", ref.Name, key, have),
+		Subject:  ref.Range.Ptr(),
+	}
 }
 
 // order fills Topo (Kahn's algorithm with in-degree counters: linear, unlike

@@ -9,7 +9,8 @@ import (
 )
 
 // checkJSONRefs reports every reference to run.NAME.json whose instance
-// does not answer in JSON. lang reports the runs whose format is known
+// does not answer in JSON, and every self.json in an assertion of an
+// instance that does not. lang reports the runs whose format is known
 // before for_each is expanded; this catches a format that depends on
 // each.value or an input, once per reference and instance, before any call
 // is paid for.
@@ -21,6 +22,15 @@ func (g *Graph) checkJSONRefs() hcl.Diagnostics {
 	}
 	reported := map[seen]bool{}
 	for _, n := range g.Nodes {
+		if n.Format != "json" {
+			for _, a := range n.Run.Asserts {
+				for _, ref := range a.Refs {
+					if ref.Kind == lang.RefSelf && ref.Name == "json" {
+						diags = append(diags, lang.SelfNotJSONDiag(ref, n.Addr, "text", n.Run.DeclRange)...)
+					}
+				}
+			}
+		}
 		for _, ref := range n.refs {
 			if ref.Kind != lang.RefRun || ref.Attr != "json" {
 				continue

@@ -7,7 +7,6 @@ import (
 
 	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/llm"
-	"github.com/promptbuild/promptbuild/report"
 )
 
 // Step is a change seen as a unit of work for apply: it says what it
@@ -89,8 +88,9 @@ func (s *Step) Prepare(ctx context.Context, answer func(ctx context.Context, add
 	c, n := s.c, s.c.Node
 	comp := c.Compiled
 	if comp == nil {
-		outputs := make(map[string]string, len(n.Deps))
-		for _, d := range n.Deps {
+		deps := n.requestDeps()
+		outputs := make(map[string]string, len(deps))
+		for _, d := range deps {
 			text, err := answer(ctx, d.Addr)
 			if err != nil {
 				return nil, nil, err
@@ -136,17 +136,4 @@ func (s *Step) Output() (name, path string, err error) {
 // Stages returns the analysis time and the plan's compilation time.
 func (s *Step) Stages() cache.Stages {
 	return cache.Stages{Analysis: s.c.Node.Analysis, Compilation: s.c.CompileTime}
-}
-
-// Verifies reports whether the instance has assertions.
-func (s *Step) Verifies() bool { return s.c.Node.tested() }
-
-// tested reports whether the instance has assertions. The language has
-// none yet.
-func (n *Node) tested() bool { return false }
-
-// Verify checks an answer against the instance's assertions: none yet.
-func (s *Step) Verify(ctx context.Context, answer func(ctx context.Context, addr string) (string, error), text string, m *cache.Manifest,
-	ask func(ctx context.Context, draft *cache.Record, req *llm.Request) (string, *cache.Manifest, error)) []*report.Check {
-	return nil
 }

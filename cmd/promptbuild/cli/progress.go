@@ -37,9 +37,12 @@ type progress struct {
 	// storeWarned is set once the cache's failure to keep an answer was
 	// reported: it is said once per apply, not once per run.
 	storeWarned bool
-	stop        chan struct{}
-	stopped     chan struct{}
-	enc         *json.Encoder
+	// quiet is what the summary says when there was nothing to call or
+	// restore and every assertion passed.
+	quiet   string
+	stop    chan struct{}
+	stopped chan struct{}
+	enc     *json.Encoder
 }
 
 // waitNotice is how long a run may go without an answer before CI output
@@ -66,13 +69,29 @@ func (e *env) newProgress(jsonOut bool, plan *planner.Plan) *progress {
 		go p.watch(cmp.Or(e.waitNotice, waitNotice))
 	}
 	if !jsonOut && p.total == 0 {
+		msg := "No changes. Every output is up to date."
 		if plan.Pending() {
-			fmt.Fprintln(e.stdout, "No run to call or restore.") // the lock file still changes
+			msg = "No run to call or restore." // the lock file still changes
+		}
+		// Up-to-date runs with assertions are checked first: the summary
+		// says it once they passed.
+		if verifies(plan) {
+			p.quiet = msg
 		} else {
-			fmt.Fprintln(e.stdout, "No changes. Every output is up to date.")
+			fmt.Fprintln(e.stdout, msg)
 		}
 	}
 	return p
+}
+
+// verifies reports whether a plan has runs with assertions.
+func verifies(plan *planner.Plan) bool {
+	for _, s := range plan.Steps() {
+		if s.Verifies() {
+			return true
+		}
+	}
+	return false
 }
 
 // Started implements executor.Observer.
@@ -90,8 +109,8 @@ func (p *progress) Started(addr string) {
 func (p *progress) Finished(r *executor.Result) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if _, started := p.started[r.Addr]; !started && r.Status == executor.UpToDate {
-		return // up to date at plan time: the plan said so already
+	if _, started := p.started[r.Addr]; !started && r.Status == executor.UpToDate && len(r.Warnings) == 0 {
+		return // up to date at plan time: the plan said so already (a warning of its assertions is news)
 	}
 	if _, ok := p.started[r.Addr]; ok {
 		delete(p.started, r.Addr)
@@ -160,7 +179,9 @@ func (p *progress) line(r *executor.Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-10s %s", r.Status, r.Addr)
 	var facts []string
-	if r.Status == executor.Called {
+	// A failed run may have been paid for too: its answer was refused (an
+	// assertion, a JSON check).
+	if r.Status == executor.Called || r.Status == executor.Failed && r.Usage.InputTokens+r.Usage.OutputTokens > 0 {
 		facts = append(facts, r.Elapsed.Round(time.Millisecond).String())
 		facts = append(facts, fmt.Sprintf("%d tokens", r.Usage.InputTokens+r.Usage.OutputTokens))
 		if r.Attempts > 1 {
@@ -292,7 +313,10 @@ func (p *progress) summary(s *executor.Summary, maxCost float64) {
 		return
 	}
 	w := p.e.stdout
-	if p.total == 0 {
+	if p.total == 0 && !s.Failed() {
+		if p.quiet != "" {
+			fmt.Fprintln(w, p.quiet)
+		}
 		return
 	}
 	counts := joinNonEmpty(
@@ -321,11 +345,35 @@ func (p *progress) summary(s *executor.Summary, maxCost float64) {
 			maxCost, counts, stats, plural(len(s.OverBudget), "run")+" were", strings.Join(s.OverBudget, "\n  "))
 		writeFailures(p.e.stderr, s, nil)
 	case s.Failed():
-		fmt.Fprintf(w, "\nApply failed: %s. (%s)\nEverything that finished is kept; run apply again to retry the rest.\n", counts, stats)
+		asserted, other := failedAssertions(s)
+		fmt.Fprintf(w, "\nApply failed: %s. (%s)\n", counts, stats)
+		if other > 0 || asserted == 0 {
+			fmt.Fprintln(w, "Everything that finished is kept; run apply again to retry the rest.")
+		}
+		switch {
+		case asserted == 1:
+			fmt.Fprintln(w, "1 run failed an assertion: its answer stays in the cache, its output file is not updated, and the next apply checks it again without a call. Change the prompt or the assertion, or ask again with -replace.")
+		case asserted > 1:
+			fmt.Fprintf(w, "%d runs failed assertions: their answers stay in the cache, their output files are not updated, and the next apply checks them again without a call. Change the prompts or the assertions, or ask again with -replace.\n", asserted)
+		}
 		writeFailures(p.e.stderr, s, nil)
 	default:
 		fmt.Fprintf(w, "\nApply complete: %s. (%s)\n", counts, stats)
 	}
+}
+
+// failedAssertions counts the failed runs whose answer failed an
+// assertion, and the others.
+func failedAssertions(s *executor.Summary) (asserted, other int) {
+	for _, r := range s.Errors() {
+		var ae *executor.AssertError
+		if errors.As(r.Err, &ae) {
+			asserted++
+		} else {
+			other++
+		}
+	}
+	return asserted, other
 }
 
 // writeFailures prints the errors of the failed runs, except those

@@ -1,0 +1,253 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/lang"
+	"github.com/promptbuild/promptbuild/llm"
+	"github.com/promptbuild/promptbuild/report"
+)
+
+// Verifies reports whether the instance has assertions.
+func (s *Step) Verifies() bool { return s.c.Node.tested() }
+
+// tested reports whether the instance has assertions.
+func (n *Node) tested() bool { return len(n.Run.Asserts) > 0 }
+
+// Verify checks an answer (its text, and the manifest of the call that
+// produced it) against the instance's assertions, one check each, in the
+// order of the run's assert blocks. The assertions see the instance's
+// var, input and each, the upstream answers they read (from answer, or
+// the plan's when answer does not know them yet: an up-to-date instance
+// is checked before its upstream instances are restored), and self. A
+// run has one sample today: self.sample is 1.
+func (s *Step) Verify(ctx context.Context, answer func(ctx context.Context, addr string) (string, error), text string, m *cache.Manifest,
+	ask func(ctx context.Context, draft *cache.Record, req *llm.Request) (string, *cache.Manifest, error)) []*report.Check {
+	n := s.c.Node
+	if len(n.Run.Asserts) == 0 {
+		return nil
+	}
+	outputs := map[string]string{}
+	missing := map[string]error{}
+	for _, deps := range n.assertDeps {
+		for _, d := range deps {
+			if _, ok := outputs[d.Addr]; ok || missing[d.Addr] != nil {
+				continue
+			}
+			t, err := answer(ctx, d.Addr)
+			if err != nil {
+				if c := s.p.Change(d.Addr); c != nil && c.known {
+					t, err = c.Output, nil
+				}
+			}
+			if err != nil {
+				missing[d.Addr] = err
+				continue
+			}
+			outputs[d.Addr] = t
+		}
+	}
+	return s.p.Graph.verify(n, outputs, missing, text, m)
+}
+
+// verify evaluates node n's assertions on an answer. outputs holds the
+// upstream answers the assertions read; missing says why those that are
+// not there could not be had.
+func (g *Graph) verify(n *Node, outputs map[string]string, missing map[string]error, text string, m *cache.Manifest) []*report.Check {
+	self, jsonErr := selfValue(n, text, m)
+	checks := make([]*report.Check, len(n.Run.Asserts))
+	for i, a := range n.Run.Asserts {
+		c := &report.Check{
+			Name:     a.Name(),
+			Kind:     "condition",
+			Severity: a.Severity,
+			PassRate: a.PassRate,
+			Samples:  1,
+		}
+		checks[i] = c
+		where := lang.Position(a.Condition.Range())
+		var deps []*Node
+		for _, d := range n.assertDeps[i] {
+			if err := missing[d.Addr]; err != nil {
+				c.Err = fmt.Sprintf("%s: the condition reads %s, whose answer is not known: %v", where, d.Addr, err)
+				break
+			}
+			deps = append(deps, d)
+		}
+		if c.Err != "" {
+			continue
+		}
+		if jsonErr != nil && readsSelf(a, "json") {
+			c.Err = fmt.Sprintf("%s: the condition reads self.json, but the answer is not JSON: %v", where, jsonErr)
+			continue
+		}
+		runs, _, diags := g.runValues(n, deps, a.Refs, outputs)
+		if diags.HasErrors() {
+			c.Err = fmt.Sprintf("%s: %s", where, diagText(diags))
+			continue
+		}
+		scope := g.scope(n.Each)
+		scope.Runs = runs
+		ctx := scope.EvalContext().NewChild()
+		ctx.Variables = map[string]cty.Value{"self": self}
+		passed, why := evalCondition(a.Condition, ctx)
+		if why != "" {
+			c.Err = fmt.Sprintf("%s: %s%s", where, why, nullNote(a, self))
+			continue
+		}
+		c.Passed = passed
+		if passed {
+			c.Passes = 1
+			continue
+		}
+		c.Message = failMessage(a, ctx)
+	}
+	return checks
+}
+
+// evalCondition evaluates a condition to true or false, or says why it
+// cannot be decided.
+func evalCondition(e hcl.Expression, ctx *hcl.EvalContext) (passed bool, why string) {
+	v, diags := e.Value(ctx)
+	if diags.HasErrors() {
+		return false, "the condition cannot be evaluated: " + diagText(diags)
+	}
+	v, _ = v.UnmarkDeep()
+	switch {
+	case !v.IsKnown():
+		return false, "the condition's value is not known"
+	case v.IsNull():
+		return false, "the condition is null; it must be true or false"
+	}
+	b, err := convert.Convert(v, cty.Bool)
+	if err != nil {
+		return false, fmt.Sprintf("the condition must be true or false, not %s", v.Type().FriendlyName())
+	}
+	return b.True(), ""
+}
+
+// failMessage is what a failed assertion says: its error_message, or the
+// condition as written.
+func failMessage(a *lang.Assert, ctx *hcl.EvalContext) string {
+	def := "condition failed: " + strings.Join(strings.Fields(a.Source), " ")
+	if a.ErrorMessage == nil {
+		return def
+	}
+	v, diags := a.ErrorMessage.Value(ctx)
+	if !diags.HasErrors() {
+		v, _ = v.UnmarkDeep()
+		if s, err := convert.Convert(v, cty.String); err == nil && s.IsKnown() && !s.IsNull() {
+			return s.AsString()
+		}
+		return fmt.Sprintf("%s (the error_message at %s is not a string)", def, lang.Position(a.ErrorMessage.Range()))
+	}
+	return fmt.Sprintf("%s (the error_message at %s cannot be evaluated: %s)", def, lang.Position(a.ErrorMessage.Range()), diagText(diags))
+}
+
+// diagText is the first error of diags in one line: its summary and
+// detail.
+func diagText(diags hcl.Diagnostics) string {
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		if d.Detail == "" {
+			return d.Summary
+		}
+		return d.Summary + ": " + strings.TrimSuffix(d.Detail, ".")
+	}
+	return diags.Error()
+}
+
+// nullNote names the attributes of self that an assertion reads and that
+// are null for this answer (what its record does not know), the likely
+// reason why its condition cannot be evaluated.
+func nullNote(a *lang.Assert, self cty.Value) string {
+	var nulls []string
+	seen := map[string]bool{}
+	for _, ref := range a.Refs {
+		if ref.Kind != lang.RefSelf || seen[ref.Name] || !self.Type().HasAttribute(ref.Name) {
+			continue
+		}
+		seen[ref.Name] = true
+		if self.GetAttr(ref.Name).IsNull() {
+			nulls = append(nulls, "self."+ref.Name)
+		}
+	}
+	switch len(nulls) {
+	case 0:
+		return ""
+	case 1:
+		return " (" + nulls[0] + " is null: the answer's record does not know it)"
+	}
+	return " (" + strings.Join(nulls, " and ") + " are null: the answer's record does not know them)"
+}
+
+// readsSelf reports whether an assertion reads self.name.
+func readsSelf(a *lang.Assert, name string) bool {
+	for _, ref := range a.Refs {
+		if ref.Kind == lang.RefSelf && ref.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// selfValue is the self object of n's assertions for one answer: its text
+// and, from the manifest of the call, its usage, cost, latency, finish
+// reason and model. What the manifest does not know is null. jsonErr says
+// why the answer of a json-format run does not parse (self.json is then
+// unknown).
+func selfValue(n *Node, text string, m *cache.Manifest) (self cty.Value, jsonErr error) {
+	if m == nil {
+		m = &cache.Manifest{}
+	}
+	str := func(s string) cty.Value {
+		if s == "" {
+			return cty.NullVal(cty.String)
+		}
+		return cty.StringVal(s)
+	}
+	cost := cty.NullVal(cty.Number)
+	if m.ExactCost != nil {
+		cost = cty.NumberFloatVal(float64(*m.ExactCost))
+	} else if f, err := strconv.ParseFloat(m.Cost, 64); m.Cost != "" && err == nil {
+		cost = cty.NumberFloatVal(f)
+	}
+	latency := cty.NullVal(cty.Number)
+	if m.Stages.Processing > 0 { // a manifest made of the record alone has none
+		latency = cty.NumberIntVal(m.Stages.Processing.Milliseconds())
+	}
+	model := m.ResponseModel
+	if model == "" {
+		model = m.Model
+	}
+	attrs := map[string]cty.Value{
+		"output": cty.StringVal(text),
+		"usage": cty.ObjectVal(map[string]cty.Value{
+			"input_tokens":  cty.NumberIntVal(m.Usage.InputTokens),
+			"output_tokens": cty.NumberIntVal(m.Usage.OutputTokens),
+		}),
+		"cost":          cost,
+		"latency_ms":    latency,
+		"finish_reason": str(m.FinishReason),
+		"model":         str(model),
+		"sample":        cty.NumberIntVal(1),
+	}
+	if n.Format == "json" {
+		v, err := decodeJSON([]byte(text))
+		if err != nil {
+			v, jsonErr = cty.DynamicVal, err
+		}
+		attrs["json"] = v
+	}
+	return cty.ObjectVal(attrs), jsonErr
+}
