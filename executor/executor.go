@@ -58,6 +58,9 @@ type Result struct {
 	Checks []*report.Check
 	Answer *string
 	Facts  *cache.Manifest
+	// Samples are every answer the checks looked at: the step's, then
+	// those of its other samples.
+	Samples []string
 	// StoreErr says why the cache could not keep this run's answer; the
 	// run still finished, its output file and lock entry are written.
 	StoreErr error
@@ -718,7 +721,7 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 // lock keep what they had (the answer stays in the cache, and the next
 // apply checks it again without a call). It reports whether r stands.
 func (w *walk) verify(ctx context.Context, s Step, r *Result, text string, m *cache.Manifest) bool {
-	r.Checks = s.Verify(ctx, w.answer, text, m, w.asker(r))
+	r.Checks, r.Samples = s.Verify(ctx, w.answer, text, m, w.asker(r))
 	r.Answer, r.Facts = &text, m
 	var failed []string
 	for _, c := range r.Checks {

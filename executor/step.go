@@ -58,9 +58,11 @@ type Step interface {
 	// call that produced it) against its assertions; answer returns the
 	// upstream answers they may read, and ask makes the calls of their own
 	// that checks may need (more samples, a judge), cached by the hash of
-	// the record it is given. A step without assertions returns nil.
+	// the record it is given. It returns the checks and every answer
+	// they looked at (the step's, then its other samples). A step without
+	// assertions returns nil.
 	Verify(ctx context.Context, answer func(ctx context.Context, addr string) (string, error), text string, m *cache.Manifest,
-		ask func(ctx context.Context, draft *cache.Record, req *llm.Request) (string, *cache.Manifest, error)) []*report.Check
+		ask func(ctx context.Context, draft *cache.Record, req *llm.Request) (string, *cache.Manifest, error)) (checks []*report.Check, samples []string)
 	// Stages returns the time spent analysing and, at plan time,
 	// compiling the step, for its manifest.
 	Stages() cache.Stages

@@ -66,8 +66,8 @@ func (s *fakeStep) Prepare(ctx context.Context, answer func(context.Context, str
 }
 
 func (s *fakeStep) Verify(ctx context.Context, answer func(context.Context, string) (string, error), text string, m *cache.Manifest,
-	ask func(context.Context, *cache.Record, *llm.Request) (string, *cache.Manifest, error)) []*report.Check {
-	return s.check(ctx, text, ask)
+	ask func(context.Context, *cache.Record, *llm.Request) (string, *cache.Manifest, error)) ([]*report.Check, []string) {
+	return s.check(ctx, text, ask), []string{text}
 }
 
 // TestStepsWithoutPlanner walks steps of the executor's own interface:

@@ -84,6 +84,7 @@ func runExprs(r *Run) []namedExpr {
 		{"format", r.Format},
 		{"schema", r.Schema},
 		{"output", r.Output},
+		{"samples", r.Samples},
 	}
 }
 
@@ -206,7 +207,7 @@ func (l *loader) checkRun(r *Run) hcl.Diagnostics {
 	prov := cfg.Providers[r.Provider]
 	for _, e := range runExprs(r) {
 		switch e.name {
-		case "temperature", "max_tokens", "seed":
+		case "temperature", "max_tokens", "seed", "samples":
 			if e.expr != nil && static[e.name] {
 				v, ok, d := hclattr.EvalAs(e.expr, l.varCtx, e.name, cty.Number)
 				diags = append(diags, d...)

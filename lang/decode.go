@@ -461,6 +461,7 @@ func (l *loader) decodeRunBlock(b *hcl.Block) (*Run, hcl.Diagnostics) {
 		{"schema", &r.Schema},
 		{"output", &r.Output},
 		{"for_each", &r.ForEach},
+		{"samples", &r.Samples},
 	}
 	for _, e := range exprs {
 		if attr, ok := a[e.name]; ok {

@@ -28,9 +28,13 @@ var (
 	rangePrice         = Range{Min: 0, Max: math.Inf(1)} // pricing, dollars per million tokens
 	rangeTemperature   = Range{Min: 0, Max: 2}
 	rangeMaxTokens     = Range{Min: 1, Max: maxWhole, Whole: true}
+	rangeSamples       = Range{Min: 1, Max: MaxSamples, Whole: true}
 	rangeSeed          = Range{Min: math.MinInt64, Max: math.MaxInt64, Whole: true}
 	rangeTopP          = Range{Min: 0, Max: 1} // params.top_p
 )
+
+// MaxSamples is the most samples a run may ask for.
+const MaxSamples = 100
 
 // CheckRunNumber reports a value of a run's numeric setting (temperature,
 // max_tokens or seed) outside its range, at rng. The run's provider p (nil
@@ -49,6 +53,8 @@ func CheckRunNumber(name string, v cty.Value, rng hcl.Range, p *Provider) hcl.Di
 		return rangeMaxTokens.Check(name, v, rng, "")
 	case "seed":
 		return rangeSeed.Check(name, v, rng, "")
+	case "samples":
+		return rangeSamples.Check(name, v, rng, "")
 	}
 	return nil
 }

@@ -91,6 +91,7 @@ var runSchema = &hcl.BodySchema{
 		{Name: "output"},
 		{Name: "for_each"},
 		{Name: "depends_on"},
+		{Name: "samples"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "assert"},

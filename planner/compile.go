@@ -27,6 +27,22 @@ type Compiled struct {
 	Inputs   map[string]string // input name (or "var.NAME") => content digest
 	Upstream map[string]string // upstream address => output digest
 	Params   map[string]string // parameter => canonical JSON, for the lock file
+	// Samples is how many answers the run asks for (samples; at least 1).
+	// The first is the run's answer; each other one is a call of its own,
+	// cached under SampleHash.
+	Samples int
+}
+
+// SampleHash is the input-bundle hash of sample i (from 1) of the
+// request: sample 1's is the request's own, so that adding samples to a
+// run leaves its first answer cached.
+func (c *Compiled) SampleHash(i int) string {
+	if i <= 1 {
+		return c.Hash
+	}
+	b := c.Bundle
+	b.Sample = i
+	return b.Hash()
 }
 
 // Compile evaluates a node's vars and template with the outputs of its
@@ -124,11 +140,21 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 		diags = append(diags, ds...)
 		req.Schema = s
 	}
+	samples := 1
+	if r.Samples != nil {
+		if f, ok, ds := evalNumber(r.Samples, ctx, "samples", n.Provider); ok {
+			v, _ := f.Int64()
+			samples = int(v)
+		} else {
+			diags = append(diags, ds...)
+		}
+	}
 	if diags.HasErrors() {
 		return nil, diags
 	}
 
 	c := &Compiled{
+		Samples: samples,
 		Bundle: Bundle{
 			ProviderType: n.Provider.Type,
 			Model:        n.Provider.Model,

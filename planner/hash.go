@@ -32,6 +32,10 @@ type Bundle struct {
 	// (lang.Provider.Identity): the mock provider's response rules.
 	Behaviour []string
 	Request   *llm.Request
+	// Sample is the index of an extra sample of the request (2 and up):
+	// the same request asked again, cached apart. 0 or 1 for the request
+	// itself, which encodes as if there were no samples.
+	Sample int
 }
 
 // Hash returns the hex SHA-256 of the bundle's canonical encoding: one
@@ -79,6 +83,9 @@ func (b *Bundle) encode() []byte {
 	str("provider.type", b.ProviderType)
 	str("provider.endpoint", b.Endpoint)
 	str("model", b.Model)
+	if b.Sample > 1 {
+		raw("sample", strconv.Itoa(b.Sample))
+	}
 	for i, rule := range b.Behaviour {
 		str("provider.behaviour."+strconv.Itoa(i), rule)
 	}

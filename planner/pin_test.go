@@ -73,7 +73,11 @@ const pinnedConversationDigest = "5c7319cd2fe26de6ce9c0d2e76d292e08d3476292bc50b
 // addedWithTools are the request fields that pinnedBundle leaves unset: it
 // holds what a request held before tools, and its digest must not change,
 // so that the cache entries of requests without tools stay valid.
-var addedWithTools = map[string]bool{"Tools": true}
+var addedWithTools = map[string]bool{"Tools": true, "Sample": true}
+
+// pinnedSampleDigest is pinnedBundle's hash as its second sample, under
+// the same rule as pinnedDigest: extra samples are cached apart.
+const pinnedSampleDigest = "627e8f6320c1720f238d89e75d9c35ca24814c8c9b331c22b6f8edd7e67846a1"
 
 // TestBundleHashPinned: fixed bundles hash to digests written down here.
 func TestBundleHashPinned(t *testing.T) {
@@ -90,9 +94,17 @@ func TestBundleHashPinned(t *testing.T) {
 	}
 	c := pinnedConversation()
 	for _, path := range fieldPaths(reflect.TypeFor[Bundle](), "") {
+		if path == "Sample" {
+			continue // pinnedSampleDigest covers it
+		}
 		if !reaches(reflect.ValueOf(c).Elem(), strings.Split(path, ".")) {
 			t.Errorf("pinnedConversation leaves %s unset: set every field, so that the pinned digest covers its encoding", path)
 		}
+	}
+	sample := pinnedBundle()
+	sample.Sample = 2
+	if got := sample.Hash(); got != pinnedSampleDigest {
+		t.Errorf("the input-bundle hash of the pinned bundle's second sample is %s; want %s.\nThe encoding changed: bump BundleVersion and update pinnedSampleDigest deliberately. Encoding:\n%s", got, pinnedSampleDigest, sample.Encoding())
 	}
 	if got := c.Hash(); got != pinnedConversationDigest {
 		t.Errorf("the input-bundle hash of the pinned conversation is %s; want %s.\nThe encoding changed: bump BundleVersion and update pinnedConversationDigest deliberately. Encoding:\n%s", got, pinnedConversationDigest, c.Encoding())

@@ -255,6 +255,7 @@ func TestBundleFieldsHashed(t *testing.T) {
 		"Bundle.Model":        func(b *Bundle) { b.Model = "other" },
 		"Bundle.Endpoint":     func(b *Bundle) { b.Endpoint = "other:" },
 		"Bundle.Behaviour":    func(b *Bundle) { b.Behaviour = b.Behaviour[:1] },
+		"Bundle.Sample":       func(b *Bundle) { b.Sample = 2 },
 		"Bundle.Request":      func(b *Bundle) { b.Request = &llm.Request{} },
 		"Request.Model":       func(b *Bundle) { b.Model, b.Request.Model = "other", "other" },
 		"Request.Messages":    func(b *Bundle) { b.Request.Messages[1].Content += "." },

@@ -14,8 +14,17 @@ import (
 // record of its result. Its methods speak only of addresses, requests and
 // records, so that an executor walks steps without knowing the planner.
 type Step struct {
-	c *Change
-	p *Plan
+	c    *Change
+	p    *Plan
+	comp *Compiled // what Prepare compiled, for Verify
+}
+
+// compiled is the step's request as compiled at plan time or by Prepare.
+func (s *Step) compiled() *Compiled {
+	if s.comp != nil {
+		return s.comp
+	}
+	return s.c.Compiled
 }
 
 // Steps returns the plan's changes as steps, in the plan's order.
@@ -87,6 +96,7 @@ func (s *Step) Replace() bool { return s.c.Reason == ReasonReplace }
 func (s *Step) Prepare(ctx context.Context, answer func(ctx context.Context, addr string) (string, error)) (*llm.Request, *cache.Record, error) {
 	c, n := s.c, s.c.Node
 	comp := c.Compiled
+	defer func() { s.comp = comp }()
 	if comp == nil {
 		deps := n.requestDeps()
 		outputs := make(map[string]string, len(deps))

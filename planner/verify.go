@@ -27,13 +27,31 @@ func (n *Node) tested() bool { return len(n.Run.Asserts) > 0 }
 // order of the run's assert blocks. The assertions see the instance's
 // var, input and each, the upstream answers they read (from answer, or
 // the plan's when answer does not know them yet: an up-to-date instance
-// is checked before its upstream instances are restored), and self. A
-// run has one sample today: self.sample is 1.
+// is checked before its upstream instances are restored), and self. With
+// samples = N, the other N-1 answers come through ask (cached, each under
+// its own hash); self.sample is the index of the answer under test.
+// Verify returns the checks and every sample's answer, in order.
 func (s *Step) Verify(ctx context.Context, answer func(ctx context.Context, addr string) (string, error), text string, m *cache.Manifest,
-	ask func(ctx context.Context, draft *cache.Record, req *llm.Request) (string, *cache.Manifest, error)) []*report.Check {
+	ask func(ctx context.Context, draft *cache.Record, req *llm.Request) (string, *cache.Manifest, error)) ([]*report.Check, []string) {
 	n := s.c.Node
 	if len(n.Run.Asserts) == 0 {
-		return nil
+		return nil, nil
+	}
+	// The other samples: the same request asked again, each cached under
+	// its own hash.
+	texts, manifests := []string{text}, []*cache.Manifest{m}
+	var sampleErr error
+	if comp := s.compiled(); comp != nil {
+		for i := 2; i <= comp.Samples; i++ {
+			draft := Entry(n, comp, "", llm.Usage{})
+			draft.Hash = comp.SampleHash(i)
+			t, mi, err := ask(ctx, draft, comp.Bundle.Request)
+			if err != nil {
+				sampleErr = fmt.Errorf("sample %d of %d could not be had: %w", i, comp.Samples, err)
+				break
+			}
+			texts, manifests = append(texts, t), append(manifests, mi)
+		}
 	}
 	outputs := map[string]string{}
 	missing := map[string]error{}
@@ -55,14 +73,28 @@ func (s *Step) Verify(ctx context.Context, answer func(ctx context.Context, addr
 			outputs[d.Addr] = t
 		}
 	}
-	return s.p.Graph.verify(n, outputs, missing, text, m)
+	checks := s.p.Graph.verify(n, outputs, missing, texts, manifests)
+	if sampleErr != nil {
+		for _, c := range checks {
+			if c.Err == "" {
+				c.Err = sampleErr.Error()
+			}
+		}
+	}
+	return checks, texts
 }
 
-// verify evaluates node n's assertions on an answer. outputs holds the
-// upstream answers the assertions read; missing says why those that are
-// not there could not be had.
-func (g *Graph) verify(n *Node, outputs map[string]string, missing map[string]error, text string, m *cache.Manifest) []*report.Check {
-	self, jsonErr := selfValue(n, text, m)
+// verify evaluates node n's assertions on its answers (its samples, in
+// order, with the manifests of their calls). outputs holds the upstream
+// answers the assertions read; missing says why those that are not there
+// could not be had. An assertion passes when the share of samples that
+// pass reaches its pass_rate; its message is the first failing sample's.
+func (g *Graph) verify(n *Node, outputs map[string]string, missing map[string]error, texts []string, ms []*cache.Manifest) []*report.Check {
+	selves := make([]cty.Value, len(texts))
+	jsonErrs := make([]error, len(texts))
+	for i, t := range texts {
+		selves[i], jsonErrs[i] = selfValue(n, t, ms[i], i+1)
+	}
 	checks := make([]*report.Check, len(n.Run.Asserts))
 	for i, a := range n.Run.Asserts {
 		c := &report.Check{
@@ -70,7 +102,7 @@ func (g *Graph) verify(n *Node, outputs map[string]string, missing map[string]er
 			Kind:     "condition",
 			Severity: a.Severity,
 			PassRate: a.PassRate,
-			Samples:  1,
+			Samples:  len(texts),
 		}
 		checks[i] = c
 		where := lang.Position(a.Condition.Range())
@@ -85,10 +117,6 @@ func (g *Graph) verify(n *Node, outputs map[string]string, missing map[string]er
 		if c.Err != "" {
 			continue
 		}
-		if jsonErr != nil && readsSelf(a, "json") {
-			c.Err = fmt.Sprintf("%s: the condition reads self.json, but the answer is not JSON: %v", where, jsonErr)
-			continue
-		}
 		runs, _, diags := g.runValues(n, deps, a.Refs, outputs)
 		if diags.HasErrors() {
 			c.Err = fmt.Sprintf("%s: %s", where, diagText(diags))
@@ -96,19 +124,40 @@ func (g *Graph) verify(n *Node, outputs map[string]string, missing map[string]er
 		}
 		scope := g.scope(n.Each)
 		scope.Runs = runs
-		ctx := scope.EvalContext().NewChild()
-		ctx.Variables = map[string]cty.Value{"self": self}
-		passed, why := evalCondition(a.Condition, ctx)
-		if why != "" {
-			c.Err = fmt.Sprintf("%s: %s%s", where, why, nullNote(a, self))
+		base := scope.EvalContext()
+		for si, self := range selves {
+			on := ""
+			if len(selves) > 1 {
+				on = fmt.Sprintf(" (sample %d)", si+1)
+			}
+			if jsonErrs[si] != nil && readsSelf(a, "json") {
+				c.Err = fmt.Sprintf("%s: the condition reads self.json, but the answer%s is not JSON: %v", where, on, jsonErrs[si])
+				break
+			}
+			ctx := base.NewChild()
+			ctx.Variables = map[string]cty.Value{"self": self}
+			passed, why := evalCondition(a.Condition, ctx)
+			if why != "" {
+				c.Err = fmt.Sprintf("%s: %s%s%s", where, why, on, nullNote(a, self))
+				break
+			}
+			if passed {
+				c.Passes++
+			} else if c.Message == "" {
+				c.Message = failMessage(a, ctx)
+				if on != "" {
+					c.Message += on
+				}
+			}
+		}
+		if c.Err != "" {
+			c.Passes = 0
 			continue
 		}
-		c.Passed = passed
-		if passed {
-			c.Passes = 1
-			continue
+		c.Passed = float64(c.Passes) >= a.PassRate*float64(len(selves))-1e-9
+		if c.Passed && c.Passes == len(selves) {
+			c.Message = ""
 		}
-		c.Message = failMessage(a, ctx)
 	}
 	return checks
 }
@@ -206,7 +255,7 @@ func readsSelf(a *lang.Assert, name string) bool {
 // reason and model. What the manifest does not know is null. jsonErr says
 // why the answer of a json-format run does not parse (self.json is then
 // unknown).
-func selfValue(n *Node, text string, m *cache.Manifest) (self cty.Value, jsonErr error) {
+func selfValue(n *Node, text string, m *cache.Manifest, sample int) (self cty.Value, jsonErr error) {
 	if m == nil {
 		m = &cache.Manifest{}
 	}
@@ -240,7 +289,7 @@ func selfValue(n *Node, text string, m *cache.Manifest) (self cty.Value, jsonErr
 		"latency_ms":    latency,
 		"finish_reason": str(m.FinishReason),
 		"model":         str(model),
-		"sample":        cty.NumberIntVal(1),
+		"sample":        cty.NumberIntVal(int64(sample)),
 	}
 	if n.Format == "json" {
 		v, err := decodeJSON([]byte(text))

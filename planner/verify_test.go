@@ -271,7 +271,7 @@ func TestVerify(t *testing.T) {
 			if answer == nil {
 				answer = none
 			}
-			got := s.Verify(context.Background(), answer, tc.text, tc.m, noAsk)
+			got, _ := s.Verify(context.Background(), answer, tc.text, tc.m, noAsk)
 			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("Verify (-want +got):\n%s", diff)
 			}
@@ -280,7 +280,7 @@ func TestVerify(t *testing.T) {
 	if steps["run.up"].Verifies() {
 		t.Error("run.up has no assertions, but Verifies() = true")
 	}
-	if got := steps["run.up"].Verify(context.Background(), none, "x", full, noAsk); got != nil {
+	if got, _ := steps["run.up"].Verify(context.Background(), none, "x", full, noAsk); got != nil {
 		t.Errorf("Verify of a run without assertions = %v; want nil", got)
 	}
 }
@@ -308,7 +308,7 @@ func TestVerifyUsesPlannedUpstream(t *testing.T) {
 	none := func(_ context.Context, addr string) (string, error) {
 		return "", errors.New("the answer of " + addr + " is not known")
 	}
-	got := reads.Verify(context.Background(), none, "answer to up, and more", nil, noAsk)
+	got, _ := reads.Verify(context.Background(), none, "answer to up, and more", nil, noAsk)
 	if len(got) != 1 || !got[0].Passed || got[0].Err != "" {
 		t.Errorf("Verify = %+v; want assert[0] passed on the planned answer of run.up", got[0])
 	}

@@ -124,7 +124,10 @@ func testReport(p *project, plan *planner.Plan, sum *executor.Summary, tested []
 			if r.Err != nil && len(r.Checks) == 0 {
 				run.Error = r.Err.Error()
 			}
-			if r.Answer != nil {
+			for i, text := range r.Samples {
+				run.Samples = append(run.Samples, &report.Sample{Index: i + 1, Output: text})
+			}
+			if len(run.Samples) == 0 && r.Answer != nil {
 				run.Samples = []*report.Sample{{Index: 1, Output: *r.Answer}}
 			}
 			if m := r.Facts; m != nil {
