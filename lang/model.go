@@ -169,8 +169,8 @@ type Run struct {
 	ForEach     hcl.Expression // a map or a set of strings; nil when absent
 	// Samples is how many independent answers the run asks for (1 to
 	// MaxSamples); nil when absent (one). The output file holds the first.
-	Samples hcl.Expression
-	DependsOn   []hcl.Traversal
+	Samples   hcl.Expression
+	DependsOn []hcl.Traversal
 	// Asserts are the run's assert blocks, in source order.
 	Asserts []*Assert
 
