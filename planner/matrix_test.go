@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/promptbuild/promptbuild/lang"
 	"github.com/promptbuild/promptbuild/llm"
 )
@@ -146,4 +148,64 @@ func (p *project) config() *lang.Config {
 		p.t.Fatalf("load: %s", diags.Error())
 	}
 	return cfg
+}
+
+// TestSelect: -target takes a pattern over instance keys, -provider keeps
+// the instances that call the named providers; both bring what the kept
+// instances depend on, whatever provider it calls.
+func TestSelect(t *testing.T) {
+	p := newProject(t, matrixBase)
+	p.write(map[string]string{"review.pb.hcl": `
+run "review" {
+  template = template.t
+  provider = provider.fast
+  vars     = { q = run.m["late/slow/fr"].output, region = "en" }
+}
+`})
+	g := p.graph()
+	for _, tc := range []struct {
+		name      string
+		targets   []string
+		providers []string
+		want      string // the selected addresses, or the error's summary and detail
+	}{
+		{"all", nil, nil, `run.m["late/fast/en"] run.m["late/fast/fr"] run.m["late/slow/en"] run.m["late/slow/fr"] run.m["refund/fast/en"] run.m["refund/fast/fr"] run.m["refund/slow/en"] run.m["refund/slow/fr"] run.review run.single`},
+		{"pattern", []string{`run.m["refund/*/en"]`}, nil, `run.m["refund/fast/en"] run.m["refund/slow/en"]`},
+		{"pattern ?", []string{`run.m["??????/fast/*"]`}, nil, `run.m["refund/fast/en"] run.m["refund/fast/fr"]`},
+		{"pattern set", []string{`run.m["late/*/[f]r"]`}, nil, `run.m["late/fast/fr"] run.m["late/slow/fr"]`},
+		{"patterns add up", []string{`run.m["late/fast/*"]`, `run.m["refund/*/fr"]`}, nil, `run.m["late/fast/en"] run.m["late/fast/fr"] run.m["refund/fast/fr"] run.m["refund/slow/fr"]`},
+		{"no pattern over run names", []string{`run.rev*`}, nil, "Invalid -target address: \"run.rev*\" matches no run instance. Addresses look like run.NAME or run.NAME[\"key\"], and the key may be a pattern, as in run.NAME[\"refund/*\"]; `promptbuild graph` lists them."},
+		{"* matches no /", []string{`run.m["refund/*"]`}, nil, "Invalid -target address: \"run.m[\\\"refund/*\\\"]\" matches no run instance. Addresses look like run.NAME or run.NAME[\"key\"], and the key may be a pattern, as in run.NAME[\"refund/*\"]; `promptbuild graph` lists them. In a pattern, * matches no \"/\": to match keys such as \"refund/fast/en\", write run.m[\"refund/*/*\"]."},
+		{"bad pattern", []string{`run.m["refund/[fast"]`}, nil, `Invalid -target address: The key of "run.m[\"refund/[fast\"]" is not a valid pattern: syntax error in pattern. In a pattern, * matches any characters but "/", ? one character but "/", [abc] one of a set, and \ escapes the next character.`},
+		{"pattern without for_each", []string{`run.single["*"]`}, nil, "Invalid -target address: \"run.single[\\\"*\\\"]\" matches no run instance. Addresses look like run.NAME or run.NAME[\"key\"], and the key may be a pattern, as in run.NAME[\"refund/*\"]; `promptbuild graph` lists them."},
+		{"exact key wins", []string{`run.m["late/fast/en"]`}, nil, `run.m["late/fast/en"]`},
+		{"provider", nil, []string{"slow"}, `run.m["late/slow/en"] run.m["late/slow/fr"] run.m["refund/slow/en"] run.m["refund/slow/fr"]`},
+		{"provider brings deps", nil, []string{"provider.fast"}, `run.m["late/fast/en"] run.m["late/fast/fr"] run.m["late/slow/fr"] run.m["refund/fast/en"] run.m["refund/fast/fr"] run.review run.single`},
+		{"providers add up", nil, []string{"fast", "slow"}, `run.m["late/fast/en"] run.m["late/fast/fr"] run.m["late/slow/en"] run.m["late/slow/fr"] run.m["refund/fast/en"] run.m["refund/fast/fr"] run.m["refund/slow/en"] run.m["refund/slow/fr"] run.review run.single`},
+		{"provider and target", []string{`run.m["refund/*/*"]`}, []string{"slow"}, `run.m["refund/slow/en"] run.m["refund/slow/fr"]`},
+		{"provider narrows target to nothing", []string{"run.single"}, []string{"slow"}, "warning No run instance calls the provider: -provider slow selects nothing: no run instance that -target selects calls provider.slow."},
+		{"unknown provider", nil, []string{"fsat"}, `Invalid -provider name: No provider named "fsat" is declared. The declared providers are "fast", "slow".`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sel, diags := g.Select(tc.targets, tc.providers)
+			var got []string
+			for _, d := range diags {
+				s := d.Summary + ": " + d.Detail
+				if d.Severity == hcl.DiagWarning {
+					s = "warning " + d.Summary + ": " + d.Detail
+				}
+				got = append(got, s)
+			}
+			if !diags.HasErrors() {
+				for _, n := range g.Nodes {
+					if sel[n] {
+						got = append(got, n.Addr)
+					}
+				}
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("Select(%q, %q):\n%s\nwant:\n%s", tc.targets, tc.providers, strings.Join(got, " "), tc.want)
+			}
+		})
+	}
 }
