@@ -645,7 +645,7 @@ func (g *Graph) resolve(addrs []string, flag string) (map[string]bool, hcl.Diagn
 			}
 			continue
 		}
-		noMatch := fmt.Sprintf("%q matches no run instance. Addresses look like run.NAME or run.NAME[\"key\"], and the key may be a pattern, as in run.NAME[\"refund/*\"]; `promptbuild graph` lists them.", a)
+		noMatch := fmt.Sprintf("%q matches no run instance. Addresses look like run.NAME or run.NAME[\"key\"], and the key may be a pattern, as in run.NAME[\"doc-*\"]; `promptbuild graph` lists them.", a)
 		name, pattern, ok := instancePattern(a)
 		if !ok {
 			invalid(noMatch)
