@@ -209,3 +209,25 @@ run "review" {
 		})
 	}
 }
+
+// TestProviderMatrixWindow: each instance's prompt is held against the
+// context window of the provider it calls, and the instances of one run
+// too large for different providers get a warning each.
+func TestProviderMatrixWindow(t *testing.T) {
+	p := newProject(t, matrixBase)
+	p.edit("main.pb.hcl", "model = \"m1\"", "model = \"m1\"\n  context_window = 3")
+	p.edit("main.pb.hcl", "model = \"m2\"", "model = \"m2\"\n  context_window = 8")
+	p.edit("main.pb.hcl", `["refund", "late"]`, `["refund and more", "late"]`)
+	_, diags := p.graph().Plan(t.Context(), Options{Lock: p.lock, Store: p.store, Targets: []string{"run.m"}})
+	var got []string
+	for _, d := range diags {
+		got = append(got, d.Detail)
+	}
+	want := []string{
+		`the prompts of run.m["late/fast/en"] and 3 more instances of run "m" are up to about 9 tokens (at about 4 bytes a token), above the 3-token context window of model "m1" (provider.fast). The call would most likely be refused, after any upstream call it waits on was paid for. Send less text, or use a model with a larger window.`,
+		`the prompts of run.m["refund and more/slow/en"] and 1 more instances of run "m" are up to about 9 tokens (at about 4 bytes a token), above the 8-token context window of model "m2" (provider.slow). The call would most likely be refused, after any upstream call it waits on was paid for. Send less text, or use a model with a larger window.`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
