@@ -262,7 +262,7 @@ func (l *loader) checkProviderKey(r *Run) hcl.Diagnostics {
 	if d.HasErrors() || !v.IsWhollyKnown() {
 		return diags // an error, or a variable without a value (reported)
 	}
-	name, d := ProviderKey(v, r.ProviderKey.Range(), r.ProviderRange)
+	name, d := ProviderName(v, r.ProviderKey.Range(), r.ProviderRange)
 	if d.HasErrors() {
 		return append(diags, d...)
 	}
@@ -274,10 +274,10 @@ func (l *loader) checkProviderKey(r *Run) hcl.Diagnostics {
 	return diags
 }
 
-// ProviderKey returns the provider name a provider[EXPR] key evaluated to
+// ProviderName returns the provider name a provider[EXPR] key evaluated to
 // (v), or reports a value that is not a string. key is EXPR's range, whole
 // the provider argument's.
-func ProviderKey(v cty.Value, key, whole hcl.Range) (string, hcl.Diagnostics) {
+func ProviderName(v cty.Value, key, whole hcl.Range) (string, hcl.Diagnostics) {
 	v, _ = v.Unmark()
 	s, err := convert.Convert(v, cty.String)
 	if err != nil || !s.IsKnown() || s.IsNull() {

@@ -241,7 +241,7 @@ func (g *Graph) pickProviders(r *lang.Run, nodes []Node) ([]bool, hcl.Diagnostic
 		if ds.HasErrors() {
 			return
 		}
-		name, ds := lang.ProviderKey(v, r.ProviderKey.Range(), r.ProviderRange)
+		name, ds := lang.ProviderName(v, r.ProviderKey.Range(), r.ProviderRange)
 		nodeDiags[i] = append(nodeDiags[i], ds...)
 		names[i] = name
 	})
