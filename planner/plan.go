@@ -173,7 +173,7 @@ type Options struct {
 	Lock  *lockfile.Lock // the lock file (and any journal), never nil
 	Store Store          // the cache
 	// Targets are the addresses to plan, with their dependencies; none:
-	// all. A key may be a pattern: run.NAME["refund/*"] (see Select).
+	// all. A key may be a pattern: run.NAME["refund/*/*"] (see Select).
 	Targets []string
 	// Providers keeps, of the instances Targets selects, those that call
 	// one of these provider blocks (by name), with their dependencies;
@@ -560,12 +560,16 @@ func (g *Graph) Select(targets, providers []string) (map[*Node]bool, hcl.Diagnos
 			}
 			used[name] = true
 		}
+		among := "no run instance"
+		if len(targets) > 0 {
+			among = "no run instance that -target selects"
+		}
 		for _, name := range sortedKeys(want) {
 			if !used[name] {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagWarning,
 					Summary:  "No run instance calls the provider",
-					Detail:   fmt.Sprintf("-provider %s selects nothing: no run instance%s calls provider.%s.", name, map[bool]string{true: " that -target selects", false: ""}[len(targets) > 0], name),
+					Detail:   fmt.Sprintf("-provider %s selects nothing: %s calls provider.%s.", name, among, name),
 				})
 			}
 		}
