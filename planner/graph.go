@@ -169,35 +169,45 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 			}
 		}
 	}
-	var nodes []Node
 	if r.ForEach == nil {
-		nodes = []Node{*base}
-		nodes[0].Addr = InstanceAddr(r.Name, nil)
-	} else {
-		for _, ref := range mustRefs(r.ForEach) {
-			if ref.Kind == lang.RefRun {
-				return append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Invalid for_each argument",
-					Detail:   "for_each must be known before any run is called, so it cannot read a run's output. Use an input or a variable.",
-					Subject:  ref.Range.Ptr(),
-				})
-			}
-		}
-		v, ds := r.ForEach.Value(g.scope(nil).EvalContext())
+		nodes := []Node{*base}
+		n := &nodes[0]
+		n.Addr = InstanceAddr(r.Name, nil)
+		picked, ds := g.pickProviders(r, nodes)
 		diags = append(diags, ds...)
-		if ds.HasErrors() {
+		if !picked[0] {
 			return diags
 		}
-		elems, ds := lang.ExpandForEach(v, r.ForEach.Range())
+		ds, ok := g.resolveNode(n)
 		diags = append(diags, ds...)
-		nodes = make([]Node, len(elems))
-		for i := range elems {
-			nodes[i] = *base
-			k := elems[i].Key.AsString()
-			nodes[i].Addr = InstanceAddr(r.Name, &k)
-			nodes[i].Each = &elems[i]
+		if ok {
+			g.add(n)
 		}
+		return diags
+	}
+	for _, ref := range mustRefs(r.ForEach) {
+		if ref.Kind == lang.RefRun {
+			return append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid for_each argument",
+				Detail:   "for_each must be known before any run is called, so it cannot read a run's output. Use an input or a variable.",
+				Subject:  ref.Range.Ptr(),
+			})
+		}
+	}
+	v, ds := r.ForEach.Value(g.scope(nil).EvalContext())
+	diags = append(diags, ds...)
+	if ds.HasErrors() {
+		return diags
+	}
+	elems, ds := lang.ExpandForEach(v, r.ForEach.Range())
+	diags = append(diags, ds...)
+	nodes := make([]Node, len(elems))
+	for i := range elems {
+		nodes[i] = *base
+		k := elems[i].Key.AsString()
+		nodes[i].Addr = InstanceAddr(r.Name, &k)
+		nodes[i].Each = &elems[i]
 	}
 	picked, ds := g.pickProviders(r, nodes)
 	diags = append(diags, ds...)
