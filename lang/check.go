@@ -11,6 +11,7 @@ import (
 	"github.com/dominikbraun/graph"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/promptbuild/promptbuild/internal/hclattr"
 )
@@ -110,6 +111,8 @@ func (l *loader) checkRun(r *Run) hcl.Diagnostics {
 			r.Refs = append(r.Refs, ref)
 		}
 	}
+
+	diags = append(diags, l.checkProviderKey(r)...)
 
 	static := map[string]bool{} // expressions whose references are all to variables
 	for _, e := range runExprs(r) {
@@ -263,6 +266,96 @@ func (l *loader) checkAssert(r *Run, a *Assert) hcl.Diagnostics {
 	return diags
 }
 
+
+// checkProviderKey checks the EXPR of provider = provider[EXPR]: it may
+// read variables, inputs and each, but no run. When it reads only
+// variables its value is known now: it must name a declared provider, and
+// it becomes the run's Provider.
+func (l *loader) checkProviderKey(r *Run) hcl.Diagnostics {
+	if r.ProviderKey == nil {
+		return nil
+	}
+	refs, diags := References(r.ProviderKey)
+	static := !diags.HasErrors()
+	for _, ref := range refs {
+		if d := l.checkRef(ref, r, "provider"); d.HasErrors() {
+			diags = append(diags, d...)
+			static = false
+			continue
+		}
+		r.Refs = append(r.Refs, ref)
+		if ref.Kind != RefVar {
+			static = false
+		}
+	}
+	if !static {
+		return diags
+	}
+	v, d := r.ProviderKey.Value(l.varCtx)
+	diags = append(diags, d...)
+	if d.HasErrors() || !v.IsWhollyKnown() {
+		return diags // an error, or a variable without a value (reported)
+	}
+	name, d := ProviderName(v, r.ProviderKey.Range(), r.ProviderRange)
+	if d.HasErrors() {
+		return append(diags, d...)
+	}
+	if l.cfg.Providers[name] == nil {
+		return append(diags, UndeclaredProvider(l.cfg, name, fmt.Sprintf("run %q", r.Name), r.ProviderKey.Range(), r.ProviderRange))
+	}
+	r.Provider = name
+	r.Refs = append(r.Refs, Ref{Kind: RefProvider, Name: name, Range: r.ProviderRange})
+	return diags
+}
+
+// ProviderName returns the provider name a provider[EXPR] key evaluated to
+// (v), or reports a value that is not a string. key is EXPR's range, whole
+// the provider argument's.
+func ProviderName(v cty.Value, key, whole hcl.Range) (string, hcl.Diagnostics) {
+	v, _ = v.Unmark()
+	s, err := convert.Convert(v, cty.String)
+	if err != nil || !s.IsKnown() || s.IsNull() {
+		what := "null"
+		if !v.IsNull() {
+			what = v.Type().FriendlyName()
+		}
+		return "", hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid provider key",
+			Detail:   fmt.Sprintf("The key in provider[...] must be the name of a provider block, a string such as each.value.provider; this is %s.", what),
+			Subject:  key.Ptr(),
+			Context:  whole.Ptr(),
+		}}
+	}
+	return s.AsString(), nil
+}
+
+// UndeclaredProvider is the error of a provider[EXPR] whose key, name,
+// names no provider block. who says what picked it: a run, or a run
+// instance's address.
+func UndeclaredProvider(cfg *Config, name, who string, key, whole hcl.Range) *hcl.Diagnostic {
+	names := sortedKeys(cfg.Providers)
+	declared := "No provider is declared."
+	if len(names) > 0 {
+		quoted := make([]string, len(names))
+		for i, n := range names {
+			quoted[i] = fmt.Sprintf("%q", n)
+		}
+		declared = "The declared providers are " + strings.Join(quoted, ", ") + "."
+	}
+	fix := fmt.Sprintf("Declare a provider %q {} block, or correct the key.", name)
+	if s := suggest(name, names); s != "" {
+		fix = fmt.Sprintf("Did you mean %q?", s)
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Reference to undeclared provider",
+		Detail:   fmt.Sprintf("%s picks the provider %q, but no provider block has that name. %s %s", who, name, declared, fix),
+		Subject:  key.Ptr(),
+		Context:  whole.Ptr(),
+	}
+}
+
 // staticValue evaluates an expression that refers only to variables. It
 // returns false when the value is unknown, null or in error.
 func (l *loader) staticValue(expr hcl.Expression, diags *hcl.Diagnostics) (cty.Value, bool) {
@@ -351,6 +444,10 @@ func (l *loader) checkRef(ref Ref, r *Run, attr string) hcl.Diagnostics {
 	}
 	switch ref.Kind {
 	case RefTemplate, RefProvider:
+		if attr == "provider" {
+			return diag("Invalid provider key",
+				fmt.Sprintf("The key in provider[...] is the name of a provider block, as a string such as each.value.provider or \"fast\"; it cannot be %s itself.", ref), ref.Range)
+		}
 		if attr != "" {
 			return diag("Invalid reference",
 				fmt.Sprintf("A %s can be named only in the %s argument of a run, not in %s.", ref.Kind, ref.Kind, attr), ref.Range)
@@ -368,6 +465,9 @@ func (l *loader) checkRef(ref Ref, r *Run, attr string) hcl.Diagnostics {
 				fmt.Sprintf("The %s of a run must be known before any run is called, so it cannot use the result of run.%s. Use variables, inputs or literals.", attr, ref.Name), ref.Range)
 		}
 		switch {
+		case attr == "provider":
+			return diag("Invalid provider key",
+				fmt.Sprintf("The provider of a run must be known before any run is called, so it cannot use the result of run.%s. Pick it with variables, inputs, literals or each.", ref.Name), ref.Range)
 		case ref.Key != cty.NilVal && target.ForEach == nil:
 			return diag("Unexpected run instance key",
 				fmt.Sprintf("run.%s has no for_each, so it has a single instance: refer to it as run.%s.output.", ref.Name, ref.Name), ref.Range)

@@ -441,9 +441,9 @@ func (l *loader) decodeRunBlock(b *hcl.Block) (*Run, hcl.Diagnostics) {
 	}
 	if attr, ok := a["provider"]; ok {
 		r.ProviderRange = attr.Expr.Range()
-		name, d := blockRef(attr, "provider")
+		name, key, d := providerRef(attr)
 		diags = append(diags, d...)
-		r.Provider = name
+		r.Provider, r.ProviderKey = name, key
 	}
 	if attr, ok := a["vars"]; ok {
 		r.Vars = attr.Expr
@@ -555,6 +555,33 @@ func blockRef(attr *hcl.Attribute, kind string) (string, hcl.Diagnostics) {
 		Severity: hcl.DiagError,
 		Summary:  fmt.Sprintf("Invalid %s reference", kind),
 		Detail:   fmt.Sprintf("The %s argument must name a %s block, as %s.NAME.", kind, kind, kind),
+		Subject:  attr.Expr.Range().Ptr(),
+	}}
+}
+
+// providerRef decodes a run's provider argument: provider.NAME names a
+// block; provider[EXPR] picks one by name, and returns EXPR (a literal
+// key, as in provider["fast"], comes back as a literal expression).
+func providerRef(attr *hcl.Attribute) (string, hcl.Expression, hcl.Diagnostics) {
+	switch e := attr.Expr.(type) {
+	case *hclsyntax.IndexExpr:
+		if c, ok := e.Collection.(*hclsyntax.ScopeTraversalExpr); ok && len(c.Traversal) == 1 && c.Traversal.RootName() == "provider" {
+			return "", e.Key, nil
+		}
+	case *hclsyntax.ScopeTraversalExpr:
+		if t := e.Traversal; len(t) == 2 && t.RootName() == "provider" {
+			switch step := t[1].(type) {
+			case hcl.TraverseAttr:
+				return step.Name, nil, nil
+			case hcl.TraverseIndex:
+				return "", &hclsyntax.LiteralValueExpr{Val: step.Key, SrcRange: step.SrcRange}, nil
+			}
+		}
+	}
+	return "", nil, hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid provider reference",
+		Detail:   "The provider argument must name a provider block, as provider.NAME, or pick one by name for each instance, as provider[each.value.provider].",
 		Subject:  attr.Expr.Range().Ptr(),
 	}}
 }

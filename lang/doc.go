@@ -20,7 +20,9 @@
 //   - [ReadInput] reads an input's value, refusing files that symbolic
 //     links place outside the project; [ExpandForEach] turns a for_each
 //     value into instances; [CheckOutputPath] checks an output path;
-//     [Config.Root] says where the project's paths lead through links.
+//     [ProviderName] and [UndeclaredProvider] check the name a run's
+//     provider[EXPR] picks per instance; [Config.Root] says where the
+//     project's paths lead through links.
 //   - [Format] and [FormatFile] format source for the fmt command;
 //     [NewDiagnosticWriter] renders diagnostics with source snippets.
 //

@@ -150,8 +150,16 @@ type Run struct {
 
 	Template      string // name of the template.NAME it uses
 	TemplateRange hcl.Range
-	Provider      string // name of the provider.NAME it uses
-	ProviderRange hcl.Range
+	// Provider names the provider block the run calls, when it is known
+	// before for_each is expanded: provider.NAME, or provider[EXPR] whose
+	// EXPR reads only variables and literals. It is "" when EXPR reads
+	// each or an input: the planner then evaluates ProviderKey per
+	// instance.
+	Provider string
+	// ProviderKey is the EXPR of provider = provider[EXPR], which picks a
+	// provider block by name per instance; nil for provider.NAME.
+	ProviderKey   hcl.Expression
+	ProviderRange hcl.Range // the whole provider expression
 
 	// Vars is the vars object. VarNames are its keys, known statically, in
 	// source order; VarRanges their ranges.

@@ -46,7 +46,7 @@ func CheckRunNumber(name string, v cty.Value, rng hcl.Range, p *Provider) hcl.Di
 	case "temperature":
 		r, note := rangeTemperature, ""
 		if p != nil && p.maxTemperature > 0 && p.maxTemperature < r.Max {
-			r.Max, note = p.maxTemperature, fmt.Sprintf(" for a provider of type %q", p.Type)
+			r.Max, note = p.maxTemperature, fmt.Sprintf(" for a provider of type %q (provider.%s)", p.Type, p.Name)
 		}
 		return r.Check(name, v, rng, note)
 	case "max_tokens":

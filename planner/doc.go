@@ -1,6 +1,8 @@
 // Package planner turns a configuration into work. [Build] expands run
-// blocks into instances ([Node]), connects them into a [Graph] and orders
-// it; [Graph.Compile] evaluates an instance's template into the exact
+// blocks into instances ([Node]), each with the provider it calls (picked
+// per instance by provider[EXPR]), connects them into a [Graph] and orders
+// it; [Graph.Select] picks instances by address, key pattern and provider
+// (-target, -provider); [Graph.Compile] evaluates an instance's template into the exact
 // request and its input-bundle hash ([Bundle]); [Graph.Plan] compares every
 // instance with the lock file, the cache and the files on disk and says,
 // for each, what apply will do ([Action]) and why ([Reason]). A [Plan]

@@ -194,12 +194,18 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 		}
 	}
 	if r.ForEach == nil {
-		n := *base
+		nodes := []Node{*base}
+		n := &nodes[0]
 		n.Addr = InstanceAddr(r.Name, nil)
-		ds, ok := g.resolveNode(&n)
+		picked, ds := g.pickProviders(r, nodes)
+		diags = append(diags, ds...)
+		if !picked[0] {
+			return diags
+		}
+		ds, ok := g.resolveNode(n)
 		diags = append(diags, ds...)
 		if ok {
-			g.add(&n)
+			g.add(n)
 		}
 		return diags
 	}
@@ -227,11 +233,17 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 		nodes[i].Addr = InstanceAddr(r.Name, &k)
 		nodes[i].Each = &elems[i]
 	}
+	picked, ds := g.pickProviders(r, nodes)
+	diags = append(diags, ds...)
 	// Each instance's expressions are evaluated on their own, so the
 	// instances of a large for_each resolve in parallel.
 	nodeDiags := make([]hcl.Diagnostics, len(nodes))
 	ok := make([]bool, len(nodes))
-	parallel(len(nodes), func(i int) { nodeDiags[i], ok[i] = g.resolveNode(&nodes[i]) })
+	parallel(len(nodes), func(i int) {
+		if picked[i] {
+			nodeDiags[i], ok[i] = g.resolveNode(&nodes[i])
+		}
+	})
 	for i := range nodes {
 		diags = append(diags, nodeDiags[i]...)
 		if ok[i] {
@@ -239,6 +251,60 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// pickProviders sets the provider of each instance of run r whose
+// provider = provider[EXPR] depends on the instance (each, or an input):
+// EXPR is evaluated per instance and must name a provider block. An
+// instance whose provider cannot be known is not picked (false), and must
+// not be added. A name that no block has is reported once per name, with
+// the first instance that picks it and how many more do.
+func (g *Graph) pickProviders(r *lang.Run, nodes []Node) ([]bool, hcl.Diagnostics) {
+	picked := make([]bool, len(nodes))
+	if r.ProviderKey == nil || r.Provider != "" {
+		for i := range nodes {
+			picked[i] = nodes[i].Provider != nil
+		}
+		return picked, nil
+	}
+	names := make([]string, len(nodes))
+	nodeDiags := make([]hcl.Diagnostics, len(nodes))
+	parallel(len(nodes), func(i int) {
+		v, ds := r.ProviderKey.Value(g.scope(nodes[i].Each).EvalContext())
+		nodeDiags[i] = ds
+		if ds.HasErrors() {
+			return
+		}
+		name, ds := lang.ProviderName(v, r.ProviderKey.Range(), r.ProviderRange)
+		nodeDiags[i] = append(nodeDiags[i], ds...)
+		names[i] = name
+	})
+	var diags hcl.Diagnostics
+	undeclared := map[string][]int{} // name => the instances that pick it
+	var order []string
+	for i := range nodes {
+		diags = append(diags, nodeDiags[i]...)
+		if nodeDiags[i].HasErrors() {
+			continue
+		}
+		if p := g.Config.Providers[names[i]]; p != nil {
+			nodes[i].Provider, picked[i] = p, true
+			continue
+		}
+		if undeclared[names[i]] == nil {
+			order = append(order, names[i])
+		}
+		undeclared[names[i]] = append(undeclared[names[i]], i)
+	}
+	for _, name := range order {
+		idx := undeclared[name]
+		who := nodes[idx[0]].Addr
+		if len(idx) > 1 {
+			who += fmt.Sprintf(" (and %s of run.%s)", count(len(idx)-1, "more instance"), r.Name)
+		}
+		diags = append(diags, lang.UndeclaredProvider(g.Config, name, who, r.ProviderKey.Range(), r.ProviderRange))
+	}
+	return picked, diags
 }
 
 // resolveNode evaluates a node's output path, format and max_tokens. It is
@@ -708,7 +774,7 @@ func (g *Graph) scope(each *lang.Each) *lang.Scope {
 func runRefs(cfg *lang.Config, r *lang.Run) ([]lang.Ref, hcl.Diagnostics) {
 	var refs []lang.Ref
 	var diags hcl.Diagnostics
-	for _, e := range []hcl.Expression{r.Vars, r.Temperature, r.MaxTokens, r.Seed, r.Params, r.Format, r.Schema, r.Output, r.ForEach} {
+	for _, e := range []hcl.Expression{r.ProviderKey, r.Vars, r.Temperature, r.MaxTokens, r.Seed, r.Params, r.Format, r.Schema, r.Output, r.ForEach} {
 		if e == nil {
 			continue
 		}

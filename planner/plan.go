@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -169,10 +170,16 @@ type Store interface {
 
 // Options select and force parts of a plan.
 type Options struct {
-	Lock    *lockfile.Lock // the lock file (and any journal), never nil
-	Store   Store          // the cache
-	Targets []string       // addresses to plan, with their dependencies; none: all
-	Replace []string       // addresses to rerun whatever their state
+	Lock  *lockfile.Lock // the lock file (and any journal), never nil
+	Store Store          // the cache
+	// Targets are the addresses to plan, with their dependencies; none:
+	// all. A key may be a pattern: run.NAME["refund/*/*"] (see Select).
+	Targets []string
+	// Providers keeps, of the instances Targets selects, those that call
+	// one of these provider blocks (by name), with their dependencies;
+	// none: all.
+	Providers []string
+	Replace   []string // addresses to rerun whatever their state
 	// Journaled holds the addresses whose entry in Lock comes from the
 	// journal of an interrupted apply and differs from the lock file's.
 	Journaled map[string]bool
@@ -182,7 +189,7 @@ type Options struct {
 // the files on disk, in dependency order, compiling each request whose
 // upstream answers are known.
 func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics) {
-	selected, diags := g.Select(opts.Targets)
+	selected, diags := g.Select(opts.Targets, opts.Providers)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -518,17 +525,55 @@ func (g *Graph) levels(selected map[*Node]bool) [][]*Node {
 	return levels
 }
 
-// Select returns the instances the targets name plus everything they
-// depend on; no targets selects every instance.
-func (g *Graph) Select(targets []string) (map[*Node]bool, hcl.Diagnostics) {
+// Select returns the instances the targets name (every instance when
+// there are none) that call one of the named provider blocks (any, when
+// none is named), plus everything they depend on, whatever it calls.
+func (g *Graph) Select(targets, providers []string) (map[*Node]bool, hcl.Diagnostics) {
 	sel := make(map[*Node]bool, len(g.Nodes))
-	if len(targets) == 0 {
+	if len(targets) == 0 && len(providers) == 0 {
 		for _, n := range g.Nodes {
 			sel[n] = true
 		}
 		return sel, nil
 	}
-	roots, diags := g.resolve(targets, "-target")
+	var diags hcl.Diagnostics
+	roots := map[string]bool{}
+	if len(targets) == 0 {
+		for _, n := range g.Nodes {
+			roots[n.Addr] = true
+		}
+	} else {
+		roots, diags = g.resolve(targets, "-target")
+	}
+	if len(providers) > 0 {
+		want, ds := g.providerNames(providers)
+		diags = append(diags, ds...)
+		if ds.HasErrors() {
+			return sel, diags
+		}
+		used := map[string]bool{}
+		for addr := range roots {
+			name := g.byAddr[addr].Provider.Name
+			if !want[name] {
+				delete(roots, addr)
+				continue
+			}
+			used[name] = true
+		}
+		among := "no run instance"
+		if len(targets) > 0 {
+			among = "no run instance that -target selects"
+		}
+		for _, name := range sortedKeys(want) {
+			if !used[name] {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagWarning,
+					Summary:  "No run instance calls the provider",
+					Detail:   fmt.Sprintf("-provider %s selects nothing: %s calls provider.%s.", name, among, name),
+				})
+			}
+		}
+	}
 	var visit func(n *Node)
 	visit = func(n *Node) {
 		if sel[n] {
@@ -547,11 +592,49 @@ func (g *Graph) Select(targets []string) (map[*Node]bool, hcl.Diagnostics) {
 	return sel, diags
 }
 
+// providerNames checks the names given to -provider against the
+// provider blocks, and returns them as a set.
+func (g *Graph) providerNames(names []string) (map[string]bool, hcl.Diagnostics) {
+	out := make(map[string]bool, len(names))
+	var diags hcl.Diagnostics
+	declared := sortedKeys(g.Config.Providers)
+	for _, name := range names {
+		name = strings.TrimPrefix(strings.TrimSpace(name), "provider.")
+		if g.Config.Providers[name] != nil {
+			out[name] = true
+			continue
+		}
+		quoted := make([]string, len(declared))
+		for i, n := range declared {
+			quoted[i] = strconv.Quote(n)
+		}
+		list := "No provider is declared."
+		if len(quoted) > 0 {
+			list = "The declared providers are " + strings.Join(quoted, ", ") + "."
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid -provider name",
+			Detail:   fmt.Sprintf("No provider named %q is declared. %s", name, list),
+		})
+	}
+	return out, diags
+}
+
 // resolve turns addresses given on the command line into instance
-// addresses: run.NAME names every instance of a run.
+// addresses: run.NAME names every instance of a run, and
+// run.NAME["PATTERN"] every instance whose key PATTERN matches (path.Match:
+// * and ? match no "/"), unless an instance has that very key.
 func (g *Graph) resolve(addrs []string, flag string) (map[string]bool, hcl.Diagnostics) {
 	out := map[string]bool{}
 	var diags hcl.Diagnostics
+	invalid := func(detail string) {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid " + flag + " address",
+			Detail:   detail,
+		})
+	}
 	for _, a := range addrs {
 		a = strings.TrimSpace(a)
 		if n := g.byAddr[a]; n != nil {
@@ -566,11 +649,64 @@ func (g *Graph) resolve(addrs []string, flag string) (map[string]bool, hcl.Diagn
 			}
 			continue
 		}
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Invalid " + flag + " address",
-			Detail:   fmt.Sprintf("%q matches no run instance. Addresses look like run.NAME or run.NAME[\"key\"]; `promptbuild graph` lists them.", a),
-		})
+		noMatch := fmt.Sprintf("%q matches no run instance. Addresses look like run.NAME or run.NAME[\"key\"], and the key may be a pattern, as in run.NAME[\"doc-*\"]; `promptbuild graph` lists them.", a)
+		name, pattern, ok := instancePattern(a)
+		if !ok {
+			invalid(noMatch)
+			continue
+		}
+		if _, err := path.Match(pattern, ""); err != nil {
+			invalid(fmt.Sprintf("The key of %q is not a valid pattern: %v. In a pattern, * matches any characters but \"/\", ? one character but \"/\", [abc] one of a set, and \\ escapes the next character.", a, err))
+			continue
+		}
+		matched := false
+		for _, n := range g.byRun[name] {
+			if n.Each == nil {
+				continue
+			}
+			if ok, _ := path.Match(pattern, n.Each.Key.AsString()); ok {
+				out[n.Addr], matched = true, true
+			}
+		}
+		if !matched {
+			invalid(noMatch + deeperHint(name, pattern, g.byRun[name]))
+		}
 	}
 	return out, diags
+}
+
+// instancePattern splits run.NAME["KEY"] into NAME and KEY, unquoted.
+func instancePattern(a string) (name, key string, ok bool) {
+	rest, ok := strings.CutPrefix(a, "run.")
+	i := strings.IndexByte(rest, '[')
+	if !ok || i < 0 || !strings.HasSuffix(rest, "]") {
+		return "", "", false
+	}
+	key, err := strconv.Unquote(rest[i+1 : len(rest)-1])
+	if err != nil {
+		return "", "", false
+	}
+	return rest[:i], key, true
+}
+
+// deeperHint says, for a pattern that matches no key of a run's instances,
+// how to match keys with more "/"-separated parts, when the pattern
+// matches the start of one: " * matches no "/" ...", else "".
+func deeperHint(run, pattern string, insts []*Node) string {
+	parts := strings.Count(pattern, "/") + 1
+	for _, n := range insts {
+		if n.Each == nil {
+			continue
+		}
+		key := n.Each.Key.AsString()
+		segs := strings.Split(key, "/")
+		if len(segs) <= parts {
+			continue
+		}
+		if ok, _ := path.Match(pattern, strings.Join(segs[:parts], "/")); ok {
+			wider := pattern + strings.Repeat("/*", len(segs)-parts)
+			return fmt.Sprintf(" In a pattern, * matches no \"/\": to match keys such as %q, write %s.", key, InstanceAddr(run, &wider))
+		}
+	}
+	return ""
 }

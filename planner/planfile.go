@@ -14,16 +14,17 @@ import (
 const SavedPlanVersion = 1
 
 // Saved is a plan written by `plan -out FILE` and read by `apply FILE`. It
-// holds what the plan was made from (targets, replacements, variables) and
-// what it decided, so that apply can refuse a plan the files no longer
-// match. It holds no secrets.
+// holds what the plan was made from (targets, providers, replacements,
+// variables) and what it decided, so that apply can refuse a plan the
+// files no longer match. It holds no secrets.
 type Saved struct {
-	Version int               `json:"version"`
-	Targets []string          `json:"targets,omitempty"`
-	Replace []string          `json:"replace,omitempty"`
-	Vars    map[string]string `json:"vars,omitempty"`
-	Project string            `json:"project"` // Graph.Digest when the plan was made
-	Changes []SavedChange     `json:"changes"`
+	Version   int               `json:"version"`
+	Targets   []string          `json:"targets,omitempty"`
+	Providers []string          `json:"providers,omitempty"` // the -provider names
+	Replace   []string          `json:"replace,omitempty"`
+	Vars      map[string]string `json:"vars,omitempty"`
+	Project   string            `json:"project"` // Graph.Digest when the plan was made
+	Changes   []SavedChange     `json:"changes"`
 	// Removes lists the output files no longer produced that the plan
 	// removes.
 	Removes []string `json:"removes,omitempty"`
@@ -36,9 +37,10 @@ type SavedChange struct {
 	Hash    string `json:"hash,omitempty"`
 }
 
-// Save records p, made with the given options, for apply.
-func (p *Plan) Save(path string, targets, replace []string, vars map[string]string) error {
-	s := Saved{Version: SavedPlanVersion, Targets: targets, Replace: replace, Vars: vars, Project: p.Graph.Digest()}
+// Save records p, made with opts (of which it keeps the targets, providers
+// and replacements) and the -var values vars, for apply.
+func (p *Plan) Save(path string, opts Options, vars map[string]string) error {
+	s := Saved{Version: SavedPlanVersion, Targets: opts.Targets, Providers: opts.Providers, Replace: opts.Replace, Vars: vars, Project: p.Graph.Digest()}
 	for _, c := range p.Changes {
 		sc := SavedChange{Address: c.Node.Addr, Action: c.Action.String()}
 		if c.Compiled != nil {

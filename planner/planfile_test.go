@@ -15,7 +15,7 @@ import (
 func savedPlan(t *testing.T, p *project, opts Options) *Saved {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "tfplan")
-	if err := p.plan(opts).Save(path, opts.Targets, opts.Replace, p.vars); err != nil {
+	if err := p.plan(opts).Save(path, opts, p.vars); err != nil {
 		t.Fatal(err)
 	}
 	s, err := LoadSaved(path)
@@ -137,15 +137,16 @@ func TestSavedCheckManyDiffs(t *testing.T) {
 func TestSavedRoundTrip(t *testing.T) {
 	p := newProject(t, planBase)
 	p.vars = map[string]string{"tone": "loud"}
-	opts := Options{Targets: []string{"run.title"}, Replace: []string{"run.sum"}}
+	opts := Options{Targets: []string{"run.title"}, Providers: []string{"p"}, Replace: []string{"run.sum"}}
 	pl := p.plan(opts)
 	s := savedPlan(t, p, opts)
 	want := &Saved{
-		Version: SavedPlanVersion,
-		Targets: []string{"run.title"},
-		Replace: []string{"run.sum"},
-		Vars:    map[string]string{"tone": "loud"},
-		Project: pl.Graph.Digest(),
+		Version:   SavedPlanVersion,
+		Targets:   []string{"run.title"},
+		Providers: []string{"p"},
+		Replace:   []string{"run.sum"},
+		Vars:      map[string]string{"tone": "loud"},
+		Project:   pl.Graph.Digest(),
 		Changes: []SavedChange{
 			{Address: "run.sum", Action: "run", Hash: pl.Change("run.sum").Compiled.Hash},
 			{Address: "run.title", Action: "run"},

@@ -15,7 +15,8 @@ import (
 // llm.DefaultContextWindow): such a call is most likely refused, and
 // any upstream call it waits on is paid for nothing. Each warning names the
 // input that makes up most of the prompt, at that input's declaration; the
-// instances of one run that are too large for one reason share a warning.
+// instances of one run that are too large for one reason, for one
+// provider, share a warning.
 func (p *Plan) windowWarnings() hcl.Diagnostics {
 	type group struct {
 		first  *Change
@@ -39,7 +40,7 @@ func (p *Plan) windowWarnings() hcl.Diagnostics {
 			continue
 		}
 		input, size := p.Graph.largestInput(c)
-		k := c.Node.Run.Name + "\x00" + input
+		k := c.Node.Run.Name + "\x00" + prov.Name + "\x00" + input
 		g := groups[k]
 		if g == nil {
 			g = &group{first: c, window: window, known: known, input: input}

@@ -185,7 +185,7 @@ func Draw(g *planner.Graph, opts Options) *Diagram {
 				reads("input."+in, to)
 			}
 			reads("template."+n.Run.Template, to)
-			reads("provider."+n.Run.Provider, to)
+			reads("provider."+n.Provider.Name, to)
 		}
 	}
 	d.Edges = make([]Edge, 0, len(edges))

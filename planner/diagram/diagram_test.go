@@ -270,3 +270,45 @@ func BenchmarkDraw10k(b *testing.B) {
 		})
 	}
 }
+
+// TestProviderPerInstance: an instance that picks its provider with
+// provider[EXPR] reads the provider it picked, and a collapsed run block
+// reads every provider its instances pick.
+func TestProviderPerInstance(t *testing.T) {
+	g := project(t, map[string]string{"main.pb.hcl": `
+provider "fast" {
+  type = "mock"
+}
+provider "slow" {
+  type = "mock"
+}
+provider "unused" {
+  type = "mock"
+}
+template "t" {
+  text = "hi"
+}
+run "m" {
+  for_each = toset(["fast", "slow"])
+  template = template.t
+  provider = provider[each.key]
+}
+`})
+	for _, tc := range []struct {
+		collapse bool
+		want     []string
+	}{
+		{false, []string{`provider.fast -> run.m["fast"]`, `provider.slow -> run.m["slow"]`}},
+		{true, []string{`provider.fast -> run.m`, `provider.slow -> run.m`}},
+	} {
+		var got []string
+		for _, e := range Draw(g, Options{Collapse: tc.collapse}).Edges {
+			if strings.HasPrefix(e.From, "provider.") {
+				got = append(got, e.From+" -> "+e.To)
+			}
+		}
+		if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+			t.Errorf("collapse %v: provider edges\n%s\nwant\n%s", tc.collapse, strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+		}
+	}
+}

@@ -20,7 +20,7 @@ import (
 var applyCmd = &command{
 	name:     "apply",
 	synopsis: "regenerate every stale output, in parallel",
-	usage:    "[-target ADDR]... [-replace ADDR]... [-var NAME=VALUE]... [-j N] [-json] [PLANFILE]",
+	usage:    "[-target ADDR]... [-provider NAME]... [-replace ADDR]... [-var NAME=VALUE]... [-j N] [-json] [PLANFILE]",
 	run:      runApply,
 }
 
@@ -42,8 +42,8 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	}
 	var saved *planner.Saved
 	if fs.NArg() == 1 {
-		if len(f.targets)+len(f.replace)+len(f.vars) > 0 {
-			fmt.Fprintln(e.stderr, "Error: a saved plan already fixes -target, -replace and -var; give either a plan file or those flags")
+		if len(f.targets)+len(f.providers)+len(f.replace)+len(f.vars) > 0 {
+			fmt.Fprintln(e.stderr, "Error: a saved plan already fixes -target, -provider, -replace and -var; give either a plan file or those flags")
 			return exitError
 		}
 		var err error
@@ -51,7 +51,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 			e.printError(nil, err)
 			return exitError
 		}
-		f.targets, f.replace, f.vars = saved.Targets, saved.Replace, saved.Vars
+		f.targets, f.providers, f.replace, f.vars = saved.Targets, saved.Providers, saved.Replace, saved.Vars
 	}
 
 	// Errors in the project are reported before the lock is taken, so
@@ -71,7 +71,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		return exitError
 	}
 
-	plan, diags := p.plan(ctx, f.targets, f.replace)
+	plan, diags := p.plan(ctx, f.options())
 	e.printDiags(p.cfg, diags)
 	if diags.HasErrors() {
 		return exitError

@@ -42,7 +42,7 @@ var graphCmd = &command{
 			if !ok {
 				return exitError
 			}
-			plan, diags := p.plan(ctx, nil, nil)
+			plan, diags := p.plan(ctx, planner.Options{})
 			e.printDiags(p.cfg, diags)
 			if diags.HasErrors() {
 				return exitError

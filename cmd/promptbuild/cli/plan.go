@@ -5,21 +5,30 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+
+	"github.com/promptbuild/promptbuild/planner"
 )
 
 // planFlags are the flags plan and apply share.
 type planFlags struct {
-	targets multiFlag
-	replace multiFlag
-	vars    varsFlag
-	jsonOut bool
+	targets   multiFlag
+	providers multiFlag
+	replace   multiFlag
+	vars      varsFlag
+	jsonOut   bool
+}
+
+// options are the plan's selection: targets, providers, replacements.
+func (f *planFlags) options() planner.Options {
+	return planner.Options{Targets: f.targets, Providers: f.providers, Replace: f.replace}
 }
 
 // newPlanFlags registers the flags plan and apply share; verb names the
 // command in their help.
 func newPlanFlags(fs *flag.FlagSet, verb, jsonHelp string) *planFlags {
 	f := &planFlags{vars: varsFlag{}}
-	fs.Var(&f.targets, "target", verb+" only `ADDR` and what it depends on (repeatable)")
+	fs.Var(&f.targets, "target", verb+" only `ADDR` and what it depends on; ADDR may end in a key pattern, as run.NAME[\"a/*\"] (repeatable)")
+	fs.Var(&f.providers, "provider", verb+" only the run instances that call provider `NAME`, and what they depend on (repeatable)")
 	fs.Var(&f.replace, "replace", "rerun `ADDR` even if it is up to date (repeatable)")
 	fs.Var(f.vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
 	fs.BoolVar(&f.jsonOut, "json", false, jsonHelp)
@@ -29,7 +38,7 @@ func newPlanFlags(fs *flag.FlagSet, verb, jsonHelp string) *planFlags {
 var planCmd = &command{
 	name:     "plan",
 	synopsis: "show which runs are stale and why",
-	usage:    "[-target ADDR]... [-replace ADDR]... [-var NAME=VALUE]... [-out FILE] [-detailed-exitcode] [-json]",
+	usage:    "[-target ADDR]... [-provider NAME]... [-replace ADDR]... [-var NAME=VALUE]... [-out FILE] [-detailed-exitcode] [-json]",
 	run:      runPlan,
 }
 
@@ -48,7 +57,7 @@ func runPlan(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	if !ok {
 		return exitError
 	}
-	plan, diags := p.plan(ctx, f.targets, f.replace)
+	plan, diags := p.plan(ctx, f.options())
 	e.printDiags(p.cfg, diags)
 	if diags.HasErrors() {
 		return exitError
@@ -64,7 +73,7 @@ func runPlan(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		return exitError
 	}
 	if *out != "" {
-		if err := plan.Save(e.path(*out), f.targets, f.replace, f.vars); err != nil {
+		if err := plan.Save(e.path(*out), f.options(), f.vars); err != nil {
 			fmt.Fprintf(e.stderr, "Error: saving the plan: %v\n", err)
 			return exitError
 		}

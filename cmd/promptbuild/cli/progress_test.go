@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/promptbuild/promptbuild/executor"
+	"github.com/promptbuild/promptbuild/planner"
 )
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.
@@ -81,7 +82,7 @@ run "b" {
 	if !ok {
 		t.Fatal("the project does not load")
 	}
-	plan, diags := p.plan(context.Background(), nil, nil)
+	plan, diags := p.plan(context.Background(), planner.Options{})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}

@@ -127,9 +127,11 @@ func (e *env) readState(p *project) bool {
 	return true
 }
 
-// plan makes a plan.
-func (p *project) plan(ctx context.Context, targets, replace []string) (*planner.Plan, hcl.Diagnostics) {
-	return p.graph.Plan(ctx, planner.Options{Lock: p.lock, Store: p.store, Targets: targets, Replace: replace, Journaled: p.journaled})
+// plan makes a plan with the selection of opts (Targets, Providers,
+// Replace) against the project's lock file and cache.
+func (p *project) plan(ctx context.Context, opts planner.Options) (*planner.Plan, hcl.Diagnostics) {
+	opts.Lock, opts.Store, opts.Journaled = p.lock, p.store, p.journaled
+	return p.graph.Plan(ctx, opts)
 }
 
 // printDiags renders diagnostics with source snippets on stderr or, for a

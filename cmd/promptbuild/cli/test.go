@@ -19,14 +19,15 @@ import (
 var testCmd = &command{
 	name:     "test",
 	synopsis: "check every assertion, applying what is stale first",
-	usage:    "[-target ADDR]... [-var NAME=VALUE]... [-j N] [-offline] [-max-cost USD] [-json] [-o FILE]...",
+	usage:    "[-target ADDR]... [-provider NAME]... [-var NAME=VALUE]... [-j N] [-offline] [-max-cost USD] [-json] [-o FILE]...",
 	run:      runTest,
 }
 
 func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
-	var targets, reports multiFlag
+	var targets, providers, reports multiFlag
 	vars := varsFlag{}
 	fs.Var(&targets, "target", "test only `ADDR` (and apply what it depends on) (repeatable)")
+	fs.Var(&providers, "provider", "test only the instances that call provider `NAME` (repeatable)")
 	fs.Var(vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
 	jsonOut := fs.Bool("json", false, "print events and results as JSON lines")
 	jobs := newIntFlag(fs, "j", 1, "run at most `N` instances at once (default: the promptbuild block's parallelism, else 16)")
@@ -76,7 +77,7 @@ func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	if !e.readState(p) {
 		return exitError
 	}
-	plan, diags := p.plan(ctx, tested, nil)
+	plan, diags := p.plan(ctx, planner.Options{Targets: tested, Providers: providers})
 	e.printDiags(p.cfg, diags)
 	if diags.HasErrors() {
 		return exitError
@@ -112,6 +113,9 @@ func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 func testReport(p *project, plan *planner.Plan, sum *executor.Summary, tested []string, start time.Time) *report.Report {
 	rep := &report.Report{Project: filepath.Base(p.dir), Started: start.UTC(), Duration: time.Since(start).Seconds()}
 	for _, addr := range tested {
+		if plan.Change(addr) == nil {
+			continue // left out by -provider
+		}
 		n := p.graph.Node(addr)
 		run := &report.Run{Address: addr, Provider: n.Provider.Name, Model: n.Provider.Model}
 		r := sum.Results[addr]
