@@ -49,6 +49,8 @@ func (l *loader) check() hcl.Diagnostics {
 		}
 	}
 
+	diags = append(diags, l.checkJudges()...)
+
 	edges := map[string][]edge{}
 	for _, name := range sortedKeys(cfg.Runs) {
 		r := cfg.Runs[name]
@@ -237,10 +239,68 @@ func (l *loader) checkRun(r *Run) hcl.Diagnostics {
 	return diags
 }
 
+// JudgeLocals are the names a judge's rubric template sees beside var and
+// input: the criteria and the answer to grade.
+var JudgeLocals = []string{"criteria", "output"}
+
+// checkJudges checks each judge block's provider and rubric template. A
+// rubric reads var, input and JudgeLocals, and no run: a judge grades one
+// answer, not the graph.
+func (l *loader) checkJudges() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, name := range sortedKeys(l.cfg.Judges) {
+		j := l.cfg.Judges[name]
+		if j.Provider != "" {
+			diags = append(diags, l.checkRef(Ref{Kind: RefProvider, Name: j.Provider, Range: j.ProviderRange}, nil, "")...)
+		}
+		if j.Template == "" {
+			continue
+		}
+		if d := l.checkRef(Ref{Kind: RefTemplate, Name: j.Template, Range: j.TemplateRange}, nil, ""); d.HasErrors() {
+			diags = append(diags, d...)
+			continue
+		}
+		for _, ref := range l.tmplRefs[j.Template] {
+			switch {
+			case ref.Kind == RefRun:
+				diags = append(diags, diag("Invalid reference in a rubric",
+					fmt.Sprintf("The template %q is the rubric of judge %q (%s), which grades one answer: it may read var, input, criteria and output, not another run's answer.", j.Template, j.Name, Position(j.DeclRange)), ref.Range)...)
+			case ref.Kind == RefLocal && !slices.Contains(JudgeLocals, ref.Name):
+				diags = append(diags, diag("Undefined template variable",
+					fmt.Sprintf("The template %q is the rubric of judge %q (%s), which passes only %s: %q is not one of them.", j.Template, j.Name, Position(j.DeclRange), strings.Join(JudgeLocals, " and "), ref.Name), ref.Range)...)
+			}
+		}
+	}
+	return diags
+}
+
 // checkAssert checks the references of an assert block of run r and
 // fills in its Refs; those to anything but self join the run's.
 func (l *loader) checkAssert(r *Run, a *Assert) hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	if a.Judge != "" && l.cfg.Judges[a.Judge] == nil {
+		detail := fmt.Sprintf("No judge named %q is declared. Declare it with a judge %q { provider = provider.NAME } block, or correct the name.", a.Judge, a.Judge)
+		if s := suggest(a.Judge, sortedKeys(l.cfg.Judges)); s != "" {
+			detail = fmt.Sprintf("No judge named %q is declared. Did you mean %q?", a.Judge, s)
+		}
+		diags = append(diags, diag("Reference to undeclared judge", detail, a.JudgeRange)...)
+	}
+	if a.Criteria != nil {
+		refs, d := References(a.Criteria)
+		diags = append(diags, d...)
+		for _, ref := range refs {
+			if ref.Kind == RefRun {
+				diags = append(diags, diag("Invalid reference in criteria", "A judge's criteria may read var, input and each, not a run's answer.", ref.Range)...)
+				continue
+			}
+			if d := l.checkRef(ref, r, "criteria"); d.HasErrors() {
+				diags = append(diags, d...)
+				continue
+			}
+			a.Refs = append(a.Refs, ref)
+			r.Refs = append(r.Refs, ref)
+		}
+	}
 	for _, e := range []hcl.Expression{a.Condition, a.ErrorMessage} {
 		refs, d := AssertReferences(e)
 		diags = append(diags, d...)
@@ -265,7 +325,6 @@ func (l *loader) checkAssert(r *Run, a *Assert) hcl.Diagnostics {
 	}
 	return diags
 }
-
 
 // checkProviderKey checks the EXPR of provider = provider[EXPR]: it may
 // read variables, inputs and each, but no run. When it reads only

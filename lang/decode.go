@@ -499,9 +499,70 @@ func (l *loader) decodeRunBlock(b *hcl.Block) (*Run, hcl.Diagnostics) {
 func (l *loader) decodeAssertBlock(b *hcl.Block, i int) (*Assert, hcl.Diagnostics) {
 	a := &Assert{Index: i, Severity: SeverityError, PassRate: 1, DeclRange: b.DefRange}
 	content, diags := b.Body.Content(assertSchema)
-	if attr, ok := content.Attributes["condition"]; ok {
-		a.Condition = attr.Expr
-		a.Source = string(l.source(attr.Expr.Range()))
+	cond, hasCond := content.Attributes["condition"]
+	judge, hasJudge := content.Attributes["judge"]
+	switch {
+	case hasCond && hasJudge:
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Conflicting assertion",
+			Detail:   "An assert block has a condition or a judge, not both: split it into two assert blocks.",
+			Subject:  judge.NameRange.Ptr(),
+		})
+	case !hasCond && !hasJudge:
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Missing condition",
+			Detail:   "An assert block needs a condition (an expression over self that is true when the answer passes) or a judge with criteria.",
+			Subject:  b.DefRange.Ptr(),
+		})
+	}
+	if hasCond {
+		a.Condition = cond.Expr
+		a.Source = string(l.source(cond.Expr.Range()))
+	}
+	for _, name := range []string{"criteria", "threshold"} {
+		if attr, ok := content.Attributes[name]; ok && !hasJudge {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unexpected " + name,
+				Detail:   fmt.Sprintf("The attribute %q goes with a judge: add judge = judge.NAME, or remove it.", name),
+				Subject:  attr.NameRange.Ptr(),
+			})
+		}
+	}
+	if hasJudge {
+		a.JudgeRange = judge.Expr.Range()
+		name, d := blockRef(judge, "judge")
+		diags = append(diags, d...)
+		a.Judge = name
+		if attr, ok := content.Attributes["criteria"]; ok {
+			a.Criteria = attr.Expr
+		} else {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Missing criteria",
+				Detail:   "A judge grades an answer against criteria: add criteria = \"...\", what a good answer does.",
+				Subject:  judge.NameRange.Ptr(),
+			})
+		}
+		if attr, ok := content.Attributes["threshold"]; ok {
+			v, ok, d := hclattr.EvalAs(attr.Expr, nil, attr.Name, cty.Number)
+			diags = append(diags, d...)
+			if ok {
+				f, _ := v.AsBigFloat().Float64()
+				if f >= 0 && f <= 1 {
+					a.Threshold = f
+				} else {
+					diags = append(diags, &hcl.Diagnostic{
+						Severity: hcl.DiagError,
+						Summary:  "Invalid value",
+						Detail:   fmt.Sprintf("The attribute \"threshold\" is the least score a judge's verdict must have: a number from 0 to 1, not %s.", v.AsBigFloat().Text('g', 10)),
+						Subject:  attr.Expr.Range().Ptr(),
+					})
+				}
+			}
+		}
 	}
 	if attr, ok := content.Attributes["error_message"]; ok {
 		a.ErrorMessage = attr.Expr
@@ -540,6 +601,27 @@ func (l *loader) decodeAssertBlock(b *hcl.Block, i int) (*Assert, hcl.Diagnostic
 		}
 	}
 	return a, diags
+}
+
+// decodeJudgeBlock decodes a judge block.
+func decodeJudgeBlock(b *hcl.Block) (*Judge, hcl.Diagnostics) {
+	j := &Judge{Name: b.Labels[0], DeclRange: b.DefRange}
+	diags := checkName(b, "judge")
+	content, d := b.Body.Content(judgeSchema)
+	diags = append(diags, d...)
+	if attr, ok := content.Attributes["provider"]; ok {
+		j.ProviderRange = attr.Expr.Range()
+		name, d := blockRef(attr, "provider")
+		diags = append(diags, d...)
+		j.Provider = name
+	}
+	if attr, ok := content.Attributes["template"]; ok {
+		j.TemplateRange = attr.Expr.Range()
+		name, d := blockRef(attr, "template")
+		diags = append(diags, d...)
+		j.Template = name
+	}
+	return j, diags
 }
 
 // blockRef decodes an attribute that must be a plain reference to a

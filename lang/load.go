@@ -55,6 +55,7 @@ func LoadWith(dir string, opts Options) (*Config, hcl.Diagnostics) {
 		Inputs:    map[string]*Input{},
 		Templates: map[string]*Template{},
 		Runs:      map[string]*Run{},
+		Judges:    map[string]*Judge{},
 		Files:     map[string]*hcl.File{},
 		Values:    map[string]cty.Value{},
 	}
@@ -238,6 +239,10 @@ func (l *loader) decode() hcl.Diagnostics {
 			if r != nil {
 				diags = append(diags, addUnique(l.cfg.Runs, "run", r.Name, r, r.DeclRange)...)
 			}
+		case "judge":
+			j, d := decodeJudgeBlock(b)
+			diags = append(diags, d...)
+			diags = append(diags, addUnique(l.cfg.Judges, "judge", j.Name, j, j.DeclRange)...)
 		}
 	}
 	return diags

@@ -22,6 +22,7 @@ type Config struct {
 	Inputs    map[string]*Input
 	Templates map[string]*Template
 	Runs      map[string]*Run
+	Judges    map[string]*Judge
 	// Files holds the source of every file a diagnostic may point into
 	// (config files and template files), keyed by the filename used in
 	// hcl.Range.Filename, for rendering snippets.
@@ -194,12 +195,31 @@ type Run struct {
 	DeclRange hcl.Range
 }
 
+// Judge is a judge block: a provider that grades answers against
+// criteria, with an optional template for its rubric.
+type Judge struct {
+	Name          string
+	Provider      string // name of the provider.NAME it calls
+	ProviderRange hcl.Range
+	Template      string // name of the template.NAME of its rubric; "" for the default rubric
+	TemplateRange hcl.Range
+	DeclRange     hcl.Range
+}
+
 // Assert is an assert block of a run: a condition its answer must meet.
 // Assertions are checked on the answer, never sent: they do not enter the
 // input-bundle hash.
 type Assert struct {
 	Index     int            // its place among the run's assert blocks, from 0
-	Condition hcl.Expression // a boolean over self, var, input, each and upstream runs
+	Condition hcl.Expression // a boolean over self, var, input, each and upstream runs; nil for a judge
+	// Judge names the judge.NAME that grades the answer, instead of a
+	// condition; Criteria is what it grades against (a string over var,
+	// input and each), and Threshold the least score that passes (0:
+	// the judge's verdict alone decides).
+	Judge      string
+	JudgeRange hcl.Range
+	Criteria   hcl.Expression
+	Threshold  float64
 	// Source is the condition as written, for the default message.
 	Source string
 	// ErrorMessage is a string template over the condition's scope; nil

@@ -13,6 +13,14 @@ var fileSchema = &hcl.BodySchema{
 		{Type: "input", LabelNames: []string{"name"}},
 		{Type: "template", LabelNames: []string{"name"}},
 		{Type: "run", LabelNames: []string{"name"}},
+		{Type: "judge", LabelNames: []string{"name"}},
+	},
+}
+
+var judgeSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "provider", Required: true},
+		{Name: "template"},
 	},
 }
 
@@ -98,11 +106,14 @@ var runSchema = &hcl.BodySchema{
 	},
 }
 
-// assertSchema is an assert block of a run. A judge, its criteria and
-// threshold are not part of it yet: hcl reports them as unsupported.
+// assertSchema is an assert block of a run: a condition, or a judge with
+// its criteria (decodeAssertBlock requires exactly one).
 var assertSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
-		{Name: "condition", Required: true},
+		{Name: "condition"},
+		{Name: "judge"},
+		{Name: "criteria"},
+		{Name: "threshold"},
 		{Name: "error_message"},
 		{Name: "severity"},
 		{Name: "pass_rate"},

@@ -74,6 +74,11 @@ func (s *Step) Verify(ctx context.Context, answer func(ctx context.Context, addr
 		}
 	}
 	checks := s.p.Graph.verify(n, outputs, missing, texts, manifests)
+	for i, a := range n.Run.Asserts {
+		if a.Judge != "" {
+			checks[i] = s.judge(ctx, a, texts, ask)
+		}
+	}
 	if sampleErr != nil {
 		for _, c := range checks {
 			if c.Err == "" {
@@ -105,6 +110,9 @@ func (g *Graph) verify(n *Node, outputs map[string]string, missing map[string]er
 			Samples:  len(texts),
 		}
 		checks[i] = c
+		if a.Condition == nil {
+			continue // a judge: see Step.judge
+		}
 		where := lang.Position(a.Condition.Range())
 		var deps []*Node
 		for _, d := range n.assertDeps[i] {

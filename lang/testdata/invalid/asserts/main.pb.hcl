@@ -21,14 +21,30 @@ run "a" {
   provider = provider.p
   vars     = { x = "a" }
 
-  assert { # ERROR: Missing required argument
+  assert { # ERROR: Missing condition
     error_message = "no condition"
   }
   assert {
     condition = true
-    judge     = "strict" # ERROR: Unsupported argument
-    criteria  = "Answers the question." # ERROR: Unsupported argument
-    threshold = 0.7 # ERROR: Unsupported argument
+    judge     = "strict" # ERROR: Conflicting assertion # ERROR: Invalid judge reference
+    criteria  = "Answers the question."
+  }
+  assert {
+    condition = true
+    criteria  = "Answers the question." # ERROR: Unexpected criteria
+    threshold = 0.7 # ERROR: Unexpected threshold
+  }
+  assert {
+    judge     = judge.strict # ERROR: Missing criteria
+    threshold = 1.5 # ERROR: Invalid value
+  }
+  assert {
+    judge    = judge.strct # ERROR: Reference to undeclared judge
+    criteria = "Polite."
+  }
+  assert {
+    judge    = judge.strict
+    criteria = "Agrees with ${run.up.output}" # ERROR: Invalid reference in criteria
   }
   assert {
     condition = length(self.output) > 0
@@ -111,4 +127,21 @@ run "e" {
   template = template.t
   provider = provider.p
   vars     = { x = run.d.output }
+}
+
+judge "strict" {
+  provider = provider.p
+}
+
+judge "nowhere" {
+  provider = provider.gone # ERROR: Reference to undeclared provider
+}
+
+template "rubric" {
+  text = "Grade ${output} by ${criteria} and ${tone}" # ERROR: Undefined template variable
+}
+
+judge "picky" {
+  provider = provider.p
+  template = template.rubric
 }
