@@ -19,6 +19,7 @@ import (
 	"github.com/promptbuild/promptbuild/report"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/cache/lockfile"
@@ -203,7 +204,8 @@ type walk struct {
 	outputs map[string]string // answers known so far, by address
 
 	schemas schemas
-	budget  *budget // nil without -max-cost
+	budget  *budget            // nil without -max-cost
+	flight  singleflight.Group // checks' calls in flight, by hash
 }
 
 // budget tracks money against -max-cost: spent, plus reserved for the
@@ -762,71 +764,109 @@ func checkLine(c *report.Check) string {
 // honoured), stored, and its usage and cost added to r.
 func (w *walk) asker(r *Result) func(ctx context.Context, draft *cache.Record, req *llm.Request) (string, *cache.Manifest, error) {
 	return func(ctx context.Context, draft *cache.Record, req *llm.Request) (string, *cache.Manifest, error) {
-		if m, err := w.opts.Store.Manifest(ctx, draft.Hash); err == nil {
-			if text, err := w.opts.Store.Get(ctx, m.Output); err == nil {
-				return string(text), m, nil
-			}
+		if text, m, ok := w.cached(ctx, draft.Hash); ok {
+			return text, m, nil
 		}
-		if w.opts.Offline {
-			return "", nil, ErrNeedsCall
-		}
-		name := draft.Provider
-		var booked int64
-		if w.budget != nil {
-			est, ok := w.opts.Providers.Bound(name, req)
-			if !ok {
-				return "", nil, fmt.Errorf("the price of model %q is unknown, so -max-cost cannot bound this call; add a pricing block to provider %q", draft.Model, name)
+		// Steps that ask the same request at once (two instances whose
+		// answers a judge grades alike) share one call.
+		v, err, _ := w.flight.Do(draft.Hash, func() (any, error) {
+			if text, m, ok := w.cached(ctx, draft.Hash); ok {
+				return &asked{text, m}, nil
 			}
-			if booked, ok = w.budget.book(est); !ok {
-				return "", nil, ErrBudget
+			text, m, err := w.askProvider(ctx, r, draft, req)
+			if err != nil {
+				return nil, err
 			}
-		}
-		start := time.Now()
-		call := &Result{}
-		resp, err := w.callChecked(ctx, call, &heldSlot{}, name, req)
-		r.Attempts += call.Attempts
-		r.Usage.InputTokens += call.Usage.InputTokens
-		r.Usage.OutputTokens += call.Usage.OutputTokens
-		r.Usage.CachedTokens += call.Usage.CachedTokens
-		var cost *float64
-		if call.Usage.InputTokens+call.Usage.OutputTokens > 0 {
-			if cost = w.opts.Providers.Cost(name, call.Usage); cost != nil {
-				total := *cost
-				if r.Cost != nil {
-					total += *r.Cost
-				}
-				r.Cost = &total
-			}
-		}
-		if w.budget != nil {
-			spent := 0.0
-			if cost != nil {
-				spent = *cost
-			}
-			w.budget.settle(booked, spent)
-		}
+			return &asked{text, m}, nil
+		})
 		if err != nil {
 			return "", nil, err
 		}
-		digest := cache.Digest([]byte(resp.Text))
-		m := &cache.Manifest{
-			Version:       cache.ManifestVersion,
-			Record:        *complete(draft, digest, call.Usage, cost),
-			OutputSize:    int64(len(resp.Text)),
-			ExactCost:     (*llm.Dollars)(cost),
-			FinishReason:  resp.FinishReason,
-			RequestID:     resp.RequestID,
-			ResponseModel: resp.Model,
-			Attempts:      call.Attempts,
-			Warnings:      call.Warnings,
-			Stages:        cache.Stages{Processing: time.Since(start)},
-			CreatedAt:     time.Now().UTC(),
-		}
-		if err := w.store(ctx, m, req, []byte(resp.Text)); err != nil && r.StoreErr == nil {
-			r.StoreErr = err
-		}
-		return resp.Text, m, nil
+		a := v.(*asked)
+		return a.text, a.m, nil
 	}
+}
+
+// asked is an answer a check's call had.
+type asked struct {
+	text string
+	m    *cache.Manifest
+}
+
+// cached returns the answer the cache holds for a hash.
+func (w *walk) cached(ctx context.Context, hash string) (string, *cache.Manifest, bool) {
+	m, err := w.opts.Store.Manifest(ctx, hash)
+	if err != nil {
+		return "", nil, false
+	}
+	text, err := w.opts.Store.Get(ctx, m.Output)
+	if err != nil {
+		return "", nil, false
+	}
+	return string(text), m, true
+}
+
+// askProvider makes a check's call: see asker.
+func (w *walk) askProvider(ctx context.Context, r *Result, draft *cache.Record, req *llm.Request) (string, *cache.Manifest, error) {
+	if w.opts.Offline {
+		return "", nil, ErrNeedsCall
+	}
+	name := draft.Provider
+	var booked int64
+	if w.budget != nil {
+		est, ok := w.opts.Providers.Bound(name, req)
+		if !ok {
+			return "", nil, fmt.Errorf("the price of model %q is unknown, so -max-cost cannot bound this call; add a pricing block to provider %q", draft.Model, name)
+		}
+		if booked, ok = w.budget.book(est); !ok {
+			return "", nil, ErrBudget
+		}
+	}
+	start := time.Now()
+	call := &Result{}
+	resp, err := w.callChecked(ctx, call, &heldSlot{}, name, req)
+	r.Attempts += call.Attempts
+	r.Usage.InputTokens += call.Usage.InputTokens
+	r.Usage.OutputTokens += call.Usage.OutputTokens
+	r.Usage.CachedTokens += call.Usage.CachedTokens
+	var cost *float64
+	if call.Usage.InputTokens+call.Usage.OutputTokens > 0 {
+		if cost = w.opts.Providers.Cost(name, call.Usage); cost != nil {
+			total := *cost
+			if r.Cost != nil {
+				total += *r.Cost
+			}
+			r.Cost = &total
+		}
+	}
+	if w.budget != nil {
+		spent := 0.0
+		if cost != nil {
+			spent = *cost
+		}
+		w.budget.settle(booked, spent)
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	digest := cache.Digest([]byte(resp.Text))
+	m := &cache.Manifest{
+		Version:       cache.ManifestVersion,
+		Record:        *complete(draft, digest, call.Usage, cost),
+		OutputSize:    int64(len(resp.Text)),
+		ExactCost:     (*llm.Dollars)(cost),
+		FinishReason:  resp.FinishReason,
+		RequestID:     resp.RequestID,
+		ResponseModel: resp.Model,
+		Attempts:      call.Attempts,
+		Warnings:      call.Warnings,
+		Stages:        cache.Stages{Processing: time.Since(start)},
+		CreatedAt:     time.Now().UTC(),
+	}
+	if err := w.store(ctx, m, req, []byte(resp.Text)); err != nil && r.StoreErr == nil {
+		r.StoreErr = err
+	}
+	return resp.Text, m, nil
 }
 
 // AssertError is the error of a step whose answer failed an assertion.
