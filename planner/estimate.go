@@ -1,8 +1,10 @@
 package planner
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/promptbuild/promptbuild/lang"
 	"github.com/promptbuild/promptbuild/llm"
 )
 
@@ -22,47 +24,124 @@ type Estimate struct {
 	Approximate int `json:"approximate_input,omitempty"`
 	// UnknownPrice counts calls to models with no known price.
 	UnknownPrice int `json:"unknown_price,omitempty"`
+	// Checks counts the calls, among Calls, that assertions make: samples
+	// the cache does not hold, and a judge's verdicts on new answers.
+	Checks int `json:"check_calls,omitempty"`
 }
 
-// Estimate computes the cost estimate of the plan's calls.
+// Estimate computes the cost estimate of the plan's calls: the runs to
+// call, the samples the cache does not hold, and a judge's verdict on each
+// new answer.
 func (p *Plan) Estimate() Estimate {
 	var e Estimate
 	for _, c := range p.Changes {
-		if c.Action != Run {
+		if c.Action == Run {
+			e.add(c.Node.Provider, c.Compiled, c)
+		}
+		comp := c.Compiled
+		if comp == nil || comp.Samples < 2 && len(c.Node.Run.Asserts) == 0 {
 			continue
 		}
-		e.Calls++
-		prov := c.Node.Provider
-		price, known := prov.Models.Price(prov.Model, prov.Pricing.Price())
-		if !known {
-			e.UnknownPrice++
+		fresh := 0 // answers a judge has not seen: new samples, or all of a new answer
+		if c.Action == Run {
+			fresh = comp.Samples
 		}
-		var in, out int64
-		if c.Compiled != nil {
-			var bounded bool
-			_, in, out, bounded = price.Estimate(c.Compiled.Bundle.Request)
-			if !bounded {
-				e.Unbounded++
-			}
-		} else {
-			e.Approximate++
-			if c.Prior != nil {
-				in = c.Prior.Usage.InputTokens
-			}
-			out = llm.DefaultOutputEstimate
-			if mt := c.Node.maxTokens; mt > 0 {
-				out = mt
-			} else {
-				e.Unbounded++
+		for i := 2; i <= comp.Samples; i++ {
+			if c.Action == Run || p.store == nil || !p.cachedHash(comp.SampleHash(i)) {
+				e.add(c.Node.Provider, comp, nil)
+				e.Checks++
+				if c.Action != Run {
+					fresh++
+				}
 			}
 		}
-		e.InputTokens += in
-		e.OutputTokens += out
-		if known {
-			e.Cost += llm.Dollars(price.Cost(in, out, 0))
+		for _, a := range c.Node.Run.Asserts {
+			j := p.Graph.Config.Judges[a.Judge]
+			if j == nil || fresh == 0 {
+				continue
+			}
+			// The judge's prompt is its rubric, the criteria and an answer
+			// not known yet: counted at the answer's bound.
+			answer := int64(llm.DefaultOutputEstimate)
+			if c.Node.maxTokens > 0 {
+				answer = c.Node.maxTokens
+			}
+			for range fresh {
+				e.addTokens(p.Graph.Config.Providers[j.Provider], rubricTokens+answer, verdictTokens)
+				e.Checks++
+			}
 		}
 	}
 	return e
+}
+
+// rubricTokens bounds the tokens of a judge's prompt but the answer it
+// grades, and verdictTokens those of its verdict.
+const (
+	rubricTokens  = 300
+	verdictTokens = 100
+)
+
+// addTokens counts one call to prov of in prompt tokens and at most out
+// answer tokens.
+func (e *Estimate) addTokens(prov *lang.Provider, in, out int64) {
+	if prov == nil {
+		return
+	}
+	e.Calls++
+	price, known := prov.Models.Price(prov.Model, prov.Pricing.Price())
+	if !known {
+		e.UnknownPrice++
+	}
+	e.InputTokens += in
+	e.OutputTokens += out
+	if known {
+		e.Cost += llm.Dollars(price.Cost(in, out, 0))
+	}
+}
+
+// cachedHash reports whether the cache holds a manifest for hash.
+func (p *Plan) cachedHash(hash string) bool {
+	_, err := p.store.Manifest(context.Background(), hash)
+	return err == nil
+}
+
+// add counts one call to provider prov of the compiled request comp, or
+// of a prompt that waits on upstream answers (comp nil: c's last recorded
+// prompt).
+func (e *Estimate) add(prov *lang.Provider, comp *Compiled, c *Change) {
+	if prov == nil {
+		return
+	}
+	e.Calls++
+	price, known := prov.Models.Price(prov.Model, prov.Pricing.Price())
+	if !known {
+		e.UnknownPrice++
+	}
+	var in, out int64
+	if comp != nil {
+		var bounded bool
+		_, in, out, bounded = price.Estimate(comp.Bundle.Request)
+		if !bounded {
+			e.Unbounded++
+		}
+	} else {
+		e.Approximate++
+		if c != nil && c.Prior != nil {
+			in = c.Prior.Usage.InputTokens
+		}
+		out = llm.DefaultOutputEstimate
+		if c != nil && c.Node.maxTokens > 0 {
+			out = c.Node.maxTokens
+		} else {
+			e.Unbounded++
+		}
+	}
+	e.InputTokens += in
+	e.OutputTokens += out
+	if known {
+		e.Cost += llm.Dollars(price.Cost(in, out, 0))
+	}
 }
 
 // String is the estimate as the plan's summary shows it.
@@ -77,6 +156,9 @@ func (e Estimate) String() string {
 	}
 	if e.Unbounded > 0 {
 		notes = append(notes, fmt.Sprintf("%s without max_tokens counted at %d answer tokens", count(e.Unbounded, "call"), llm.DefaultOutputEstimate))
+	}
+	if e.Checks > 0 {
+		notes = append(notes, fmt.Sprintf("%s by assertions: samples and judges", count(e.Checks, "call")))
 	}
 	if e.Approximate > 0 {
 		notes = append(notes, fmt.Sprintf("%s on upstream answers", count(e.Approximate, "prompt")+map[bool]string{true: " waits", false: " wait"}[e.Approximate == 1]))

@@ -51,6 +51,11 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 	if !p.Pending() {
 		b.WriteString("No changes. Every output is up to date.\n\n")
 		b.WriteString(p.Summary() + "\n")
+		// Outputs are up to date, but assertions may still ask: new
+		// samples, a judge with new criteria.
+		if est := p.Estimate(); est.Calls > 0 {
+			b.WriteString("Checking the assertions (apply, test) makes more calls. " + est.String() + "\n")
+		}
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
