@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -82,6 +83,14 @@ func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	if diags.HasErrors() {
 		return exitError
 	}
+	if tested = calling(p, tested, providers); len(tested) == 0 {
+		msg := "No instance with an assertion calls a provider that -provider names: there is nothing to test."
+		if len(targets) > 0 {
+			msg = "No -target instance with an assertion calls a provider that -provider names: there is nothing to test."
+		}
+		fmt.Fprintln(e.stderr, "Error: "+msg)
+		return exitError
+	}
 	j := p.cfg.Settings.Parallelism
 	if jobs.set {
 		j = jobs.n
@@ -91,7 +100,7 @@ func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		return exitError
 	}
 
-	rep := testReport(p, plan, sum, tested, start)
+	rep := testReport(p, sum, tested, start)
 	if *jsonOut {
 		writeTestJSON(e, rep)
 	} else {
@@ -109,13 +118,26 @@ func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	return exitOK
 }
 
+// calling keeps the instances that call one of the named providers (all
+// of them when none is named), as the plan selects them: a dependency
+// on another provider is applied, but not reported.
+func calling(p *project, addrs, providers []string) []string {
+	if len(providers) == 0 {
+		return addrs
+	}
+	var out []string
+	for _, addr := range addrs {
+		if slices.Contains(providers, p.graph.Node(addr).Provider.Name) {
+			out = append(out, addr)
+		}
+	}
+	return out
+}
+
 // testReport gathers what the tested instances' steps found.
-func testReport(p *project, plan *planner.Plan, sum *executor.Summary, tested []string, start time.Time) *report.Report {
+func testReport(p *project, sum *executor.Summary, tested []string, start time.Time) *report.Report {
 	rep := &report.Report{Project: filepath.Base(p.dir), Started: start.UTC(), Duration: time.Since(start).Seconds()}
 	for _, addr := range tested {
-		if plan.Change(addr) == nil {
-			continue // left out by -provider
-		}
 		n := p.graph.Node(addr)
 		run := &report.Run{Address: addr, Provider: n.Provider.Name, Model: n.Provider.Model}
 		r := sum.Results[addr]
