@@ -253,7 +253,8 @@ func firstLineOf(s string) string {
 	return s
 }
 
-// writeTestJSON prints one object per tested instance and one per
+// writeTestJSON prints one object per tested instance (with the number
+// of samples, and of distinct answers when there are several) and one per
 // assertion, then the totals.
 func writeTestJSON(e *env, rep *report.Report) {
 	enc := json.NewEncoder(e.stdout)
@@ -264,10 +265,17 @@ func writeTestJSON(e *env, rep *report.Report) {
 		} else if r.Warned() {
 			result = "warn"
 		}
-		_ = enc.Encode(map[string]any{
-			"type": "test_result", "address": r.Address, "provider": r.Provider, "result": result, "status": r.Status,
-			"error": r.Error, "input_tokens": r.InputTokens, "output_tokens": r.OutputTokens, "cost": r.Cost, "latency_ms": r.LatencyMS,
-		})
+		ev := map[string]any{
+			"type": "test_result", "address": r.Address, "provider": r.Provider, "model": r.Model, "result": result, "status": r.Status,
+			"samples": len(r.Samples), "input_tokens": r.InputTokens, "output_tokens": r.OutputTokens, "cost": r.Cost, "latency_ms": r.LatencyMS,
+		}
+		if r.Error != "" {
+			ev["error"] = r.Error
+		}
+		if len(r.Samples) > 1 {
+			ev["distinct"] = r.Distinct()
+		}
+		_ = enc.Encode(ev)
 		for _, c := range r.Checks {
 			_ = enc.Encode(map[string]any{"type": "assertion", "address": r.Address, "assertion": c})
 		}
