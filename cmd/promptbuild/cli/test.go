@@ -20,15 +20,16 @@ import (
 var testCmd = &command{
 	name:     "test",
 	synopsis: "check every assertion, applying what is stale first",
-	usage:    "[-target ADDR]... [-provider NAME]... [-var NAME=VALUE]... [-j N] [-offline] [-max-cost USD] [-json] [-o FILE]...",
+	usage:    "[-target ADDR]... [-provider NAME]... [-replace ADDR]... [-var NAME=VALUE]... [-j N] [-offline] [-max-cost USD] [-json] [-o FILE]...",
 	run:      runTest,
 }
 
 func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
-	var targets, providers, reports multiFlag
+	var targets, providers, replace, reports multiFlag
 	vars := varsFlag{}
 	fs.Var(&targets, "target", "test only `ADDR` (and apply what it depends on) (repeatable)")
 	fs.Var(&providers, "provider", "test only the instances that call provider `NAME` (repeatable)")
+	fs.Var(&replace, "replace", "ask again for `ADDR` even if its answer is cached (repeatable)")
 	fs.Var(vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
 	jsonOut := fs.Bool("json", false, "print events and results as JSON lines")
 	jobs := newIntFlag(fs, "j", 1, "run at most `N` instances at once (default: the promptbuild block's parallelism, else 16)")
@@ -78,7 +79,7 @@ func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	if !e.readState(p) {
 		return exitError
 	}
-	plan, diags := p.plan(ctx, planner.Options{Targets: tested, Providers: providers})
+	plan, diags := p.plan(ctx, planner.Options{Targets: tested, Providers: providers, Replace: replace})
 	e.printDiags(p.cfg, diags)
 	if diags.HasErrors() {
 		return exitError
