@@ -14,6 +14,7 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"mark":     mark,
 	"failText": failText,
 	"percent":  percent,
+	"plural":   plural,
 	"cost": func(c *float64) string {
 		if c == nil {
 			return "–"

@@ -17,8 +17,8 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 		verdict = "failed"
 	}
 	fmt.Fprintf(&b, "## promptbuild test %s\n\n", verdict)
-	fmt.Fprintf(&b, "%d instances: %d passed, %d with warnings, %d failed. %d of %d assertions failed. %s tokens in, %s out, %s.\n\n",
-		t.Runs, t.Passed, t.Warned, t.Failed, t.ChecksFailed, t.Checks, count(t.InputTokens), count(t.OutputTokens), dollars(t.Cost, t.CostUnknown))
+	fmt.Fprintf(&b, "%s: %d passed, %d with warnings, %d failed. %d of %d assertions failed. %s tokens in, %s out, %s.\n\n",
+		plural(t.Runs, "instance"), t.Passed, t.Warned, t.Failed, t.ChecksFailed, t.Checks, count(t.InputTokens), count(t.OutputTokens), dollars(t.Cost, t.CostUnknown))
 
 	m := matrix(rep)
 	if len(m.Providers) > 0 {
@@ -92,12 +92,20 @@ func mdCell(s string) string {
 	return r.Replace(s)
 }
 
+// plural is n and the word, in the plural unless n is 1.
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
 func count(n int64) string { return fmt.Sprintf("%d", n) }
 
 func dollars(d float64, unknown int) string {
 	s := fmt.Sprintf("$%.4f", d)
 	if unknown > 0 {
-		s += fmt.Sprintf(" (+%d calls of unknown price)", unknown)
+		s += fmt.Sprintf(" (+%s of unknown price)", plural(unknown, "call"))
 	}
 	return s
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -49,6 +50,7 @@ func TestScripts(t *testing.T) {
 			"jsonlines": cmdJSONLines,
 			"waitfile":  cmdWaitfile,
 			"snapshot":  cmdSnapshot,
+			"untime":    cmdUntime,
 		},
 	})
 }
@@ -221,5 +223,84 @@ func cmdSnapshot(ts *testscript.TestScript, neg bool, args []string) {
 	})
 	if err != nil {
 		ts.Fatalf("snapshot: %v", err)
+	}
+}
+
+// clock matches what differs between two test reports of the same
+// results: the time a test started and how long it took. lag matches
+// the latencies the calls took, which differ between two projects that
+// make the same calls, but not between a run and a replay of its record.
+var (
+	clock = []struct {
+		re   *regexp.Regexp
+		with string
+	}{
+		{regexp.MustCompile(`(<testsuites [^>]*time=")[0-9.]+"`), `${1}<s>"`},
+		{regexp.MustCompile(`("started": ?)"[^"]*"`), `${1}"<time>"`},
+		{regexp.MustCompile(`("duration_s": ?)[0-9.e+-]+`), `${1}"<s>"`},
+		{regexp.MustCompile(`("elapsed_ms": ?)[0-9]+`), `${1}"<ms>"`},
+	}
+	lag = []struct {
+		re   *regexp.Regexp
+		with string
+	}{
+		{regexp.MustCompile(`(<testcase [^>]*time=")[0-9.]+"`), `${1}<s>"`},
+		{regexp.MustCompile(`("latency_ms": ?)[0-9]+`), `${1}"<ms>"`},
+		{regexp.MustCompile(`(?m)\b[0-9]+ ms$`), `<n> ms`},
+	}
+)
+
+// cmdUntime prints FILE (or the last command's stdout, for "stdout") with
+// its start time and durations replaced by placeholders, so that a test
+// report or table can be compared with cmp to a golden file or to the
+// same report of an earlier test. -latency replaces the calls' latencies
+// too (a JUnit test case's time, latency_ms, the table's LATENCY column);
+// -from starts at the first line that matches REGEXP.
+//
+//	exec promptbuild test -o report.json
+//	untime -latency report.json
+//	cmp stdout report.json.golden
+//	untime -from '^RESULT' stdout
+func cmdUntime(ts *testscript.TestScript, neg bool, args []string) {
+	const usage = "usage: untime [-latency] [-from REGEXP] FILE"
+	latency, from := false, ""
+	for len(args) > 1 {
+		switch args[0] {
+		case "-latency":
+			latency, args = true, args[1:]
+			continue
+		case "-from":
+			if len(args) < 3 {
+				ts.Fatalf(usage)
+			}
+			from, args = args[1], args[2:]
+			continue
+		}
+		break
+	}
+	if neg || len(args) != 1 {
+		ts.Fatalf(usage)
+	}
+	text := ts.ReadFile(args[0])
+	if from != "" {
+		re, err := regexp.Compile("(?m)" + from)
+		if err != nil {
+			ts.Fatalf("untime: %v", err)
+		}
+		loc := re.FindStringIndex(text)
+		if loc == nil {
+			ts.Fatalf("untime: no line of %s matches %q:\n%s", args[0], from, text)
+		}
+		text = text[strings.LastIndexByte(text[:loc[0]], '\n')+1:]
+	}
+	rules := clock
+	if latency {
+		rules = append(rules[:len(rules):len(rules)], lag...)
+	}
+	for _, r := range rules {
+		text = r.re.ReplaceAllString(text, r.with)
+	}
+	if _, err := io.WriteString(ts.Stdout(), text); err != nil {
+		ts.Fatalf("untime: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,15 +20,16 @@ import (
 var testCmd = &command{
 	name:     "test",
 	synopsis: "check every assertion, applying what is stale first",
-	usage:    "[-target ADDR]... [-provider NAME]... [-var NAME=VALUE]... [-j N] [-offline] [-max-cost USD] [-json] [-o FILE]...",
+	usage:    "[-target ADDR]... [-provider NAME]... [-replace ADDR]... [-var NAME=VALUE]... [-j N] [-offline] [-max-cost USD] [-json] [-o FILE]...",
 	run:      runTest,
 }
 
 func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
-	var targets, providers, reports multiFlag
+	var targets, providers, replace, reports multiFlag
 	vars := varsFlag{}
 	fs.Var(&targets, "target", "test only `ADDR` (and apply what it depends on) (repeatable)")
 	fs.Var(&providers, "provider", "test only the instances that call provider `NAME` (repeatable)")
+	fs.Var(&replace, "replace", "ask again for `ADDR` even if its answer is cached (repeatable)")
 	fs.Var(vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
 	jsonOut := fs.Bool("json", false, "print events and results as JSON lines")
 	jobs := newIntFlag(fs, "j", 1, "run at most `N` instances at once (default: the promptbuild block's parallelism, else 16)")
@@ -77,9 +79,17 @@ func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	if !e.readState(p) {
 		return exitError
 	}
-	plan, diags := p.plan(ctx, planner.Options{Targets: tested, Providers: providers})
+	plan, diags := p.plan(ctx, planner.Options{Targets: tested, Providers: providers, Replace: replace})
 	e.printDiags(p.cfg, diags)
 	if diags.HasErrors() {
+		return exitError
+	}
+	if tested = calling(p, tested, providers); len(tested) == 0 {
+		msg := "No instance with an assertion calls a provider that -provider names: there is nothing to test."
+		if len(targets) > 0 {
+			msg = "No -target instance with an assertion calls a provider that -provider names: there is nothing to test."
+		}
+		fmt.Fprintln(e.stderr, "Error: "+msg)
 		return exitError
 	}
 	j := p.cfg.Settings.Parallelism
@@ -91,7 +101,7 @@ func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		return exitError
 	}
 
-	rep := testReport(p, plan, sum, tested, start)
+	rep := testReport(p, sum, tested, start)
 	if *jsonOut {
 		writeTestJSON(e, rep)
 	} else {
@@ -109,13 +119,26 @@ func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	return exitOK
 }
 
+// calling keeps the instances that call one of the named providers (all
+// of them when none is named), as the plan selects them: a dependency
+// on another provider is applied, but not reported.
+func calling(p *project, addrs, providers []string) []string {
+	if len(providers) == 0 {
+		return addrs
+	}
+	var out []string
+	for _, addr := range addrs {
+		if slices.Contains(providers, p.graph.Node(addr).Provider.Name) {
+			out = append(out, addr)
+		}
+	}
+	return out
+}
+
 // testReport gathers what the tested instances' steps found.
-func testReport(p *project, plan *planner.Plan, sum *executor.Summary, tested []string, start time.Time) *report.Report {
+func testReport(p *project, sum *executor.Summary, tested []string, start time.Time) *report.Report {
 	rep := &report.Report{Project: filepath.Base(p.dir), Started: start.UTC(), Duration: time.Since(start).Seconds()}
 	for _, addr := range tested {
-		if plan.Change(addr) == nil {
-			continue // left out by -provider
-		}
 		n := p.graph.Node(addr)
 		run := &report.Run{Address: addr, Provider: n.Provider.Name, Model: n.Provider.Model}
 		r := sum.Results[addr]
@@ -164,8 +187,8 @@ func writeTestTable(w io.Writer, rep *report.Report) {
 		}
 		passed := 0
 		for _, c := range r.Checks {
-			if c.Passed {
-				passed++
+			if c.Passed && c.Err == "" {
+				passed++ // an undecided assertion did not pass, whatever its samples said
 			}
 		}
 		checks := fmt.Sprintf("%d/%d passed", passed, len(r.Checks))
@@ -231,7 +254,8 @@ func firstLineOf(s string) string {
 	return s
 }
 
-// writeTestJSON prints one object per tested instance and one per
+// writeTestJSON prints one object per tested instance (with the number
+// of samples, and of distinct answers when there are several) and one per
 // assertion, then the totals.
 func writeTestJSON(e *env, rep *report.Report) {
 	enc := json.NewEncoder(e.stdout)
@@ -242,10 +266,17 @@ func writeTestJSON(e *env, rep *report.Report) {
 		} else if r.Warned() {
 			result = "warn"
 		}
-		_ = enc.Encode(map[string]any{
-			"type": "test_result", "address": r.Address, "provider": r.Provider, "result": result, "status": r.Status,
-			"error": r.Error, "input_tokens": r.InputTokens, "output_tokens": r.OutputTokens, "cost": r.Cost, "latency_ms": r.LatencyMS,
-		})
+		ev := map[string]any{
+			"type": "test_result", "address": r.Address, "provider": r.Provider, "model": r.Model, "result": result, "status": r.Status,
+			"samples": len(r.Samples), "input_tokens": r.InputTokens, "output_tokens": r.OutputTokens, "cost": r.Cost, "latency_ms": r.LatencyMS,
+		}
+		if r.Error != "" {
+			ev["error"] = r.Error
+		}
+		if len(r.Samples) > 1 {
+			ev["distinct"] = r.Distinct()
+		}
+		_ = enc.Encode(ev)
 		for _, c := range r.Checks {
 			_ = enc.Encode(map[string]any{"type": "assertion", "address": r.Address, "assertion": c})
 		}
