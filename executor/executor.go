@@ -825,7 +825,8 @@ func (w *walk) askProvider(ctx context.Context, r *Result, draft *cache.Record, 
 	start := time.Now()
 	call := &Result{}
 	resp, err := w.callChecked(ctx, call, &heldSlot{}, name, req)
-	r.Attempts += call.Attempts
+	// Its usage and cost are the step's (paid for); its attempts are its
+	// own manifest's, not the step's call's.
 	r.Usage.InputTokens += call.Usage.InputTokens
 	r.Usage.OutputTokens += call.Usage.OutputTokens
 	r.Usage.CachedTokens += call.Usage.CachedTokens

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -623,8 +624,8 @@ func (g *Graph) providerNames(names []string) (map[string]bool, hcl.Diagnostics)
 
 // resolve turns addresses given on the command line into instance
 // addresses: run.NAME names every instance of a run, and
-// run.NAME["PATTERN"] every instance whose key PATTERN matches (path.Match:
-// * and ? match no "/"), unless an instance has that very key.
+// run.NAME["PATTERN"] every instance whose key PATTERN matches (see
+// keyPattern), unless an instance has that very key.
 func (g *Graph) resolve(addrs []string, flag string) (map[string]bool, hcl.Diagnostics) {
 	out := map[string]bool{}
 	var diags hcl.Diagnostics
@@ -655,8 +656,9 @@ func (g *Graph) resolve(addrs []string, flag string) (map[string]bool, hcl.Diagn
 			invalid(noMatch)
 			continue
 		}
-		if _, err := path.Match(pattern, ""); err != nil {
-			invalid(fmt.Sprintf("The key of %q is not a valid pattern: %v. In a pattern, * matches any characters but \"/\", ? one character but \"/\", [abc] one of a set, and \\ escapes the next character.", a, err))
+		re, err := keyPattern(pattern)
+		if err != nil {
+			invalid(fmt.Sprintf("The key of %q is not a valid pattern: %v. In a pattern, * matches any characters (\"/\" included), ? one character, [abc] one of a set, and \\ escapes the next character.", a, err))
 			continue
 		}
 		matched := false
@@ -664,12 +666,12 @@ func (g *Graph) resolve(addrs []string, flag string) (map[string]bool, hcl.Diagn
 			if n.Each == nil {
 				continue
 			}
-			if ok, _ := path.Match(pattern, n.Each.Key.AsString()); ok {
+			if re.MatchString(n.Each.Key.AsString()) {
 				out[n.Addr], matched = true, true
 			}
 		}
 		if !matched {
-			invalid(noMatch + deeperHint(name, pattern, g.byRun[name]))
+			invalid(noMatch)
 		}
 	}
 	return out, diags
@@ -689,24 +691,47 @@ func instancePattern(a string) (name, key string, ok bool) {
 	return rest[:i], key, true
 }
 
-// deeperHint says, for a pattern that matches no key of a run's instances,
-// how to match keys with more "/"-separated parts, when the pattern
-// matches the start of one: " * matches no "/" ...", else "".
-func deeperHint(run, pattern string, insts []*Node) string {
-	parts := strings.Count(pattern, "/") + 1
-	for _, n := range insts {
-		if n.Each == nil {
-			continue
-		}
-		key := n.Each.Key.AsString()
-		segs := strings.Split(key, "/")
-		if len(segs) <= parts {
-			continue
-		}
-		if ok, _ := path.Match(pattern, strings.Join(segs[:parts], "/")); ok {
-			wider := pattern + strings.Repeat("/*", len(segs)-parts)
-			return fmt.Sprintf(" In a pattern, * matches no \"/\": to match keys such as %q, write %s.", key, InstanceAddr(run, &wider))
+// keyPattern compiles an instance key pattern: * matches any characters,
+// "/" included (keys are names, not paths: run.answer["refund/*"] is the
+// refund scenario on every provider and region), ? one character, [abc]
+// and [a-z] one of a set ([!abc] one not in it), and \ escapes the next
+// character. The whole key must match.
+func keyPattern(pattern string) (*regexp.Regexp, error) {
+	var b strings.Builder
+	b.WriteString("^")
+	for i := 0; i < len(pattern); i++ {
+		switch c := pattern[i]; c {
+		case '*':
+			b.WriteString(".*")
+		case '?':
+			b.WriteString(".")
+		case '\\':
+			if i+1 == len(pattern) {
+				return nil, errors.New("a trailing \\ escapes nothing")
+			}
+			i++
+			b.WriteString(regexp.QuoteMeta(pattern[i : i+1]))
+		case '[':
+			j := strings.IndexByte(pattern[i+1:], ']')
+			if j < 0 {
+				return nil, errors.New("a [ is not closed")
+			}
+			set := pattern[i+1 : i+1+j]
+			if set == "" || set == "!" {
+				return nil, errors.New("an empty set []")
+			}
+			b.WriteString("[")
+			if set[0] == '!' {
+				b.WriteString("^")
+				set = set[1:]
+			}
+			b.WriteString(strings.NewReplacer(`\`, `\\`, `[`, `\[`, `^`, `\^`).Replace(set))
+			b.WriteString("]")
+			i += j + 1
+		default:
+			b.WriteString(regexp.QuoteMeta(string(c)))
 		}
 	}
-	return ""
+	b.WriteString("$")
+	return regexp.Compile(b.String())
 }

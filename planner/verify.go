@@ -84,6 +84,7 @@ func (s *Step) Verify(ctx context.Context, answer func(ctx context.Context, addr
 			if c.Err == "" {
 				c.Err = sampleErr.Error()
 			}
+			c.Passed, c.Passes = false, 0
 		}
 	}
 	return checks, texts
