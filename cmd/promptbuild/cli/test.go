@@ -185,13 +185,25 @@ func writeTestTable(w io.Writer, rep *report.Report) {
 		case r.Warned():
 			result = "warn"
 		}
+		// One mark per assertion, in order: + passed, x failed (or could
+		// not be decided), ! a warning that did not pass.
 		passed := 0
+		var marks strings.Builder
 		for _, c := range r.Checks {
-			if c.Passed && c.Err == "" {
+			switch {
+			case c.Passed && c.Err == "":
 				passed++ // an undecided assertion did not pass, whatever its samples said
+				marks.WriteByte('+')
+			case c.Failed():
+				marks.WriteByte('x')
+			default:
+				marks.WriteByte('!')
 			}
 		}
 		checks := fmt.Sprintf("%d/%d passed", passed, len(r.Checks))
+		if len(r.Checks) > 1 {
+			checks += " " + marks.String()
+		}
 		if r.Error != "" {
 			checks = r.Status
 		}
