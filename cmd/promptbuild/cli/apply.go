@@ -61,15 +61,11 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	if !ok {
 		return exitError
 	}
-	unlock, code := e.lockProject(ctx, p.dir, lockTimeout.d)
+	unlock, code := e.takeProject(ctx, p, lockTimeout.d)
 	if unlock == nil {
 		return code
 	}
 	defer unlock()
-	p.removeTemps()
-	if !e.readState(p) {
-		return exitError
-	}
 
 	plan, diags := p.plan(ctx, f.options())
 	e.printDiags(p.cfg, diags)
@@ -160,6 +156,22 @@ func (e *env) carryOut(ctx context.Context, p *project, plan *planner.Plan, o ca
 		e.lockNews(p, plan)
 	}
 	return sum, true
+}
+
+// takeProject readies a project for apply: it takes the apply lock,
+// removes the temporary files a crash left, and reads the lock file and
+// the cache. It returns nil and an exit code on failure (said on stderr).
+func (e *env) takeProject(ctx context.Context, p *project, timeout time.Duration) (unlock func(), code int) {
+	unlock, code = e.lockProject(ctx, p.dir, timeout)
+	if unlock == nil {
+		return nil, code
+	}
+	p.removeTemps()
+	if !e.readState(p) {
+		unlock()
+		return nil, exitError
+	}
+	return unlock, exitOK
 }
 
 // lockProject takes the project's apply lock, refusing or waiting when

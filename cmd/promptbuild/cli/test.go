@@ -70,15 +70,11 @@ func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		fmt.Fprintln(e.stderr, "Error: "+msg)
 		return exitError
 	}
-	unlock, code := e.lockProject(ctx, p.dir, lockTimeout.d)
+	unlock, code := e.takeProject(ctx, p, lockTimeout.d)
 	if unlock == nil {
 		return code
 	}
 	defer unlock()
-	p.removeTemps()
-	if !e.readState(p) {
-		return exitError
-	}
 	plan, diags := p.plan(ctx, planner.Options{Targets: tested, Providers: providers, Replace: replace})
 	e.printDiags(p.cfg, diags)
 	if diags.HasErrors() {
