@@ -60,8 +60,10 @@ type Result struct {
 	Answer *string
 	Facts  *cache.Manifest
 	// Samples are every answer the checks looked at: the step's, then
-	// those of its other samples.
+	// those of its other samples. Asked are the manifests of the calls
+	// the checks made or restored (other samples, verdicts).
 	Samples []string
+	Asked   []*cache.Manifest
 	// StoreErr says why the cache could not keep this run's answer; the
 	// run still finished, its output file and lock entry are written.
 	StoreErr error
@@ -765,6 +767,7 @@ func checkLine(c *report.Check) string {
 func (w *walk) asker(r *Result) func(ctx context.Context, draft *cache.Record, req *llm.Request) (string, *cache.Manifest, error) {
 	return func(ctx context.Context, draft *cache.Record, req *llm.Request) (string, *cache.Manifest, error) {
 		if text, m, ok := w.cached(ctx, draft.Hash); ok {
+			r.Asked = append(r.Asked, m)
 			return text, m, nil
 		}
 		// Steps that ask the same request at once (two instances whose
@@ -783,6 +786,7 @@ func (w *walk) asker(r *Result) func(ctx context.Context, draft *cache.Record, r
 			return "", nil, err
 		}
 		a := v.(*asked)
+		r.Asked = append(r.Asked, a.m)
 		return a.text, a.m, nil
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/executor"
 	"github.com/promptbuild/promptbuild/planner"
 	"github.com/promptbuild/promptbuild/report"
@@ -154,11 +155,22 @@ func testReport(p *project, sum *executor.Summary, tested []string, start time.T
 				run.Samples = []*report.Sample{{Index: 1, Output: *r.Answer}}
 			}
 			if m := r.Facts; m != nil {
-				run.InputTokens, run.OutputTokens = m.Usage.InputTokens, m.Usage.OutputTokens
-				run.Cost = (*float64)(m.ExactCost)
 				run.LatencyMS = m.Stages.Processing.Milliseconds()
 				if m.ResponseModel != "" {
 					run.Model = m.ResponseModel
+				}
+				// Tokens and cost are the instance's whole test: its
+				// answer, its other samples and its verdicts.
+				for _, m := range append([]*cache.Manifest{m}, r.Asked...) {
+					run.InputTokens += m.Usage.InputTokens
+					run.OutputTokens += m.Usage.OutputTokens
+					if m.ExactCost != nil {
+						sum := float64(*m.ExactCost)
+						if run.Cost != nil {
+							sum += *run.Cost
+						}
+						run.Cost = &sum
+					}
 				}
 			}
 		}
