@@ -249,6 +249,7 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 	}
 	p.Orphans = g.orphans(opts.Lock, selected)
 	diags = append(diags, p.windowWarnings()...)
+	diags = append(diags, p.assertWarnings(ctx)...)
 	return p, diags
 }
 

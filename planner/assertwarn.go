@@ -1,0 +1,68 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/promptbuild/promptbuild/cache"
+)
+
+// assertWarnings checks the conditions of up-to-date instances on their
+// recorded answers, as apply and test will, and warns of those that fail:
+// the plan says "up to date", and apply would then fail them without a
+// call. Conditions only: samples and judges are calls, left to apply.
+func (p *Plan) assertWarnings(ctx context.Context) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, c := range p.Changes {
+		n := c.Node
+		if c.Action != NoOp || len(n.Run.Asserts) == 0 || c.Prior == nil {
+			continue
+		}
+		conditions := false
+		for _, a := range n.Run.Asserts {
+			conditions = conditions || a.Condition != nil
+		}
+		if !conditions {
+			continue
+		}
+		text, ok := c.Output, n.Output != "" || len(n.Dependents) > 0 // what the plan read (see readResult)
+		if !ok && p.store != nil {
+			b, err := p.store.Get(ctx, c.Prior.Output)
+			text, ok = string(b), err == nil
+		}
+		if !ok {
+			continue
+		}
+		m := &cache.Manifest{Version: cache.ManifestVersion, Record: *c.Prior}
+		if p.store != nil {
+			if got, err := p.store.Manifest(ctx, c.Prior.Hash); err == nil && got.Output == c.Prior.Output {
+				m = got
+			}
+		}
+		outputs := map[string]string{}
+		for _, deps := range n.assertDeps {
+			for _, d := range deps {
+				if dc := p.Change(d.Addr); dc != nil && dc.known {
+					outputs[d.Addr] = dc.Output
+				}
+			}
+		}
+		checks := p.Graph.verify(n, outputs, map[string]error{}, []string{text}, []*cache.Manifest{m})
+		for i, a := range n.Run.Asserts {
+			ch := checks[i]
+			if a.Condition == nil || ch.Err != "" || !ch.Failed() {
+				continue
+			}
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "An up-to-date answer fails its assertion",
+				Detail: fmt.Sprintf("%s is up to date, but its recorded answer fails %s: %s. apply and test will fail it without a call: change the prompt (or ask again with -replace %s), or the assertion.",
+					n.Addr, ch.Name, ch.Message, n.Addr),
+				Subject: a.DeclRange.Ptr(),
+			})
+		}
+	}
+	return diags
+}
