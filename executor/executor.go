@@ -86,7 +86,7 @@ type Store interface {
 
 // Options configure Apply.
 type Options struct {
-	Parallelism int          // -j; at least 1
+	Parallelism int   // -j; at least 1
 	Store       Store // where answers are kept
 	Journal     *lockfile.Journal
 	Providers   *Providers // opened provider clients and their limits
