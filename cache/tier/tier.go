@@ -158,14 +158,20 @@ func (s *Store) PutManifest(ctx context.Context, m *cache.Manifest) error {
 	return nil
 }
 
-// Wait waits for the uploads and returns what they did. Its error counts
-// the uploads that failed: remote.IsMiss tells whether it is worth only a
-// warning. It must be called once, after the last Put.
+// Wait waits for the uploads and returns what they did. Uploads that
+// failed as a miss would (an unavailable remote) are told to Warn, unless
+// it heard of a problem already; the error is any other failure: a
+// required remote that failed, or ctx's end. It must be called once,
+// after the last Put.
 func (s *Store) Wait(ctx context.Context) (remote.UploadStats, error) {
 	if s.up == nil {
 		return remote.UploadStats{}, nil
 	}
 	err := s.up.Wait(ctx)
+	if err != nil && remote.IsMiss(err) {
+		s.warnOnce(err)
+		err = nil
+	}
 	return s.up.Stats(), err
 }
 

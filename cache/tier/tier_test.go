@@ -221,8 +221,8 @@ func TestUnavailableRemote(t *testing.T) {
 			t.Errorf("required=%v: the local store did not keep the entry: %v", required, err)
 		}
 		st, err := s.Wait(ctx)
-		if err == nil || st.Stored != 0 || st.Failed == 0 {
-			t.Errorf("required=%v: uploads %+v, %v; want failures", required, st, err)
+		if (err == nil) == required || st.Stored != 0 || st.Failed == 0 {
+			t.Errorf("required=%v: uploads %+v, %v; want failures, an error only when required", required, st, err)
 		}
 		if required {
 			if s.Err() == nil {

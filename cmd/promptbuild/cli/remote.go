@@ -182,14 +182,9 @@ func (e *env) finishRemote(ctx context.Context, p *project) bool {
 	if err == nil {
 		err = p.remote.Err()
 	}
-	switch {
-	case err == nil:
-		return true
-	case remote.IsMiss(err):
-		fmt.Fprintf(e.stderr, "Warning: %v\n", err)
-		return true
-	default:
+	if err != nil {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
 		return false
 	}
+	return true
 }
