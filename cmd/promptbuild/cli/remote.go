@@ -137,9 +137,11 @@ func (e *env) openRemote(ctx context.Context, p *project, f *remoteFlags, local 
 			return false
 		}
 	}
-	if !set.RemoteCacheUpload || (f.upload.set && !f.upload.v) {
-		upload = false
+	wants := set.RemoteCacheUpload
+	if f.upload.set {
+		wants = f.upload.v
 	}
+	upload = upload && wants
 	var mu sync.Mutex
 	p.remote = tier.New(local, rem, tier.Options{Upload: upload, Warn: func(err error) {
 		mu.Lock()
