@@ -191,22 +191,59 @@ func (s *Store) PutManifest(ctx context.Context, m *Manifest) error {
 	if fi, err := os.Stat(s.blobPath(m.Output)); err != nil || fi.Size() != m.OutputSize {
 		return fmt.Errorf("cache: manifest %s: output blob %s is not stored with size %d", short(m.Hash), short(m.Output), m.OutputSize)
 	}
+	data, err := EncodeManifest(m)
+	if err != nil {
+		return err
+	}
+	if err := files.Write(s.manifestPath(m.Hash), data, 0o666); err != nil {
+		return fmt.Errorf("cache: storing manifest: %w", err)
+	}
+	return nil
+}
+
+// EncodeManifest returns m as the store keeps it: indented JSON. A zero
+// Version is set to ManifestVersion.
+func EncodeManifest(m *Manifest) ([]byte, error) {
 	c := *m
 	if c.Version == 0 {
 		c.Version = ManifestVersion
 	}
 	if c.Version != ManifestVersion {
-		return fmt.Errorf("cache: manifest %s: version %d, want %d", short(m.Hash), c.Version, ManifestVersion)
+		return nil, fmt.Errorf("cache: manifest %s: version %d, want %d", short(m.Hash), c.Version, ManifestVersion)
 	}
 	data, err := json.MarshalIndent(&c, "", "  ")
 	if err != nil {
-		return fmt.Errorf("cache: manifest %s: %w", short(m.Hash), err)
+		return nil, fmt.Errorf("cache: manifest %s: %w", short(m.Hash), err)
 	}
-	data = append(data, '\n')
-	if err := files.Write(s.manifestPath(m.Hash), data, 0o666); err != nil {
-		return fmt.Errorf("cache: storing manifest: %w", err)
+	return append(data, '\n'), nil
+}
+
+// DecodeManifest reads a manifest that EncodeManifest wrote, stored under
+// hash. It is a miss (errors.Is(err, ErrMiss)) when data cannot be
+// decoded, is of another version, names another hash or no valid output
+// digest.
+func DecodeManifest(data []byte, hash string) (*Manifest, error) {
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("cache: manifest %s is corrupt: %v: %w", short(hash), err, ErrMiss)
 	}
-	return nil
+	if len(m.Request) > 0 {
+		// The file is indented for people; the request comes back in the
+		// compact form it was stored in.
+		var compact bytes.Buffer
+		if json.Compact(&compact, m.Request) == nil {
+			m.Request = compact.Bytes()
+		}
+	}
+	switch {
+	case m.Version != ManifestVersion:
+		return nil, fmt.Errorf("cache: manifest %s has version %d, want %d: %w", short(hash), m.Version, ManifestVersion, ErrMiss)
+	case m.Hash != hash:
+		return nil, fmt.Errorf("cache: manifest %s names hash %s: %w", short(hash), short(m.Hash), ErrMiss)
+	case !ValidDigest(m.Output):
+		return nil, fmt.Errorf("cache: manifest %s has no valid output digest: %w", short(hash), ErrMiss)
+	}
+	return &m, nil
 }
 
 // Manifest returns the manifest stored under the input-bundle hash. It is a
@@ -250,27 +287,11 @@ func readManifest(p, hash string) (*Manifest, time.Time, error) {
 	if _, err := buf.ReadFrom(f); err != nil {
 		return nil, time.Time{}, fmt.Errorf("cache: %w", err)
 	}
-	var m Manifest
-	if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
-		return nil, time.Time{}, fmt.Errorf("cache: manifest %s is corrupt: %v: %w", short(hash), err, ErrMiss)
+	m, err := DecodeManifest(buf.Bytes(), hash)
+	if err != nil {
+		return nil, time.Time{}, err
 	}
-	if len(m.Request) > 0 {
-		// The file is indented for people; the request comes back in the
-		// compact form it was stored in.
-		var compact bytes.Buffer
-		if json.Compact(&compact, m.Request) == nil {
-			m.Request = compact.Bytes()
-		}
-	}
-	switch {
-	case m.Version != ManifestVersion:
-		return nil, time.Time{}, fmt.Errorf("cache: manifest %s has version %d, want %d: %w", short(hash), m.Version, ManifestVersion, ErrMiss)
-	case m.Hash != hash:
-		return nil, time.Time{}, fmt.Errorf("cache: manifest %s names hash %s: %w", short(hash), short(m.Hash), ErrMiss)
-	case !ValidDigest(m.Output):
-		return nil, time.Time{}, fmt.Errorf("cache: manifest %s has no valid output digest: %w", short(hash), ErrMiss)
-	}
-	return &m, fi.ModTime(), nil
+	return m, fi.ModTime(), nil
 }
 
 // touch sets p's modification time to now if it is older than touchInterval.

@@ -76,10 +76,20 @@ type Observer interface {
 	Finished(r *Result)
 }
 
+// Store is where apply finds answers and keeps the ones it pays for: a
+// *cache.Store, or the local store in front of a shared remote. Reads
+// verify: any error is a miss, never a wrong answer.
+type Store interface {
+	Get(ctx context.Context, digest string) ([]byte, error)
+	Put(ctx context.Context, data []byte) (string, error)
+	Manifest(ctx context.Context, hash string) (*cache.Manifest, error)
+	PutManifest(ctx context.Context, m *cache.Manifest) error
+}
+
 // Options configure Apply.
 type Options struct {
-	Parallelism int          // -j; at least 1
-	Store       *cache.Store // where answers are kept
+	Parallelism int   // -j; at least 1
+	Store       Store // where answers are kept
 	Journal     *lockfile.Journal
 	Providers   *Providers // opened provider clients and their limits
 	Observer    Observer   // may be nil

@@ -1,8 +1,11 @@
 package lang
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -43,7 +46,75 @@ func decodeSettingsBlock(b *hcl.Block, s *Settings) hcl.Diagnostics {
 			s.Parallelism = v
 		}
 	}
+	if attr, ok := content.Attributes["remote_cache"]; ok {
+		v, ok, d := hclattr.String(attr, nil)
+		diags = append(diags, d...)
+		if ok {
+			if d := CheckRemoteCacheURL(v, attr.Expr.Range()); d.HasErrors() {
+				diags = append(diags, d...)
+			} else {
+				s.RemoteCache, s.RemoteCacheRange = v, attr.Expr.Range()
+			}
+		}
+	}
+	if attr, ok := content.Attributes["remote_cache_upload"]; ok {
+		v, ok, d := hclattr.EvalAs(attr.Expr, nil, attr.Name, cty.Bool)
+		diags = append(diags, d...)
+		if ok {
+			s.RemoteCacheUpload = v.True()
+		}
+	}
+	if attr, ok := content.Attributes["remote_cache_keys"]; ok {
+		v, ok, d := hclattr.EvalAs(attr.Expr, nil, attr.Name, cty.List(cty.String))
+		diags = append(diags, d...)
+		if ok {
+			for _, k := range v.AsValueSlice() {
+				key := strings.TrimSpace(k.AsString())
+				if b, err := base64.StdEncoding.DecodeString(key); err != nil || len(b) != ed25519.PublicKeySize {
+					diags = append(diags, &hcl.Diagnostic{
+						Severity: hcl.DiagError,
+						Summary:  "Invalid public key",
+						Detail:   fmt.Sprintf("Each of remote_cache_keys must be an Ed25519 public key in standard base64 (32 bytes), not %q. See docs/remote-cache.md for how to make one.", key),
+						Subject:  attr.Expr.Range().Ptr(),
+					})
+					continue
+				}
+				s.RemoteCacheKeys = append(s.RemoteCacheKeys, key)
+			}
+		}
+	}
 	return diags
+}
+
+// remoteCacheSchemes are the URL schemes a remote cache may use.
+var remoteCacheSchemes = []string{"s3", "file", "http", "https"}
+
+// CheckRemoteCacheURL checks the form of a remote cache URL, as given in
+// the remote_cache setting (rng is where), the environment or a flag
+// (rng is the zero range): a known scheme, and no credentials in it.
+func CheckRemoteCacheURL(raw string, rng hcl.Range) hcl.Diagnostics {
+	bad := func(summary, detail string) hcl.Diagnostics {
+		d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail}
+		if rng.Filename != "" {
+			d.Subject = rng.Ptr()
+		}
+		return hcl.Diagnostics{d}
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		// The URL is not repeated: it might hold a password.
+		return bad("Invalid remote cache URL", "The remote cache must be a URL such as s3://BUCKET/PREFIX?region=REGION, file:///ABSOLUTE/PATH or https://HOST/PREFIX.")
+	}
+	if u.User != nil {
+		return bad("Credentials in the remote cache URL", "A remote cache URL must not hold a user name or password: set PROMPTBUILD_REMOTE_CACHE_TOKEN or PROMPTBUILD_REMOTE_CACHE_AUTH (http), or the AWS variables (s3), in the environment.")
+	}
+	if !slices.Contains(remoteCacheSchemes, u.Scheme) {
+		return bad("Unsupported remote cache URL scheme", fmt.Sprintf("The remote cache URL scheme is %q; use s3://, file:// or http(s)://.", u.Scheme))
+	}
+	if u.Scheme == "file" && (u.Host != "" || !strings.HasPrefix(u.Path, "/")) {
+		return bad("Invalid remote cache URL", "A file:// remote cache names an absolute path: file:///ABSOLUTE/PATH.")
+	}
+	return nil
 }
 
 func decodeVariableBlock(b *hcl.Block) (*Variable, hcl.Diagnostics) {

@@ -49,6 +49,9 @@ func LoadWith(dir string, opts Options) (*Config, hcl.Diagnostics) {
 			LockFile:    DefaultLockFile,
 			CacheDir:    DefaultCacheDir,
 			Parallelism: DefaultParallelism,
+			// Uploads are on unless remote_cache_upload says otherwise;
+			// with no remote cache there is nothing to upload to.
+			RemoteCacheUpload: true,
 		},
 		Variables: map[string]*Variable{},
 		Providers: map[string]*Provider{},

@@ -50,6 +50,18 @@ type Settings struct {
 	LockFile    string // default "promptbuild.lock.hcl"
 	CacheDir    string // default ".promptbuild/cache"
 	Parallelism int    // default 16
+	// RemoteCache is the URL of the shared cache (s3://, file://,
+	// http(s)://); "" for none. PROMPTBUILD_REMOTE_CACHE and
+	// -remote-cache override it.
+	RemoteCache string
+	// RemoteCacheRange is where RemoteCache is set, for messages.
+	RemoteCacheRange hcl.Range
+	// RemoteCacheUpload is false when this client only reads the remote
+	// cache (remote_cache_upload = false). Default true.
+	RemoteCacheUpload bool
+	// RemoteCacheKeys are the trusted Ed25519 public keys (standard
+	// base64): with any listed, a remote manifest must be signed by one.
+	RemoteCacheKeys []string
 }
 
 // Variable is a variable block. Its value comes from -var, then the

@@ -29,6 +29,9 @@ var settingsSchema = &hcl.BodySchema{
 		{Name: "lock_file"},
 		{Name: "cache_dir"},
 		{Name: "parallelism"},
+		{Name: "remote_cache"},
+		{Name: "remote_cache_upload"},
+		{Name: "remote_cache_keys"},
 	},
 }
 

@@ -30,7 +30,7 @@ func loadValid(t *testing.T, dir string) *Config {
 func TestLoadFull(t *testing.T) {
 	cfg := loadValid(t, "testdata/valid/full")
 
-	if diff := cmp.Diff(Settings{LockFile: "promptbuild.lock.hcl", CacheDir: ".promptbuild/cache", Parallelism: 4}, cfg.Settings); diff != "" {
+	if diff := cmp.Diff(Settings{LockFile: "promptbuild.lock.hcl", CacheDir: ".promptbuild/cache", Parallelism: 4, RemoteCacheUpload: true}, cfg.Settings); diff != "" {
 		t.Errorf("Settings (-want +got):\n%s", diff)
 	}
 
@@ -202,7 +202,7 @@ run "r" {
 }
 `})
 	cfg := loadValid(t, dir)
-	if diff := cmp.Diff(Settings{LockFile: DefaultLockFile, CacheDir: DefaultCacheDir, Parallelism: DefaultParallelism}, cfg.Settings); diff != "" {
+	if diff := cmp.Diff(Settings{LockFile: DefaultLockFile, CacheDir: DefaultCacheDir, Parallelism: DefaultParallelism, RemoteCacheUpload: true}, cfg.Settings); diff != "" {
 		t.Errorf("Settings (-want +got):\n%s", diff)
 	}
 	p := cfg.Providers["m"]

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -45,12 +47,14 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"calls":     cmdCalls,
-			"crlf":      cmdCRLF,
-			"jsonlines": cmdJSONLines,
-			"waitfile":  cmdWaitfile,
-			"snapshot":  cmdSnapshot,
-			"untime":    cmdUntime,
+			"calls":      cmdCalls,
+			"crlf":       cmdCRLF,
+			"jsonlines":  cmdJSONLines,
+			"waitfile":   cmdWaitfile,
+			"snapshot":   cmdSnapshot,
+			"untime":     cmdUntime,
+			"failremote": cmdFailRemote,
+			"tamper":     cmdTamper,
 		},
 	})
 }
@@ -302,5 +306,51 @@ func cmdUntime(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if _, err := io.WriteString(ts.Stdout(), text); err != nil {
 		ts.Fatalf("untime: %v", err)
+	}
+}
+
+// cmdFailRemote starts an HTTP server, for the script's life, that answers
+// every request with 500, and sets the variable NAME to its URL:
+//
+//	failremote BROKEN
+//	exec promptbuild apply -remote-cache $BROKEN
+func cmdFailRemote(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: failremote NAME")
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "the cache server is down", http.StatusInternalServerError)
+	}))
+	ts.Defer(srv.Close)
+	ts.Setenv(args[0], srv.URL+"/cache")
+	ts.Logf("%s=%s", args[0], srv.URL+"/cache")
+}
+
+// cmdTamper replaces the content of every entry of a file:// remote
+// cache directory's KIND (cas or ac) with other bytes, as someone with
+// write access to the storage could.
+//
+//	tamper remote/cas
+func cmdTamper(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: tamper DIR")
+	}
+	dir := ts.MkAbs(args[0])
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		ts.Fatalf("tamper: %v", err)
+	}
+	n := 0
+	for _, e := range entries {
+		if !e.Type().IsRegular() || strings.HasSuffix(e.Name(), ".attrs") {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), []byte("a forged answer\n"), 0o644); err != nil {
+			ts.Fatalf("tamper: %v", err)
+		}
+		n++
+	}
+	if n == 0 {
+		ts.Fatalf("tamper: no entry in %s", dir)
 	}
 }

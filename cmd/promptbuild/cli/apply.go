@@ -26,6 +26,7 @@ var applyCmd = &command{
 
 func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	f := newPlanFlags(fs, "apply", "print events as JSON lines")
+	rf := newRemoteFlags(fs, true)
 	jobs := newIntFlag(fs, "j", 1, "run at most `N` instances at once (default: the promptbuild block's parallelism, else 16)")
 	lockTimeout := newDurationFlag(fs, "lock-timeout", 0, "wait up to `DURATION` for another apply in this directory to finish (default: refuse at once)")
 	maxRetries := newIntFlag(fs, "max-retries", 0, "retry a retryable failure at most `N` times (default: each provider's max_retries)")
@@ -66,10 +67,17 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		return code
 	}
 	defer unlock()
+	if !e.openRemote(ctx, p, rf, p.store, true) {
+		return exitError
+	}
 
 	plan, diags := p.plan(ctx, f.options())
 	e.printDiags(p.cfg, diags)
 	if diags.HasErrors() {
+		return exitError
+	}
+	if err := p.remoteErr(); err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
 		return exitError
 	}
 	if saved != nil {
@@ -109,8 +117,9 @@ type carryOptions struct {
 // carryOut carries out a plan as apply does: the walk with its progress,
 // orphaned outputs, the lock file (written once, after the journal kept
 // the results safe), the failure record and the summary. ok is false when
-// it could not start or the lock file could not be written (said on
-// stderr); the steps' own failures are in the summary.
+// it could not start, the lock file could not be written or a required
+// remote cache failed (said on stderr); the steps' own failures are in the
+// summary.
 func (e *env) carryOut(ctx context.Context, p *project, plan *planner.Plan, o carryOptions) (sum *executor.Summary, ok bool) {
 	journal, err := lockfile.OpenJournal(p.journalPath())
 	if err != nil {
@@ -120,7 +129,7 @@ func (e *env) carryOut(ctx context.Context, p *project, plan *planner.Plan, o ca
 	obs := e.newProgress(o.jsonOut, plan)
 	sum = executor.Apply(ctx, plan.Steps(), executor.Options{
 		Parallelism: o.jobs,
-		Store:       p.store,
+		Store:       p.answers,
 		Journal:     journal,
 		Providers:   executor.NewProviders(ProviderBlocks(p.cfg), e.getenv, o.jobs),
 		Observer:    obs,
@@ -146,6 +155,7 @@ func (e *env) carryOut(ctx context.Context, p *project, plan *planner.Plan, o ca
 	}
 	if werr != nil {
 		fmt.Fprintf(e.stderr, "Error: writing %s: %v\nThe results are kept in %s; the next apply picks them up.\n", p.cfg.Settings.LockFile, werr, p.journalPath())
+		e.finishRemote(ctx, p)
 		return sum, false
 	}
 	if err := recordFailures(p.failuresPath(), plan, sum); err != nil {
@@ -155,7 +165,8 @@ func (e *env) carryOut(ctx context.Context, p *project, plan *planner.Plan, o ca
 	if !o.jsonOut {
 		e.lockNews(p, plan)
 	}
-	return sum, true
+	// The uploads ran behind the walk; what is left is waited for here.
+	return sum, e.finishRemote(ctx, p)
 }
 
 // takeProject readies a project for apply: it takes the apply lock,

@@ -64,6 +64,7 @@ func runCheck(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	vars := varsFlag{}
 	fs.Var(vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
 	jsonOut := fs.Bool("json", false, "print the problems as JSON lines")
+	rf := newRemoteFlags(fs, false)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -79,10 +80,12 @@ func runCheck(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	if !ok {
 		return exitError
 	}
-	store := cache.OpenReadOnly(p.cacheDir())
-	found, diags := p.graph.Check(ctx, p.lock, store)
+	if !e.openRemote(ctx, p, rf, cache.OpenReadOnly(p.cacheDir()), false) {
+		return exitError
+	}
+	found, diags := p.graph.Check(ctx, p.lock, p.answers)
 	e.printDiags(p.cfg, diags)
-	if diags.HasErrors() {
+	if diags.HasErrors() || !e.finishRemote(ctx, p) {
 		return exitError
 	}
 	for _, pr := range found {

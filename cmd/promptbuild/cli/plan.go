@@ -46,6 +46,7 @@ func runPlan(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	f := newPlanFlags(fs, "plan", "print the plan as JSON lines")
 	out := fs.String("out", "", "save the plan to `FILE` for 'promptbuild apply FILE'")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there is work to do, 0 when there is none")
+	rf := newRemoteFlags(fs, false)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -54,12 +55,12 @@ func runPlan(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		return exitError
 	}
 	p, ok := e.load(f.vars)
-	if !ok {
+	if !ok || !e.openRemote(ctx, p, rf, p.store, false) {
 		return exitError
 	}
 	plan, diags := p.plan(ctx, f.options())
 	e.printDiags(p.cfg, diags)
-	if diags.HasErrors() {
+	if diags.HasErrors() || !e.finishRemote(ctx, p) {
 		return exitError
 	}
 	if f.jsonOut {

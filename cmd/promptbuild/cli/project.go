@@ -12,6 +12,7 @@ import (
 
 	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/cache/lockfile"
+	"github.com/promptbuild/promptbuild/cache/tier"
 	"github.com/promptbuild/promptbuild/internal/files"
 	"github.com/promptbuild/promptbuild/lang"
 	"github.com/promptbuild/promptbuild/planner"
@@ -26,6 +27,11 @@ type project struct {
 	graph *planner.Graph
 	lock  *lockfile.Lock
 	store *cache.Store
+	// answers is the cache plans and applies use: store, or remote.
+	answers answerStore
+	// remote is store in front of the remote cache; nil when there is
+	// none.
+	remote *tier.Store
 	// journaled holds the addresses whose entry in lock comes from the
 	// journal of an interrupted apply and differs from the lock file's.
 	journaled map[string]bool
@@ -103,6 +109,7 @@ func (e *env) readState(p *project) bool {
 		e.printError(cfg, fmt.Errorf("opening the cache: %w", err))
 		return false
 	}
+	p.answers = p.store
 	if p.lock, err = lockfile.ReadIndexed(p.lockPath(), p.indexDir()); err != nil {
 		e.printError(cfg, err)
 		return false
@@ -130,7 +137,7 @@ func (e *env) readState(p *project) bool {
 // plan makes a plan with the selection of opts (Targets, Providers,
 // Replace) against the project's lock file and cache.
 func (p *project) plan(ctx context.Context, opts planner.Options) (*planner.Plan, hcl.Diagnostics) {
-	opts.Lock, opts.Store, opts.Journaled = p.lock, p.store, p.journaled
+	opts.Lock, opts.Store, opts.Journaled = p.lock, p.answers, p.journaled
 	return p.graph.Plan(ctx, opts)
 }
 

@@ -33,6 +33,7 @@ func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	fs.Var(&replace, "replace", "ask again for `ADDR` even if its answer is cached (repeatable)")
 	fs.Var(vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
 	jsonOut := fs.Bool("json", false, "print events and results as JSON lines")
+	rf := newRemoteFlags(fs, true)
 	jobs := newIntFlag(fs, "j", 1, "run at most `N` instances at once (default: the promptbuild block's parallelism, else 16)")
 	lockTimeout := newDurationFlag(fs, "lock-timeout", 0, "wait up to `DURATION` for another apply in this directory to finish (default: refuse at once)")
 	offline := fs.Bool("offline", false, "never call a provider: test what the cache holds and fail listing the runs that need a call")
@@ -76,9 +77,16 @@ func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		return code
 	}
 	defer unlock()
+	if !e.openRemote(ctx, p, rf, p.store, true) {
+		return exitError
+	}
 	plan, diags := p.plan(ctx, planner.Options{Targets: tested, Providers: providers, Replace: replace})
 	e.printDiags(p.cfg, diags)
 	if diags.HasErrors() {
+		return exitError
+	}
+	if err := p.remoteErr(); err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
 		return exitError
 	}
 	if tested = calling(p, tested, providers); len(tested) == 0 {
