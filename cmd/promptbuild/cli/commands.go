@@ -164,9 +164,9 @@ var fmtCmd = &command{
 
 var cacheCmd = &command{
 	name:     "cache",
-	synopsis: "inspect or clean the local cache (stats, gc)",
-	usage:    "stats | gc [-older-than DURATION | -unreferenced]",
-	doc:      "Run 'promptbuild cache stats -h' or 'promptbuild cache gc -h' for more.",
+	synopsis: "inspect, clean or sync the cache (stats, gc, push, pull)",
+	usage:    "stats | gc [-older-than DURATION | -unreferenced] | push | pull",
+	doc:      "Run 'promptbuild cache stats -h', 'cache gc -h', 'cache push -h' or 'cache pull -h' for more.",
 	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		// Only the flags before the subcommand are the cache command's.
 		if code, ok := parseLeading(fs, args); !ok {
@@ -176,12 +176,12 @@ var cacheCmd = &command{
 			fs.Usage()
 			return exitError
 		}
-		for _, c := range []*command{cacheStatsCmd, cacheGCCmd} {
+		for _, c := range []*command{cacheStatsCmd, cacheGCCmd, cachePushCmd, cachePullCmd} {
 			if c.name == "cache "+fs.Arg(0) {
 				return c.run(ctx, e, newFlags(e, c), fs.Args()[1:])
 			}
 		}
-		fmt.Fprintf(e.stderr, "Error: unknown cache command %q; use stats or gc\n", fs.Arg(0))
+		fmt.Fprintf(e.stderr, "Error: unknown cache command %q; use stats, gc, push or pull\n", fs.Arg(0))
 		return exitError
 	},
 }
