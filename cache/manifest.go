@@ -37,9 +37,12 @@ type Manifest struct {
 	RequestID     string       `json:"request_id,omitempty"`
 	ResponseModel string       `json:"response_model,omitempty"`
 	Attempts      int          `json:"attempts,omitempty"`
-	Warnings      []string     `json:"warnings,omitempty"`
-	Stages        Stages       `json:"stages"`
-	CreatedAt     time.Time    `json:"created_at"`
+	// TTFT is the answering call's time to first token (see
+	// llm.Response.TTFT); 0 when not recorded.
+	TTFT      time.Duration `json:"ttft_ns,omitempty"`
+	Warnings  []string      `json:"warnings,omitempty"`
+	Stages    Stages        `json:"stages"`
+	CreatedAt time.Time     `json:"created_at"`
 }
 
 // Stages are the durations of a run's three stages.

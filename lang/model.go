@@ -259,7 +259,7 @@ const (
 // SelfAttrs are the attributes of self inside an assert block, sorted.
 // usage is an object of input_tokens and output_tokens; json exists only
 // for a run with format = "json".
-var SelfAttrs = []string{"cost", "finish_reason", "json", "latency_ms", "model", "output", "sample", "usage"}
+var SelfAttrs = []string{"cost", "finish_reason", "json", "latency_ms", "model", "output", "sample", "ttft_ms", "usage"}
 
 // UsageAttrs are the attributes of self.usage, sorted.
 var UsageAttrs = []string{"input_tokens", "output_tokens"}

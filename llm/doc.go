@@ -9,7 +9,7 @@
 //     before a call; ToolCall.Args and ToolResult.Value read the JSON of
 //     arguments and results.
 //   - Response is an answer: text, tool calls, finish reason, Usage,
-//     request id.
+//     request id, time to first token.
 //   - Price turns usage into dollars. Models is one provider type's tables
 //     of list prices and context windows (the provider registry holds
 //     them): Models.Price finds a model's price (or a block's override)

@@ -1,6 +1,9 @@
 package llm
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Role is the author of a message.
 type Role string
@@ -66,6 +69,11 @@ type Response struct {
 	Usage        Usage      `json:"usage"`
 	RequestID    string     `json:"request_id,omitempty"`
 	Model        string     `json:"model,omitempty"` // the model that answered, as the provider names it
+	// TTFT is the time to first token of a streamed call: from sending
+	// the request to the first piece of the answer (text or a tool call)
+	// arriving; when the server answered whole instead, the time to the
+	// answer. 0 when not measured (a call that was not streamed).
+	TTFT time.Duration `json:"ttft_ns,omitempty"`
 }
 
 // Truncated reports whether the answer was cut short by the token limit.

@@ -284,6 +284,10 @@ func selfValue(n *Node, text string, m *cache.Manifest, sample int) (self cty.Va
 	if m.Stages.Processing > 0 { // a manifest made of the record alone has none
 		latency = cty.NumberIntVal(m.Stages.Processing.Milliseconds())
 	}
+	ttft := cty.NullVal(cty.Number)
+	if m.TTFT > 0 {
+		ttft = cty.NumberIntVal(m.TTFT.Milliseconds())
+	}
 	model := m.ResponseModel
 	if model == "" {
 		model = m.Model
@@ -296,6 +300,7 @@ func selfValue(n *Node, text string, m *cache.Manifest, sample int) (self cty.Va
 		}),
 		"cost":          cost,
 		"latency_ms":    latency,
+		"ttft_ms":       ttft,
 		"finish_reason": str(m.FinishReason),
 		"model":         str(model),
 		"sample":        cty.NumberIntVal(int64(sample)),

@@ -84,6 +84,16 @@ run "meta" {
   }
 }
 
+run "ttft" {
+  template = template.t
+  provider = provider.p
+  vars     = { x = "ttft" }
+
+  assert {
+    condition = self.ttft_ms > 249 && self.ttft_ms < 251 && self.ttft_ms < self.latency_ms
+  }
+}
+
 run "js" {
   template = template.t
   provider = provider.p
@@ -165,6 +175,7 @@ func TestVerify(t *testing.T) {
 		ExactCost:     &cost,
 		FinishReason:  "stop",
 		ResponseModel: "gpt-4o-mini-2024-07-18",
+		TTFT:          250 * time.Millisecond,
 		Stages:        cache.Stages{Processing: 1500 * time.Millisecond},
 	}
 	// The manifest of an up-to-date run whose cache entry is gone: the
@@ -172,6 +183,8 @@ func TestVerify(t *testing.T) {
 	recordOnly := &cache.Manifest{Record: cache.Record{Model: "gpt-4o-mini-2024-07-18", Usage: llm.Usage{InputTokens: 10, OutputTokens: 5}, Cost: "0.5"}}
 	slow := *full
 	slow.Stages.Processing = 2500 * time.Millisecond
+	noTTFT := *full // an answer called before time to first token was recorded
+	noTTFT.TTFT = 0
 
 	upstream := func(text string) func(context.Context, string) (string, error) {
 		return func(_ context.Context, addr string) (string, error) {
@@ -228,6 +241,12 @@ func TestVerify(t *testing.T) {
 				fail("assert[1]", "error", "condition failed: self.cost < 0.01"),
 				undecided("assert[2]", at("self.latency_ms < 2000")+": the condition cannot be evaluated: Operation failed: Error during operation: argument must not be null (self.latency_ms is null: the answer's record does not know it)"),
 				fail("assert[3]", "error", "condition failed: self.finish_reason == \"stop\" && self.model == \"gpt-4o-mini-2024-07-18\" && self.sample == 1"),
+			}},
+		{name: "time to first token", addr: "run.ttft", text: "x", m: full,
+			want: []*report.Check{pass("assert[0]", "error")}},
+		{name: "time to first token not recorded", addr: "run.ttft", text: "x", m: &noTTFT,
+			want: []*report.Check{
+				undecided("assert[0]", at("self.ttft_ms > 249")+": the condition cannot be evaluated: Operation failed: Error during operation: argument must not be null (self.ttft_ms is null: the answer's record does not know it)"),
 			}},
 		{name: "json passes", addr: "run.js", text: `{"ok": true, "why": ""}`, m: full,
 			want: []*report.Check{pass("assert[0]", "error"), pass("assert[1]", "error")}},

@@ -173,3 +173,14 @@ func (c *Call) Unanswered(err error) *Error {
 	}
 	return &Error{Provider: c.Name, Message: c.Redact(err.Error())}
 }
+
+// Cut is the error of a streamed answer that ended before the model said
+// it was done: the connection closed early. Nothing of it is kept, and a
+// retry asks again from the start.
+func (c *Call) Cut(err error) *Error {
+	msg := "the stream ended before the answer did"
+	if err != nil {
+		msg += ": " + err.Error()
+	}
+	return &Error{Provider: c.Name, Message: c.Redact(msg), Retryable: true, Err: err}
+}

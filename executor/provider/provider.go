@@ -31,6 +31,11 @@ type Config struct {
 	// MaxConcurrency sizes the HTTP transport's idle pool so that every
 	// concurrent call can reuse a connection.
 	MaxConcurrency int
+	// Stream makes the adapter stream each answer through its SDK's
+	// streaming API, which measures the time to first token; the answer
+	// is assembled whole before the call returns. A stream cut short is a
+	// retryable error, and nothing of it is kept.
+	Stream bool
 	// HTTPClient overrides the client built from the fields above (tests).
 	HTTPClient *http.Client
 }

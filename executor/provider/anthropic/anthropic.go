@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	sdk "github.com/anthropics/anthropic-sdk-go"
 	"github.com/anthropics/anthropic-sdk-go/option"
@@ -38,9 +39,11 @@ const jsonInstruction = "Answer with a single JSON value only: no prose before o
 // Client calls Anthropic's Messages API for one provider block. It is safe
 // for concurrent use and shares one pooled HTTP client across calls.
 type Client struct {
-	model string // used when a request names no model
-	call  provider.Call
-	api   sdk.Client
+	model  string // used when a request names no model
+	call   provider.Call
+	api    sdk.Client
+	stream bool             // stream answers (see provider.Config.Stream)
+	now    func() time.Time // the clock that times the first token
 }
 
 var _ provider.Provider = (*Client)(nil)
@@ -66,7 +69,7 @@ func New(cfg provider.Config) (*Client, error) {
 	for k, v := range cfg.Headers {
 		opts = append(opts, option.WithHeader(k, v))
 	}
-	return &Client{model: cfg.Model, call: call, api: sdk.NewClient(opts...)}, nil
+	return &Client{model: cfg.Model, call: call, api: sdk.NewClient(opts...), stream: cfg.Stream, now: time.Now}, nil
 }
 
 // Complete sends one Messages API request. It never retries; see the
@@ -79,8 +82,18 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 	callCtx, cancel := c.call.Context(ctx)
 	defer cancel()
 	var hr *http.Response
-	msg, err := c.api.Messages.New(callCtx, params, option.WithResponseInto(&hr))
+	var msg *sdk.Message
+	var ttft time.Duration
+	if c.stream {
+		msg, ttft, err = c.streamed(callCtx, params, &hr)
+	} else {
+		msg, err = c.api.Messages.New(callCtx, params, option.WithResponseInto(&hr))
+	}
 	if err != nil {
+		var pe *provider.Error
+		if errors.As(err, &pe) {
+			return nil, err
+		}
 		return nil, c.fail(ctx, hr, err)
 	}
 	resp := &llm.Response{
@@ -92,6 +105,7 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 		},
 		RequestID: msg.ID,
 		Model:     string(msg.Model),
+		TTFT:      ttft,
 	}
 	var text strings.Builder
 	for _, b := range msg.Content {
@@ -118,6 +132,51 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 	return resp, nil
 }
 
+// streamed makes the call as a stream of message events and accumulates
+// them into the message a call answered whole returns, with the time to
+// the first event that carries a piece of the answer (text or a tool
+// call). *hr is the HTTP response, for fail. A stream that ends before
+// message_stop was cut: a retryable *provider.Error.
+func (c *Client) streamed(ctx context.Context, params sdk.MessageNewParams, hr **http.Response) (*sdk.Message, time.Duration, error) {
+	start := c.now()
+	s := c.api.Messages.NewStreaming(ctx, params, option.WithResponseInto(hr))
+	defer s.Close()
+	var msg sdk.Message
+	var ttft time.Duration
+	stopped := false
+	for s.Next() {
+		ev := s.Current()
+		if err := msg.Accumulate(ev); err != nil {
+			return nil, 0, c.call.Malformed(err.Error(), err)
+		}
+		switch ev.Type {
+		case "content_block_start":
+			if ttft == 0 && ev.ContentBlock.Type == "tool_use" {
+				ttft = c.now().Sub(start)
+			}
+		case "content_block_delta":
+			if ttft == 0 && (ev.Delta.Text != "" || ev.Delta.PartialJSON != "") {
+				ttft = c.now().Sub(start)
+			}
+		case "message_stop":
+			stopped = true
+		}
+	}
+	if err := s.Err(); err != nil {
+		var ae *sdk.Error
+		if errors.As(err, &ae) && ae.StatusCode < 300 {
+			// An error event in the stream (overloaded, say): the
+			// answer was cut, and another attempt may get it whole.
+			return nil, 0, c.call.Cut(errors.New(apiMessage(ae.RawJSON())))
+		}
+		return nil, 0, err
+	}
+	if !stopped {
+		return nil, 0, c.call.Cut(nil)
+	}
+	return &msg, ttft, nil
+}
+
 // params maps a request onto the SDK's message parameters.
 func (c *Client) params(req *llm.Request) (sdk.MessageNewParams, error) {
 	p := sdk.MessageNewParams{
@@ -137,7 +196,7 @@ func (c *Client) params(req *llm.Request) (sdk.MessageNewParams, error) {
 	if p.MaxTokens == 0 {
 		p.MaxTokens = DefaultMaxTokens
 	}
-	if c.call.Timeout == 0 {
+	if c.call.Timeout == 0 && !c.stream {
 		// Without a timeout of ours the SDK picks one from max_tokens and
 		// refuses what it expects to outlast 10 minutes; say so clearly.
 		if _, err := sdk.CalculateNonStreamingTimeout(int(p.MaxTokens), p.Model, nil); err != nil {

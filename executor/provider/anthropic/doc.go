@@ -1,6 +1,10 @@
 // Package anthropic answers promptbuild requests through Anthropic's
 // Messages API (POST /v1/messages), using the official SDK
-// (github.com/anthropics/anthropic-sdk-go).
+// (github.com/anthropics/anthropic-sdk-go). With [provider.Config.Stream]
+// the answer streams (Messages.NewStreaming) and its events are
+// accumulated into one message, timing the first that carries text or a
+// tool call; a stream that ends before message_stop, or an error event in
+// it, is a retryable error.
 //
 // Entry points: [New] builds a [Client] from a [provider.Config];
 // [Client.Complete] makes one call.

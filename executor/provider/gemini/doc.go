@@ -1,6 +1,10 @@
 // Package gemini answers promptbuild requests through the Gemini API's
 // generateContent (POST /v1beta/models/{model}:generateContent), using the
 // official SDK (google.golang.org/genai) with its Gemini API backend.
+// With [provider.Config.Stream] it calls streamGenerateContent (SSE)
+// instead and gathers the chunks into one answer, timing the first one
+// that carries a part; a stream that ends before a finish reason is a
+// retryable error.
 //
 // Entry points: [New] builds a [Client] from a [provider.Config];
 // [Client.Complete] makes one call.

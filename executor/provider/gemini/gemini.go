@@ -39,9 +39,11 @@ var topLevel = map[string]bool{
 // Client calls the Gemini API's generateContent for one provider block. It
 // is safe for concurrent use and shares one pooled HTTP client across calls.
 type Client struct {
-	model string // used when a request names no model
-	call  provider.Call
-	api   *genai.Client
+	model  string // used when a request names no model
+	call   provider.Call
+	api    *genai.Client
+	stream bool             // stream answers (see provider.Config.Stream)
+	now    func() time.Time // the clock that times the first token
 }
 
 var _ provider.Provider = (*Client)(nil)
@@ -53,7 +55,7 @@ func New(cfg provider.Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{model: cfg.Model, call: call}
+	c := &Client{model: cfg.Model, call: call, stream: cfg.Stream, now: time.Now}
 	base := cfg.BaseURL
 	if base == "" {
 		base = DefaultURL
@@ -98,11 +100,21 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 	defer cancel()
 	seen := new(exchange)
 	callCtx = context.WithValue(callCtx, exchangeKey{}, seen)
-	out, err := c.generate(callCtx, model, contents, config)
+	var out *genai.GenerateContentResponse
+	var ttft time.Duration
+	if c.stream {
+		out, ttft, err = c.streamed(callCtx, model, contents, config)
+	} else {
+		out, err = c.generate(callCtx, model, contents, config)
+	}
 	if err != nil {
+		var pe *provider.Error
+		if errors.As(err, &pe) && ctx.Err() == nil {
+			return nil, err
+		}
 		return nil, c.fail(ctx, seen, err)
 	}
-	resp := &llm.Response{RequestID: out.ResponseID, Model: out.ModelVersion}
+	resp := &llm.Response{RequestID: out.ResponseID, Model: out.ModelVersion, TTFT: ttft}
 	if resp.Model == "" {
 		resp.Model = model
 	}
@@ -174,6 +186,62 @@ func (c *Client) generate(ctx context.Context, model string, contents []*genai.C
 		}
 	}()
 	return c.api.Models.GenerateContent(ctx, model, contents, config)
+}
+
+// streamed makes the call as a stream of chunks and gathers them into the
+// response a call answered whole returns: the last chunk's metadata
+// (usage, finish reason, ids) and every chunk's parts, in order, with the
+// time to the first chunk that carries a part. A stream that fails or ends
+// after its first chunk but before a finish reason (or a blocked prompt)
+// was cut: a retryable *provider.Error. An error before the first chunk is
+// returned as it is, for fail.
+func (c *Client) streamed(ctx context.Context, model string, contents []*genai.Content, config *genai.GenerateContentConfig) (out *genai.GenerateContentResponse, ttft time.Duration, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, &malformed{fmt.Sprint(r)}
+		}
+	}()
+	config.AutomaticContinuation = genai.Ptr(false) // a cut stream is retried whole
+	start := c.now()
+	var parts []*genai.Part
+	var last *genai.Candidate
+	done := false
+	for chunk, err := range c.api.Models.GenerateContentStream(ctx, model, contents, config) {
+		if err != nil {
+			if out == nil || ctx.Err() != nil || provider.IsTimeout(err) {
+				return nil, 0, err
+			}
+			return nil, 0, c.call.Cut(err)
+		}
+		if chunk == nil {
+			continue
+		}
+		out = chunk
+		if len(chunk.Candidates) > 0 && chunk.Candidates[0] != nil {
+			cand := chunk.Candidates[0]
+			last = cand
+			if cand.Content != nil && len(cand.Content.Parts) > 0 {
+				if ttft == 0 {
+					ttft = c.now().Sub(start)
+				}
+				parts = append(parts, cand.Content.Parts...)
+			}
+			done = done || cand.FinishReason != ""
+		}
+		done = done || (chunk.PromptFeedback != nil && chunk.PromptFeedback.BlockReason != "")
+	}
+	if out == nil {
+		return nil, 0, c.call.Empty("the stream has no chunks")
+	}
+	if !done {
+		return nil, 0, c.call.Cut(nil)
+	}
+	if last != nil {
+		whole := *last
+		whole.Content = &genai.Content{Role: "model", Parts: parts}
+		out.Candidates = []*genai.Candidate{&whole}
+	}
+	return out, ttft, nil
 }
 
 // malformed is a 2xx answer that is not a generateContent response.

@@ -50,7 +50,8 @@
 //     the calls' names and arguments. The request id is
 //     "mock-<n>", n counting calls from 1; the model is the request's.
 //
-// Simulated trouble: Latency delays every answer (a cancelled context ends
+// Simulated trouble: Latency delays every answer, which then comes whole: its
+// time to first token is the latency (a cancelled context ends
 // the wait with its error); FailEvery = N makes every Nth call, counted across
 // goroutines, fail with a retryable HTTP 503 [*provider.Error].
 //

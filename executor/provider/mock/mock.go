@@ -140,6 +140,7 @@ func (m *Mock) Complete(ctx context.Context, req *llm.Request) (*llm.Response, e
 		FinishReason: llm.FinishStop,
 		RequestID:    "mock-" + strconv.FormatInt(n, 10),
 		Model:        req.Model,
+		TTFT:         m.latency, // the answer comes whole, after the latency
 	}
 	text, calls, err := m.answer(req, last)
 	if err != nil {

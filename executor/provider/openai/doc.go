@@ -3,7 +3,11 @@
 // Without a base URL it calls [DefaultURL]; with one, it serves every
 // OpenAI-compatible server (Ollama, vLLM, llama.cpp server, LM Studio,
 // OpenRouter); the provider type "ollama" is an alias whose base URL
-// defaults to [DefaultOllamaURL].
+// defaults to [DefaultOllamaURL]. With [provider.Config.Stream] the answer
+// streams (stream_options.include_usage, so that usage comes in the last
+// chunk) and is accumulated whole, timing the first chunk that carries
+// text or a tool call; a stream that ends before a finish reason is a
+// retryable error, and a server that answers whole anyway is read as such.
 //
 // Entry points: [New] builds a [Client] from a [provider.Config];
 // [Client.Complete] makes one call.

@@ -3,8 +3,12 @@ package openai
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
+	"time"
 
 	sdk "github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
@@ -35,9 +39,11 @@ const ollamaKey = "ollama"
 // Client calls one provider block's OpenAI-compatible endpoint. It is safe
 // for concurrent use and shares one pooled HTTP client across calls.
 type Client struct {
-	model string // used when a request names no model
-	call  provider.Call
-	api   sdk.Client
+	model  string // used when a request names no model
+	call   provider.Call
+	api    sdk.Client
+	stream bool             // stream answers (see provider.Config.Stream)
+	now    func() time.Time // the clock that times the first token
 }
 
 var _ provider.Provider = (*Client)(nil)
@@ -74,8 +80,10 @@ func New(cfg provider.Config) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		model: cfg.Model,
-		call:  provider.Call{Name: cfg.Name, Key: cfg.APIKey, Timeout: cfg.Timeout, Hint: keyHint(cfg.Name, keyEnv)},
+		model:  cfg.Model,
+		call:   provider.Call{Name: cfg.Name, Key: cfg.APIKey, Timeout: cfg.Timeout, Hint: keyHint(cfg.Name, keyEnv)},
+		stream: cfg.Stream,
+		now:    time.Now,
 	}
 
 	opts := []option.RequestOption{
@@ -105,8 +113,18 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 	callCtx, cancel := c.call.Context(ctx)
 	defer cancel()
 	var hr *http.Response
-	out, err := c.api.Chat.Completions.New(callCtx, params, option.WithResponseInto(&hr))
+	var out *sdk.ChatCompletion
+	var ttft time.Duration
+	if c.stream {
+		out, ttft, err = c.streamed(callCtx, params, &hr)
+	} else {
+		out, err = c.api.Chat.Completions.New(callCtx, params, option.WithResponseInto(&hr))
+	}
 	if err != nil {
+		var pe *provider.Error
+		if errors.As(err, &pe) {
+			return nil, err
+		}
 		return nil, c.fail(ctx, hr, err)
 	}
 	if len(out.Choices) == 0 {
@@ -123,6 +141,7 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 		},
 		RequestID: out.ID,
 		Model:     out.Model,
+		TTFT:      ttft,
 	}
 	for i, tc := range ch.Message.ToolCalls {
 		if tc.Type != "function" {
@@ -148,6 +167,52 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 		resp.Model = params.Model
 	}
 	return resp, nil
+}
+
+// streamed makes the call as a stream of chunks, with usage asked for in
+// the last one, and assembles them into the completion a call answered
+// whole returns, with the time to the first chunk that carries a piece of
+// the answer. *hr is the HTTP response, for fail. A stream that ends
+// without a finish reason was cut: a retryable *provider.Error. A server
+// that ignores stream and answers whole is read as such.
+func (c *Client) streamed(ctx context.Context, params sdk.ChatCompletionNewParams, hr **http.Response) (*sdk.ChatCompletion, time.Duration, error) {
+	params.StreamOptions.IncludeUsage = sdk.Bool(true)
+	start := c.now()
+	s := c.api.Chat.Completions.NewStreaming(ctx, params, option.WithResponseInto(hr))
+	defer s.Close()
+	if err := s.Err(); err != nil {
+		return nil, 0, err
+	}
+	if r := *hr; r != nil && r.Body != nil && strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var out sdk.ChatCompletion
+		body, err := io.ReadAll(r.Body)
+		if err == nil {
+			err = out.UnmarshalJSON(body)
+		}
+		return &out, c.now().Sub(start), err
+	}
+	var acc sdk.ChatCompletionAccumulator
+	var ttft time.Duration
+	finished := false
+	for s.Next() {
+		chunk := s.Current()
+		if !acc.AddChunk(chunk) {
+			return nil, 0, c.call.Malformed("a chunk of the stream does not follow the ones before it", nil)
+		}
+		for _, ch := range chunk.Choices {
+			if ttft == 0 && (ch.Delta.Content != "" || ch.Delta.Refusal != "" || len(ch.Delta.ToolCalls) > 0) {
+				ttft = c.now().Sub(start)
+			}
+			finished = finished || ch.FinishReason != ""
+		}
+	}
+	if err := s.Err(); err != nil {
+		return nil, 0, err
+	}
+	if !finished {
+		return nil, 0, c.call.Cut(nil)
+	}
+	return &acc.ChatCompletion, ttft, nil
 }
 
 // params maps a request onto the SDK's chat completion parameters.

@@ -68,6 +68,7 @@ func (b *Block) config(getenv func(string) string, timeout time.Duration, pool i
 		Timeout:        cmp.Or(b.Timeout, timeout),
 		Headers:        b.Headers,
 		MaxConcurrency: pool,
+		Stream:         true,
 	}
 	if keyEnv != "" {
 		cfg.APIKey = getenv(keyEnv)

@@ -118,7 +118,7 @@ var apiPaths = map[string]string{
 	"openai":    "/chat/completions",
 	"ollama":    "/chat/completions",
 	"anthropic": "/v1/messages",
-	"gemini":    "/v1beta/models/m:generateContent",
+	"gemini":    "/v1beta/models/m:streamGenerateContent?alt=sse",
 }
 
 // TestEndpointCalled: the endpoint a block records for the hash is the one
