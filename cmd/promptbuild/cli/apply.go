@@ -30,6 +30,8 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	jobs := newIntFlag(fs, "j", 1, "run at most `N` instances at once (default: the promptbuild block's parallelism, else 16)")
 	lockTimeout := newDurationFlag(fs, "lock-timeout", 0, "wait up to `DURATION` for another apply in this directory to finish (default: refuse at once)")
 	maxRetries := newIntFlag(fs, "max-retries", 0, "retry a retryable failure at most `N` times (default: each provider's max_retries)")
+	shard := &shardFlag{}
+	fs.Var(shard, "shard", shardUsage)
 	offline := fs.Bool("offline", false, "never call a provider: restore what the cache holds and fail listing the runs that need a call")
 	maxCost := &dollarsFlag{}
 	fs.Var(maxCost, "max-cost", "call a run only if its bound fits in a budget of `USD` beside what was spent (runs wait for calls in flight to settle)")
@@ -95,7 +97,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	if jobs.set {
 		j = jobs.n
 	}
-	sum, ok := e.carryOut(ctx, p, plan, carryOptions{jobs: j, retries: retries, offline: *offline, maxCost: maxCost.usd, jsonOut: f.jsonOut})
+	sum, ok := e.carryOut(ctx, p, plan, carryOptions{jobs: j, retries: retries, offline: *offline, maxCost: maxCost.usd, jsonOut: f.jsonOut, shard: *shard})
 	if !ok {
 		return exitError
 	}
@@ -112,6 +114,7 @@ type carryOptions struct {
 	offline bool
 	maxCost float64
 	jsonOut bool
+	shard   shardFlag // n == 0: every pending run
 }
 
 // carryOut carries out a plan as apply does: the walk with its progress,
@@ -126,8 +129,23 @@ func (e *env) carryOut(ctx context.Context, p *project, plan *planner.Plan, o ca
 		e.printError(p.cfg, err)
 		return nil, false
 	}
+	steps := plan.Steps()
+	if o.shard.n > 1 {
+		share := plan.Shard(o.shard.i, o.shard.n)
+		kept := steps[:0]
+		for _, s := range steps {
+			if share[s.Addr()] || plan.Change(s.Addr()).Action == planner.NoOp {
+				kept = append(kept, s)
+			}
+		}
+		steps = kept
+		run, restore, _ := plan.Counts()
+		if !o.jsonOut {
+			fmt.Fprintf(e.stdout, "Shard %s: %d of the %d runs to run or restore.\n", o.shard.String(), len(share), run+restore)
+		}
+	}
 	obs := e.newProgress(o.jsonOut, plan)
-	sum = executor.Apply(ctx, plan.Steps(), executor.Options{
+	sum = executor.Apply(ctx, steps, executor.Options{
 		Parallelism: o.jobs,
 		Store:       p.answers,
 		Journal:     journal,

@@ -36,6 +36,8 @@ func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	rf := newRemoteFlags(fs, true)
 	jobs := newIntFlag(fs, "j", 1, "run at most `N` instances at once (default: the promptbuild block's parallelism, else 16)")
 	lockTimeout := newDurationFlag(fs, "lock-timeout", 0, "wait up to `DURATION` for another apply in this directory to finish (default: refuse at once)")
+	shard := &shardFlag{}
+	fs.Var(shard, "shard", shardUsage)
 	offline := fs.Bool("offline", false, "never call a provider: test what the cache holds and fail listing the runs that need a call")
 	maxCost := &dollarsFlag{}
 	fs.Var(maxCost, "max-cost", "call a run only if its bound fits in a budget of `USD` beside what was spent")
@@ -101,12 +103,12 @@ func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	if jobs.set {
 		j = jobs.n
 	}
-	sum, ok := e.carryOut(ctx, p, plan, carryOptions{jobs: j, offline: *offline, maxCost: maxCost.usd, jsonOut: *jsonOut})
+	sum, ok := e.carryOut(ctx, p, plan, carryOptions{jobs: j, offline: *offline, maxCost: maxCost.usd, jsonOut: *jsonOut, shard: *shard})
 	if !ok {
 		return exitError
 	}
 
-	rep := testReport(p, sum, tested, start)
+	rep := testReport(p, sum, tested, start, shard.n > 1)
 	if *jsonOut {
 		writeTestJSON(e, rep)
 	} else {
@@ -141,12 +143,15 @@ func calling(p *project, addrs, providers []string) []string {
 }
 
 // testReport gathers what the tested instances' steps found.
-func testReport(p *project, sum *executor.Summary, tested []string, start time.Time) *report.Report {
+func testReport(p *project, sum *executor.Summary, tested []string, start time.Time, sharded bool) *report.Report {
 	rep := &report.Report{Project: filepath.Base(p.dir), Started: start.UTC(), Duration: time.Since(start).Seconds()}
 	for _, addr := range tested {
 		n := p.graph.Node(addr)
 		run := &report.Run{Address: addr, Provider: n.Provider.Name, Model: n.Provider.Model}
 		r := sum.Results[addr]
+		if r == nil && sharded {
+			continue // another shard's
+		}
 		switch {
 		case r == nil:
 			run.Status, run.Error = "canceled", "not run"
