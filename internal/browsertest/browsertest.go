@@ -1,6 +1,3 @@
-// Package browsertest opens a page in headless Chromium for tests, and
-// fails the test when the page logs an error or throws. It is imported by
-// tests only.
 package browsertest
 
 import (
