@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -90,6 +91,10 @@ func lookup(name string) *command {
 
 // Main runs promptbuild with os.Args and returns the exit code.
 func Main() int {
+	// Provider SDKs write some failures to the standard logger as well as
+	// returning them (the genai SDK logs a cut stream): promptbuild reports
+	// every error once, itself, on stderr.
+	log.SetOutput(io.Discard)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sigs := make(chan os.Signal, 1)
