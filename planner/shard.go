@@ -11,8 +11,7 @@ import "sort"
 // project computes the same shares.
 func (p *Plan) Shard(i, n int) map[string]bool {
 	parent := map[string]string{}
-	var find func(a string) string
-	find = func(a string) string {
+	find := func(a string) string {
 		for parent[a] != a {
 			parent[a] = parent[parent[a]]
 			a = parent[a]
