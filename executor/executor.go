@@ -622,22 +622,20 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 	}
 
 	if !s.Replace() {
-		if m, err := w.opts.Store.Manifest(ctx, draft.Hash); err == nil {
-			if text, err := w.opts.Store.Get(ctx, m.Output); err == nil {
-				// Recorded first, then written: see the end of process.
-				r.Status = Restored
-				r.Entry = complete(draft, m.Output, m.Usage, (*float64)(m.ExactCost))
-				if s.Verifies() && !w.verify(ctx, s, r, string(text), m) {
-					return r
-				}
-				w.journal(r)
-				if err := w.writeOutput(s, text); err != nil {
-					r.Status, r.Entry, r.Err = Failed, nil, err
-					return r
-				}
-				w.setOutput(n.addr, string(text))
+		if text, m, ok := w.cached(ctx, draft.Hash); ok {
+			// Recorded first, then written: see the end of process.
+			r.Status = Restored
+			r.Entry = complete(draft, m.Output, m.Usage, (*float64)(m.ExactCost))
+			if s.Verifies() && !w.verify(ctx, s, r, text, m) {
 				return r
 			}
+			w.journal(r)
+			if err := w.writeOutput(s, []byte(text)); err != nil {
+				r.Status, r.Entry, r.Err = Failed, nil, err
+				return r
+			}
+			w.setOutput(n.addr, text)
+			return r
 		}
 	}
 	if err := ctx.Err(); err != nil {

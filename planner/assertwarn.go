@@ -27,7 +27,7 @@ func (p *Plan) assertWarnings(ctx context.Context) hcl.Diagnostics {
 		if !conditions {
 			continue
 		}
-		text, ok := c.Output, n.Output != "" || len(n.Dependents) > 0 // what the plan read (see readResult)
+		text, ok := c.Output, n.answerRead()
 		if !ok && p.store != nil {
 			b, err := p.store.Get(ctx, c.Prior.Output)
 			text, ok = string(b), err == nil

@@ -113,13 +113,9 @@ func (e *Estimate) add(prov *lang.Provider, comp *Compiled, c *Change) {
 	if prov == nil {
 		return
 	}
-	e.Calls++
-	price, known := prov.Models.Price(prov.Model, prov.Pricing.Price())
-	if !known {
-		e.UnknownPrice++
-	}
 	var in, out int64
 	if comp != nil {
+		price, _ := prov.Models.Price(prov.Model, prov.Pricing.Price())
 		var bounded bool
 		_, in, out, bounded = price.Estimate(comp.Bundle.Request)
 		if !bounded {
@@ -137,11 +133,7 @@ func (e *Estimate) add(prov *lang.Provider, comp *Compiled, c *Change) {
 			e.Unbounded++
 		}
 	}
-	e.InputTokens += in
-	e.OutputTokens += out
-	if known {
-		e.Cost += llm.Dollars(price.Cost(in, out, 0))
-	}
+	e.addTokens(prov, in, out)
 }
 
 // String is the estimate as the plan's summary shows it.

@@ -415,9 +415,13 @@ func (g *Graph) Recorded(ctx context.Context, n *Node, digest string, store Stor
 	return b, RecordOK
 }
 
+// answerRead reports whether the plan reads an up-to-date instance's
+// answer: to compare its output file, or to compile the runs that read it.
+func (n *Node) answerRead() bool { return n.Output != "" || len(n.Dependents) > 0 }
+
 // readResult finds an up-to-date instance's answer for the plan.
 func (p *Plan) readResult(ctx context.Context, n *Node, digest string, store Store) (string, RecordState) {
-	if n.Output == "" && len(n.Dependents) == 0 {
+	if !n.answerRead() {
 		// Nothing reads the answer and no file shows it: the lock's record
 		// is enough, and the blob need not be read.
 		if store.Has(ctx, digest) {

@@ -120,10 +120,7 @@ func (s *Step) Prepare(ctx context.Context, answer func(ctx context.Context, add
 // it has none).
 func (s *Step) Answer(ctx context.Context, digest string) ([]byte, bool) {
 	c := s.c
-	// The plan reads the answer of an up-to-date instance that has an
-	// output file or dependents (see readResult).
-	read := c.Node.Output != "" || len(c.Node.Dependents) > 0
-	if c.Action == NoOp && read && c.Prior != nil && c.Prior.Output == digest {
+	if c.Action == NoOp && c.Node.answerRead() && c.Prior != nil && c.Prior.Output == digest {
 		return []byte(c.Output), true
 	}
 	b, state := s.p.Graph.Recorded(ctx, c.Node, digest, s.p.store)
