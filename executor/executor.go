@@ -695,20 +695,7 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 	// whose missing file the next apply restores without a call.
 	outDigest := cache.Digest(text)
 	r.Entry = complete(draft, outDigest, r.Usage, r.Cost)
-	m := &cache.Manifest{
-		Version:       cache.ManifestVersion,
-		Record:        *r.Entry,
-		OutputSize:    int64(len(text)),
-		ExactCost:     (*llm.Dollars)(r.Cost),
-		FinishReason:  resp.FinishReason,
-		RequestID:     resp.RequestID,
-		ResponseModel: resp.Model,
-		Attempts:      r.Attempts,
-		TTFT:          resp.TTFT,
-		Warnings:      r.Warnings,
-		Stages:        stages,
-		CreatedAt:     time.Now().UTC(),
-	}
+	m := manifest(r.Entry, resp, r.Cost, r.Attempts, r.Warnings, stages)
 	r.StoreErr = w.store(ctx, m, req, text)
 	r.Status = Called
 	if s.Verifies() && !w.verify(ctx, s, r, resp.Text, m) {
@@ -864,20 +851,7 @@ func (w *walk) askProvider(ctx context.Context, r *Result, draft *cache.Record, 
 		return "", nil, err
 	}
 	digest := cache.Digest([]byte(resp.Text))
-	m := &cache.Manifest{
-		Version:       cache.ManifestVersion,
-		Record:        *complete(draft, digest, call.Usage, cost),
-		OutputSize:    int64(len(resp.Text)),
-		ExactCost:     (*llm.Dollars)(cost),
-		FinishReason:  resp.FinishReason,
-		RequestID:     resp.RequestID,
-		ResponseModel: resp.Model,
-		Attempts:      call.Attempts,
-		TTFT:          resp.TTFT,
-		Warnings:      call.Warnings,
-		Stages:        cache.Stages{Processing: time.Since(start)},
-		CreatedAt:     time.Now().UTC(),
-	}
+	m := manifest(complete(draft, digest, call.Usage, cost), resp, cost, call.Attempts, call.Warnings, cache.Stages{Processing: time.Since(start)})
 	if err := w.store(ctx, m, req, []byte(resp.Text)); err != nil && r.StoreErr == nil {
 		r.StoreErr = err
 	}
@@ -1074,6 +1048,25 @@ func (w *walk) writeOutput(s Step, text []byte) error {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	return nil
+}
+
+// manifest is the provenance of a paid answer: its record, what the
+// provider said of the call, and what the call cost and took.
+func manifest(rec *cache.Record, resp *llm.Response, cost *float64, attempts int, warnings []string, stages cache.Stages) *cache.Manifest {
+	return &cache.Manifest{
+		Version:       cache.ManifestVersion,
+		Record:        *rec,
+		OutputSize:    int64(len(resp.Text)),
+		ExactCost:     (*llm.Dollars)(cost),
+		FinishReason:  resp.FinishReason,
+		RequestID:     resp.RequestID,
+		ResponseModel: resp.Model,
+		Attempts:      attempts,
+		TTFT:          resp.TTFT,
+		Warnings:      warnings,
+		Stages:        stages,
+		CreatedAt:     time.Now().UTC(),
+	}
 }
 
 // complete returns the record of a finished step: its draft with the
