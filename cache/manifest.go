@@ -39,10 +39,16 @@ type Manifest struct {
 	Attempts      int          `json:"attempts,omitempty"`
 	// TTFT is the answering call's time to first token (see
 	// llm.Response.TTFT); 0 when not recorded.
-	TTFT      time.Duration `json:"ttft_ns,omitempty"`
-	Warnings  []string      `json:"warnings,omitempty"`
-	Stages    Stages        `json:"stages"`
-	CreatedAt time.Time     `json:"created_at"`
+	TTFT time.Duration `json:"ttft_ns,omitempty"`
+	// ToolCalls are the calls the model answered with, when it called
+	// tools: the answer's text is then what it wrote beside them.
+	ToolCalls []llm.ToolCall `json:"tool_calls,omitempty"`
+	// Turns are a conversation's exchanges (and a run's tool rounds), in
+	// order: the answer is then the transcript, or the last turn's text.
+	Turns     []llm.Turn `json:"turns,omitempty"`
+	Warnings  []string   `json:"warnings,omitempty"`
+	Stages    Stages     `json:"stages"`
+	CreatedAt time.Time  `json:"created_at"`
 }
 
 // Stages are the durations of a run's three stages.

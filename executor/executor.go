@@ -64,6 +64,9 @@ type Result struct {
 	// the checks made or restored (other samples, verdicts).
 	Samples []string
 	Asked   []*cache.Manifest
+	// Calls counts the answers of a conversation's or a check's calls that
+	// a provider gave in this apply (not the cache).
+	Calls int
 	// StoreErr says why the cache could not keep this run's answer; the
 	// run still finished, its output file and lock entry are written.
 	StoreErr error
@@ -643,6 +646,9 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 		return r
 	}
 
+	if cv, ok := s.(Converser); ok && cv.Converses() {
+		return w.converse(ctx, n, cv, r, req, draft, stages, t)
+	}
 	// Processing: call the provider, with retries.
 	if w.opts.Offline {
 		r.Status, r.Err = Failed, ErrNeedsCall
@@ -712,6 +718,69 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 		return r
 	}
 	w.setOutput(n.addr, resp.Text)
+	return r
+}
+
+// converse gets a conversation's answer: its calls go through the asker,
+// each cached under its own hash, so that turns that have not changed
+// come from the cache (offline too) and only the others are paid for.
+// The record totals every call's usage and cost; r says what this apply
+// spent. A conversation whose every call the cache answered is Restored.
+func (w *walk) converse(ctx context.Context, n *node, s Converser, r *Result, req *llm.Request, draft *cache.Record, stages cache.Stages, t time.Time) *Result {
+	text, turns, err := s.Converse(ctx, w.asker(r))
+	if err != nil {
+		r.Status, r.Err = Failed, err
+		switch {
+		case errors.Is(err, ErrNeedsCall):
+			r.Err = ErrNeedsCall
+		case errors.Is(err, ErrBudget):
+			r.Status, r.Err = Canceled, ErrBudget
+		case ctx.Err() != nil:
+			r.Status = Canceled
+		}
+		return r
+	}
+	stages.Processing = time.Since(t)
+	var usage llm.Usage
+	var cost *float64
+	resp := &llm.Response{Text: text}
+	for i, tn := range turns {
+		usage.InputTokens += tn.Usage.InputTokens
+		usage.OutputTokens += tn.Usage.OutputTokens
+		usage.CachedTokens += tn.Usage.CachedTokens
+		if tn.Cost != nil {
+			c := float64(*tn.Cost)
+			if cost != nil {
+				c += *cost
+			}
+			cost = &c
+		}
+		if i == 0 {
+			resp.TTFT = tn.TTFT
+		}
+		if tn.Finish != "" {
+			resp.FinishReason, resp.Model = tn.Finish, tn.Model
+		}
+	}
+	bytes := []byte(text)
+	r.Entry = complete(draft, cache.Digest(bytes), usage, cost)
+	m := manifest(r.Entry, resp, cost, r.Calls, r.Warnings, stages)
+	m.ToolCalls, m.Turns = nil, turns
+	r.StoreErr = w.store(ctx, m, req, bytes)
+	r.Status = Called
+	if r.Calls == 0 {
+		r.Status = Restored
+	}
+	if s.Verifies() && !w.verify(ctx, s, r, text, m) {
+		return r
+	}
+	w.journal(r)
+	if err := w.writeOutput(s, bytes); err != nil {
+		r.Status, r.Entry = Failed, nil
+		r.Err = fmt.Errorf("%w; every turn is cached, and the next apply restores the conversation without a call", err)
+		return r
+	}
+	w.setOutput(n.addr, text)
 	return r
 }
 
@@ -850,6 +919,7 @@ func (w *walk) askProvider(ctx context.Context, r *Result, draft *cache.Record, 
 	if err != nil {
 		return "", nil, err
 	}
+	r.Calls++
 	digest := cache.Digest([]byte(resp.Text))
 	m := manifest(complete(draft, digest, call.Usage, cost), resp, cost, call.Attempts, call.Warnings, cache.Stages{Processing: time.Since(start)})
 	if err := w.store(ctx, m, req, []byte(resp.Text)); err != nil && r.StoreErr == nil {
@@ -1063,6 +1133,7 @@ func manifest(rec *cache.Record, resp *llm.Response, cost *float64, attempts int
 		ResponseModel: resp.Model,
 		Attempts:      attempts,
 		TTFT:          resp.TTFT,
+		ToolCalls:     resp.ToolCalls,
 		Warnings:      warnings,
 		Stages:        stages,
 		CreatedAt:     time.Now().UTC(),

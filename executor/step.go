@@ -67,3 +67,18 @@ type Step interface {
 	// compiling the step, for its manifest.
 	Stages() cache.Stages
 }
+
+// Converser is a step whose answer takes more than one call: a
+// conversation, or a run whose model calls tools. The walk hands it ask
+// (cached call by call, as a check's calls are), so that a conversation
+// whose first turns are unchanged replays them from the cache and pays
+// only from the first turn that changed.
+type Converser interface {
+	Step
+	// Converses reports whether the step's answer takes a conversation.
+	Converses() bool
+	// Converse holds the conversation and returns its answer (the
+	// transcript, or a run's last text) and its turns. Every call goes
+	// through ask, each under the hash of the record it is given.
+	Converse(ctx context.Context, ask func(ctx context.Context, draft *cache.Record, req *llm.Request) (string, *cache.Manifest, error)) (text string, turns []llm.Turn, err error)
+}

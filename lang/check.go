@@ -137,9 +137,14 @@ func (l *loader) checkRun(r *Run) hcl.Diagnostics {
 		}
 		static[e.name] = ok
 	}
-	for _, a := range r.Asserts {
-		diags = append(diags, l.checkAssert(r, a)...)
+	selfAttrs := SelfAttrs
+	if r.Conversation != nil {
+		selfAttrs = ConversationSelfAttrs
 	}
+	for _, a := range r.Asserts {
+		diags = append(diags, l.checkAssertWith(r, a, selfAttrs)...)
+	}
+	diags = append(diags, l.checkConversation(r)...)
 	for _, t := range r.DependsOn {
 		ref := Ref{Kind: RefRun, Name: t[1].(hcl.TraverseAttr).Name, Range: t.SourceRange()}
 		if d := l.checkRef(ref, r, "depends_on"); d.HasErrors() {
@@ -274,9 +279,10 @@ func (l *loader) checkJudges() hcl.Diagnostics {
 	return diags
 }
 
-// checkAssert checks the references of an assert block of run r and
-// fills in its Refs; those to anything but self join the run's.
-func (l *loader) checkAssert(r *Run, a *Assert) hcl.Diagnostics {
+// checkAssertWith checks the references of an assert block of run r, in
+// which self has selfAttrs, and fills in its Refs; those to anything but
+// self join the run's.
+func (l *loader) checkAssertWith(r *Run, a *Assert, selfAttrs []string) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	if a.Judge != "" && l.cfg.Judges[a.Judge] == nil {
 		detail := fmt.Sprintf("No judge named %q is declared. Declare it with a judge %q { provider = provider.NAME } block, or correct the name.", a.Judge, a.Judge)
@@ -302,7 +308,7 @@ func (l *loader) checkAssert(r *Run, a *Assert) hcl.Diagnostics {
 		}
 	}
 	for _, e := range []hcl.Expression{a.Condition, a.ErrorMessage} {
-		refs, d := AssertReferences(e)
+		refs, d := assertReferences(e, selfAttrs)
 		diags = append(diags, d...)
 		for _, ref := range refs {
 			if ref.Kind == RefSelf {
@@ -466,8 +472,13 @@ func (l *loader) checkRef(ref Ref, r *Run, attr string) hcl.Diagnostics {
 		_, declared = cfg.Providers[ref.Name]
 		names = func() []string { return sortedKeys(cfg.Providers) }
 	case RefRun:
-		_, declared = cfg.Runs[ref.Name]
-		names = func() []string { return sortedKeys(cfg.Runs) }
+		var target *Run
+		target, declared = cfg.Runs[ref.Name]
+		names = func() []string { return runNames(cfg, ref.Block) }
+		if declared && target.Block != blockOf(ref) {
+			return diag("Invalid reference",
+				fmt.Sprintf("%s is a %s, not a %s: refer to it as %s.%s.", ref.Name, target.Block, blockOf(ref), target.Block, ref.Name), ref.Range)
+		}
 	case RefEach:
 		switch {
 		case r == nil || r.ForEach == nil:
@@ -487,7 +498,11 @@ func (l *loader) checkRef(ref Ref, r *Run, attr string) hcl.Diagnostics {
 		if noun == "" {
 			noun = kind
 		}
-		detail := fmt.Sprintf("No %s named %q is declared. Declare it with a %s %q {} block, or correct the name.", noun, ref.Name, blockType(ref.Kind), ref.Name)
+		block := blockType(ref.Kind)
+		if ref.Kind == RefRun {
+			kind, noun, block = blockOf(ref), blockOf(ref), blockOf(ref)
+		}
+		detail := fmt.Sprintf("No %s named %q is declared. Declare it with a %s %q {} block, or correct the name.", noun, ref.Name, block, ref.Name)
 		if s := suggest(ref.Name, names()); s != "" {
 			detail = fmt.Sprintf("No %s named %q is declared. Did you mean %s.%s?", noun, ref.Name, kind, s)
 		}
@@ -853,4 +868,27 @@ func cycleWalk(comp []string, edges map[string][]edge) ([]string, hcl.Range) {
 		}
 	}
 	return walk, first
+}
+
+// blockOf returns the block type a run reference names: "run" or
+// "conversation".
+func blockOf(ref Ref) string {
+	if ref.Block != "" {
+		return ref.Block
+	}
+	return "run"
+}
+
+// runNames returns the names of the blocks of one type among cfg.Runs.
+func runNames(cfg *Config, block string) []string {
+	if block == "" {
+		block = "run"
+	}
+	var out []string
+	for _, name := range sortedKeys(cfg.Runs) {
+		if cfg.Runs[name].Block == block {
+			out = append(out, name)
+		}
+	}
+	return out
 }

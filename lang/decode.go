@@ -498,7 +498,7 @@ func exactlyOne(b *hcl.Block, content *hcl.BodyContent, missing, conflict string
 }
 
 func (l *loader) decodeRunBlock(b *hcl.Block) (*Run, hcl.Diagnostics) {
-	r := &Run{Name: b.Labels[0], DeclRange: b.DefRange}
+	r := &Run{Name: b.Labels[0], Block: "run", DeclRange: b.DefRange, MaxToolRounds: DefaultMaxToolRounds}
 	diags := checkName(b, "run")
 	content, d := b.Body.Content(runSchema)
 	diags = append(diags, d...)
@@ -510,52 +510,7 @@ func (l *loader) decodeRunBlock(b *hcl.Block) (*Run, hcl.Diagnostics) {
 		diags = append(diags, d...)
 		r.Template = name
 	}
-	if attr, ok := a["provider"]; ok {
-		r.ProviderRange = attr.Expr.Range()
-		name, key, d := providerRef(attr)
-		diags = append(diags, d...)
-		r.Provider, r.ProviderKey = name, key
-	}
-	if attr, ok := a["vars"]; ok {
-		r.Vars = attr.Expr
-		diags = append(diags, decodeRunVars(r, attr)...)
-	}
-	exprs := []struct {
-		name string
-		dst  *hcl.Expression
-	}{
-		{"temperature", &r.Temperature},
-		{"max_tokens", &r.MaxTokens},
-		{"seed", &r.Seed},
-		{"params", &r.Params},
-		{"format", &r.Format},
-		{"schema", &r.Schema},
-		{"output", &r.Output},
-		{"for_each", &r.ForEach},
-		{"samples", &r.Samples},
-	}
-	for _, e := range exprs {
-		if attr, ok := a[e.name]; ok {
-			*e.dst = attr.Expr
-		}
-	}
-	if attr, ok := a["depends_on"]; ok {
-		list, d := hcl.ExprList(attr.Expr)
-		diags = append(diags, d...)
-		for _, e := range list {
-			t, d := hcl.AbsTraversalForExpr(e)
-			if _, ok := stepName(t, 1); d.HasErrors() || len(t) != 2 || t.RootName() != "run" || !ok {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Invalid depends_on reference",
-					Detail:   "Each element of depends_on must name a whole run, as run.NAME.",
-					Subject:  e.Range().Ptr(),
-				})
-				continue
-			}
-			r.DependsOn = append(r.DependsOn, t)
-		}
-	}
+	diags = append(diags, l.decodeRunCommon(r, a)...)
 	for _, blk := range content.Blocks {
 		a, d := l.decodeAssertBlock(blk, len(r.Asserts))
 		diags = append(diags, d...)

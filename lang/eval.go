@@ -14,6 +14,8 @@ type Scope struct {
 	// Runs are run.NAME: an object {output = ...} for a run without
 	// for_each, a map or object of such objects by key for one with it.
 	Runs map[string]cty.Value
+	// Conversations are conversation.NAME, as Runs are run.NAME.
+	Conversations map[string]cty.Value
 	// Locals are the run's vars, in scope at the top level inside its
 	// template.
 	Locals map[string]cty.Value
@@ -59,6 +61,7 @@ func (s *Scope) EvalContext() *hcl.EvalContext {
 		vars["input"] = objectOf(s.Inputs)
 	}
 	vars["run"] = objectOf(s.Runs)
+	vars["conversation"] = objectOf(s.Conversations)
 	if s.Each != nil {
 		vars["each"] = cty.ObjectVal(map[string]cty.Value{"key": s.Each.Key, "value": s.Each.Value})
 	}

@@ -59,6 +59,7 @@ func LoadWith(dir string, opts Options) (*Config, hcl.Diagnostics) {
 		Templates: map[string]*Template{},
 		Runs:      map[string]*Run{},
 		Judges:    map[string]*Judge{},
+		Tools:     map[string]*Tool{},
 		Files:     map[string]*hcl.File{},
 		Values:    map[string]cty.Value{},
 	}
@@ -242,6 +243,14 @@ func (l *loader) decode() hcl.Diagnostics {
 			if r != nil {
 				diags = append(diags, addUnique(l.cfg.Runs, "run", r.Name, r, r.DeclRange)...)
 			}
+		case "conversation":
+			r, d := l.decodeConversationBlock(b)
+			diags = append(diags, d...)
+			diags = append(diags, addUnique(l.cfg.Runs, "conversation", r.Name, r, r.DeclRange)...)
+		case "tool":
+			t, d := l.decodeToolBlock(b)
+			diags = append(diags, d...)
+			diags = append(diags, addUnique(l.cfg.Tools, "tool", t.Name, t, t.DeclRange)...)
 		case "judge":
 			j, d := decodeJudgeBlock(b)
 			diags = append(diags, d...)
@@ -279,6 +288,10 @@ func declRange(v any) hcl.Range {
 	case *Template:
 		return v.DeclRange
 	case *Run:
+		return v.DeclRange
+	case *Tool:
+		return v.DeclRange
+	case *Judge:
 		return v.DeclRange
 	}
 	return hcl.Range{}

@@ -21,8 +21,11 @@ type Config struct {
 	Providers map[string]*Provider
 	Inputs    map[string]*Input
 	Templates map[string]*Template
-	Runs      map[string]*Run
-	Judges    map[string]*Judge
+	// Runs are the run and conversation blocks, by name: they share one
+	// namespace (Run.Block says which a block is).
+	Runs   map[string]*Run
+	Judges map[string]*Judge
+	Tools  map[string]*Tool
 	// Files holds the source of every file a diagnostic may point into
 	// (config files and template files), keyed by the filename used in
 	// hcl.Range.Filename, for rendering snippets.
@@ -157,9 +160,12 @@ type Template struct {
 	DeclRange hcl.Range
 }
 
-// Run is a run block.
+// Run is a run block, or a conversation block (Block says which): a
+// conversation is a run whose template is its system prompt and whose
+// request goes on over turns (Conversation).
 type Run struct {
-	Name string
+	Name  string
+	Block string // "run" or "conversation": the root of its address
 
 	Template      string // name of the template.NAME it uses
 	TemplateRange hcl.Range
@@ -194,6 +200,14 @@ type Run struct {
 	DependsOn []hcl.Traversal
 	// Asserts are the run's assert blocks, in source order.
 	Asserts []*Assert
+	// Tools name the tool blocks offered to the model, in order.
+	Tools      []string
+	ToolRanges []hcl.Range
+	// MaxToolRounds bounds the tool rounds of one user turn (default
+	// DefaultMaxToolRounds).
+	MaxToolRounds int
+	// Conversation holds the turns of a conversation block; nil for a run.
+	Conversation *Conversation
 
 	// Refs are the references of every expression of the run (vars,
 	// parameters, output, for_each, depends_on, template and provider),
@@ -284,6 +298,9 @@ type Ref struct {
 	Kind RefKind
 	Name string    // var, input, template, provider or run name; "key"/"value" for each; the local's name; self's attribute
 	Key  cty.Value // for run.NAME["key"]: the instance key; cty.NilVal when absent
+	// Block is, for a run reference, the block type it names: "run" or
+	// "conversation".
+	Block string
 	// Attr is, for a run reference, the attribute after the run or its
 	// instance ("output" or "json"); "" when the reference is to the whole run
 	// (run.NAME, or run.NAME[expr] with a key only known at plan time).

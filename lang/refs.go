@@ -45,7 +45,11 @@ func (r Ref) String() string {
 		}
 		return "self." + r.Name
 	}
-	s := r.Kind.String() + "." + r.Name
+	root := r.Kind.String()
+	if r.Kind == RefRun && r.Block != "" {
+		root = r.Block
+	}
+	s := root + "." + r.Name
 	if r.Key != cty.NilVal && r.Key.IsKnown() && !r.Key.IsNull() && r.Key.Type() == cty.String {
 		s += fmt.Sprintf("[%q]", r.Key.AsString())
 	}
@@ -80,6 +84,12 @@ func References(expr hcl.Expression) ([]Ref, hcl.Diagnostics) {
 // block: those References finds, and self.NAME (RefSelf) with NAME one of
 // SelfAttrs (and self.usage.NAME one of UsageAttrs).
 func AssertReferences(expr hcl.Expression) ([]Ref, hcl.Diagnostics) {
+	return assertReferences(expr, SelfAttrs)
+}
+
+// assertReferences is AssertReferences where self has the attributes
+// attrs.
+func assertReferences(expr hcl.Expression, attrs []string) ([]Ref, hcl.Diagnostics) {
 	if expr == nil {
 		return nil, nil
 	}
@@ -89,7 +99,7 @@ func AssertReferences(expr hcl.Expression) ([]Ref, hcl.Diagnostics) {
 		var ref Ref
 		var d hcl.Diagnostics
 		if t.RootName() == "self" {
-			ref, d = parseSelfRef(t)
+			ref, d = parseSelfRef(t, attrs)
 		} else {
 			ref, d = parseRef(t, false)
 		}
@@ -102,22 +112,22 @@ func AssertReferences(expr hcl.Expression) ([]Ref, hcl.Diagnostics) {
 }
 
 // parseSelfRef parses self.NAME, and self.usage.NAME.
-func parseSelfRef(t hcl.Traversal) (Ref, hcl.Diagnostics) {
+func parseSelfRef(t hcl.Traversal, attrs []string) (Ref, hcl.Diagnostics) {
 	rng := t.SourceRange()
 	name, ok := stepName(t, 1)
 	if !ok {
 		return Ref{}, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid reference",
-			Detail:   "The \"self\" object cannot be used alone: name one of its attributes (" + attrList("self.", SelfAttrs) + ").",
+			Detail:   "The \"self\" object cannot be used alone: name one of its attributes (" + attrList("self.", attrs) + ").",
 			Subject:  rng.Ptr(),
 		}}
 	}
-	if !slices.Contains(SelfAttrs, name) {
+	if !slices.Contains(attrs, name) {
 		return Ref{}, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Unsupported attribute",
-			Detail:   fmt.Sprintf("self has no attribute %q. It has %s.", name, attrList("self.", SelfAttrs)),
+			Detail:   fmt.Sprintf("self has no attribute %q. It has %s.", name, attrList("self.", attrs)),
 			Subject:  t[1].SourceRange().Ptr(),
 		}}
 	}
@@ -190,7 +200,7 @@ func parseRef(t hcl.Traversal, inTemplate bool) (Ref, hcl.Diagnostics) {
 	rng := t.SourceRange()
 	root := t.RootName()
 	switch root {
-	case "var", "input", "run":
+	case "var", "input", "run", "conversation":
 	case "template", "provider", "each":
 		if inTemplate {
 			return Ref{Kind: RefLocal, Name: root, Range: rng}, nil
@@ -210,7 +220,7 @@ func parseRef(t hcl.Traversal, inTemplate bool) (Ref, hcl.Diagnostics) {
 		return Ref{}, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid reference",
-			Detail: fmt.Sprintf("There is no %q in scope here. References start with var., input., template., provider., run. or each.; the names a run passes in vars are visible only inside its template.",
+			Detail: fmt.Sprintf("There is no %q in scope here. References start with var., input., template., provider., run., conversation. or each.; the names a run passes in vars are visible only inside its template.",
 				root),
 			Subject: t[0].SourceRange().Ptr(),
 		}}
@@ -222,6 +232,8 @@ func parseRef(t hcl.Traversal, inTemplate bool) (Ref, hcl.Diagnostics) {
 		switch root {
 		case "run":
 			detail = "The \"run\" object cannot be used alone: refer to a run's result as run.NAME.output."
+		case "conversation":
+			detail = "The \"conversation\" object cannot be used alone: refer to a conversation's transcript as conversation.NAME.output."
 		case "each":
 			detail = "The \"each\" object cannot be used alone: use each.key or each.value."
 		}
@@ -255,6 +267,9 @@ func parseRef(t hcl.Traversal, inTemplate bool) (Ref, hcl.Diagnostics) {
 	case "run":
 		ref.Kind = RefRun
 		return parseRunRef(t, ref)
+	case "conversation":
+		ref.Kind, ref.Block = RefRun, "conversation"
+		return parseRunRef(t, ref)
 	}
 	return ref, nil
 }
@@ -277,6 +292,9 @@ func parseRunRef(t hcl.Traversal, ref Ref) (Ref, hcl.Diagnostics) {
 			ref.Key = key
 			rest = rest[1:]
 		}
+	}
+	if ref.Block == "conversation" {
+		return parseConversationAttr(rest, ref)
 	}
 	if len(rest) > 0 {
 		attr, ok := rest[0].(hcl.TraverseAttr)

@@ -14,6 +14,8 @@ var fileSchema = &hcl.BodySchema{
 		{Type: "template", LabelNames: []string{"name"}},
 		{Type: "run", LabelNames: []string{"name"}},
 		{Type: "judge", LabelNames: []string{"name"}},
+		{Type: "tool", LabelNames: []string{"name"}},
+		{Type: "conversation", LabelNames: []string{"name"}},
 	},
 }
 
@@ -103,6 +105,8 @@ var runSchema = &hcl.BodySchema{
 		{Name: "for_each"},
 		{Name: "depends_on"},
 		{Name: "samples"},
+		{Name: "tools"},
+		{Name: "max_tool_rounds"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "assert"},

@@ -27,6 +27,9 @@ type Compiled struct {
 	Inputs   map[string]string // input name (or "var.NAME") => content digest
 	Upstream map[string]string // upstream address => output digest
 	Params   map[string]string // parameter => canonical JSON, for the lock file
+	// Script is what a conversation or a run with tools does beyond its
+	// first request; nil for other runs.
+	Script *Script
 	// Samples is how many answers the run asks for (samples; at least 1).
 	// The first is the run's answer; each other one is a call of its own,
 	// cached under SampleHash.
@@ -58,7 +61,7 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 	if ds.HasErrors() {
 		return nil, diags
 	}
-	scope.Runs = runs
+	g.setRuns(scope, runs)
 	ctx := scope.EvalContext()
 
 	locals := map[string]cty.Value{}
@@ -90,9 +93,18 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 			req.Messages = append(req.Messages, llm.Message{Role: llm.System, Content: s})
 		}
 	}
-	body, ds := evalString(n.Template.Body, tctx, "template")
-	diags = append(diags, ds...)
-	req.Messages = append(req.Messages, llm.Message{Role: llm.User, Content: body})
+	if r.Conversation != nil {
+		// A conversation's template is its system prompt; the user
+		// speaks in its turns.
+		req.Messages = req.Messages[:0]
+		s, ds := g.systemPrompt(n.Template, tctx)
+		diags = append(diags, ds...)
+		req.Messages = append(req.Messages, llm.Message{Role: llm.System, Content: s})
+	} else {
+		body, ds := evalString(n.Template.Body, tctx, "template")
+		diags = append(diags, ds...)
+		req.Messages = append(req.Messages, llm.Message{Role: llm.User, Content: body})
+	}
 
 	params := map[string]string{}
 	if r.Temperature != nil {
@@ -149,11 +161,19 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 			diags = append(diags, ds...)
 		}
 	}
+	var bundle Bundle
+	var script *Script
+	if n.conversing() {
+		var ds hcl.Diagnostics
+		script, ds = g.compileScript(n, ctx, req, &bundle)
+		diags = append(diags, ds...)
+	}
 	if diags.HasErrors() {
 		return nil, diags
 	}
 
 	c := &Compiled{
+		Script:  script,
 		Samples: samples,
 		Bundle: Bundle{
 			ProviderType: n.Provider.Type,
@@ -161,6 +181,8 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 			Endpoint:     n.Provider.Endpoint,
 			Behaviour:    n.Provider.Identity,
 			Request:      req,
+			ToolCode:     bundle.ToolCode,
+			Script:       bundle.Script,
 		},
 		Template: g.TemplateDigests[n.Template.Name],
 		Inputs:   make(map[string]string, len(n.Inputs)),
@@ -413,4 +435,22 @@ func stringMapDigest(v cty.Value) (digest string, ok bool) {
 	}
 	h.Write([]byte{'}'})
 	return hex.EncodeToString(h.Sum(nil)), true
+}
+
+// setRuns puts the values of upstream instances in scope: runs under run,
+// conversations under conversation.
+func (g *Graph) setRuns(scope *lang.Scope, runs map[string]cty.Value) {
+	for name, v := range runs {
+		if r := g.Config.Runs[name]; r != nil && r.Block == "conversation" {
+			if scope.Conversations == nil {
+				scope.Conversations = map[string]cty.Value{}
+			}
+			scope.Conversations[name] = v
+			continue
+		}
+		if scope.Runs == nil {
+			scope.Runs = map[string]cty.Value{}
+		}
+		scope.Runs[name] = v
+	}
 }

@@ -113,12 +113,25 @@ func (g *Graph) Node(addr string) *Node { return g.byAddr[addr] }
 // Instances returns the instances of the run called name.
 func (g *Graph) Instances(name string) []*Node { return g.byRun[name] }
 
-// InstanceAddr formats the address of a run instance.
-func InstanceAddr(run string, key *string) string {
+// InstanceAddr formats the address of an instance of a run block.
+func InstanceAddr(run string, key *string) string { return instanceAddr("run", run, key) }
+
+// instanceAddr formats the address of an instance of a run or a
+// conversation (block).
+func instanceAddr(block, name string, key *string) string {
 	if key == nil {
-		return "run." + run
+		return block + "." + name
 	}
-	return "run." + run + "[" + strconv.Quote(*key) + "]"
+	return block + "." + name + "[" + strconv.Quote(*key) + "]"
+}
+
+// addrOf formats the address of an instance of the run or conversation
+// called name.
+func (g *Graph) addrOf(name string, key *string) string {
+	if r := g.Config.Runs[name]; r != nil && r.Block != "" {
+		return instanceAddr(r.Block, name, key)
+	}
+	return InstanceAddr(name, key)
 }
 
 // Build reads every input, expands for_each, resolves output paths and
@@ -196,7 +209,7 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 	if r.ForEach == nil {
 		nodes := []Node{*base}
 		n := &nodes[0]
-		n.Addr = InstanceAddr(r.Name, nil)
+		n.Addr = g.addrOf(r.Name, nil)
 		picked, ds := g.pickProviders(r, nodes)
 		diags = append(diags, ds...)
 		if !picked[0] {
@@ -230,7 +243,7 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 	for i := range elems {
 		nodes[i] = *base
 		k := elems[i].Key.AsString()
-		nodes[i].Addr = InstanceAddr(r.Name, &k)
+		nodes[i].Addr = g.addrOf(r.Name, &k)
 		nodes[i].Each = &elems[i]
 	}
 	picked, ds := g.pickProviders(r, nodes)
@@ -702,7 +715,7 @@ func (g *Graph) runDeps(ref lang.Ref) ([]*Node, *hcl.Diagnostic) {
 	k, err := convert.Convert(ref.Key, cty.String)
 	if err == nil && k.IsKnown() && !k.IsNull() {
 		s := k.AsString()
-		if d := g.byAddr[InstanceAddr(ref.Name, &s)]; d != nil {
+		if d := g.byAddr[g.addrOf(ref.Name, &s)]; d != nil {
 			return []*Node{d}, nil
 		}
 	}
@@ -721,7 +734,7 @@ func (g *Graph) runDeps(ref lang.Ref) ([]*Node, *hcl.Diagnostic) {
 	return nil, &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Reference to undeclared run instance",
-		Detail:   fmt.Sprintf("run.%s has no instance with the key %s. %s", ref.Name, key, have),
+		Detail:   fmt.Sprintf("%s.%s has no instance with the key %s. %s", g.Config.Runs[ref.Name].Block, ref.Name, key, have),
 		Subject:  ref.Range.Ptr(),
 	}
 }
@@ -789,6 +802,30 @@ func runRefs(cfg *lang.Config, r *lang.Run) ([]lang.Ref, hcl.Diagnostics) {
 	}
 	if t := cfg.Templates[r.Template]; t != nil {
 		refs = append(refs, lang.TemplateRefs(t)...)
+	}
+	if c := r.Conversation; c != nil {
+		exprs := make([]hcl.Expression, 0, len(c.Turns)+1)
+		for _, t := range c.Turns {
+			exprs = append(exprs, t.User)
+		}
+		if s := c.Simulated; s != nil {
+			exprs = append(exprs, s.Vars)
+			if t := cfg.Templates[s.Persona]; t != nil {
+				for _, ref := range lang.TemplateRefs(t) {
+					if ref.Kind != lang.RefLocal {
+						refs = append(refs, ref)
+					}
+				}
+			}
+		}
+		for _, e := range exprs {
+			if e == nil {
+				continue
+			}
+			rs, ds := lang.References(e)
+			refs = append(refs, rs...)
+			diags = append(diags, ds...)
+		}
 	}
 	return refs, diags
 }

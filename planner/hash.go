@@ -32,6 +32,12 @@ type Bundle struct {
 	// (lang.Provider.Identity): the mock provider's response rules.
 	Behaviour []string
 	Request   *llm.Request
+	// ToolCode holds, by tool offered, the source of its result
+	// expression: what the tool answers when called.
+	ToolCode []string
+	// Script holds what a conversation says beyond its first request: its
+	// scripted turns, its simulated user and its limits, one line each.
+	Script []string
 	// Sample is the index of an extra sample of the request (2 and up):
 	// the same request asked again, cached apart. 0 or 1 for the request
 	// itself, which encodes as if there were no samples.
@@ -66,6 +72,12 @@ func (b *Bundle) encode() []byte {
 	}
 	for _, t := range r.Tools {
 		size += 64 + len(t.Name) + len(t.Description) + len(t.Parameters)*9/8
+	}
+	for _, c := range b.ToolCode {
+		size += 16 + len(c)*9/8
+	}
+	for _, l := range b.Script {
+		size += 16 + len(l)*9/8
 	}
 	buf := make([]byte, 0, size)
 	line := func(label string) []byte { // the label and its space; the caller ends the line
@@ -115,6 +127,12 @@ func (b *Bundle) encode() []byte {
 			str("tool.description", t.Description)
 			str("tool.parameters", string(t.Parameters))
 		}
+	}
+	for _, code := range b.ToolCode {
+		str("tool.result", code)
+	}
+	for _, line := range b.Script {
+		str("script", line)
 	}
 	raw("messages", strconv.Itoa(len(r.Messages)))
 	for _, m := range r.Messages {

@@ -40,7 +40,7 @@ func (g *Graph) checkJSONRefs() hcl.Diagnostics {
 				targets = g.byRun[ref.Name]
 			} else if k, err := convert.Convert(ref.Key, cty.String); err == nil && k.IsKnown() && !k.IsNull() {
 				s := k.AsString()
-				if d := g.byAddr[InstanceAddr(ref.Name, &s)]; d != nil {
+				if d := g.byAddr[g.addrOf(ref.Name, &s)]; d != nil {
 					targets = []*Node{d}
 				}
 			}

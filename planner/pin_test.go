@@ -63,17 +63,19 @@ func pinnedConversation() *Bundle {
 		llm.Message{Role: llm.Assistant, Content: "Shipped; it arrives tomorrow."},
 		llm.Message{Role: llm.User, Content: "Thanks."},
 	)
+	b.ToolCode = []string{`args.id == "A1" ? { status = "shipped" } : { error = "no such order" }`, `"12:00"`}
+	b.Script = []string{`user "Can I get a refund?"`, `max_tool_rounds 5`}
 	return b
 }
 
 // pinnedConversationDigest is pinnedConversation's input-bundle hash, under
 // the same rule as pinnedDigest.
-const pinnedConversationDigest = "5c7319cd2fe26de6ce9c0d2e76d292e08d3476292bc50bc5b6fb7d3a8d3ef7ee"
+const pinnedConversationDigest = "9be6da61a8f031a83c77089a7292b9c322ffbc5af0c1a1035221ac650aeb4870"
 
 // addedWithTools are the request fields that pinnedBundle leaves unset: it
 // holds what a request held before tools, and its digest must not change,
 // so that the cache entries of requests without tools stay valid.
-var addedWithTools = map[string]bool{"Tools": true, "Sample": true}
+var addedWithTools = map[string]bool{"Tools": true, "Sample": true, "ToolCode": true, "Script": true}
 
 // pinnedSampleDigest is pinnedBundle's hash as its second sample, under
 // the same rule as pinnedDigest: extra samples are cached apart.

@@ -647,8 +647,8 @@ func (g *Graph) resolve(addrs []string, flag string) (map[string]bool, hcl.Diagn
 			out[a] = true
 			continue
 		}
-		name := strings.TrimPrefix(a, "run.")
-		if _, declared := g.Config.Runs[name]; strings.HasPrefix(a, "run.") && declared {
+		block, name, _ := strings.Cut(a, ".")
+		if r, declared := g.Config.Runs[name]; declared && r.Block == block {
 			// A declared run names all its instances, even none.
 			for _, n := range g.byRun[name] {
 				out[n.Addr] = true
@@ -685,6 +685,9 @@ func (g *Graph) resolve(addrs []string, flag string) (map[string]bool, hcl.Diagn
 // instancePattern splits run.NAME["KEY"] into NAME and KEY, unquoted.
 func instancePattern(a string) (name, key string, ok bool) {
 	rest, ok := strings.CutPrefix(a, "run.")
+	if !ok {
+		rest, ok = strings.CutPrefix(a, "conversation.")
+	}
 	i := strings.IndexByte(rest, '[')
 	if !ok || i < 0 || !strings.HasSuffix(rest, "]") {
 		return "", "", false

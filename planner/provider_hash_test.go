@@ -266,6 +266,8 @@ func TestBundleFieldsHashed(t *testing.T) {
 		"Request.Format":      func(b *Bundle) { b.Request.Format = "" },
 		"Request.Schema":      func(b *Bundle) { b.Request.Schema = json.RawMessage(`{}`) },
 		"Request.Tools":       func(b *Bundle) { b.Request.Tools = []llm.Tool{{Name: "now"}} },
+		"Bundle.ToolCode":     func(b *Bundle) { b.ToolCode = []string{`"12:00"`} },
+		"Bundle.Script":       func(b *Bundle) { b.Script = []string{`user "Hi"`} },
 	}
 	for _, v := range []reflect.Value{reflect.ValueOf(Bundle{}), reflect.ValueOf(llm.Request{})} {
 		for i := range v.NumField() {

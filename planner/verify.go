@@ -20,7 +20,19 @@ import (
 func (s *Step) Verifies() bool { return s.c.Node.tested() }
 
 // tested reports whether the instance has assertions.
-func (n *Node) tested() bool { return len(n.Run.Asserts) > 0 }
+func (n *Node) tested() bool {
+	if len(n.Run.Asserts) > 0 {
+		return true
+	}
+	if c := n.Run.Conversation; c != nil {
+		for _, t := range c.Turns {
+			if len(t.Asserts) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // Verify checks an answer (its text, and the manifest of the call that
 // produced it) against the instance's assertions, one check each, in the
@@ -34,8 +46,11 @@ func (n *Node) tested() bool { return len(n.Run.Asserts) > 0 }
 func (s *Step) Verify(ctx context.Context, answer func(ctx context.Context, addr string) (string, error), text string, m *cache.Manifest,
 	ask func(ctx context.Context, draft *cache.Record, req *llm.Request) (string, *cache.Manifest, error)) ([]*report.Check, []string) {
 	n := s.c.Node
-	if len(n.Run.Asserts) == 0 {
+	if !n.tested() {
 		return nil, nil
+	}
+	if n.Run.Conversation != nil {
+		return s.verifyConversation(ctx, answer, text, m, ask), []string{text}
 	}
 	// The other samples: the same request asked again, each cached under
 	// its own hash.
@@ -103,72 +118,76 @@ func (g *Graph) verify(n *Node, outputs map[string]string, missing map[string]er
 	}
 	checks := make([]*report.Check, len(n.Run.Asserts))
 	for i, a := range n.Run.Asserts {
-		c := &report.Check{
-			Name:     a.Name(),
-			Kind:     "condition",
-			Severity: a.Severity,
-			PassRate: a.PassRate,
-			Samples:  len(texts),
-		}
-		checks[i] = c
-		if a.Condition == nil {
-			continue // a judge: see Step.judge
-		}
-		where := lang.Position(a.Condition.Range())
-		var deps []*Node
-		for _, d := range n.assertDeps[i] {
-			if err := missing[d.Addr]; err != nil {
-				c.Err = fmt.Sprintf("%s: the condition reads %s, whose answer is not known: %v", where, d.Addr, err)
-				break
-			}
-			deps = append(deps, d)
-		}
-		if c.Err != "" {
-			continue
-		}
-		runs, _, diags := g.runValues(n, deps, a.Refs, outputs)
-		if diags.HasErrors() {
-			c.Err = fmt.Sprintf("%s: %s", where, diagText(diags))
-			continue
-		}
-		scope := g.scope(n.Each)
-		scope.Runs = runs
-		base := scope.EvalContext()
-		for si, self := range selves {
-			on := ""
-			if len(selves) > 1 {
-				on = fmt.Sprintf(" (sample %d)", si+1)
-			}
-			if jsonErrs[si] != nil && readsSelf(a, "json") {
-				c.Err = fmt.Sprintf("%s: the condition reads self.json, but the answer%s is not JSON: %v", where, on, jsonErrs[si])
-				break
-			}
-			ctx := base.NewChild()
-			ctx.Variables = map[string]cty.Value{"self": self}
-			passed, why := evalCondition(a.Condition, ctx)
-			if why != "" {
-				c.Err = fmt.Sprintf("%s: %s%s%s", where, why, on, nullNote(a, self))
-				break
-			}
-			if passed {
-				c.Passes++
-			} else if c.Message == "" {
-				c.Message = failMessage(a, ctx)
-				if on != "" {
-					c.Message += on
-				}
-			}
-		}
-		if c.Err != "" {
-			c.Passes = 0
-			continue
-		}
-		c.Passed = float64(c.Passes) >= a.PassRate*float64(len(selves))-1e-9
-		if c.Passed && c.Passes == len(selves) {
-			c.Message = ""
-		}
+		checks[i] = g.check(n, a, a.Name(), n.assertDeps[i], outputs, missing, selves, jsonErrs)
 	}
 	return checks
+}
+
+// check evaluates one assertion on the selves of an answer's samples. deps
+// are the upstream instances it reads; outputs and missing as for verify.
+// A judge's check is only started here: see Step.judge.
+func (g *Graph) check(n *Node, a *lang.Assert, name string, reads []*Node, outputs map[string]string, missing map[string]error, selves []cty.Value, jsonErrs []error) *report.Check {
+	c := &report.Check{
+		Name:     name,
+		Kind:     "condition",
+		Severity: a.Severity,
+		PassRate: a.PassRate,
+		Samples:  len(selves),
+	}
+	if a.Condition == nil {
+		return c // a judge: see Step.judge
+	}
+	where := lang.Position(a.Condition.Range())
+	var deps []*Node
+	for _, d := range reads {
+		if err := missing[d.Addr]; err != nil {
+			c.Err = fmt.Sprintf("%s: the condition reads %s, whose answer is not known: %v", where, d.Addr, err)
+			return c
+		}
+		deps = append(deps, d)
+	}
+	runs, _, diags := g.runValues(n, deps, a.Refs, outputs)
+	if diags.HasErrors() {
+		c.Err = fmt.Sprintf("%s: %s", where, diagText(diags))
+		return c
+	}
+	scope := g.scope(n.Each)
+	g.setRuns(scope, runs)
+	base := scope.EvalContext()
+	for si, self := range selves {
+		on := ""
+		if len(selves) > 1 {
+			on = fmt.Sprintf(" (sample %d)", si+1)
+		}
+		if jsonErrs != nil && jsonErrs[si] != nil && readsSelf(a, "json") {
+			c.Err = fmt.Sprintf("%s: the condition reads self.json, but the answer%s is not JSON: %v", where, on, jsonErrs[si])
+			break
+		}
+		ctx := base.NewChild()
+		ctx.Variables = map[string]cty.Value{"self": self}
+		passed, why := evalCondition(a.Condition, ctx)
+		if why != "" {
+			c.Err = fmt.Sprintf("%s: %s%s%s", where, why, on, nullNote(a, self))
+			break
+		}
+		if passed {
+			c.Passes++
+		} else if c.Message == "" {
+			c.Message = failMessage(a, ctx)
+			if on != "" {
+				c.Message += on
+			}
+		}
+	}
+	if c.Err != "" {
+		c.Passes = 0
+		return c
+	}
+	c.Passed = float64(c.Passes) >= a.PassRate*float64(len(selves))-1e-9
+	if c.Passed && c.Passes == len(selves) {
+		c.Message = ""
+	}
+	return c
 }
 
 // evalCondition evaluates a condition to true or false, or says why it
