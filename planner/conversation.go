@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -613,4 +614,80 @@ func (s *Step) verifyConversation(ctx context.Context, answer func(ctx context.C
 		checks = append(checks, g.check(n, a, a.Name(), n.assertDeps[i], outputs, missing, []cty.Value{self}, nil))
 	}
 	return checks
+}
+
+// TurnPlan is what apply does for one turn of a conversation it runs.
+type TurnPlan struct {
+	Addr   string // conversation.NAME["key"].turn[N]
+	Cached bool   // the cache answers every call of the turn
+	Detail string // why it is asked, or "cached"
+}
+
+// errUncached stops a conversation that plan replays at its first call
+// the cache cannot answer.
+var errUncached = errors.New("not in the cache")
+
+// planTurns replays, from the cache alone, the conversation of a change
+// apply runs, to say which turns the cache answers and from which turn on
+// apply asks: the first turn whose call the cache does not hold, and every
+// turn after it.
+func (p *Plan) planTurns(ctx context.Context, c *Change) {
+	n := c.Node
+	if n.Run.Conversation == nil || c.Compiled == nil || c.Action != Run || p.store == nil {
+		return
+	}
+	ask := func(ctx context.Context, draft *cache.Record, _ *llm.Request) (string, *cache.Manifest, error) {
+		if c.Reason == ReasonReplace {
+			return "", nil, errUncached
+		}
+		text, _, ok := cachedAnswer(ctx, p.store, draft.Hash, true)
+		if !ok {
+			return "", nil, errUncached
+		}
+		m, err := p.store.Manifest(ctx, draft.Hash)
+		if err != nil {
+			return "", nil, errUncached
+		}
+		return string(text), m, nil
+	}
+	s := &Step{c: c, p: p}
+	_, turns, err := s.Converse(ctx, ask)
+	addr := func(i int) string { return fmt.Sprintf("%s.turn[%d]", n.Addr, i+1) }
+	for i := range turns {
+		if err != nil && i == len(turns)-1 {
+			break // the turn that missed
+		}
+		c.Turns = append(c.Turns, TurnPlan{Addr: addr(i), Cached: true, Detail: "cached"})
+	}
+	if err == nil {
+		return
+	}
+	if !errors.Is(err, errUncached) {
+		c.Turns = append(c.Turns, TurnPlan{Addr: addr(len(c.Turns)), Detail: err.Error()})
+		return
+	}
+	first := len(c.Turns)
+	why := "its request (the transcript up to it) is not in the cache"
+	switch {
+	case c.Reason == ReasonReplace:
+		why = "-replace asks it again"
+	case first == 0 && c.Prior == nil:
+		why = "new"
+	}
+	scripted := len(c.Compiled.Script.Users)
+	for i := first; i < scripted; i++ {
+		d := why
+		if i > first && why != "new" {
+			d = fmt.Sprintf("after turn %d", first+1)
+		}
+		c.Turns = append(c.Turns, TurnPlan{Addr: addr(i), Detail: d})
+	}
+	if sim := c.Compiled.Script.Sim; sim != nil {
+		start := max(first, scripted)
+		d := fmt.Sprintf("the simulated user: up to %s", count(sim.Turns, "turn"))
+		if start > first && why != "new" {
+			d += fmt.Sprintf(", after turn %d", first+1)
+		}
+		c.Turns = append(c.Turns, TurnPlan{Addr: fmt.Sprintf("%s.turn[%d…]", n.Addr, start+1), Detail: d})
+	}
 }

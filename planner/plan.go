@@ -90,6 +90,9 @@ type Change struct {
 	// listing them.
 	recordDigests bool
 	known         bool
+	// Turns say, for a conversation apply runs, which of its turns the
+	// cache answers and which it asks.
+	Turns []TurnPlan
 }
 
 // Plan is what apply would do, one change per selected run instance.
@@ -230,6 +233,9 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 		return nil, diags
 	}
 	sort.Slice(p.Changes, func(i, j int) bool { return p.Changes[i].Node.Addr < p.Changes[j].Node.Addr })
+	for _, c := range p.Changes {
+		p.planTurns(ctx, c)
+	}
 	for _, c := range p.Changes {
 		if c.Action == NoOp && c.Record == "" && opts.Journaled[c.Node.Addr] {
 			p.Unrecorded++

@@ -74,6 +74,13 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 			continue
 		}
 		fmt.Fprintf(&b, "%4s %-*s  %s\n", c.Symbol(), width, c.Node.Addr, c.Detail)
+		for _, t := range c.Turns {
+			mark := "+"
+			if t.Cached {
+				mark = "="
+			}
+			fmt.Fprintf(&b, "%6s %s  %s\n", mark, t.Addr, t.Detail)
+		}
 	}
 	for _, e := range p.Removed {
 		fmt.Fprintf(&b, "%4s %-*s  no longer in the configuration: dropped from the lock file\n", "-", width, e.Address)

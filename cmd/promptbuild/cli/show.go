@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,8 +16,8 @@ import (
 	"github.com/agext/levenshtein"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/executor"
 	"github.com/promptbuild/promptbuild/llm"
-	"github.com/promptbuild/promptbuild/planner"
 )
 
 var showCmd = &command{
@@ -96,6 +97,10 @@ var showCmd = &command{
 		for _, warn := range m.Warnings {
 			row("warning", warn)
 		}
+		if len(m.Turns) > 0 {
+			fmt.Fprintln(w)
+			writeTurns(w, m.Turns)
+		}
 		return exitOK
 	},
 }
@@ -123,7 +128,7 @@ type manifestJSON struct {
 // none, the error says why: not in the configuration (with the closest
 // name), outside the project, or not applied yet.
 func (e *env) findRecord(p *project, want string) (*cache.Record, error) {
-	if strings.HasPrefix(want, "run.") {
+	if strings.HasPrefix(want, "run.") || strings.HasPrefix(want, "conversation.") {
 		if en := p.lock.Runs[want]; en != nil {
 			return en, nil
 		}
@@ -155,7 +160,8 @@ func (p *project) missingAddr(addr, applyCmd string) error {
 	if p.graph.Node(addr) != nil {
 		return fmt.Errorf("%s has no record in %s; run '%s' first", addr, p.cfg.Settings.LockFile, applyCmd)
 	}
-	if name := strings.TrimPrefix(addr, "run."); p.cfg.Runs[name] != nil {
+	block, name, _ := strings.Cut(addr, ".")
+	if r := p.cfg.Runs[name]; r != nil && r.Block == block {
 		// A for_each run's name without a key.
 		insts := p.graph.Instances(name)
 		if len(insts) == 0 {
@@ -171,9 +177,9 @@ func (p *project) missingAddr(addr, applyCmd string) error {
 	for _, n := range p.graph.Nodes {
 		candidates = append(candidates, n.Addr)
 	}
-	for name := range p.cfg.Runs {
-		if p.graph.Node(planner.InstanceAddr(name, nil)) == nil {
-			candidates = append(candidates, "run."+name) // a for_each run
+	for name, r := range p.cfg.Runs {
+		if len(p.graph.Instances(name)) != 1 || p.graph.Instances(name)[0].Each != nil {
+			candidates = append(candidates, r.Block+"."+name) // a for_each run
 		}
 	}
 	return withSuggestion(fmt.Errorf("no %s in the configuration", addr), addr, candidates)
@@ -252,4 +258,38 @@ func listSome(items []string, n int) string {
 		return strings.Join(items, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
+}
+
+// writeTurns prints a conversation's turns (a run's tool rounds): what
+// each one said and called, and its tokens, cost and latency.
+func writeTurns(w io.Writer, turns []llm.Turn) {
+	for i, t := range turns {
+		cost := ""
+		if t.Cost != nil {
+			cost = fmt.Sprintf(", $%s", executor.FormatCost(float64(*t.Cost)))
+		}
+		fmt.Fprintf(w, "  turn %-3d %d tokens%s, %s\n", i+1, t.Usage.InputTokens+t.Usage.OutputTokens, cost, t.Latency.Round(time.Millisecond))
+		who := "User"
+		if t.Simulated {
+			who = "User (simulated)"
+		}
+		fmt.Fprintf(w, "    %s: %s\n", who, indentMore(t.User))
+		for _, c := range t.Calls {
+			mark := "→"
+			if c.Result.IsError {
+				mark = "→ error:"
+			}
+			fmt.Fprintf(w, "    tool %s(%s) %s %s\n", c.Call.Name, c.Call.Arguments, mark, indentMore(c.Result.Content))
+		}
+		if t.Stopped {
+			fmt.Fprintf(w, "    (the simulated user ended the conversation)\n")
+			continue
+		}
+		fmt.Fprintf(w, "    Assistant: %s\n", indentMore(t.Output))
+	}
+}
+
+// indentMore indents the lines after the first of a message under it.
+func indentMore(s string) string {
+	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n      ")
 }
