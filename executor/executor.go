@@ -728,6 +728,9 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 // spent. A conversation whose every call the cache answered is Restored.
 func (w *walk) converse(ctx context.Context, n *node, s Converser, r *Result, req *llm.Request, draft *cache.Record, stages cache.Stages, t time.Time) *Result {
 	text, turns, err := s.Converse(ctx, w.asker(r))
+	// The conversation's manifest totals its calls: Asked keeps only the
+	// calls its checks make.
+	r.Asked = nil
 	if err != nil {
 		r.Status, r.Err = Failed, err
 		switch {
@@ -764,7 +767,7 @@ func (w *walk) converse(ctx context.Context, n *node, s Converser, r *Result, re
 	}
 	bytes := []byte(text)
 	r.Entry = complete(draft, cache.Digest(bytes), usage, cost)
-	m := manifest(r.Entry, resp, cost, r.Calls, r.Warnings, stages)
+	m := manifest(r.Entry, resp, cost, 0, r.Warnings, stages)
 	m.ToolCalls, m.Turns = nil, turns
 	r.StoreErr = w.store(ctx, m, req, bytes)
 	r.Status = Called
