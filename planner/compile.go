@@ -222,6 +222,13 @@ func (g *Graph) runValues(n *Node, deps []*Node, refs []lang.Ref, outputs map[st
 		}
 		upstream[d.Addr] = Digest([]byte(text))
 		attrs := map[string]cty.Value{"output": cty.StringVal(text)}
+		if d.Run.Conversation != nil {
+			var diag *hcl.Diagnostic
+			if attrs, diag = conversationValue(d, text, refs); diag != nil {
+				diags = append(diags, diag)
+				attrs = map[string]cty.Value{"output": cty.StringVal(text), "turns": cty.DynamicVal}
+			}
+		}
 		if d.Format == "json" {
 			v, err := decodeJSON([]byte(text))
 			if err != nil {

@@ -79,10 +79,7 @@ func (g *Graph) compileScript(n *Node, ctx *hcl.EvalContext, req *llm.Request, b
 	if c == nil {
 		return sc, diags
 	}
-	sc.Transcript = "md"
-	if path.Ext(n.Output) == ".json" {
-		sc.Transcript = "json"
-	}
+	sc.Transcript = TranscriptFormat(n.Output)
 	b.Script = append(b.Script, "transcript "+sc.Transcript)
 	for _, t := range c.Turns {
 		s, ds := evalString(t.User, ctx, "user message")
@@ -690,4 +687,46 @@ func (p *Plan) planTurns(ctx context.Context, c *Change) {
 		}
 		c.Turns = append(c.Turns, TurnPlan{Addr: fmt.Sprintf("%s.turn[%d…]", n.Addr, start+1), Detail: d})
 	}
+}
+
+// TranscriptFormat is how a conversation with the given output path writes
+// its transcript: Markdown for .md, .markdown and .txt, else JSON (also
+// without an output file).
+func TranscriptFormat(output string) string {
+	switch strings.ToLower(path.Ext(output)) {
+	case ".md", ".markdown", ".txt":
+		return "md"
+	}
+	return "json"
+}
+
+// conversationValue is the value of conversation.NAME (or an instance of
+// it) that downstream expressions read: its transcript as output, and,
+// when the transcript is JSON, its turns.
+func conversationValue(d *Node, text string, refs []lang.Ref) (map[string]cty.Value, *hcl.Diagnostic) {
+	attrs := map[string]cty.Value{"output": cty.StringVal(text)}
+	if TranscriptFormat(d.Output) != "json" {
+		for _, ref := range refs {
+			if ref.Kind == lang.RefRun && ref.Name == d.Run.Name && ref.Attr == "turns" {
+				return nil, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Turns of a Markdown transcript",
+					Detail:   fmt.Sprintf("%s writes its transcript as Markdown (%s), whose turns cannot be read back: give it an output ending in .json, or read %s.output.", d.Addr, d.Output, d.Addr),
+					Subject:  ref.Range.Ptr(),
+				}
+			}
+		}
+		return attrs, nil
+	}
+	v, err := decodeJSON([]byte(text))
+	if err != nil || !v.Type().IsObjectType() || !v.Type().HasAttribute("turns") {
+		return nil, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Transcript is not JSON",
+			Detail:   fmt.Sprintf("The transcript of %s does not parse as the JSON transcript of a conversation; run apply -replace=%s.", d.Addr, d.Addr),
+			Subject:  d.Run.DeclRange.Ptr(),
+		}
+	}
+	attrs["turns"] = v.GetAttr("turns")
+	return attrs, nil
 }

@@ -27,6 +27,56 @@ type Estimate struct {
 	// Checks counts the calls, among Calls, that assertions make: samples
 	// the cache does not hold, and a judge's verdicts on new answers.
 	Checks int `json:"check_calls,omitempty"`
+	// ToolTurns counts the turns, of conversations and runs that offer
+	// tools, whose tool rounds are not counted: each takes one call more
+	// per round the model asks for, up to max_tool_rounds.
+	ToolTurns int `json:"tool_turns,omitempty"`
+}
+
+// conversation counts the calls of a conversation (or a run with tools)
+// that apply runs: one per turn the cache does not answer, and two per
+// simulated turn (the simulated user's message, then the answer). Each
+// prompt is counted as the first one grown by the answers before it. It
+// reports false for any other change.
+func (e *Estimate) conversation(c *Change) bool {
+	n, comp := c.Node, c.Compiled
+	if comp == nil || comp.Script == nil {
+		return false
+	}
+	prov := n.Provider
+	price, _ := prov.Models.Price(prov.Model, prov.Pricing.Price())
+	_, in, out, bounded := price.Estimate(comp.Bundle.Request)
+	asked := 1 // a run with tools: its one turn
+	simulated := 0
+	if n.Run.Conversation != nil {
+		asked = len(comp.Script.Users)
+		for _, t := range c.Turns {
+			if t.Cached {
+				asked--
+			}
+		}
+		if sim := comp.Script.Sim; sim != nil {
+			simulated = sim.Turns
+		}
+	}
+	grown := in + int64(len(comp.Script.Users)-asked)*out
+	for range asked + simulated {
+		if !bounded {
+			e.Unbounded++
+		}
+		e.addTokens(prov, grown, out)
+		grown += out
+	}
+	if sim := comp.Script.Sim; sim != nil {
+		for range simulated {
+			e.Unbounded++
+			e.addTokens(sim.Provider, grown, llm.DefaultOutputEstimate)
+		}
+	}
+	if len(comp.Script.Tools) > 0 {
+		e.ToolTurns += asked + simulated
+	}
+	return true
 }
 
 // Estimate computes the cost estimate of the plan's calls: the runs to
@@ -36,7 +86,9 @@ func (p *Plan) Estimate() Estimate {
 	var e Estimate
 	for _, c := range p.Changes {
 		if c.Action == Run {
-			e.add(c.Node.Provider, c.Compiled, c)
+			if !e.conversation(c) {
+				e.add(c.Node.Provider, c.Compiled, c)
+			}
 		}
 		comp := c.Compiled
 		if comp == nil || comp.Samples < 2 && len(c.Node.Run.Asserts) == 0 {
@@ -151,6 +203,9 @@ func (e Estimate) String() string {
 	}
 	if e.Checks > 0 {
 		notes = append(notes, fmt.Sprintf("%s by assertions: samples and judges", count(e.Checks, "call")))
+	}
+	if e.ToolTurns > 0 {
+		notes = append(notes, fmt.Sprintf("the tool rounds of %s not counted", count(e.ToolTurns, "turn")))
 	}
 	if e.Approximate > 0 {
 		notes = append(notes, fmt.Sprintf("%s on upstream answers", count(e.Approximate, "prompt")+map[bool]string{true: " waits", false: " wait"}[e.Approximate == 1]))
