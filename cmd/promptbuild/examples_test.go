@@ -94,13 +94,18 @@ func TestArena(t *testing.T) {
 	// 12 instances x 3 samples, and a verdict for each distinct answer: a
 	// mock answers a request alike each time, so the samples of an instance
 	// share one verdict, and the two refusals ("As an AI...") share one.
-	if first != 36+11 {
-		t.Errorf("the first test made %d calls; want 47", first)
+	// Each of the two conversations: a tool round and the answer (2), the
+	// second turn (1), the simulated customer twice, the second time to
+	// stop, with an answer between (3), and the judge's verdict (1).
+	if first != 36+11+2*7 {
+		t.Errorf("the first test made %d calls; want 61", first)
 	}
 	for _, want := range []string{
 		"FAIL    run.answer[\"cancel/careful/en\"]",
 		"FAIL    run.answer[\"cancel/careful/fr\"]",
-		"Tests failed: 12 instances, 2 failed, 0 with warnings; 4 of 36 assertions failed.",
+		"pass    conversation.support[\"a1\"]",
+		"pass    conversation.support[\"zz\"]",
+		"Tests failed: 14 instances, 2 failed, 0 with warnings; 4 of 42 assertions failed.",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("test's output lacks %q:\n%s", want, out.String())
@@ -122,8 +127,8 @@ func TestArena(t *testing.T) {
 	p := browsertest.Open(t, filepath.Join(dir, "report.html"))
 	p.Do(chromedp.WaitVisible(chromedp.CSS("#runs")))
 	rows := browsertest.Run(p, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#runs tr[data-address]")).map(r => r.className)`))
-	if len(rows) != 12 || rows[0] != "failed" || rows[1] != "failed" || rows[2] != "passed" {
-		t.Errorf("report.html rows %q; want 12, the two failures first", rows)
+	if len(rows) != 14 || rows[0] != "failed" || rows[1] != "failed" || rows[2] != "passed" {
+		t.Errorf("report.html rows %q; want 14, the two failures first", rows)
 	}
 	if problems := p.Problems(); len(problems) > 0 {
 		t.Errorf("report.html logged errors: %q", problems)

@@ -13,6 +13,16 @@ provider "fast" {
   type    = "mock"
   model   = "mock-fast"
   latency = "20ms"
+  responses = {
+    # The support conversation: the tool calls, then answers to what the
+    # tool and the customer said.
+    "order A1\\?$"           = "{\"tool_calls\": [{\"name\": \"lookup_order\", \"arguments\": {\"id\": \"A1\"}}]}"
+    "order ZZ9\\?$"          = "{\"tool_calls\": [{\"name\": \"lookup_order\", \"arguments\": {\"id\": \"ZZ9\"}}]}"
+    "\"status\":\"shipped\"" = "Your order has shipped; it arrives tomorrow."
+    "no such order"          = "I cannot find that order; could you check its number?"
+    "get a refund"           = "I can start a refund once the parcel is back with us."
+    "money now"              = "I understand. I have escalated your case: a manager will call you today."
+  }
 }
 
 provider "careful" {
@@ -30,6 +40,15 @@ provider "critic" {
   responses = {
     "(?s)Answer to grade:.*As an AI" = "{\"pass\": false, \"score\": 0.2, \"reason\": \"refuses instead of helping\"}"
     "(?s)Answer to grade:"           = "{\"pass\": true, \"score\": 0.85, \"reason\": \"answers the question\"}"
+  }
+}
+
+provider "customer" {
+  type  = "mock"
+  model = "mock-customer"
+  responses = {
+    "escalated" = "Fine, I will wait for the call. ###STOP###"
+    "."         = "That is too slow. I want my money now!"
   }
 }
 
@@ -73,4 +92,60 @@ run "answer" {
     criteria  = "Answers the customer's question; invents no policy."
     threshold = 0.7
   }
+}
+
+# A support conversation per order: two scripted turns, a tool the model
+# calls, then a simulated customer (another model, with a persona) who
+# pushes until satisfied. Each turn is cached by the transcript that leads
+# to it: edit the second turn and only what follows it is asked again.
+
+tool "lookup_order" {
+  description = "Find an order by its id."
+  parameters = {
+    type = "object", required = ["id"], properties = { id = { type = "string" } }
+  }
+  result = args.id == "A1" ? { status = "shipped", eta = "tomorrow" } : { error = "no such order" }
+}
+
+template "agent" {
+  text = "You are the support desk of ${store}. Look an order up before promising anything."
+}
+
+template "persona" {
+  text = "You are an impatient customer whose order ${order} is late. Push for a refund. Say ###STOP### when satisfied."
+}
+
+conversation "support" {
+  for_each        = { a1 = "A1", zz = "ZZ9" }
+  provider        = provider.fast
+  system          = template.agent
+  vars            = { store = "Acme" }
+  tools           = [tool.lookup_order]
+  max_tool_rounds = 3
+
+  turn {
+    user = "Hi, where is my order ${each.value}?"
+    assert {
+      condition = contains([for c in self.tool_calls : c.name], "lookup_order")
+    }
+  }
+  turn {
+    user = "Can I get a refund?"
+  }
+  simulated_user {
+    provider = provider.customer
+    persona  = template.persona
+    vars     = { order = each.value }
+    turns    = 3
+    stop     = "###STOP###"
+  }
+
+  assert {
+    condition = alltrue([for t in self.turns : !strcontains(lower(t.output), "refund issued")])
+  }
+  assert {
+    judge    = judge.strict
+    criteria = "Polite; looks the order up before promising anything."
+  }
+  output = "out/support/${each.key}.md"
 }
