@@ -615,9 +615,9 @@ func (s *Step) verifyConversation(ctx context.Context, answer func(ctx context.C
 
 // TurnPlan is what apply does for one turn of a conversation it runs.
 type TurnPlan struct {
-	Addr   string // conversation.NAME["key"].turn[N]
-	Cached bool   // the cache answers every call of the turn
-	Detail string // why it is asked, or "cached"
+	Addr   string `json:"address"` // conversation.NAME["key"].turn[N]
+	Cached bool   `json:"cached"`  // the cache answers every call of the turn
+	Detail string `json:"detail"`  // why it is asked, or "cached"
 }
 
 // errUncached stops a conversation that plan replays at its first call

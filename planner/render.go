@@ -135,6 +135,9 @@ type JSONChange struct {
 	// LockUpdate says what apply changes in the lock record of an
 	// up-to-date instance.
 	LockUpdate string `json:"lock_update,omitempty"`
+	// Turns say, for a conversation apply runs, which turns the cache
+	// answers and which it asks.
+	Turns []TurnPlan `json:"turns,omitempty"`
 }
 
 // JSONOrphan is a line of `plan -json` for an output file the lock file
@@ -177,6 +180,7 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 			Detail:     c.Detail,
 			Output:     c.Node.Output,
 			LockUpdate: c.Record,
+			Turns:      c.Turns,
 		}
 		if c.Compiled != nil {
 			jc.Hash = c.Compiled.Hash
