@@ -147,10 +147,10 @@ func Draw(g *planner.Graph, opts Options) *Diagram {
 		if len(insts) == 0 {
 			continue
 		}
-		block := "run." + name
+		block := cfg.Runs[name].Block + "." + name
 		id := func(n *planner.Node) string { return n.Addr }
 		if opts.Collapse {
-			id = func(n *planner.Node) string { return "run." + n.Run.Name }
+			id = func(n *planner.Node) string { return n.Run.Block + "." + n.Run.Name }
 			d.Nodes = append(d.Nodes, blockNode(block, insts, opts))
 		} else {
 			var cl *Cluster
@@ -186,6 +186,10 @@ func Draw(g *planner.Graph, opts Options) *Diagram {
 			}
 			reads("template."+n.Run.Template, to)
 			reads("provider."+n.Provider.Name, to)
+			if c := n.Run.Conversation; c != nil && c.Simulated != nil {
+				reads("template."+c.Simulated.Persona, to)
+				reads("provider."+c.Simulated.Provider, to)
+			}
 		}
 	}
 	d.Edges = make([]Edge, 0, len(edges))
