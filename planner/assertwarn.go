@@ -5,8 +5,10 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/report"
 )
 
 // assertWarnings checks the conditions of up-to-date instances on their
@@ -49,7 +51,15 @@ func (p *Plan) assertWarnings(ctx context.Context) hcl.Diagnostics {
 				}
 			}
 		}
-		checks := p.Graph.verify(n, outputs, map[string]error{}, []string{text}, []*cache.Manifest{m})
+		var checks []*report.Check
+		if n.Run.Conversation != nil {
+			self := []cty.Value{conversationSelf(text, m.Turns)}
+			for i, a := range n.Run.Asserts {
+				checks = append(checks, p.Graph.check(n, a, a.Name(), n.assertDeps[i], outputs, map[string]error{}, self, nil))
+			}
+		} else {
+			checks = p.Graph.verify(n, outputs, map[string]error{}, []string{text}, []*cache.Manifest{m})
+		}
 		for i, a := range n.Run.Asserts {
 			ch := checks[i]
 			if a.Condition == nil || ch.Err != "" || !ch.Failed() {
