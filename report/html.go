@@ -11,10 +11,14 @@ import (
 var htmlSource string
 
 var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
-	"mark":     mark,
-	"failText": failText,
-	"percent":  percent,
-	"plural":   plural,
+	"mark":        mark,
+	"failText":    failText,
+	"percent":     percent,
+	"plural":      plural,
+	"pretty":      pretty,
+	"toolSummary": toolSummary,
+	"turnState":   turnState,
+	"inc":         func(i int) int { return i + 1 },
 	"cost": func(c *float64) string {
 		if c == nil {
 			return "–"
@@ -43,7 +47,9 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 
 // WriteHTML writes the report as one self-contained HTML page: the
 // totals, the matrix of instances by provider, and every instance,
-// failures first, with its assertions and expandable answers. Answers are
+// failures first, with its assertions and expandable answers; a
+// conversation's answer is a chat, its tool calls blocks that expand and
+// its turns' assertions at their turn. Answers are
 // escaped (html/template), never rendered as HTML; the page has no script
 // and loads nothing.
 func WriteHTML(w io.Writer, rep *Report) error {

@@ -54,7 +54,8 @@ func runName(addr string) string {
 // WriteJUnit writes the report as JUnit XML: a test suite per run, a test
 // case per instance and assertion (and one for an instance whose step
 // failed before any assertion could be checked). A warning that did not
-// pass is a passing case whose output says so.
+// pass is a passing case whose output says so. The output of each case of
+// a conversation holds its transcript, as text.
 func WriteJUnit(w io.Writer, rep *Report) error {
 	out := junitSuites{Name: "promptbuild test", Time: fmt.Sprintf("%.3f", rep.Duration)}
 	index := map[string]int{}
@@ -68,8 +69,9 @@ func WriteJUnit(w io.Writer, rep *Report) error {
 		}
 		s := &out.Suites[i]
 		secs := fmt.Sprintf("%.3f", float64(r.LatencyMS)/1000)
+		chat := transcript(r)
 		if r.Error != "" || len(r.Checks) == 0 {
-			c := junitCase{ClassName: name, Name: r.Address, Time: secs}
+			c := junitCase{ClassName: name, Name: r.Address, Time: secs, SystemOut: chat}
 			switch {
 			case r.Status == "skipped" || r.Status == "canceled":
 				c.Skipped = &junitProblem{Message: r.Error}
@@ -85,16 +87,24 @@ func WriteJUnit(w io.Writer, rep *Report) error {
 			continue
 		}
 		for _, ch := range r.Checks {
-			c := junitCase{ClassName: name, Name: r.Address + " " + ch.Name, Time: secs}
+			c := junitCase{ClassName: name, Name: r.Address + " " + ch.Name, Time: secs, SystemOut: chat}
 			switch {
 			case ch.Err != "":
 				c.Error = &junitProblem{Message: firstLine(ch.Err), Type: ch.Kind, Text: ch.Err}
 				s.Errors++
 			case ch.Failed():
-				c.Failure = &junitProblem{Message: firstLine(failText(ch)), Type: ch.Kind, Text: failText(ch) + "\n\n" + answers(r)}
+				// A conversation's transcript is in the output.
+				text := failText(ch)
+				if chat == "" {
+					text += "\n\n" + answers(r)
+				}
+				c.Failure = &junitProblem{Message: firstLine(failText(ch)), Type: ch.Kind, Text: text}
 				s.Failures++
 			case !ch.Passed:
 				c.SystemOut = "warning: " + failText(ch)
+				if chat != "" {
+					c.SystemOut += "\n\n" + chat
+				}
 			}
 			s.Cases = append(s.Cases, c)
 			s.Tests++

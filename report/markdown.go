@@ -2,13 +2,15 @@ package report
 
 import (
 	"fmt"
+	"html"
 	"io"
 	"sort"
 	"strings"
 )
 
 // WriteMarkdown writes the report as a CI step summary: the totals, a
-// matrix of instances by provider, and the failures with their messages.
+// matrix of instances by provider, the failures with their messages, and
+// each conversation's transcript.
 func WriteMarkdown(w io.Writer, rep *Report) error {
 	var b strings.Builder
 	t := rep.Totals()
@@ -55,21 +57,91 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 			}
 			b.WriteByte('\n')
 			for _, c := range r.Checks {
-				switch {
-				case c.Err != "":
-					fmt.Fprintf(&b, "  - %s: error: %s\n", mdCell(c.Name), mdCell(firstLine(c.Err)))
-				case !c.Passed:
-					sev := "failed"
-					if !c.Failed() {
-						sev = "warning"
-					}
-					fmt.Fprintf(&b, "  - %s %s: %s\n", mdCell(c.Name), sev, mdCell(firstLine(failText(c))))
+				if line := checkLine(c); line != "" {
+					fmt.Fprintf(&b, "  - %s\n", line)
 				}
 			}
 		}
 	}
+	writeTranscripts(&b, rep)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeTranscripts writes each conversation as a compact chat, failures
+// first, in a block that a CI page folds (open when the conversation
+// failed or warned): a list item per turn with the user's message, the
+// tool calls, the answer and the turn's assertions that did not pass.
+func writeTranscripts(b *strings.Builder, rep *Report) {
+	var runs []*Run
+	for _, r := range rep.Sorted() {
+		if len(r.Turns) > 0 {
+			runs = append(runs, r)
+		}
+	}
+	if len(runs) == 0 {
+		return
+	}
+	if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n\n") {
+		b.WriteByte('\n')
+	}
+	b.WriteString("### Transcripts\n")
+	for _, r := range runs {
+		open := ""
+		if r.Failed() || r.Warned() {
+			open = " open"
+		}
+		summary := fmt.Sprintf("%s %s (%s): %s", mark(r), r.Address, r.Provider, plural(len(r.Turns), "turn"))
+		if tools := toolSummary(r); tools != "" {
+			summary += ", " + tools
+		}
+		fmt.Fprintf(b, "\n<details%s><summary>%s</summary>\n\n", open, html.EscapeString(summary))
+		for i, t := range r.Turns {
+			fmt.Fprintf(b, "- **Turn %d**", i+1)
+			if !t.Stopped {
+				fmt.Fprintf(b, " (%s)", t.Facts())
+			}
+			fmt.Fprintf(b, "\n  - **%s:** %s\n", t.Speaker(), mdCell(t.User))
+			for _, c := range t.ToolCalls {
+				result := "→ " + mdCell(c.Result)
+				if c.IsError {
+					result = "→ **error:** " + mdCell(c.Result)
+				}
+				fmt.Fprintf(b, "  - tool %s(%s) %s\n", mdCell(c.Name), mdCell(c.Arguments), result)
+			}
+			if t.Stopped {
+				b.WriteString("  - *The simulated user ended the conversation.*\n")
+			} else {
+				fmt.Fprintf(b, "  - **Assistant:** %s\n", mdCell(t.Output))
+			}
+			for _, c := range r.TurnChecks(i + 1) {
+				if line := checkLine(c); line != "" {
+					sym := "❌"
+					if !c.Failed() {
+						sym = "⚠️"
+					}
+					fmt.Fprintf(b, "  - %s %s\n", sym, line)
+				}
+			}
+		}
+		b.WriteString("\n</details>\n")
+	}
+}
+
+// checkLine says why a check did not pass, in Markdown; it is empty for
+// one that passed.
+func checkLine(c *Check) string {
+	switch {
+	case c.Err != "":
+		return fmt.Sprintf("%s: error: %s", mdCell(c.Name), mdCell(firstLine(c.Err)))
+	case !c.Passed:
+		sev := "failed"
+		if !c.Failed() {
+			sev = "warning"
+		}
+		return fmt.Sprintf("%s %s: %s", mdCell(c.Name), sev, mdCell(firstLine(failText(c))))
+	}
+	return ""
 }
 
 // mark is a matrix cell's symbol.

@@ -36,6 +36,36 @@ type Run struct {
 	OutputTokens int64     `json:"output_tokens"`
 	Cost         *float64  `json:"cost,omitempty"` // dollars; nil when unknown
 	LatencyMS    int64     `json:"latency_ms"`
+	// Turns are a conversation's exchanges, in order (a run's tool
+	// rounds: one turn); of its first answer when it has several.
+	Turns []*Turn `json:"turns,omitempty"`
+}
+
+// Turn is one exchange of a conversation: the user's message, the tools
+// the model called in answer, and its answer. Tokens, cost and latency
+// are the answering model's calls of the turn.
+type Turn struct {
+	User string `json:"user"`
+	// Simulated says a model playing the user wrote User; Stopped that
+	// it held the stop word, which ended the conversation unanswered.
+	Simulated    bool        `json:"simulated,omitempty"`
+	Stopped      bool        `json:"stopped,omitempty"`
+	ToolCalls    []*ToolCall `json:"tool_calls,omitempty"`
+	Output       string      `json:"output"`
+	InputTokens  int64       `json:"input_tokens"`
+	OutputTokens int64       `json:"output_tokens"`
+	Cost         *float64    `json:"cost,omitempty"` // dollars; nil when unknown
+	LatencyMS    int64       `json:"latency_ms"`
+}
+
+// ToolCall is a tool the model called, and what the tool answered.
+type ToolCall struct {
+	Name      string `json:"name"`
+	Arguments string `json:"arguments"` // as the model wrote them
+	Result    string `json:"result"`
+	// IsError says the result is an error sent back to the model: the
+	// tool failed, or the call was invalid.
+	IsError bool `json:"is_error,omitempty"`
 }
 
 // Sample is one of a run's answers.

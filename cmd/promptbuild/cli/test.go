@@ -14,6 +14,7 @@ import (
 
 	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/executor"
+	"github.com/promptbuild/promptbuild/llm"
 	"github.com/promptbuild/promptbuild/planner"
 	"github.com/promptbuild/promptbuild/report"
 )
@@ -172,6 +173,7 @@ func testReport(p *project, sum *executor.Summary, tested []string, start time.T
 				if m.ResponseModel != "" {
 					run.Model = m.ResponseModel
 				}
+				run.Turns = reportTurns(m.Turns)
 				// Tokens and cost are the instance's whole test: its
 				// answer, its other samples and its verdicts.
 				for _, m := range append([]*cache.Manifest{m}, r.Asked...) {
@@ -190,6 +192,27 @@ func testReport(p *project, sum *executor.Summary, tested []string, start time.T
 		rep.Runs = append(rep.Runs, run)
 	}
 	return rep
+}
+
+// reportTurns are a conversation's turns (a run's tool rounds) as the
+// report shows them.
+func reportTurns(turns []llm.Turn) []*report.Turn {
+	var out []*report.Turn
+	for _, t := range turns {
+		rt := &report.Turn{
+			User: t.User, Simulated: t.Simulated, Stopped: t.Stopped, Output: t.Output,
+			InputTokens: t.Usage.InputTokens, OutputTokens: t.Usage.OutputTokens, LatencyMS: t.Latency.Milliseconds(),
+		}
+		if t.Cost != nil {
+			c := float64(*t.Cost)
+			rt.Cost = &c
+		}
+		for _, c := range t.Calls {
+			rt.ToolCalls = append(rt.ToolCalls, &report.ToolCall{Name: c.Call.Name, Arguments: c.Call.Arguments, Result: c.Result.Content, IsError: c.Result.IsError})
+		}
+		out = append(out, rt)
+	}
+	return out
 }
 
 // writeTestTable prints the results, failures first: one line per
