@@ -748,15 +748,23 @@ func (w *walk) converse(ctx context.Context, n *node, s Converser, r *Result, re
 	var cost *float64
 	resp := &llm.Response{Text: text}
 	for i, tn := range turns {
-		usage.InputTokens += tn.Usage.InputTokens
-		usage.OutputTokens += tn.Usage.OutputTokens
-		usage.CachedTokens += tn.Usage.CachedTokens
-		if tn.Cost != nil {
-			c := float64(*tn.Cost)
-			if cost != nil {
-				c += *cost
+		// The assistant's calls of the turn, and the simulated user's
+		// that wrote its message.
+		facts := []llm.CallFacts{{Usage: tn.Usage, Cost: tn.Cost}}
+		if tn.UserCall != nil {
+			facts = append(facts, *tn.UserCall)
+		}
+		for _, f := range facts {
+			usage.InputTokens += f.Usage.InputTokens
+			usage.OutputTokens += f.Usage.OutputTokens
+			usage.CachedTokens += f.Usage.CachedTokens
+			if f.Cost != nil {
+				c := float64(*f.Cost)
+				if cost != nil {
+					c += *cost
+				}
+				cost = &c
 			}
-			cost = &c
 		}
 		if i == 0 {
 			resp.TTFT = tn.TTFT

@@ -501,16 +501,22 @@ func conversationSelf(text string, turns []llm.Turn) cty.Value {
 	for i := range turns {
 		t := &turns[i]
 		selves[i] = turnSelf(t)
-		usage.InputTokens += t.Usage.InputTokens
-		usage.OutputTokens += t.Usage.OutputTokens
-		if t.Cost != nil {
-			c := *t.Cost
-			if cost != nil {
-				c += *cost
-			}
-			cost = &c
+		facts := []llm.CallFacts{{Usage: t.Usage, Cost: t.Cost, Latency: t.Latency}}
+		if t.UserCall != nil {
+			facts = append(facts, *t.UserCall)
 		}
-		latency += t.Latency
+		for _, f := range facts {
+			usage.InputTokens += f.Usage.InputTokens
+			usage.OutputTokens += f.Usage.OutputTokens
+			if f.Cost != nil {
+				c := *f.Cost
+				if cost != nil {
+					c += *cost
+				}
+				cost = &c
+			}
+			latency += f.Latency
+		}
 	}
 	list := cty.EmptyTupleVal
 	if len(selves) > 0 {
