@@ -566,26 +566,7 @@ func nullable(s string) cty.Value {
 // transcript.
 func (s *Step) verifyConversation(ctx context.Context, answer func(ctx context.Context, addr string) (string, error), text string, m *cache.Manifest, ask asker) []*report.Check {
 	n, g := s.c.Node, s.p.Graph
-	outputs := map[string]string{}
-	missing := map[string]error{}
-	for _, deps := range n.assertDeps {
-		for _, d := range deps {
-			if _, ok := outputs[d.Addr]; ok || missing[d.Addr] != nil {
-				continue
-			}
-			t, err := answer(ctx, d.Addr)
-			if err != nil {
-				if c := s.p.Change(d.Addr); c != nil && c.known {
-					t, err = c.Output, nil
-				}
-			}
-			if err != nil {
-				missing[d.Addr] = err
-				continue
-			}
-			outputs[d.Addr] = t
-		}
-	}
+	outputs, missing := s.assertAnswers(ctx, answer)
 	var checks []*report.Check
 	var turns []llm.Turn
 	if m != nil {

@@ -68,9 +68,31 @@ func (s *Step) Verify(ctx context.Context, answer func(ctx context.Context, addr
 			texts, manifests = append(texts, t), append(manifests, mi)
 		}
 	}
-	outputs := map[string]string{}
-	missing := map[string]error{}
-	for _, deps := range n.assertDeps {
+	outputs, missing := s.assertAnswers(ctx, answer)
+	checks := s.p.Graph.verify(n, outputs, missing, texts, manifests)
+	for i, a := range n.Run.Asserts {
+		if a.Judge != "" {
+			checks[i] = s.judge(ctx, a, texts, ask)
+		}
+	}
+	if sampleErr != nil {
+		for _, c := range checks {
+			if c.Err == "" {
+				c.Err = sampleErr.Error()
+			}
+			c.Passed, c.Passes = false, 0
+		}
+	}
+	return checks, texts
+}
+
+// assertAnswers gets the upstream answers the instance's assertions read:
+// from answer, or the plan's when answer does not know them yet (an
+// up-to-date instance is checked before its upstream instances are
+// restored). missing says why those it could not get are not there.
+func (s *Step) assertAnswers(ctx context.Context, answer func(ctx context.Context, addr string) (string, error)) (outputs map[string]string, missing map[string]error) {
+	outputs, missing = map[string]string{}, map[string]error{}
+	for _, deps := range s.c.Node.assertDeps {
 		for _, d := range deps {
 			if _, ok := outputs[d.Addr]; ok || missing[d.Addr] != nil {
 				continue
@@ -88,21 +110,7 @@ func (s *Step) Verify(ctx context.Context, answer func(ctx context.Context, addr
 			outputs[d.Addr] = t
 		}
 	}
-	checks := s.p.Graph.verify(n, outputs, missing, texts, manifests)
-	for i, a := range n.Run.Asserts {
-		if a.Judge != "" {
-			checks[i] = s.judge(ctx, a, texts, ask)
-		}
-	}
-	if sampleErr != nil {
-		for _, c := range checks {
-			if c.Err == "" {
-				c.Err = sampleErr.Error()
-			}
-			c.Passed, c.Passes = false, 0
-		}
-	}
-	return checks, texts
+	return outputs, missing
 }
 
 // verify evaluates node n's assertions on its answers (its samples, in
