@@ -175,6 +175,7 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 				p.Type = s
 				p.maxTemperature = kind.MaxTemperature()
 				p.Models = kind.Models()
+				p.Media = mediaOf(kind)
 			} else {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
@@ -533,6 +534,7 @@ func (l *loader) decodeRunBlock(b *hcl.Block) (*Run, hcl.Diagnostics) {
 		{"output", &r.Output},
 		{"for_each", &r.ForEach},
 		{"samples", &r.Samples},
+		{"attachments", &r.Attachments},
 	}
 	for _, e := range exprs {
 		if attr, ok := a[e.name]; ok {

@@ -103,6 +103,7 @@ var runSchema = &hcl.BodySchema{
 		{Name: "for_each"},
 		{Name: "depends_on"},
 		{Name: "samples"},
+		{Name: "attachments"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "assert"},

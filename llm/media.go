@@ -119,12 +119,12 @@ func (m *Media) Check(who string, atts []Attachment) error {
 			return &AttachmentError{Attachment: a.Name, Reason: fmt.Sprintf("%s cannot take %s (%s); it takes %s", who, a.MediaType, kindName(a.MediaType), m.Kinds())}
 		}
 		if limit > 0 && a.Size > limit {
-			return &AttachmentError{Attachment: a.Name, Reason: fmt.Sprintf("it is %s, and %s takes %s of at most %s", Bytes(a.Size), who, a.MediaType, Bytes(limit))}
+			return &AttachmentError{Attachment: a.Name, TooLarge: true, Reason: fmt.Sprintf("it is %s, and %s takes %s of at most %s", Bytes(a.Size), who, a.MediaType, Bytes(limit))}
 		}
 		total += a.Size
 	}
 	if m != nil && m.MaxTotal > 0 && total > m.MaxTotal {
-		return &AttachmentError{Attachment: atts[len(atts)-1].Name, Reason: fmt.Sprintf("the attachments of one request come to %s, and %s takes at most %s in all", Bytes(total), who, Bytes(m.MaxTotal))}
+		return &AttachmentError{Attachment: atts[len(atts)-1].Name, TooLarge: true, Reason: fmt.Sprintf("the attachments of one request come to %s, and %s takes at most %s in all", Bytes(total), who, Bytes(m.MaxTotal))}
 	}
 	return nil
 }
@@ -133,6 +133,9 @@ func (m *Media) Check(who string, atts []Attachment) error {
 type AttachmentError struct {
 	Attachment string // its Name
 	Reason     string
+	// TooLarge is set when the provider takes the kind, but not so many
+	// bytes.
+	TooLarge bool
 }
 
 func (e *AttachmentError) Error() string {
