@@ -158,6 +158,7 @@ func (c *Client) streamed(ctx context.Context, params sdk.MessageNewParams, hr *
 			if ttft == 0 && (ev.Delta.Text != "" || ev.Delta.PartialJSON != "") {
 				ttft = c.now().Sub(start)
 			}
+			provider.Progress(ctx, len(ev.Delta.Text)+len(ev.Delta.PartialJSON))
 		case "message_stop":
 			stopped = true
 		}

@@ -225,6 +225,11 @@ func (c *Client) streamed(ctx context.Context, model string, contents []*genai.C
 					ttft = c.now().Sub(start)
 				}
 				parts = append(parts, cand.Content.Parts...)
+				for _, p := range cand.Content.Parts {
+					if p != nil && !p.Thought {
+						provider.Progress(ctx, len(p.Text))
+					}
+				}
 			}
 			done = done || cand.FinishReason != ""
 		}

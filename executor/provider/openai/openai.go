@@ -203,6 +203,11 @@ func (c *Client) streamed(ctx context.Context, params sdk.ChatCompletionNewParam
 			if ttft == 0 && (ch.Delta.Content != "" || ch.Delta.Refusal != "" || len(ch.Delta.ToolCalls) > 0) {
 				ttft = c.now().Sub(start)
 			}
+			n := len(ch.Delta.Content) + len(ch.Delta.Refusal)
+			for _, tc := range ch.Delta.ToolCalls {
+				n += len(tc.Function.Arguments)
+			}
+			provider.Progress(ctx, n)
 			finished = finished || ch.FinishReason != ""
 		}
 	}
