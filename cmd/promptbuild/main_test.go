@@ -5,6 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"io/fs"
 	"net/http"
@@ -55,6 +58,7 @@ func TestScripts(t *testing.T) {
 			"untime":     cmdUntime,
 			"failremote": cmdFailRemote,
 			"tamper":     cmdTamper,
+			"mkpng":      cmdMkPNG,
 		},
 	})
 }
@@ -353,4 +357,39 @@ func cmdTamper(ts *testscript.TestScript, neg bool, args []string) {
 	if n == 0 {
 		ts.Fatalf("tamper: no entry in %s", dir)
 	}
+}
+
+// cmdMkPNG writes a PNG image of W x H pixels (2 x 2 by default) of one
+// colour, given as red, green and blue from 0 to 255: binary inputs for
+// scripts, whose archives hold text.
+//
+//	mkpng photos/a.png 200 0 0
+//	mkpng big.png 0 0 255 64 64
+func cmdMkPNG(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || (len(args) != 4 && len(args) != 6) {
+		ts.Fatalf("usage: mkpng FILE R G B [W H]")
+	}
+	n := make([]int, len(args)-1)
+	for i, a := range args[1:] {
+		v, err := strconv.Atoi(a)
+		if err != nil || v < 0 || (i < 3 && v > 255) {
+			ts.Fatalf("mkpng: %q is not a number in range", a)
+		}
+		n[i] = v
+	}
+	w, h := 2, 2
+	if len(n) == 5 {
+		w, h = n[3], n[4]
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.SetNRGBA(x, y, color.NRGBA{uint8(n[0]), uint8(n[1]), uint8(n[2]), 255})
+		}
+	}
+	var buf bytes.Buffer
+	ts.Check(png.Encode(&buf, img))
+	p := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(filepath.Dir(p), 0o755))
+	ts.Check(os.WriteFile(p, buf.Bytes(), 0o644))
 }
