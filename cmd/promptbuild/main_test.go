@@ -50,15 +50,16 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"calls":      cmdCalls,
-			"crlf":       cmdCRLF,
-			"jsonlines":  cmdJSONLines,
-			"waitfile":   cmdWaitfile,
-			"snapshot":   cmdSnapshot,
-			"untime":     cmdUntime,
-			"failremote": cmdFailRemote,
-			"tamper":     cmdTamper,
-			"mkpng":      cmdMkPNG,
+			"calls":        cmdCalls,
+			"crlf":         cmdCRLF,
+			"jsonlines":    cmdJSONLines,
+			"waitfile":     cmdWaitfile,
+			"snapshot":     cmdSnapshot,
+			"untime":       cmdUntime,
+			"failremote":   cmdFailRemote,
+			"tamper":       cmdTamper,
+			"mkpng":        cmdMkPNG,
+			"streamserver": cmdStreamServer,
 		},
 	})
 }
@@ -392,4 +393,38 @@ func cmdMkPNG(ts *testscript.TestScript, neg bool, args []string) {
 	p := ts.MkAbs(args[0])
 	ts.Check(os.MkdirAll(filepath.Dir(p), 0o755))
 	ts.Check(os.WriteFile(p, buf.Bytes(), 0o644))
+}
+
+// cmdStreamServer starts an HTTP server, for the script's life, that
+// speaks OpenAI's chat completions API and streams the first piece of
+// every answer ("Once upon"), then nothing more until the client goes
+// away, and sets the variable NAME to its base URL. It writes
+// .stream-started in the work directory once a stream has begun, and
+// .stream-closed once the client has closed one, so that a script can
+// interrupt a call in the middle of its answer and see it cancelled:
+//
+//	streamserver LLM
+//	exec promptbuild apply -var url=$LLM &apply&
+//	waitfile .stream-started
+//	kill -INT apply
+func cmdStreamServer(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: streamserver NAME")
+	}
+	started, closed := ts.MkAbs(".stream-started"), ts.MkAbs(".stream-closed")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/chat/completions") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(http.StatusOK)
+		fmt.Fprint(w, `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant","content":"Once upon"},"finish_reason":null}]}`+"\n\n")
+		w.(http.Flusher).Flush()
+		_ = os.WriteFile(started, []byte(r.URL.Path+"\n"), 0o644)
+		<-r.Context().Done()
+		_ = os.WriteFile(closed, []byte("closed\n"), 0o644)
+	}))
+	ts.Defer(srv.Close)
+	ts.Setenv(args[0], srv.URL+"/v1")
 }
