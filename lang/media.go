@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -140,8 +141,8 @@ var normalMediaType = map[string]string{
 
 // SniffMedia says whether a file's bytes are media, and which: from the
 // bytes first (http.DetectContentType: images, PDF, WAV, MP3 with an ID3
-// tag, Ogg, MP4, WebM), then, for bytes that are not UTF-8 text, from the
-// file's extension (see mediaByExt). It returns "" for text, and ok false
+// tag, Ogg, MP4, WebM), then, for bytes that are not UTF-8 text (or that
+// hold a NUL byte), from the file's extension (see mediaByExt). It returns "" for text, and ok false
 // for bytes that are neither text nor media it knows.
 func SniffMedia(name string, data []byte) (mediaType string, ok bool) {
 	mt, _, _ := strings.Cut(http.DetectContentType(data), ";")
@@ -151,11 +152,14 @@ func SniffMedia(name string, data []byte) (mediaType string, ok bool) {
 	if llm.Kind(mt) != "" {
 		return mt, true
 	}
-	if utf8.Valid(data) {
+	byExt, known := mediaByExt[strings.ToLower(path.Ext(name))]
+	// Text is UTF-8; a NUL byte in a file named as media says it is not
+	// text after all (an M4A's header is valid UTF-8).
+	if utf8.Valid(data) && (!known || bytes.IndexByte(data, 0) < 0) {
 		return "", true
 	}
-	if mt, ok := mediaByExt[strings.ToLower(path.Ext(name))]; ok {
-		return mt, true
+	if known {
+		return byExt, true
 	}
 	return "", false
 }

@@ -206,7 +206,7 @@ func validateAttachments(r *Request) error {
 		for _, a := range m.Attachments {
 			switch {
 			case m.Role != User:
-				return fmt.Errorf("message %d: a %s message cannot carry attachments", i, m.Role)
+				return fmt.Errorf("message %d: only user messages carry attachments, not %s ones", i, m.Role)
 			case a.MediaType == "":
 				return fmt.Errorf("message %d: attachment %s has no media type", i, a.Name)
 			case int64(len(a.Data)) != a.Size || len(a.Data) == 0:
