@@ -206,6 +206,9 @@ func MediaDiags(diags hcl.Diagnostics) hcl.Diagnostics {
 // BinaryAsText is the detail of the error of a binary value, called name
 // and described as what, used where text is needed.
 func BinaryAsText(name, what string) string {
+	if name == "self.output" {
+		return fmt.Sprintf("The answer under test is %s, which cannot be read as text. A judge's rubric leaves it out: the answer is attached to the judge's message.", what)
+	}
 	if strings.HasPrefix(name, "run.") {
 		return fmt.Sprintf("%s is %s, which cannot be read as text. Attach it to a run's message instead: attachments = [%s.output].", name, what, name)
 	}

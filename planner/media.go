@@ -170,3 +170,17 @@ func mediaDigest(v cty.Value) (string, bool) {
 	}
 	return Digest(raw), true
 }
+
+// answerFile returns an answer that is a file (the image of a run with
+// format = "image") as a binary value named self.output, and false for a
+// text answer.
+func answerFile(answer string) (*lang.Media, bool) {
+	mt, ok := lang.SniffMedia("", []byte(answer))
+	if ok && mt == "" {
+		return nil, false
+	}
+	if !ok {
+		mt = "application/octet-stream"
+	}
+	return lang.NewMedia("self.output", "", mt, []byte(answer)), true
+}

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/promptbuild/promptbuild/lang"
@@ -124,5 +125,37 @@ func TestMediaDigest(t *testing.T) {
 	}
 	if d, ok := mediaDigest(lang.MediaVal(lang.NewMedia("input.x", "x.png", "image/png", []byte(pngHead)))); !ok || d != Digest([]byte(pngHead)) {
 		t.Errorf("a file's digest is %s, %v; want its bytes'", d, ok)
+	}
+}
+
+// TestJudgeImage: a judge grades an image answer with the image attached
+// to its message, never written into it; a rubric that writes it in is
+// an error naming it.
+func TestJudgeImage(t *testing.T) {
+	g := loadGraph(t, map[string]string{"main.pb.hcl": mediaProject + `
+judge "eye" {
+  provider = provider.m
+}
+judge "blind" {
+  provider = provider.m
+  template = template.rubric
+}
+template "rubric" {
+  text = "Grade ${output} against ${criteria}."
+}
+`, "inv.png": pngHead, "scans/r1.pdf": "%PDF-1.4\n"})
+	answer := pngHead + "drawn"
+	req, err := g.judgeRequest(g.Config.Judges["eye"], g.Config.Providers["m"], "A red circle.", answer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := req.Messages[len(req.Messages)-1]
+	if user.Content != "Criteria:\nA red circle.\n\nAnswer to grade: the attached image/png file." ||
+		len(user.Attachments) != 1 || user.Attachments[0].Digest != Digest([]byte(answer)) || user.Attachments[0].Name != "self.output" {
+		t.Errorf("the judge's message: %q with %+v", user.Content, user.Attachments)
+	}
+	_, err = g.judgeRequest(g.Config.Judges["blind"], g.Config.Providers["m"], "A red circle.", answer)
+	if err == nil || !strings.Contains(err.Error(), "The answer under test is an image (image/png, 21 bytes), which cannot be read as text. A judge's rubric leaves it out") {
+		t.Errorf("a rubric that writes the image in: %v", err)
 	}
 }
