@@ -29,7 +29,9 @@ func TestBytes(t *testing.T) {
 // it does not take, one file over its limit, and files over its total.
 func TestMediaCheck(t *testing.T) {
 	m := &Media{Accepts: map[string]int64{"image/png": 100, "application/pdf": 1000}, MaxTotal: 1050}
-	png := func(name string, size int64) Attachment { return Attachment{Name: name, MediaType: "image/png", Size: size} }
+	png := func(name string, size int64) Attachment {
+		return Attachment{Name: name, MediaType: "image/png", Size: size}
+	}
 	tests := []struct {
 		name     string
 		atts     []Attachment
