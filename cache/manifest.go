@@ -29,6 +29,12 @@ type Manifest struct {
 
 	Request    json.RawMessage `json:"request,omitempty"` // the compiled request, as sent (provenance only)
 	OutputSize int64           `json:"output_size"`       // size of the answer blob, in bytes
+	// MediaType is the answer's media type when it is not text (an
+	// image, for format = "image"), and Width and Height its pixels when
+	// they could be read; zero for text.
+	MediaType string `json:"media_type,omitempty"`
+	Width     int    `json:"width,omitempty"`
+	Height    int    `json:"height,omitempty"`
 
 	// ExactCost is what the call cost, in dollars, not rounded as
 	// Record.Cost is for the lock file; nil when unknown.

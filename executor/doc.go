@@ -22,5 +22,8 @@
 // entry, not the run ([Result.StoreErr]). [Providers] opens provider
 // clients lazily, from the provider registry's blocks (registry.Block,
 // which the command builds from the configuration), and holds the limits
-// every call of a provider shares.
+// every call of a provider shares; [Providers.CheckMedia] refuses, before a
+// call, an attachment the provider's type cannot take. An answer may be an
+// image (format "image"): it is kept as bytes, and its manifest records
+// its media type and pixels. A [StreamObserver] hears answers stream in.
 package executor

@@ -678,7 +678,7 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 			w.budget.settle(booked, cost)
 		}()
 	}
-	resp, err := w.callChecked(ctx, r, held, provName, req)
+	resp, err := w.callChecked(w.meter(ctx, n.addr), r, held, provName, req)
 	if r.Usage.InputTokens+r.Usage.OutputTokens > 0 {
 		r.Cost = w.opts.Providers.Cost(provName, r.Usage)
 	}
@@ -692,7 +692,7 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 	if resp.Truncated() {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("the answer was cut at max_tokens (finish reason %q)", resp.FinishReason))
 	}
-	text := []byte(resp.Text)
+	text := answerBytes(resp)
 	stages.Processing = time.Since(t)
 	// The answer is paid for: record it before anything else can fail,
 	// in Bazel's order. The cache first (the answer, then its manifest),
@@ -704,7 +704,7 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 	m := manifest(r.Entry, resp, r.Cost, r.Attempts, r.Warnings, stages)
 	r.StoreErr = w.store(ctx, m, req, text)
 	r.Status = Called
-	if s.Verifies() && !w.verify(ctx, s, r, resp.Text, m) {
+	if s.Verifies() && !w.verify(ctx, s, r, string(text), m) {
 		return r
 	}
 	w.journal(r)
@@ -717,7 +717,7 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 		}
 		return r
 	}
-	w.setOutput(n.addr, resp.Text)
+	w.setOutput(n.addr, string(text))
 	return r
 }
 
@@ -931,12 +931,12 @@ func (w *walk) askProvider(ctx context.Context, r *Result, draft *cache.Record, 
 		return "", nil, err
 	}
 	r.Calls++
-	digest := cache.Digest([]byte(resp.Text))
-	m := manifest(complete(draft, digest, call.Usage, cost), resp, cost, call.Attempts, call.Warnings, cache.Stages{Processing: time.Since(start)})
-	if err := w.store(ctx, m, req, []byte(resp.Text)); err != nil && r.StoreErr == nil {
+	answer := answerBytes(resp)
+	m := manifest(complete(draft, cache.Digest(answer), call.Usage, cost), resp, cost, call.Attempts, call.Warnings, cache.Stages{Processing: time.Since(start)})
+	if err := w.store(ctx, m, req, answer); err != nil && r.StoreErr == nil {
 		r.StoreErr = err
 	}
-	return resp.Text, m, nil
+	return string(answer), m, nil
 }
 
 // AssertError is the error of a step whose answer failed an assertion.
@@ -1016,6 +1016,9 @@ func (w *walk) callChecked(ctx context.Context, r *Result, held *heldSlot, name 
 	if err != nil {
 		return nil, err
 	}
+	if err := w.opts.Providers.CheckMedia(name, req); err != nil {
+		return nil, err
+	}
 	for try := 0; ; try++ {
 		resp, attempts, err := w.call(ctx, held, name, prov, lim, req)
 		r.Attempts += attempts
@@ -1026,6 +1029,9 @@ func (w *walk) callChecked(ctx context.Context, r *Result, held *heldSlot, name 
 		r.Usage.InputTokens += resp.Usage.InputTokens
 		r.Usage.OutputTokens += resp.Usage.OutputTokens
 		r.Usage.CachedTokens += resp.Usage.CachedTokens
+		if req.Format == "image" {
+			return resp, imageAnswer(name, resp)
+		}
 		if req.Format != "json" {
 			return resp, nil
 		}
@@ -1061,6 +1067,7 @@ func (w *walk) call(ctx context.Context, held *heldSlot, name string, prov provi
 			w.slots.give(name)
 			return nil, attempt, err
 		}
+		provider.Restart(ctx)
 		resp, err := prov.Complete(ctx, req)
 		w.slots.give(name)
 		if err == nil {
@@ -1134,10 +1141,10 @@ func (w *walk) writeOutput(s Step, text []byte) error {
 // manifest is the provenance of a paid answer: its record, what the
 // provider said of the call, and what the call cost and took.
 func manifest(rec *cache.Record, resp *llm.Response, cost *float64, attempts int, warnings []string, stages cache.Stages) *cache.Manifest {
-	return &cache.Manifest{
+	m := &cache.Manifest{
 		Version:       cache.ManifestVersion,
 		Record:        *rec,
-		OutputSize:    int64(len(resp.Text)),
+		OutputSize:    int64(len(answerBytes(resp))),
 		ExactCost:     (*llm.Dollars)(cost),
 		FinishReason:  resp.FinishReason,
 		RequestID:     resp.RequestID,
@@ -1149,6 +1156,8 @@ func manifest(rec *cache.Record, resp *llm.Response, cost *float64, attempts int
 		Stages:        stages,
 		CreatedAt:     time.Now().UTC(),
 	}
+	describeMedia(m, resp)
+	return m
 }
 
 // complete returns the record of a finished step: its draft with the

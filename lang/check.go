@@ -88,6 +88,7 @@ func runExprs(r *Run) []namedExpr {
 		{"schema", r.Schema},
 		{"output", r.Output},
 		{"samples", r.Samples},
+		{"attachments", r.Attachments},
 	}
 }
 
@@ -145,6 +146,7 @@ func (l *loader) checkRun(r *Run) hcl.Diagnostics {
 		diags = append(diags, l.checkAssertWith(r, a, selfAttrs)...)
 	}
 	diags = append(diags, l.checkConversation(r)...)
+	diags = append(diags, l.checkMedia(r)...)
 	for _, t := range r.DependsOn {
 		ref := Ref{Kind: RefRun, Name: t[1].(hcl.TraverseAttr).Name, Range: t.SourceRange()}
 		if d := l.checkRef(ref, r, "depends_on"); d.HasErrors() {
@@ -204,11 +206,11 @@ func (l *loader) checkRun(r *Run) hcl.Diagnostics {
 	}
 	if r.Format != nil && static["format"] {
 		if v, ok := l.staticValue(r.Format, &diags); ok {
-			if v.Type() != cty.String || (v.AsString() != "text" && v.AsString() != "json") {
+			if v.Type() != cty.String || !validFormat(v.AsString()) {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid format",
-					Detail:   "The format of a run is \"text\" or \"json\".",
+					Detail:   "The format of a run is \"text\", \"json\" or \"image\".",
 					Subject:  r.Format.Range().Ptr(),
 				})
 			}

@@ -357,6 +357,7 @@ func (l *loader) decodeRunCommon(r *Run, a hcl.Attributes) hcl.Diagnostics {
 		{"output", &r.Output},
 		{"for_each", &r.ForEach},
 		{"samples", &r.Samples},
+		{"attachments", &r.Attachments},
 	}
 	for _, e := range exprs {
 		if attr, ok := a[e.name]; ok {

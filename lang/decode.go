@@ -175,6 +175,7 @@ func (l *loader) decodeProviderBlock(b *hcl.Block) (*Provider, hcl.Diagnostics) 
 				p.Type = s
 				p.maxTemperature = kind.MaxTemperature()
 				p.Models = kind.Models()
+				p.Media = mediaOf(kind)
 			} else {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,

@@ -182,6 +182,9 @@ func valueString(v cty.Value) string {
 	if v.IsNull() {
 		return "null"
 	}
+	if m, ok := AsMedia(v); ok {
+		return m.Describe()
+	}
 	ty := v.Type()
 	switch {
 	case ty == cty.String:

@@ -17,12 +17,17 @@
 //   - [Scope] builds the [hcl.EvalContext] for a run and its template;
 //     [Functions] is the one function table (cty stdlib as Terraform
 //     exposes it, plus file and fileexists confined to the project).
-//   - [ReadInput] reads an input's value, refusing files that symbolic
+//   - [ReadInput] reads an input's value (a binary file, sniffed by
+//     [SniffMedia], is a [Media] value of the capsule type [MediaType],
+//     which only a run's attachments take), refusing files that symbolic
 //     links place outside the project; [ExpandForEach] turns a for_each
 //     value into instances; [CheckOutputPath] checks an output path;
 //     [ProviderName] and [UndeclaredProvider] check the name a run's
 //     provider[EXPR] picks per instance; [Config.Root] says where the
 //     project's paths lead through links.
+//   - [MediaDiags] turns the error of a binary value used as text into
+//     one that names it; [MediaProvider] is what a provider type says it
+//     takes and makes, checked against a run's attachments and format.
 //   - [Format] and [FormatFile] format source for the fmt command;
 //     [NewDiagnosticWriter] renders diagnostics with source snippets.
 //

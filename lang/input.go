@@ -12,7 +12,6 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/promptbuild/promptbuild/internal/files"
 
@@ -21,8 +20,10 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// ReadInput returns the value of an input: the text of its file; for a
-// glob, a map of slash-separated path (relative to the project) => text,
+// ReadInput returns the value of an input: the text of its file, or a
+// Media value when the file is an image, a PDF, audio or video (see
+// SniffMedia); for a glob, a map of slash-separated path (relative to the
+// project) => text or Media (an object when it holds both),
 // of regular files only, where ** matches any number of directories and
 // wildcards skip hidden files and directories (name them explicitly, as
 // in ".github/**"), empty when nothing matches; for a value, the value
@@ -36,12 +37,12 @@ func ReadInput(cfg *Config, in *Input) (cty.Value, hcl.Diagnostics) {
 		if _, err := cfg.Root().Resolve(name, true); errors.Is(err, files.ErrOutside) {
 			return cty.DynamicVal, outsideDiag(fmt.Sprintf("Input %q reads %q", in.Name, in.Path), err, in.AttrRange)
 		}
-		text, err := readText(cfg.Dir, in.Path)
+		v, err := readValue(cfg.Dir, in.Path, "input."+in.Name)
 		if err != nil {
 			return cty.DynamicVal, diag("Cannot read input file",
 				fmt.Sprintf("Input %q: %s.", in.Name, err), in.AttrRange)
 		}
-		return cty.StringVal(text), nil
+		return v, nil
 	case InputGlob:
 		return readGlob(cfg, in)
 	case InputValue:
@@ -95,7 +96,7 @@ func readGlob(cfg *Config, in *Input) (cty.Value, hcl.Diagnostics) {
 	}
 	sort.Strings(matches)
 	matches = slices.Compact(matches)
-	texts, errs := readTexts(cfg.Dir, matches)
+	vals, errs := readValues(cfg.Dir, matches, func(name string) string { return fmt.Sprintf("input.%s[%q]", in.Name, name) })
 	m := make(map[string]cty.Value, len(matches))
 	for i, name := range matches {
 		if errs[i] != nil {
@@ -103,12 +104,30 @@ func readGlob(cfg *Config, in *Input) (cty.Value, hcl.Diagnostics) {
 				fmt.Sprintf("Input %q: %s.", in.Name, errs[i]), in.AttrRange)...)
 			continue
 		}
-		m[name] = cty.StringVal(texts[i])
+		m[name] = vals[i]
 	}
 	if diags.HasErrors() {
 		return cty.DynamicVal, diags
 	}
-	return cty.MapVal(m), diags
+	return globValue(m), diags
+}
+
+// globValue is the value of a glob's files: a map of text, or of media
+// when every file is binary, else an object (whose attributes are the
+// paths, as a map's keys would be) of both.
+func globValue(m map[string]cty.Value) cty.Value {
+	var text, media int
+	for _, v := range m {
+		if v.Type() == cty.String {
+			text++
+		} else {
+			media++
+		}
+	}
+	if text > 0 && media > 0 {
+		return cty.ObjectVal(m)
+	}
+	return cty.MapVal(m)
 }
 
 // GlobPaths returns the files of fsys that the glob pattern of an input
@@ -124,18 +143,18 @@ func GlobPaths(fsys fs.FS, pattern string) ([]string, error) {
 // globOptions are the doublestar options of an input's glob.
 var globOptions = []doublestar.GlobOption{doublestar.WithFilesOnly(), doublestar.WithNoHidden(), doublestar.WithFailOnIOErrors()}
 
-// readTexts reads the project's files names with readText, several at a
+// readValues reads the project's files names with readValue, several at a
 // time: a glob over thousands of small files spends its time in system
-// calls, which run in parallel.
-func readTexts(dir string, names []string) ([]string, []error) {
-	texts := make([]string, len(names))
+// calls, which run in parallel. label names a file's value in messages.
+func readValues(dir string, names []string, label func(string) string) ([]cty.Value, []error) {
+	vals := make([]cty.Value, len(names))
 	errs := make([]error, len(names))
 	workers := min(runtime.GOMAXPROCS(0), (len(names)+63)/64)
 	if workers <= 1 {
 		for i, name := range names {
-			texts[i], errs[i] = readText(dir, name)
+			vals[i], errs[i] = readValue(dir, name, label(name))
 		}
-		return texts, errs
+		return vals, errs
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -148,22 +167,20 @@ func readTexts(dir string, names []string) ([]string, []error) {
 				if i >= len(names) {
 					return
 				}
-				texts[i], errs[i] = readText(dir, names[i])
+				vals[i], errs[i] = readValue(dir, names[i], label(names[i]))
 			}
 		}()
 	}
 	wg.Wait()
-	return texts, errs
+	return vals, errs
 }
 
-// readText reads a text file of the project.
-func readText(dir, name string) (string, error) {
+// readValue reads a file of the project: its text, or, for an image, a
+// PDF, audio or video, a Media value called label (see SniffMedia).
+func readValue(dir, name, label string) (cty.Value, error) {
 	src, err := files.Read(filepath.Join(dir, filepath.FromSlash(name)))
 	if err != nil {
-		return "", fmt.Errorf("cannot read %q: %s", name, pathErr(err))
+		return cty.NilVal, fmt.Errorf("cannot read %q: %s", name, pathErr(err))
 	}
-	if !utf8.Valid(src) {
-		return "", fmt.Errorf("%q is not valid UTF-8 text", name)
-	}
-	return string(src), nil
+	return fileValue(name, label, src)
 }

@@ -106,6 +106,11 @@ type loader struct {
 
 	// Template references, by template name, computed once.
 	tmplRefs map[string][]Ref
+	// sniffed is what the files of file inputs are, by input name, and
+	// binaryReported the references already reported as binary values
+	// used as text (see checkMedia).
+	sniffed        map[string]fileMedia
+	binaryReported map[hcl.Range]bool
 }
 
 // parseFiles parses every *.pb.hcl file of the directory.

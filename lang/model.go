@@ -107,6 +107,10 @@ type Provider struct {
 	DeclRange hcl.Range
 	TypeRange hcl.Range
 
+	// Media is what the type takes beside text and whether it makes
+	// images (MediaProvider); nil: text only, or not known.
+	Media *llm.Media
+
 	// maxTemperature narrows a run's temperature range (the type's
 	// ProviderType.MaxTemperature); 0: the language's.
 	maxTemperature float64
@@ -190,14 +194,17 @@ type Run struct {
 	MaxTokens   hcl.Expression
 	Seed        hcl.Expression
 	Params      hcl.Expression
-	Format      hcl.Expression // "text" or "json"
+	Format      hcl.Expression // "text", "json" or "image"
 	Schema      hcl.Expression // a JSON Schema, as a string or an object
 	Output      hcl.Expression // a path string; may use each.key
 	ForEach     hcl.Expression // a map or a set of strings; nil when absent
 	// Samples is how many independent answers the run asks for (1 to
 	// MaxSamples); nil when absent (one). The output file holds the first.
-	Samples   hcl.Expression
-	DependsOn []hcl.Traversal
+	Samples hcl.Expression
+	// Attachments is a list of binary values (Media) the run attaches to
+	// its user message; nil when absent.
+	Attachments hcl.Expression
+	DependsOn   []hcl.Traversal
 	// Asserts are the run's assert blocks, in source order.
 	Asserts []*Assert
 	// Tools name the tool blocks offered to the model, in order.

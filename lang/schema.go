@@ -107,6 +107,7 @@ var runSchema = &hcl.BodySchema{
 		{Name: "samples"},
 		{Name: "tools"},
 		{Name: "max_tool_rounds"},
+		{Name: "attachments"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "assert"},

@@ -53,6 +53,7 @@ func TestLoadFull(t *testing.T) {
 			BaseURL:           "http://localhost:11434/v1",
 			Endpoint:          "http://localhost:11434/v1",
 			Models:            typeNamed("openai").Models(),
+			Media:             mediaOf(typeNamed("openai")),
 			APIKeyEnv:         "OPENAI_API_KEY",
 			MaxConcurrency:    8,
 			RequestsPerMinute: 500,
@@ -69,6 +70,7 @@ func TestLoadFull(t *testing.T) {
 			MaxRetries: -1,
 			Endpoint:   "mock:",
 			Models:     typeNamed("mock").Models(),
+			Media:      mediaOf(typeNamed("mock")),
 			Settings: &registry.MockSettings{
 				Responses: []mock.Rule{{Pattern: "title", Answer: "A title"}, {Pattern: "^Summar", Answer: "A summary"}},
 				Latency:   50 * time.Millisecond,

@@ -24,6 +24,9 @@ type Message struct {
 	Content    string      `json:"content"`
 	ToolCalls  []ToolCall  `json:"tool_calls,omitempty"`
 	ToolResult *ToolResult `json:"tool_result,omitempty"`
+	// Attachments are the files a User message carries beside its text,
+	// in order (see Attachment).
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // Request is a compiled prompt: everything a provider needs to answer it.
@@ -38,7 +41,8 @@ type Request struct {
 	// Params are extra request fields passed through to the wire request
 	// verbatim (for example top_p), as JSON values.
 	Params map[string]json.RawMessage `json:"params,omitempty"`
-	// Format is "" for text or "json" for a JSON answer.
+	// Format is "" for text, "json" for a JSON answer, or "image" for a
+	// generated image (Response.Media).
 	Format string `json:"format,omitempty"`
 	// Schema is a JSON Schema the answer must follow when Format is "json".
 	Schema json.RawMessage `json:"schema,omitempty"`
@@ -74,6 +78,9 @@ type Response struct {
 	// arriving; when the server answered whole instead, the time to the
 	// answer. 0 when not measured (a call that was not streamed).
 	TTFT time.Duration `json:"ttft_ns,omitempty"`
+	// Media is the answer of a request whose Format is "image": the
+	// image, with Text empty or the model's words beside it.
+	Media *Blob `json:"-"`
 }
 
 // Truncated reports whether the answer was cut short by the token limit.

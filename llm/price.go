@@ -16,7 +16,9 @@ func (p Price) Cost(input, output, cached int64) float64 {
 
 // EstimateTokens guesses a request's prompt tokens before the call: about
 // four bytes of text a token (the usual rule for English), plus a few
-// tokens of framing per message, tool call, tool result and tool offered.
+// tokens of framing per message, tool call, tool result and tool offered,
+// and a bound for each attachment (an image of about a megapixel; a
+// document by its size).
 func EstimateTokens(req *Request) int64 {
 	var n int64
 	for _, m := range req.Messages {
@@ -26,6 +28,9 @@ func EstimateTokens(req *Request) int64 {
 		}
 		if r := m.ToolResult; r != nil {
 			n += int64(len(r.Content))/4 + 4
+		}
+		for _, a := range m.Attachments {
+			n += attachmentTokens(a)
 		}
 	}
 	for _, t := range req.Tools {

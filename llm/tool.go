@@ -82,8 +82,13 @@ func decodeOne(s string, v any) error {
 // assistant's, or without an id or a name; a tool message without a
 // result, with text of its own, or that does not answer a call of the
 // assistant message before it; a call left unanswered by the tool
-// messages that follow it. Roles are the adapters' to check.
+// messages that follow it; an attachment on a message other than a
+// user's, or without its media type or bytes. Roles are the adapters' to
+// check.
 func (r *Request) Validate() error {
+	if err := validateAttachments(r); err != nil {
+		return err
+	}
 	names := make(map[string]bool, len(r.Tools))
 	for i, t := range r.Tools {
 		switch {

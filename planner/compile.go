@@ -53,6 +53,11 @@ func (c *Compiled) SampleHash(i int) string {
 // the request reads: n.Deps but for those only its assertions read) into
 // the exact request, and hashes it.
 func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diagnostics) {
+	c, diags := g.compile(n, outputs)
+	return c, lang.MediaDiags(diags)
+}
+
+func (g *Graph) compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	r := n.Run
 	scope := g.scope(n.Each)
@@ -103,7 +108,9 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 	} else {
 		body, ds := evalString(n.Template.Body, tctx, "template")
 		diags = append(diags, ds...)
-		req.Messages = append(req.Messages, llm.Message{Role: llm.User, Content: body})
+		atts, ds := g.attachments(n, ctx)
+		diags = append(diags, ds...)
+		req.Messages = append(req.Messages, llm.Message{Role: llm.User, Content: body, Attachments: atts})
 	}
 
 	params := map[string]string{}
@@ -221,7 +228,16 @@ func (g *Graph) runValues(n *Node, deps []*Node, refs []lang.Ref, outputs map[st
 			}}
 		}
 		upstream[d.Addr] = Digest([]byte(text))
-		attrs := map[string]cty.Value{"output": cty.StringVal(text)}
+		out, err := answerValue(d, text)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Upstream answer is not an image",
+				Detail:   err.Error() + ".",
+				Subject:  n.Run.DeclRange.Ptr(),
+			})
+		}
+		attrs := map[string]cty.Value{"output": out}
 		if d.Run.Conversation != nil {
 			var diag *hcl.Diagnostic
 			if attrs, diag = conversationValue(d, text, refs); diag != nil {
@@ -392,11 +408,15 @@ func evalSchema(e hcl.Expression, ctx *hcl.EvalContext) (json.RawMessage, hcl.Di
 	return raw, diags
 }
 
-// valueDigest digests an input's value: a string by its bytes, anything
-// else by its JSON encoding (maps have sorted keys).
+// valueDigest digests an input's value: a string by its bytes, a binary
+// file too, anything else by its JSON encoding (maps have sorted keys;
+// a binary file in it stands as its media type and digest).
 func valueDigest(v cty.Value) string {
 	if v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
 		return Digest([]byte(v.AsString()))
+	}
+	if d, ok := mediaDigest(v); ok {
+		return d
 	}
 	if d, ok := stringMapDigest(v); ok {
 		return d

@@ -3,7 +3,8 @@
 // per instance by provider[EXPR]), connects them into a [Graph] and orders
 // it; [Graph.Select] picks instances by address, key pattern and provider
 // (-target, -provider); [Graph.Compile] evaluates an instance's template into the exact
-// request and its input-bundle hash ([Bundle]); [Graph.Plan] compares every
+// request (with its attachments, by digest in the hash) and its
+// input-bundle hash ([Bundle]); [Graph.Plan] compares every
 // instance with the lock file, the cache and the files on disk and says,
 // for each, what apply will do ([Action]) and why ([Reason]). A [Plan]
 // renders itself for people ([Plan.WriteHuman]) and machines

@@ -16,7 +16,8 @@ import (
 // referenceEncoding is the bundle encoding as first written, with fmt and
 // strconv.Quote: the fast encoder must produce exactly these bytes, or
 // every lock file and cache entry would go stale. The lines of tools, tool
-// calls and tool results came later and appear only when they are set.
+// calls, tool results and attachments came later and appear only when
+// they are set.
 func referenceEncoding(b *Bundle) string {
 	var w strings.Builder
 	line := func(label, value string) { fmt.Fprintf(io.Writer(&w), "%s %s\n", label, value) }
@@ -56,6 +57,13 @@ func referenceEncoding(b *Bundle) string {
 	line("messages", strconv.Itoa(len(r.Messages)))
 	for _, m := range r.Messages {
 		line("message."+string(m.Role), q(m.Content))
+		for _, a := range m.Attachments {
+			line("attachment.media_type", q(a.MediaType))
+			line("attachment.digest", a.Digest)
+			if a.Filename != "" {
+				line("attachment.filename", q(a.Filename))
+			}
+		}
 		for _, c := range m.ToolCalls {
 			line("call.id", q(c.ID))
 			line("call.name", q(c.Name))
@@ -130,7 +138,10 @@ func TestBundleEncodingUnchanged(t *testing.T) {
 			llm.Message{Role: llm.Assistant, Content: s, ToolCalls: []llm.ToolCall{{ID: s, Name: s, Arguments: s, Signature: []byte(s)}}},
 			llm.Message{Role: llm.ToolRole, ToolResult: &llm.ToolResult{CallID: s, Content: s, IsError: i%2 == 0}})
 	}
-	for name, b := range map[string]*Bundle{"full": full, "bare": bare, "odd": odd, "base": baseBundle(), "tools": tools, "odd tools": oddTools} {
+	media := mediaBundle()
+	media.Request.Messages[len(media.Request.Messages)-1].Attachments = append(media.Request.Messages[len(media.Request.Messages)-1].Attachments,
+		llm.Attachment{Name: "input.photo", MediaType: "image/png", Digest: Digest([]byte("png")), Size: 3, Data: []byte("png")})
+	for name, b := range map[string]*Bundle{"full": full, "bare": bare, "odd": odd, "base": baseBundle(), "tools": tools, "odd tools": oddTools, "media": media} {
 		t.Run(name, func(t *testing.T) {
 			if got, want := b.Encoding(), referenceEncoding(b); got != want {
 				t.Errorf("encoding changed\n got %q\nwant %q", got, want)

@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,7 +38,7 @@ type Node struct {
 	Provider *lang.Provider
 	Each     *lang.Each // nil without for_each
 	Output   string     // the output file, slash-separated and relative to the project; "" for none
-	Format   string     // "" (text) or "json"
+	Format   string     // "" (text), "json" or "image"
 	// maxTokens is max_tokens when known before any upstream answer (for
 	// the cost estimate of a call whose prompt is not compiled yet).
 	maxTokens int64
@@ -138,6 +139,11 @@ func (g *Graph) addrOf(name string, key *string) string {
 // connects each instance to the instances it reads. The configuration must
 // have passed lang.Load: run-level cycles are already reported there.
 func Build(cfg *lang.Config) (*Graph, hcl.Diagnostics) {
+	g, diags := build(cfg)
+	return g, lang.MediaDiags(diags)
+}
+
+func build(cfg *lang.Config) (*Graph, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	g := &Graph{
 		Config:          cfg,
@@ -354,18 +360,19 @@ func (g *Graph) resolveNode(n *Node) (diags hcl.Diagnostics, ok bool) {
 		diags = append(diags, ds...)
 		if !ds.HasErrors() {
 			f, err := convert.Convert(v, cty.String)
-			if err != nil || f.IsNull() || !f.IsKnown() || (f.AsString() != "text" && f.AsString() != "json") {
+			if err != nil || f.IsNull() || !f.IsKnown() || !slices.Contains(lang.Formats, f.AsString()) {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid format",
-					Detail:   `format must be "text" or "json".`,
+					Detail:   `format must be "text", "json" or "image".`,
 					Subject:  r.Format.Range().Ptr(),
 				})
-			} else if f.AsString() == "json" {
-				n.Format = "json"
+			} else if f.AsString() != "text" {
+				n.Format = f.AsString()
 			}
 		}
 	}
+	diags = append(diags, g.checkMedia(n, ctx)...)
 	if r.MaxTokens != nil {
 		// Best effort: max_tokens may read a run, then it stays unknown.
 		if v, ds := r.MaxTokens.Value(ctx); !ds.HasErrors() {
@@ -787,7 +794,7 @@ func (g *Graph) scope(each *lang.Each) *lang.Scope {
 func runRefs(cfg *lang.Config, r *lang.Run) ([]lang.Ref, hcl.Diagnostics) {
 	var refs []lang.Ref
 	var diags hcl.Diagnostics
-	for _, e := range []hcl.Expression{r.ProviderKey, r.Vars, r.Temperature, r.MaxTokens, r.Seed, r.Params, r.Format, r.Schema, r.Output, r.ForEach} {
+	for _, e := range []hcl.Expression{r.ProviderKey, r.Vars, r.Temperature, r.MaxTokens, r.Seed, r.Params, r.Format, r.Schema, r.Output, r.ForEach, r.Attachments} {
 		if e == nil {
 			continue
 		}

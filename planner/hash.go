@@ -69,6 +69,7 @@ func (b *Bundle) encode() []byte {
 		if res := m.ToolResult; res != nil {
 			size += 64 + len(res.CallID) + len(res.Content)*9/8
 		}
+		size += len(m.Attachments) * 192
 	}
 	for _, t := range r.Tools {
 		size += 64 + len(t.Name) + len(t.Description) + len(t.Parameters)*9/8
@@ -119,7 +120,8 @@ func (b *Bundle) encode() []byte {
 	}
 	// Tools, tool calls and tool results add lines only when present, so
 	// that a request without them encodes as it did before they existed.
-	// Their labels (tools, tool.*, call.*, result.*) begin no other line.
+	// Their labels (tools, tool.*, call.*, result.*, attachment.*) begin
+	// no other line.
 	if len(r.Tools) > 0 {
 		raw("tools", strconv.Itoa(len(r.Tools)))
 		for _, t := range r.Tools {
@@ -137,6 +139,15 @@ func (b *Bundle) encode() []byte {
 	raw("messages", strconv.Itoa(len(r.Messages)))
 	for _, m := range r.Messages {
 		str("message."+string(m.Role), m.Content)
+		// Attachments add lines only when present, as tools do; their
+		// bytes enter by digest.
+		for _, a := range m.Attachments {
+			str("attachment.media_type", a.MediaType)
+			raw("attachment.digest", a.Digest)
+			if a.Filename != "" {
+				str("attachment.filename", a.Filename)
+			}
+		}
 		for _, c := range m.ToolCalls { // each call begins with its call.id line
 			str("call.id", c.ID)
 			str("call.name", c.Name)

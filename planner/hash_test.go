@@ -52,6 +52,18 @@ func conversationBundle() *Bundle {
 	return b
 }
 
+// mediaBundle is conversationBundle with a user message that carries an
+// attachment.
+func mediaBundle() *Bundle {
+	b := conversationBundle()
+	b.Request.Messages = append(b.Request.Messages,
+		llm.Message{Role: llm.User, Content: "And this invoice?", Attachments: []llm.Attachment{
+			{Name: "input.invoice", Filename: "inv-42.pdf", MediaType: "application/pdf", Digest: Digest([]byte("%PDF-1.4")), Size: 8, Data: []byte("%PDF-1.4")},
+		}},
+	)
+	return b
+}
+
 // TestBundleHashFields proves that every field that can change an answer
 // changes the input-bundle hash: one case per field.
 func TestBundleHashFields(t *testing.T) {

@@ -17,6 +17,10 @@ var notHashed = map[string]string{
 	// The bundle hashes Bundle.Model, which compilation sets from the same
 	// provider block as Request.Model.
 	"Model": "hashed as Bundle.Model",
+	// An attachment enters by its media type, digest and file name.
+	"Messages.Attachments.Name": "where the attachment comes from, for messages: it is not sent",
+	"Messages.Attachments.Size": "the length of the bytes, which the digest stands for",
+	"Messages.Attachments.Data": "the bytes, which enter as their digest",
 }
 
 // TestEveryRequestFieldIsHashed walks llm.Request by reflection, changes
@@ -24,12 +28,12 @@ var notHashed = map[string]string{
 // changes. It reaches into the structs the request holds, through slices
 // and pointers: a message's tool calls and tool result, and the tools.
 func TestEveryRequestFieldIsHashed(t *testing.T) {
-	want := conversationBundle().Hash()
+	want := mediaBundle().Hash()
 	seen := map[string]bool{}
 	for _, path := range fieldPaths(reflect.TypeFor[llm.Request](), "") {
 		seen[path] = true
 		t.Run(path, func(t *testing.T) {
-			b := conversationBundle()
+			b := mediaBundle()
 			mutateField(t, reflect.ValueOf(b.Request).Elem(), strings.Split(path, "."))
 			changed := b.Hash() != want
 			reason, excused := notHashed[path]
@@ -46,7 +50,7 @@ func TestEveryRequestFieldIsHashed(t *testing.T) {
 			t.Errorf("notHashed lists Request.%s, which does not exist", path)
 		}
 	}
-	for _, path := range []string{"Tools.Parameters", "Messages.ToolCalls.Arguments", "Messages.ToolResult.IsError"} {
+	for _, path := range []string{"Tools.Parameters", "Messages.ToolCalls.Arguments", "Messages.ToolResult.IsError", "Messages.Attachments.Digest"} {
 		if !seen[path] {
 			t.Errorf("the walk never reached Request.%s", path)
 		}

@@ -67,20 +67,33 @@ func ParseVerdict(text string) (*Verdict, error) {
 func (g *Graph) judgeRequest(j *lang.Judge, p *lang.Provider, criteria, answer string) (*llm.Request, error) {
 	zero := 0.0
 	req := &llm.Request{Model: p.Model, Temperature: &zero, Format: "json", Schema: VerdictSchema}
+	// An answer that is a file (an image) is attached to the judge's
+	// message instead of written into it.
+	file, isFile := answerFile(answer)
+	var atts []llm.Attachment
+	output := cty.StringVal(answer)
+	if isFile {
+		atts = []llm.Attachment{file.Attachment()}
+		output = lang.MediaVal(file)
+	}
 	if j.Template == "" {
+		text := "Criteria:\n" + criteria + "\n\nAnswer to grade:\n" + answer
+		if isFile {
+			text = "Criteria:\n" + criteria + "\n\nAnswer to grade: the attached " + file.MediaType + " file."
+		}
 		req.Messages = []llm.Message{
 			{Role: llm.System, Content: DefaultRubric},
-			{Role: llm.User, Content: "Criteria:\n" + criteria + "\n\nAnswer to grade:\n" + answer},
+			{Role: llm.User, Content: text, Attachments: atts},
 		}
 		return req, nil
 	}
 	t := g.Config.Templates[j.Template]
 	ctx := g.scope(nil).EvalContext().NewChild()
-	ctx.Variables = map[string]cty.Value{"criteria": cty.StringVal(criteria), "output": cty.StringVal(answer)}
+	ctx.Variables = map[string]cty.Value{"criteria": cty.StringVal(criteria), "output": output}
 	if t.System != nil {
 		s, diags := evalString(t.System, ctx, "system prompt")
 		if diags.HasErrors() {
-			return nil, errors.New(diagText(diags))
+			return nil, errors.New(diagText(lang.MediaDiags(diags)))
 		}
 		if s != "" {
 			req.Messages = append(req.Messages, llm.Message{Role: llm.System, Content: s})
@@ -88,9 +101,9 @@ func (g *Graph) judgeRequest(j *lang.Judge, p *lang.Provider, criteria, answer s
 	}
 	body, diags := evalString(t.Body, ctx, "template")
 	if diags.HasErrors() {
-		return nil, errors.New(diagText(diags))
+		return nil, errors.New(diagText(lang.MediaDiags(diags)))
 	}
-	req.Messages = append(req.Messages, llm.Message{Role: llm.User, Content: body})
+	req.Messages = append(req.Messages, llm.Message{Role: llm.User, Content: body, Attachments: atts})
 	return req, nil
 }
 

@@ -68,6 +68,21 @@ func pinnedConversation() *Bundle {
 	return b
 }
 
+// pinnedMedia is pinnedConversation with a last user message that carries
+// an image and a PDF: it sets the attachments' fields.
+func pinnedMedia() *Bundle {
+	b := pinnedConversation()
+	b.Request.Messages = append(b.Request.Messages, llm.Message{Role: llm.User, Content: "What do these show?", Attachments: []llm.Attachment{
+		{Name: "input.photo", MediaType: "image/png", Digest: Digest([]byte("\x89PNG")), Size: 4, Data: []byte("\x89PNG")},
+		{Name: `input.scans["scans/r1.pdf"]`, Filename: "r1.pdf", MediaType: "application/pdf", Digest: Digest([]byte("%PDF-1.7")), Size: 8, Data: []byte("%PDF-1.7")},
+	}})
+	return b
+}
+
+// pinnedMediaDigest is pinnedMedia's input-bundle hash, under the same rule
+// as pinnedDigest.
+const pinnedMediaDigest = "cf970dc891272dea5aa34d5090a2fd53787830ade33cfc4209ded7c2316fc651"
+
 // pinnedConversationDigest is pinnedConversation's input-bundle hash, under
 // the same rule as pinnedDigest.
 const pinnedConversationDigest = "9be6da61a8f031a83c77089a7292b9c322ffbc5af0c1a1035221ac650aeb4870"
@@ -99,6 +114,12 @@ func TestBundleHashPinned(t *testing.T) {
 		if path == "Sample" {
 			continue // pinnedSampleDigest covers it
 		}
+		if strings.HasPrefix(path, "Request.Messages.Attachments") {
+			if !reaches(reflect.ValueOf(pinnedMedia()).Elem(), strings.Split(path, ".")) {
+				t.Errorf("pinnedMedia leaves %s unset: set every field, so that the pinned digest covers its encoding", path)
+			}
+			continue // attachments came later: pinnedMediaDigest covers them
+		}
 		if !reaches(reflect.ValueOf(c).Elem(), strings.Split(path, ".")) {
 			t.Errorf("pinnedConversation leaves %s unset: set every field, so that the pinned digest covers its encoding", path)
 		}
@@ -107,6 +128,9 @@ func TestBundleHashPinned(t *testing.T) {
 	sample.Sample = 2
 	if got := sample.Hash(); got != pinnedSampleDigest {
 		t.Errorf("the input-bundle hash of the pinned bundle's second sample is %s; want %s.\nThe encoding changed: bump BundleVersion and update pinnedSampleDigest deliberately. Encoding:\n%s", got, pinnedSampleDigest, sample.Encoding())
+	}
+	if m := pinnedMedia(); m.Hash() != pinnedMediaDigest {
+		t.Errorf("the input-bundle hash of the pinned request with attachments is %s; want %s.\nThe encoding changed: bump BundleVersion and update pinnedMediaDigest deliberately. Encoding:\n%s", m.Hash(), pinnedMediaDigest, m.Encoding())
 	}
 	if got := c.Hash(); got != pinnedConversationDigest {
 		t.Errorf("the input-bundle hash of the pinned conversation is %s; want %s.\nThe encoding changed: bump BundleVersion and update pinnedConversationDigest deliberately. Encoding:\n%s", got, pinnedConversationDigest, c.Encoding())

@@ -116,6 +116,7 @@ var providerSettings = []struct {
 	{"Identity", true, "what of the type's own settings can change an answer, as the type says",
 		mockBlock, replace(`, "doc" = "B"`, "")},
 	{"Models", false, "the type's price and context-window tables: what a call costs and what the plan warns about", "", nil},
+	{"Media", false, "what the type takes beside text and whether it makes images: what validate checks, derived from the type, which is hashed", "", nil},
 	{"maxTemperature", false, "the type's top for a run's temperature: a value above it is refused, never sent", "", nil},
 	{"DeclRange", false, "where the block is written",
 		openaiBlock, func(s string) string { return "\n\n\n" + s }},

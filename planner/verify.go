@@ -319,8 +319,14 @@ func selfValue(n *Node, text string, m *cache.Manifest, sample int) (self cty.Va
 	if model == "" {
 		model = m.Model
 	}
+	output := cty.StringVal(text)
+	if n.Format == "image" {
+		if v, err := answerValue(n, text); err == nil {
+			output = v
+		}
+	}
 	attrs := map[string]cty.Value{
-		"output": cty.StringVal(text),
+		"output": output,
 		"usage": cty.ObjectVal(map[string]cty.Value{
 			"input_tokens":  cty.NumberIntVal(m.Usage.InputTokens),
 			"output_tokens": cty.NumberIntVal(m.Usage.OutputTokens),

@@ -5,6 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"io/fs"
 	"net/http"
@@ -47,14 +50,16 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"calls":      cmdCalls,
-			"crlf":       cmdCRLF,
-			"jsonlines":  cmdJSONLines,
-			"waitfile":   cmdWaitfile,
-			"snapshot":   cmdSnapshot,
-			"untime":     cmdUntime,
-			"failremote": cmdFailRemote,
-			"tamper":     cmdTamper,
+			"calls":        cmdCalls,
+			"crlf":         cmdCRLF,
+			"jsonlines":    cmdJSONLines,
+			"waitfile":     cmdWaitfile,
+			"snapshot":     cmdSnapshot,
+			"untime":       cmdUntime,
+			"failremote":   cmdFailRemote,
+			"tamper":       cmdTamper,
+			"mkpng":        cmdMkPNG,
+			"streamserver": cmdStreamServer,
 		},
 	})
 }
@@ -353,4 +358,73 @@ func cmdTamper(ts *testscript.TestScript, neg bool, args []string) {
 	if n == 0 {
 		ts.Fatalf("tamper: no entry in %s", dir)
 	}
+}
+
+// cmdMkPNG writes a PNG image of W x H pixels (2 x 2 by default) of one
+// colour, given as red, green and blue from 0 to 255: binary inputs for
+// scripts, whose archives hold text.
+//
+//	mkpng photos/a.png 200 0 0
+//	mkpng big.png 0 0 255 64 64
+func cmdMkPNG(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || (len(args) != 4 && len(args) != 6) {
+		ts.Fatalf("usage: mkpng FILE R G B [W H]")
+	}
+	n := make([]int, len(args)-1)
+	for i, a := range args[1:] {
+		v, err := strconv.Atoi(a)
+		if err != nil || v < 0 || (i < 3 && v > 255) {
+			ts.Fatalf("mkpng: %q is not a number in range", a)
+		}
+		n[i] = v
+	}
+	w, h := 2, 2
+	if len(n) == 5 {
+		w, h = n[3], n[4]
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.SetNRGBA(x, y, color.NRGBA{uint8(n[0]), uint8(n[1]), uint8(n[2]), 255})
+		}
+	}
+	var buf bytes.Buffer
+	ts.Check(png.Encode(&buf, img))
+	p := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(filepath.Dir(p), 0o755))
+	ts.Check(os.WriteFile(p, buf.Bytes(), 0o644))
+}
+
+// cmdStreamServer starts an HTTP server, for the script's life, that
+// speaks OpenAI's chat completions API and streams the first piece of
+// every answer ("Once upon"), then nothing more until the client goes
+// away, and sets the variable NAME to its base URL. It writes
+// .stream-started in the work directory once a stream has begun, and
+// .stream-closed once the client has closed one, so that a script can
+// interrupt a call in the middle of its answer and see it cancelled:
+//
+//	streamserver LLM
+//	exec promptbuild apply -var url=$LLM &apply&
+//	waitfile .stream-started
+//	kill -INT apply
+func cmdStreamServer(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: streamserver NAME")
+	}
+	started, closed := ts.MkAbs(".stream-started"), ts.MkAbs(".stream-closed")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/chat/completions") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(http.StatusOK)
+		fmt.Fprint(w, `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant","content":"Once upon"},"finish_reason":null}]}`+"\n\n")
+		w.(http.Flusher).Flush()
+		_ = os.WriteFile(started, []byte(r.URL.Path+"\n"), 0o644)
+		<-r.Context().Done()
+		_ = os.WriteFile(closed, []byte("closed\n"), 0o644)
+	}))
+	ts.Defer(srv.Close)
+	ts.Setenv(args[0], srv.URL+"/v1")
 }

@@ -15,5 +15,7 @@
 // errors of an answer that is empty, malformed, late or missing. For tools,
 // [ToolsInParams] refuses a request whose params would replace its tools,
 // [CallID] names a tool call the API left without an id, and [FinishTools]
-// reads an answer that stopped to call tools.
+// reads an answer that stopped to call tools. A streaming adapter reports
+// each piece of the answer with [Progress] to whoever set [WithProgress]
+// on the call's context; the caller marks a retry with [Restart].
 package provider

@@ -31,9 +31,12 @@ type progress struct {
 	running int
 	started map[string]time.Time // in flight, since when
 	waited  map[string]int       // in flight: how many notices it had
-	counts  map[executor.Status]int
-	tokens  int64
-	cost    float64
+	// streamed holds, for the runs in flight whose answer is streaming
+	// in, how many bytes of it have arrived (see Receiving).
+	streamed map[string]int64
+	counts   map[executor.Status]int
+	tokens   int64
+	cost     float64
 	// storeWarned is set once the cache's failure to keep an answer was
 	// reported: it is said once per apply, not once per run.
 	storeWarned bool
@@ -55,6 +58,7 @@ func (e *env) newProgress(jsonOut bool, plan *planner.Plan) *progress {
 	p := &progress{
 		e: e, json: jsonOut, live: !jsonOut && !e.ci, start: time.Now(), total: run + restore, plan: plan,
 		counts: map[executor.Status]int{}, started: map[string]time.Time{}, waited: map[string]int{},
+		streamed: map[string]int64{},
 	}
 	if jsonOut {
 		p.enc = json.NewEncoder(e.stdout)
@@ -115,6 +119,7 @@ func (p *progress) Finished(r *executor.Result) {
 	if _, ok := p.started[r.Addr]; ok {
 		delete(p.started, r.Addr)
 		delete(p.waited, r.Addr)
+		delete(p.streamed, r.Addr)
 		p.running--
 	}
 	p.counts[r.Status]++
@@ -270,7 +275,40 @@ func (p *progress) status() string {
 	return fmt.Sprintf("[%d/%d] done %d  running %d  cached %d  failed %d  %s  %d tokens  $%.4f",
 		done+p.counts[executor.Restored]+p.counts[executor.Failed]+p.counts[executor.Skipped], p.total,
 		done, p.running, p.counts[executor.Restored], p.counts[executor.Failed]+p.counts[executor.Skipped],
-		time.Since(p.start).Round(100*time.Millisecond), p.tokens, p.cost)
+		time.Since(p.start).Round(100*time.Millisecond), p.tokens, p.cost) + p.arriving()
+}
+
+// Receiving implements executor.StreamObserver: the answer of a run in
+// flight is streaming in.
+func (p *progress) Receiving(addr string, bytes int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.started[addr]; ok {
+		p.streamed[addr] = bytes
+	}
+}
+
+// arriving says, for the status line, how many tokens of the answers in
+// flight have arrived so far (about four bytes a token, until the
+// provider counts them): "  receiving ~120 tokens (run.a)"; "" when none
+// is streaming.
+func (p *progress) arriving() string {
+	var bytes int64
+	var addrs []string
+	for addr, n := range p.streamed {
+		if n > 0 {
+			bytes += n
+			addrs = append(addrs, addr)
+		}
+	}
+	if len(addrs) == 0 {
+		return ""
+	}
+	who := addrs[0]
+	if len(addrs) > 1 {
+		who = fmt.Sprintf("%d runs", len(addrs))
+	}
+	return fmt.Sprintf("  receiving ~%d tokens (%s)", max(1, bytes/4), who)
 }
 
 // done stops the status line.

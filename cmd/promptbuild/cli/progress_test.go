@@ -118,3 +118,39 @@ run "b" {
 		t.Errorf("a notice after every run finished:\n%s", text)
 	}
 }
+
+// TestProgressStreaming: the live status line shows the tokens of the
+// answers in flight as they arrive, starts a retried stream over, and
+// forgets a run once it finished.
+func TestProgressStreaming(t *testing.T) {
+	var _ executor.StreamObserver = (*progress)(nil)
+	p := &progress{start: time.Now(), total: 3, counts: map[executor.Status]int{},
+		started: map[string]time.Time{}, waited: map[string]int{}, streamed: map[string]int64{}, e: &env{stdout: io.Discard, stderr: io.Discard, ci: true}}
+	status := func() string {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.status()
+	}
+	p.Started("run.a")
+	p.Started("run.b")
+	if s := status(); strings.Contains(s, "receiving") {
+		t.Errorf("nothing streams yet, and the status line says %q", s)
+	}
+	p.Receiving("run.a", 400)
+	if s := status(); !strings.HasSuffix(s, "  receiving ~100 tokens (run.a)") {
+		t.Errorf("status line %q; want it to end with the 100 tokens of run.a", s)
+	}
+	p.Receiving("run.b", 40)
+	if s := status(); !strings.HasSuffix(s, "  receiving ~110 tokens (2 runs)") {
+		t.Errorf("status line %q; want it to end with the 110 tokens of 2 runs", s)
+	}
+	p.Receiving("run.a", 0) // a cut stream, retried
+	if s := status(); !strings.HasSuffix(s, "  receiving ~10 tokens (run.b)") {
+		t.Errorf("status line %q; want run.a's tokens dropped when its stream starts over", s)
+	}
+	p.Finished(&executor.Result{Addr: "run.b", Status: executor.Called})
+	p.Receiving("run.b", 80) // late: the run is done
+	if s := status(); strings.Contains(s, "receiving") {
+		t.Errorf("status line %q after the streaming run finished", s)
+	}
+}

@@ -27,6 +27,7 @@ var notCarried = map[string]string{
 	"TypeRange":      "where the type is written",
 	"maxTemperature": "checked by lang and the planner; never sent",
 	"Models":         "the type's tables, which Block.Type holds itself",
+	"Media":          "what the type takes and makes, which Block.Type holds itself (Type.Media)",
 }
 
 // TestProviderBlockFields: a field added to lang.Provider reaches the

@@ -88,6 +88,16 @@ var showCmd = &command{
 			fmt.Fprintf(w, "\n  (no manifest in the cache: %v)\n", merr)
 			return exitOK
 		}
+		if m.MediaType != "" {
+			media := fmt.Sprintf("%s, %s", m.MediaType, llm.Bytes(m.OutputSize))
+			if m.Width > 0 {
+				media = fmt.Sprintf("%s, %dx%d pixels, %s", m.MediaType, m.Width, m.Height, llm.Bytes(m.OutputSize))
+			}
+			row("media", media)
+		}
+		if m.TTFT > 0 {
+			row("first token", m.TTFT.String())
+		}
 		row("finish reason", m.FinishReason)
 		row("request id", m.RequestID)
 		row("answered by", m.ResponseModel)

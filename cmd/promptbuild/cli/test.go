@@ -163,10 +163,10 @@ func testReport(p *project, sum *executor.Summary, tested []string, start time.T
 				run.Error = r.Err.Error()
 			}
 			for i, text := range r.Samples {
-				run.Samples = append(run.Samples, &report.Sample{Index: i + 1, Output: text})
+				run.Samples = append(run.Samples, &report.Sample{Index: i + 1, Output: reportText(text)})
 			}
 			if len(run.Samples) == 0 && r.Answer != nil {
-				run.Samples = []*report.Sample{{Index: 1, Output: *r.Answer}}
+				run.Samples = []*report.Sample{{Index: 1, Output: reportText(*r.Answer)}}
 			}
 			if m := r.Facts; m != nil {
 				run.LatencyMS = m.Stages.Processing.Milliseconds()

@@ -158,6 +158,7 @@ func (c *Client) streamed(ctx context.Context, params sdk.MessageNewParams, hr *
 			if ttft == 0 && (ev.Delta.Text != "" || ev.Delta.PartialJSON != "") {
 				ttft = c.now().Sub(start)
 			}
+			provider.Progress(ctx, len(ev.Delta.Text)+len(ev.Delta.PartialJSON))
 		case "message_stop":
 			stopped = true
 		}
@@ -213,7 +214,15 @@ func (c *Client) params(req *llm.Request) (sdk.MessageNewParams, error) {
 				p.System = append(p.System, sdk.TextBlockParam{Text: m.Content})
 			}
 		case llm.User:
-			p.Messages = append(p.Messages, sdk.NewUserMessage(sdk.NewTextBlock(m.Content)))
+			if len(m.Attachments) == 0 {
+				p.Messages = append(p.Messages, sdk.NewUserMessage(sdk.NewTextBlock(m.Content)))
+				break
+			}
+			blocks, err := userBlocks(m)
+			if err != nil {
+				return p, err
+			}
+			p.Messages = append(p.Messages, sdk.NewUserMessage(blocks...))
 		case llm.Assistant:
 			blocks, err := assistantBlocks(m)
 			if err != nil {
@@ -268,6 +277,8 @@ func (c *Client) params(req *llm.Request) (sdk.MessageNewParams, error) {
 			return p, fmt.Errorf("the output schema is not a JSON object")
 		}
 		p.OutputConfig.Format = sdk.JSONOutputFormatParam{Schema: schema}
+	case "image":
+		return p, fmt.Errorf("the Messages API answers with text, not images: format = \"image\" needs a provider that makes them")
 	default:
 		return p, fmt.Errorf("format %q is not supported; want \"\" or \"json\"", req.Format)
 	}

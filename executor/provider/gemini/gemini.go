@@ -144,6 +144,12 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 					return nil, c.call.Malformed(err.Error(), err)
 				}
 				resp.ToolCalls = append(resp.ToolCalls, call)
+			case p.InlineData != nil:
+				// An image answer (format "image"): the first image is
+				// the answer; the model's words go beside it.
+				if resp.Media == nil && req.Format == "image" {
+					resp.Media = &llm.Blob{MediaType: p.InlineData.MIMEType, Data: p.InlineData.Data}
+				}
 			default:
 				text.WriteString(p.Text)
 			}
@@ -151,7 +157,7 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 	}
 	resp.Text = text.String()
 	resp.FinishReason = provider.FinishTools(finishReason(cand.FinishReason), len(resp.ToolCalls))
-	if resp.Text == "" && len(resp.ToolCalls) == 0 && (resp.FinishReason == llm.FinishStop || resp.FinishReason == "") {
+	if resp.Text == "" && len(resp.ToolCalls) == 0 && resp.Media == nil && (resp.FinishReason == llm.FinishStop || resp.FinishReason == "") {
 		return nil, c.call.Empty("the candidate has no text")
 	}
 	return resp, nil
@@ -225,6 +231,11 @@ func (c *Client) streamed(ctx context.Context, model string, contents []*genai.C
 					ttft = c.now().Sub(start)
 				}
 				parts = append(parts, cand.Content.Parts...)
+				for _, p := range cand.Content.Parts {
+					if p != nil && !p.Thought {
+						provider.Progress(ctx, len(p.Text))
+					}
+				}
 			}
 			done = done || cand.FinishReason != ""
 		}
@@ -275,6 +286,10 @@ func (c *Client) request(req *llm.Request) (string, []*genai.Content, *genai.Gen
 			}
 			config.SystemInstruction.Parts = append(config.SystemInstruction.Parts, genai.NewPartFromText(m.Content))
 		case llm.User:
+			if len(m.Attachments) > 0 {
+				contents = append(contents, userContent(m))
+				break
+			}
 			contents = append(contents, genai.NewContentFromText(m.Content, genai.RoleUser))
 		case llm.Assistant:
 			content := genai.NewContentFromText(m.Content, genai.RoleModel)
@@ -341,8 +356,10 @@ func (c *Client) request(req *llm.Request) (string, []*genai.Content, *genai.Gen
 			}
 			config.ResponseJsonSchema = req.Schema
 		}
+	case "image":
+		config.ResponseModalities = []string{string(genai.ModalityText), string(genai.ModalityImage)}
 	default:
-		return "", nil, nil, fmt.Errorf("format %q is not supported; want \"\" or \"json\"", req.Format)
+		return "", nil, nil, fmt.Errorf("format %q is not supported; want \"\", \"json\" or \"image\"", req.Format)
 	}
 	if len(req.Params) > 0 {
 		for k := range req.Params {

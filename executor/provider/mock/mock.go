@@ -108,6 +108,7 @@ func (m *Mock) Complete(ctx context.Context, req *llm.Request) (*llm.Response, e
 	n := m.calls.Add(1)
 	last := lastUser(req.Messages)
 	if m.log != "" {
+		last += attachmentNote(req)
 		if err := appendLog(m.log, req.Model, last); err != nil {
 			return nil, &provider.Error{Provider: m.name, Message: "mock: " + err.Error(), Err: err}
 		}
@@ -142,10 +143,14 @@ func (m *Mock) Complete(ctx context.Context, req *llm.Request) (*llm.Response, e
 		Model:        req.Model,
 		TTFT:         m.latency, // the answer comes whole, after the latency
 	}
-	text, calls, err := m.answer(req, last)
+	if req.Format == "image" {
+		return m.image(req, resp)
+	}
+	text, calls, err := m.answer(req, lastUser(req.Messages))
 	if err != nil {
 		return nil, &provider.Error{Provider: m.name, Message: "mock: " + err.Error(), Err: err}
 	}
+	provider.Progress(ctx, len(text)) // the answer arrives whole
 	out := len(text)
 	if calls != nil {
 		resp.ToolCalls, resp.FinishReason = calls, llm.FinishToolCalls
@@ -172,6 +177,7 @@ func (m *Mock) Complete(ctx context.Context, req *llm.Request) (*llm.Response, e
 		if r := msg.ToolResult; r != nil {
 			in += len(r.Content)
 		}
+		in += 4 * attachmentTokens * len(msg.Attachments)
 	}
 	resp.Usage = llm.Usage{InputTokens: max(1, int64(in/4)), OutputTokens: int64(out / 4)}
 	if out > 0 {
@@ -295,6 +301,7 @@ func derived(req *llm.Request, last string) string {
 		b.WriteString(w)
 		n++
 	}
+	b.WriteString(attachmentNote(req))
 	return b.String()
 }
 
@@ -313,6 +320,13 @@ func digest(req *llm.Request) (sum [sha256.Size]byte) {
 	for _, msg := range req.Messages {
 		field(string(msg.Role))
 		field(msg.Content)
+		if len(msg.Attachments) > 0 {
+			field("\x00attachments") // no role is spelt so
+			for _, a := range msg.Attachments {
+				field(a.MediaType)
+				field(a.Digest)
+			}
+		}
 		if len(msg.ToolCalls) == 0 && msg.ToolResult == nil {
 			continue
 		}

@@ -106,6 +106,9 @@ func New(cfg provider.Config) (*Client, error) {
 // Complete sends one chat completion request. It never retries; see the
 // package documentation for how failures are classified.
 func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response, error) {
+	if req.Format == "image" {
+		return c.image(ctx, req)
+	}
 	params, err := c.params(req)
 	if err != nil {
 		return nil, c.call.Invalid(err)
@@ -203,6 +206,11 @@ func (c *Client) streamed(ctx context.Context, params sdk.ChatCompletionNewParam
 			if ttft == 0 && (ch.Delta.Content != "" || ch.Delta.Refusal != "" || len(ch.Delta.ToolCalls) > 0) {
 				ttft = c.now().Sub(start)
 			}
+			n := len(ch.Delta.Content) + len(ch.Delta.Refusal)
+			for _, tc := range ch.Delta.ToolCalls {
+				n += len(tc.Function.Arguments)
+			}
+			provider.Progress(ctx, n)
 			finished = finished || ch.FinishReason != ""
 		}
 	}
@@ -235,7 +243,15 @@ func (c *Client) params(req *llm.Request) (sdk.ChatCompletionNewParams, error) {
 		case llm.System:
 			p.Messages = append(p.Messages, sdk.SystemMessage(m.Content))
 		case llm.User:
-			p.Messages = append(p.Messages, sdk.UserMessage(m.Content))
+			if len(m.Attachments) == 0 {
+				p.Messages = append(p.Messages, sdk.UserMessage(m.Content))
+				break
+			}
+			msg, err := userParts(m)
+			if err != nil {
+				return p, err
+			}
+			p.Messages = append(p.Messages, msg)
 		case llm.Assistant:
 			if len(m.ToolCalls) == 0 {
 				p.Messages = append(p.Messages, sdk.AssistantMessage(m.Content))

@@ -2,8 +2,9 @@
 // endpoint, API-key variable, default model, temperature top, the
 // attributes of its own a provider block takes (the mock's responses,
 // latency and fail_every) with their decoder and their identity for the
-// input-bundle hash, and the constructor of its client. [Types] lists them
-// and [Lookup] finds one.
+// input-bundle hash, what it takes beside text and whether it makes images
+// ([Type.Media]: the kinds and sizes of attachments, in media.go), and the
+// constructor of its client. [Types] lists them and [Lookup] finds one.
 //
 // Every part asks the registry, each in its own terms:
 //
@@ -12,7 +13,8 @@
 //     attributes are handed to [Type.Decode], the way Terraform hands a
 //     provider its own configuration. The language records the block's
 //     endpoint ([Type.Endpoint]) and the settings' identity, which the
-//     planner hashes.
+//     planner hashes, and what the type takes ([Type.Media]), which
+//     validate checks attachments and format = "image" against.
 //   - the executor opens a [Block], the provider block in the registry's
 //     terms, with [Block.Open], and prices its calls with [Block.Price].
 //

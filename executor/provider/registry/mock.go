@@ -21,6 +21,7 @@ var mockType = &Type{
 	local:    true,
 	model:    "mock",
 	models:   freeModels,
+	media:    mockMedia,
 	settings: &settings{schema: mockSchema, decode: decodeMock},
 	open:     openMock,
 }

@@ -37,6 +37,9 @@ type Type struct {
 	maxTemperature float64
 	// models are the type's price and context-window tables.
 	models *llm.Models
+	// media is what the type takes beside text and whether it makes
+	// images; nil: text only.
+	media *llm.Media
 	// settings are the type's own attributes; nil for none.
 	settings *settings
 	// open builds the client of a block; cfg is resolved (key, timeout,

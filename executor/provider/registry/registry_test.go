@@ -354,3 +354,37 @@ func TestOpenMock(t *testing.T) {
 		}
 	}
 }
+
+// TestMedia: what each type takes beside text and whether it makes images.
+// A type added to the registry fails here until it has a row.
+func TestMedia(t *testing.T) {
+	want := map[string]struct {
+		images, pdf, audio bool // takes image/png, application/pdf, audio/wav
+		makes              bool
+	}{
+		"openai":    {images: true, pdf: true, audio: true, makes: true},
+		"anthropic": {images: true, pdf: true},
+		"gemini":    {images: true, pdf: true, audio: true, makes: true},
+		"ollama":    {images: true},
+		"mock":      {images: true, pdf: true, audio: true, makes: true},
+	}
+	for _, typ := range Types() {
+		w, ok := want[typ.Name()]
+		if !ok {
+			t.Errorf("type %q has no row in TestMedia", typ.Name())
+			continue
+		}
+		m := typ.Media()
+		_, images := m.Takes("image/png")
+		_, pdf := m.Takes("application/pdf")
+		_, audio := m.Takes("audio/wav")
+		if images != w.images || pdf != w.pdf || audio != w.audio || m.Generates() != w.makes {
+			t.Errorf("%s: takes images %v, PDF %v, audio %v, makes images %v; want %+v", typ.Name(), images, pdf, audio, m.Generates(), w)
+		}
+		for mt, limit := range m.Accepts {
+			if limit <= 0 || llm.Kind(mt) == "" {
+				t.Errorf("%s takes %s up to %d bytes: want a kind of media and a limit", typ.Name(), mt, limit)
+			}
+		}
+	}
+}

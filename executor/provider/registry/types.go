@@ -16,6 +16,7 @@ var openaiType = &Type{
 	keyEnv:           openai.DefaultKeyEnv,
 	keyAtDefaultOnly: true, // OpenRouter, vLLM, ...: never sent OPENAI_API_KEY unasked
 	models:           openaiModels,
+	media:            openaiMedia,
 	open:             openOpenAI,
 }
 
@@ -25,6 +26,7 @@ var ollamaType = &Type{
 	name:     "ollama",
 	endpoint: openai.DefaultOllamaURL,
 	models:   freeModels,
+	media:    ollamaMedia,
 	open:     openOpenAI,
 }
 
@@ -38,6 +40,7 @@ var anthropicType = &Type{
 	keyEnv:         anthropic.DefaultKeyEnv,
 	maxTemperature: 1,
 	models:         anthropicModels,
+	media:          anthropicMedia,
 	open: func(cfg provider.Config, _ any) (provider.Provider, error) {
 		return client(anthropic.New(cfg))
 	},
@@ -48,6 +51,7 @@ var geminiType = &Type{
 	endpoint: gemini.DefaultURL,
 	keyEnv:   gemini.DefaultKeyEnv,
 	models:   geminiModels,
+	media:    geminiMedia,
 	open: func(cfg provider.Config, _ any) (provider.Provider, error) {
 		return client(gemini.New(cfg))
 	},
