@@ -118,7 +118,14 @@ func (l *loader) checkMedia(r *Run) hcl.Diagnostics {
 		}
 	}
 	if r.Attachments != nil {
-		diags = append(diags, l.checkAttachments(r, prov)...)
+		diags = append(diags, l.checkAttachments(r, r.Attachments, prov)...)
+	}
+	if c := r.Conversation; c != nil {
+		for _, t := range c.Turns {
+			if t.Attachments != nil {
+				diags = append(diags, l.checkAttachments(r, t.Attachments, prov)...)
+			}
+		}
 	}
 	diags = append(diags, l.checkBinaryAsText(r)...)
 	return diags
@@ -128,14 +135,14 @@ func (l *loader) checkMedia(r *Run) hcl.Diagnostics {
 // known before the plan: each must read an input, a run or each, a file
 // input must be binary and a run must answer with an image, and the
 // run's provider (prov, when known) must take the file.
-func (l *loader) checkAttachments(r *Run, prov *Provider) hcl.Diagnostics {
+func (l *loader) checkAttachments(r *Run, expr hcl.Expression, prov *Provider) hcl.Diagnostics {
 	var elems []hcl.Expression
-	if t, ok := r.Attachments.(*hclsyntax.TupleConsExpr); ok {
+	if t, ok := expr.(*hclsyntax.TupleConsExpr); ok {
 		for _, e := range t.Exprs {
 			elems = append(elems, e)
 		}
 	} else {
-		elems = []hcl.Expression{r.Attachments}
+		elems = []hcl.Expression{expr}
 	}
 	var diags hcl.Diagnostics
 	var known []llm.Attachment

@@ -38,10 +38,13 @@ type Conversation struct {
 // Turn is a turn block: one scripted user message, and the assertions on
 // the assistant's answer to it.
 type Turn struct {
-	Index     int            // from 0
-	User      hcl.Expression // a string over var, input, run, conversation and each
-	Asserts   []*Assert
-	DeclRange hcl.Range
+	Index int            // from 0
+	User  hcl.Expression // a string over var, input, run, conversation and each
+	// Attachments are media attached to the user message, as a run's
+	// attachments; nil for none.
+	Attachments hcl.Expression
+	Asserts     []*Assert
+	DeclRange   hcl.Range
 }
 
 // Name is the turn's name in results: turn[N], counted from 1.
@@ -112,7 +115,7 @@ var conversationSchema = &hcl.BodySchema{
 }
 
 var turnSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "user", Required: true}},
+	Attributes: []hcl.AttributeSchema{{Name: "user", Required: true}, {Name: "attachments"}},
 	Blocks:     []hcl.BlockHeaderSchema{{Type: "assert"}},
 }
 
@@ -391,6 +394,9 @@ func (l *loader) decodeTurnBlock(b *hcl.Block, i int) (*Turn, hcl.Diagnostics) {
 	if attr, ok := content.Attributes["user"]; ok {
 		t.User = attr.Expr
 	}
+	if attr, ok := content.Attributes["attachments"]; ok {
+		t.Attachments = attr.Expr
+	}
 	for _, blk := range content.Blocks {
 		a, d := l.decodeAssertBlock(blk, len(t.Asserts))
 		diags = append(diags, d...)
@@ -461,8 +467,11 @@ func (l *loader) checkConversation(r *Run) hcl.Diagnostics {
 		return diags
 	}
 	for _, t := range c.Turns {
-		if t.User != nil {
-			refs, d := References(t.User)
+		for _, e := range []hcl.Expression{t.User, t.Attachments} {
+			if e == nil {
+				continue
+			}
+			refs, d := References(e)
 			diags = append(diags, d...)
 			for _, ref := range refs {
 				if d := l.checkRef(ref, r, "a turn"); d.HasErrors() {

@@ -27,7 +27,10 @@ import (
 // does beyond its first request: the user messages of its turns, the
 // tools it offers and the simulated user that speaks after the turns.
 type Script struct {
-	Users     []string     // the scripted user messages, in order
+	Users []string // the scripted user messages, in order
+	// Attachments are, by scripted turn, the media attached to its user
+	// message.
+	Attachments [][]llm.Attachment
 	Tools     []*lang.Tool // offered, in the order of the tools argument
 	MaxRounds int          // tool rounds per turn
 	Sim       *Simulated   // nil without self-play
@@ -84,11 +87,18 @@ func (g *Graph) compileScript(n *Node, ctx *hcl.EvalContext, req *llm.Request, b
 	for _, t := range c.Turns {
 		s, ds := evalString(t.User, ctx, "user message")
 		diags = append(diags, ds...)
+		atts, ds := g.attachmentsOf(n, t.Attachments, ctx)
+		diags = append(diags, ds...)
 		sc.Users = append(sc.Users, s)
-		b.Script = append(b.Script, "user "+strconv.Quote(s))
+		sc.Attachments = append(sc.Attachments, atts)
+		line := "user " + strconv.Quote(s)
+		for _, a := range atts {
+			line += " " + strconv.Quote(a.MediaType+" "+a.Digest+" "+a.Filename)
+		}
+		b.Script = append(b.Script, line)
 	}
 	if len(sc.Users) > 0 {
-		req.Messages = append(req.Messages, llm.Message{Role: llm.User, Content: sc.Users[0]})
+		req.Messages = append(req.Messages, llm.Message{Role: llm.User, Content: sc.Users[0], Attachments: sc.Attachments[0]})
 	}
 	if s := c.Simulated; s != nil {
 		p := g.Config.Providers[s.Provider]
@@ -168,7 +178,7 @@ func (s *Step) Converse(ctx context.Context, ask asker) (string, []llm.Turn, err
 		// A run with tools: its prompt is the one user turn.
 		cv.msgs = slices.Clone(first.Messages[:len(first.Messages)-1])
 		last := first.Messages[len(first.Messages)-1]
-		if err := cv.say(ctx, last.Content, false, "the answer"); err != nil {
+		if err := cv.say(ctx, last.Content, last.Attachments, false, "the answer"); err != nil {
 			return "", cv.turns, err
 		}
 		return cv.turns[0].Output, cv.turns, nil
@@ -178,7 +188,7 @@ func (s *Step) Converse(ctx context.Context, ask asker) (string, []llm.Turn, err
 		cv.msgs = cv.msgs[:len(cv.msgs)-1] // say adds it again
 	}
 	for i, u := range sc.Users {
-		if err := cv.say(ctx, u, false, fmt.Sprintf("turn %d", i+1)); err != nil {
+		if err := cv.say(ctx, u, sc.Attachments[i], false, fmt.Sprintf("turn %d", i+1)); err != nil {
 			return "", cv.turns, err
 		}
 	}
@@ -193,7 +203,7 @@ func (s *Step) Converse(ctx context.Context, ask asker) (string, []llm.Turn, err
 				cv.turns = append(cv.turns, llm.Turn{User: text, Simulated: true, Stopped: true, UserCall: facts(m)})
 				break
 			}
-			if err := cv.say(ctx, text, true, name); err != nil {
+			if err := cv.say(ctx, text, nil, true, name); err != nil {
 				return "", cv.turns, err
 			}
 			cv.turns[len(cv.turns)-1].UserCall = facts(m)
@@ -227,9 +237,9 @@ type conversation struct {
 
 // say sends a user message and has the model answer it, running the
 // tools it calls and sending their results back until it answers in text.
-func (cv *conversation) say(ctx context.Context, user string, simulated bool, name string) error {
+func (cv *conversation) say(ctx context.Context, user string, atts []llm.Attachment, simulated bool, name string) error {
 	sc := cv.comp.Script
-	cv.msgs = append(cv.msgs, llm.Message{Role: llm.User, Content: user})
+	cv.msgs = append(cv.msgs, llm.Message{Role: llm.User, Content: user, Attachments: atts})
 	turn := llm.Turn{User: user, Simulated: simulated}
 	defer func() { cv.turns = append(cv.turns, turn) }()
 	for round := 0; ; round++ {

@@ -813,7 +813,7 @@ func runRefs(cfg *lang.Config, r *lang.Run) ([]lang.Ref, hcl.Diagnostics) {
 	if c := r.Conversation; c != nil {
 		exprs := make([]hcl.Expression, 0, len(c.Turns)+1)
 		for _, t := range c.Turns {
-			exprs = append(exprs, t.User)
+			exprs = append(exprs, t.User, t.Attachments)
 		}
 		if s := c.Simulated; s != nil {
 			exprs = append(exprs, s.Vars)

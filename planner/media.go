@@ -45,13 +45,18 @@ func (g *Graph) checkMedia(n *Node, ctx *hcl.EvalContext) hcl.Diagnostics {
 // collection of them (a glob: every file, by path). The provider must take
 // each of them, when its type says what it takes.
 func (g *Graph) attachments(n *Node, ctx *hcl.EvalContext) ([]llm.Attachment, hcl.Diagnostics) {
-	r := n.Run
-	if r.Attachments == nil {
+	return g.attachmentsOf(n, n.Run.Attachments, ctx)
+}
+
+// attachmentsOf evaluates an attachments expression of an instance (its
+// run's, or a conversation turn's), as attachments does.
+func (g *Graph) attachmentsOf(n *Node, expr hcl.Expression, ctx *hcl.EvalContext) ([]llm.Attachment, hcl.Diagnostics) {
+	if expr == nil {
 		return nil, nil
 	}
 	var out []llm.Attachment
 	var diags hcl.Diagnostics
-	if t, ok := r.Attachments.(*hclsyntax.TupleConsExpr); ok {
+	if t, ok := expr.(*hclsyntax.TupleConsExpr); ok {
 		for _, e := range t.Exprs {
 			v, ds := e.Value(ctx)
 			diags = append(diags, ds...)
@@ -63,10 +68,10 @@ func (g *Graph) attachments(n *Node, ctx *hcl.EvalContext) ([]llm.Attachment, hc
 			out = append(out, ms...)
 		}
 	} else {
-		v, ds := r.Attachments.Value(ctx)
+		v, ds := expr.Value(ctx)
 		diags = append(diags, ds...)
 		if !ds.HasErrors() {
-			ms, ds := mediaIn(n, v, r.Attachments.Range(), true)
+			ms, ds := mediaIn(n, v, expr.Range(), true)
 			diags = append(diags, ds...)
 			out = ms
 		}
@@ -78,7 +83,7 @@ func (g *Graph) attachments(n *Node, ctx *hcl.EvalContext) ([]llm.Attachment, hc
 		if err := p.Media.Check(lang.ProviderLabel(p), out); err != nil {
 			var ae *llm.AttachmentError
 			if errors.As(err, &ae) {
-				return nil, lang.AttachmentDiag(ae, r.Attachments.Range())
+				return nil, lang.AttachmentDiag(ae, expr.Range())
 			}
 		}
 	}
