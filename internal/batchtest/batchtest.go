@@ -32,9 +32,9 @@ type Outcome int
 
 // The outcomes.
 const (
-	Answer  Outcome = iota // answered
-	Fail                   // failed: a 400 in OpenAI's error file, an errored result at Anthropic
-	Expire                 // not processed before the batch expired
+	Answer Outcome = iota // answered
+	Fail                  // failed: a 400 in OpenAI's error file, an errored result at Anthropic
+	Expire                // not processed before the batch expired
 )
 
 // Usage is the tokens of every answer.
@@ -364,7 +364,7 @@ func (s *Server) openAIBatch(b *batch, status string) map[string]any {
 		"input_file_id": b.input, "completion_window": "24h", "status": status,
 		"output_file_id": nil, "error_file_id": nil, "created_at": b.created.Unix(),
 		"request_counts": map[string]int{"total": len(b.items), "completed": done, "failed": bad},
-		"metadata": nil,
+		"metadata":       nil,
 	}
 	if b.ended {
 		if b.output != "" {

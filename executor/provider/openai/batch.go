@@ -29,9 +29,9 @@ func (c *Client) BatchSize() int { return batchSize }
 
 // batchLine is one request of a batch's input file.
 type batchLine struct {
-	CustomID string                     `json:"custom_id"`
-	Method   string                     `json:"method"`
-	URL      string                     `json:"url"`
+	CustomID string                      `json:"custom_id"`
+	Method   string                      `json:"method"`
+	URL      string                      `json:"url"`
 	Body     sdk.ChatCompletionNewParams `json:"body"`
 }
 
