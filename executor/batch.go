@@ -76,7 +76,8 @@ type BatchEvent struct {
 	// "ended" (its results are read), "failed" (it will not answer: its
 	// calls go the ordinary way), "refused" (the provider did not take
 	// it: its calls go the ordinary way), "abandoned" (not waited for any
-	// longer: its calls fail, and the next apply polls it again).
+	// longer: its calls fail, and the next apply polls it again), "kept"
+	// (apply was interrupted: the next apply polls it again).
 	Kind string
 	// Status is the provider's word for where the batch is; Done,
 	// Failed and Total count its requests.
@@ -509,6 +510,7 @@ func (c *collector) follow(ctx context.Context, name string, b provider.Batcher,
 	for {
 		st, err := b.Poll(ctx, s.ID)
 		if ctx.Err() != nil {
+			c.keep(name, s)
 			return
 		}
 		if err != nil {
@@ -516,6 +518,7 @@ func (c *collector) follow(ctx context.Context, name string, b provider.Batcher,
 			if retry && errs < maxPollErrors {
 				errs++
 				if !sleep(ctx, c.opts.Poll) {
+					c.keep(name, s)
 					return
 				}
 				continue
@@ -532,7 +535,7 @@ func (c *collector) follow(ctx context.Context, name string, b provider.Batcher,
 			return
 		}
 		errs = 0
-		if *st != last {
+		if st.State == provider.BatchRunning && *st != last {
 			last = *st
 			c.tell(BatchEvent{Provider: name, Batch: s.ID, Kind: "status", Status: st.Status, Done: st.Done, Failed: st.Failed, Total: st.Total})
 		}
@@ -551,8 +554,17 @@ func (c *collector) follow(ctx context.Context, name string, b provider.Batcher,
 			return
 		}
 		if !sleep(ctx, c.opts.Poll) {
+			c.keep(name, s)
 			return
 		}
+	}
+}
+
+// keep says that apply stopped waiting for a batch, interrupted: its
+// record stays for the next apply.
+func (c *collector) keep(name string, s *savedBatch) {
+	if s.path != "" {
+		c.tell(BatchEvent{Provider: name, Batch: s.ID, Kind: "kept", Total: len(s.Requests)})
 	}
 }
 
@@ -565,6 +577,7 @@ func (c *collector) collect(ctx context.Context, name string, b provider.Batcher
 		var err error
 		results, err = b.Results(ctx, s.ID)
 		if ctx.Err() != nil {
+			c.keep(name, s)
 			return
 		}
 		if err == nil {
@@ -575,6 +588,7 @@ func (c *collector) collect(ctx context.Context, name string, b provider.Batcher
 			return
 		}
 		if !sleep(ctx, c.opts.Poll) {
+			c.keep(name, s)
 			return
 		}
 	}
