@@ -21,8 +21,8 @@ import (
 
 const batchKey = "sk-batch-test-0123456789"
 
-// batchProviders declares an openai and an anthropic provider served by
-// srv, each at $1 a token (so that a batch call of 10 prompt and 20
+// batchProviders declares an openai, an anthropic and a gemini provider
+// served by srv, each at $1 a token (so that a batch call of 10 prompt and 20
 // answer tokens costs $15, an ordinary one $30).
 func batchProviders(srv *batchtest.Server) string {
 	const pricing = "pricing {\n    input_per_mtok  = 1000000\n    output_per_mtok = 1000000\n  }"
@@ -42,7 +42,15 @@ provider "claude" {
   api_key_env = "BATCH_KEY"
   %s
 }
-`, srv.URL, pricing, srv.URL, pricing)
+
+provider "gem" {
+  type        = "gemini"
+  model       = "gemini-2.5-flash"
+  base_url    = "%s"
+  api_key_env = "BATCH_KEY"
+  %s
+}
+`, srv.URL, pricing, srv.URL, pricing, srv.URL, pricing)
 }
 
 // batchRun declares a run of provider prov asking prompt, with room for
@@ -123,6 +131,7 @@ func TestApplyBatch(t *testing.T) {
 	p := newProject(t, hclFile(batchProviders(srv),
 		batchRun("a", "gpt", "a"), batchRun("b", "gpt", "b"), batchRun("c", "gpt", "c"),
 		batchRun("x", "claude", "x"), batchRun("y", "claude", "y"),
+		batchRun("g", "gem", "g"),
 		batchRun("d", "gpt", "then ${run.a.output}"),
 	))
 	obs := &batchEvents{recorder: newRecorder()}
@@ -130,14 +139,14 @@ func TestApplyBatch(t *testing.T) {
 	if sum.Failed() {
 		t.Fatalf("apply failed: %v", sum.Errors())
 	}
-	for _, addr := range []string{"run.a", "run.b", "run.c", "run.x", "run.y", "run.d"} {
+	for _, addr := range []string{"run.a", "run.b", "run.c", "run.x", "run.y", "run.g", "run.d"} {
 		r := sum.Results[addr]
 		if r.Status != executor.Called || r.Cost == nil || *r.Cost != 15 || len(r.Warnings) > 0 {
 			t.Errorf("%s: %v, cost %v, warnings %q; want called at $15", addr, r.Status, r.Cost, r.Warnings)
 		}
 	}
-	if sum.Cost != 90 {
-		t.Errorf("the apply cost $%v, want $90 (6 calls at half of $30)", sum.Cost)
+	if sum.Cost != 105 {
+		t.Errorf("the apply cost $%v, want $105 (7 calls at half of $30)", sum.Cost)
 	}
 	if got := p.read("out/d.txt"); got != "answer: then answer: a" {
 		t.Errorf("out/d.txt = %q", got)
@@ -148,18 +157,18 @@ func TestApplyBatch(t *testing.T) {
 	if calls := srv.Calls(); calls != nil {
 		t.Errorf("ordinary calls: %q", calls)
 	}
-	if n := srv.Created(); n != 3 {
-		t.Errorf("%d batches created, want 3 (gpt and claude, then gpt again)", n)
+	if n := srv.Created(); n != 4 {
+		t.Errorf("%d batches created, want 4 (gpt, claude and gem, then gpt again)", n)
 	}
 	mu.Lock()
-	first := slices.Index(log, "results file-4")
-	second := slices.IndexFunc(log, func(ev string) bool { return strings.HasPrefix(ev, "create ") && strings.HasSuffix(ev, " 1") })
+	first := slices.IndexFunc(log, func(ev string) bool { return strings.HasPrefix(ev, "results file-") })
+	second := slices.IndexFunc(log, func(ev string) bool { return strings.HasPrefix(ev, "create batch_") && strings.HasSuffix(ev, " 1") })
 	if first < 0 || second < first || !slices.Contains(log, "files 3") || !slices.Contains(log, "files 1") {
 		t.Errorf("the server saw %q; want a batch of 3 of gpt's requests read before the batch of run.d alone", log)
 	}
 	mu.Unlock()
 	events := obs.list()
-	for _, want := range []string{"submitted gpt  0/3", "submitted claude  0/2", "status gpt validating 0/3", "status gpt in_progress 0/3", "ended gpt completed 3/3", "ended claude ended 2/2", "submitted gpt  0/1"} {
+	for _, want := range []string{"submitted gpt  0/3", "submitted claude  0/2", "status gpt validating 0/3", "status gpt in_progress 0/3", "ended gpt completed 3/3", "ended claude ended 2/2", "submitted gem  0/1", "ended gem JOB_STATE_SUCCEEDED 0/0", "submitted gpt  0/1"} {
 		if !slices.Contains(events, want) {
 			t.Errorf("no event %q in %q", want, events)
 		}
@@ -170,14 +179,14 @@ func TestApplyBatch(t *testing.T) {
 
 	// Everything is cached and recorded: no batch, no call.
 	sum = p.applyPlan(context.Background(), p.plan(), p.batchOpts(1, nil))
-	if sum.Counts[executor.UpToDate] != 6 || srv.Created() != 3 || srv.Calls() != nil {
+	if sum.Counts[executor.UpToDate] != 7 || srv.Created() != 4 || srv.Calls() != nil {
 		t.Errorf("the second apply: %v, %d batches, calls %q", statuses(sum), srv.Created(), srv.Calls())
 	}
 	// The cache answers a replaced run's request without a batch.
 	sum = p.applyPlan(context.Background(), p.plan(), p.batchOpts(1, nil))
 	p.lock.Runs["run.b"].Hash = "0000"
 	sum = p.applyPlan(context.Background(), p.plan(), p.batchOpts(1, nil))
-	if sum.Results["run.b"].Status != executor.Restored || srv.Created() != 3 {
+	if sum.Results["run.b"].Status != executor.Restored || srv.Created() != 4 {
 		t.Errorf("run.b: %v after %d batches; want restored from the cache", sum.Results["run.b"].Status, srv.Created())
 	}
 }
@@ -203,12 +212,21 @@ func TestApplyBatchPartial(t *testing.T) {
 			map[string]string{"b": "invalid_request_error: this request is refused: b", "c": "the request expired with its batch"},
 		},
 		{
+			"gemini", "gem", map[string]batchtest.Outcome{"b": batchtest.Fail}, "JOB_STATE_SUCCEEDED",
+			map[string]string{"b": "400: this request is refused: b"},
+		},
+		{
 			"openai, all expired", "gpt", map[string]batchtest.Outcome{"a": batchtest.Expire, "b": batchtest.Expire, "c": batchtest.Expire}, "expired",
 			map[string]string{"a": "batch_expired", "b": "batch_expired", "c": "batch_expired"},
 		},
 		{
 			"anthropic, all expired", "claude", map[string]batchtest.Outcome{"a": batchtest.Expire, "b": batchtest.Expire, "c": batchtest.Expire}, "ended",
 			map[string]string{"a": "expired", "b": "expired", "c": "expired"},
+		},
+		{
+			// An expired Gemini batch answers nothing.
+			"gemini, expired", "gem", map[string]batchtest.Outcome{"c": batchtest.Expire}, "JOB_STATE_EXPIRED",
+			map[string]string{"a": "has no answer for it", "b": "has no answer for it", "c": "has no answer for it"},
 		},
 	}
 	for _, tt := range tests {
@@ -252,7 +270,11 @@ func TestApplyBatchPartial(t *testing.T) {
 			if sum.Cost != want || srv.Created() != 1 {
 				t.Errorf("cost $%v in %d batches, want $%v in 1", sum.Cost, srv.Created(), want)
 			}
-			if ev := fmt.Sprintf("ended %s %s 3/3", tt.provider, tt.status); !slices.Contains(obs.list(), ev) {
+			n := "3/3"
+			if tt.provider == "gem" {
+				n = "0/0" // the Gemini API does not count
+			}
+			if ev := fmt.Sprintf("ended %s %s %s", tt.provider, tt.status, n); !slices.Contains(obs.list(), ev) {
 				t.Errorf("no event %q in %q", ev, obs.list())
 			}
 			if recs := p.records(); len(recs) > 0 {

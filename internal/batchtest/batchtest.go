@@ -1,14 +1,17 @@
 // Package batchtest is a fake LLM API on loopback that speaks, in their
 // wire formats, the batch protocols of OpenAI (the Batch API: POST /files
 // with the JSONL input, POST /batches, GET /batches/{id}, GET
-// /files/{id}/content for the output and error files) and of Anthropic
+// /files/{id}/content for the output and error files), of Anthropic
 // (Message Batches: POST /v1/messages/batches, GET
-// /v1/messages/batches/{id}, and the JSONL file its results_url names),
-// and the ordinary calls of both (POST /v1/chat/completions; POST
-// /v1/messages, streamed), for the tests of apply -batch.
+// /v1/messages/batches/{id}, and the JSONL file its results_url names)
+// and of Gemini (batch mode with inline requests: POST
+// /v1beta/models/{model}:batchGenerateContent, GET /v1beta/batches/{id}),
+// and the ordinary calls of all three (POST /v1/chat/completions; POST
+// /v1/messages and :streamGenerateContent, streamed), for the tests of
+// apply -batch.
 //
-// An OpenAI provider's base_url is [Server.URL] + "/v1"; an Anthropic
-// provider's is [Server.URL]. Every answer is "answer: " and the prompt
+// An OpenAI provider's base_url is [Server.URL] + "/v1"; an Anthropic or
+// Gemini provider's is [Server.URL]. Every answer is "answer: " and the prompt
 // (the last user message), with 10 prompt and 20 answer tokens. A batch
 // answers "in progress" to its first [Server.Polls] polls (and as long as
 // [Server.Hold] says so), then ends; [Server.Outcome] decides what becomes
@@ -74,6 +77,7 @@ type Server struct {
 type batch struct {
 	id        string
 	anthropic bool
+	gemini    bool
 	input     string // OpenAI's input file id
 	items     []item
 	polls     int
@@ -134,17 +138,29 @@ func (s *Server) log(format string, args ...any) {
 // ServeHTTP routes a request to its protocol.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	anthropic := strings.HasPrefix(r.URL.Path, "/v1/messages")
+	gemini := strings.HasPrefix(r.URL.Path, "/v1beta/")
 	if s.Key != "" {
 		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if anthropic {
+		switch {
+		case anthropic:
 			got = r.Header.Get("X-Api-Key")
+		case gemini:
+			got = r.Header.Get("X-Goog-Api-Key")
 		}
 		if got != s.Key {
+			if gemini {
+				s.geminiFail(w, http.StatusBadRequest, "API key not valid. Please pass a valid API key.")
+				return
+			}
 			s.fail(w, anthropic, http.StatusUnauthorized, "authentication_error", "invalid x-api-key")
 			return
 		}
 	}
 	path := strings.TrimSuffix(r.URL.Path, "/")
+	if gemini {
+		s.serveGemini(w, r, path)
+		return
+	}
 	switch {
 	case r.Method == http.MethodPost && path == "/v1/files":
 		s.uploadFile(w, r)
@@ -234,10 +250,15 @@ func (s *Server) newItem(customID string, raw json.RawMessage) (item, error) {
 	if b.Model == "" || len(b.Messages) == 0 {
 		return item{}, fmt.Errorf("request %s: model and messages are required", customID)
 	}
-	if b.Stream {
+	return s.outcome(customID, b.Model, prompt(b.Messages), b.Stream)
+}
+
+// outcome makes the item of a request of a batch.
+func (s *Server) outcome(customID, model, text string, stream bool) (item, error) {
+	if stream {
 		return item{}, fmt.Errorf("request %s: a batch's requests cannot stream", customID)
 	}
-	it := item{customID: customID, model: b.Model, prompt: prompt(b.Messages)}
+	it := item{customID: customID, model: model, prompt: text}
 	if s.Outcome != nil {
 		it.outcome = s.Outcome(it.prompt)
 	}
@@ -648,4 +669,174 @@ func (s *Server) callAnthropic(w http.ResponseWriter, r *http.Request) {
 		data, _ := json.Marshal(ev.data)
 		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.name, data)
 	}
+}
+
+// --- Gemini ---
+
+// geminiFail answers with an error in the Gemini API's format.
+func (s *Server) geminiFail(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": status, "message": msg, "status": http.StatusText(status)}})
+}
+
+// serveGemini routes a Gemini API request.
+func (s *Server) serveGemini(w http.ResponseWriter, r *http.Request, path string) {
+	rest := strings.TrimPrefix(path, "/v1beta/")
+	model, method, _ := strings.Cut(strings.TrimPrefix(rest, "models/"), ":")
+	switch {
+	case r.Method == http.MethodPost && strings.HasPrefix(rest, "models/") && method == "batchGenerateContent":
+		s.createGemini(w, r, model)
+	case r.Method == http.MethodPost && strings.HasPrefix(rest, "models/") && (method == "generateContent" || method == "streamGenerateContent"):
+		s.callGemini(w, r, model, method == "streamGenerateContent")
+	case r.Method == http.MethodGet && strings.HasPrefix(rest, "batches/"):
+		s.pollGemini(w, rest)
+	default:
+		s.geminiFail(w, http.StatusNotFound, "no route for "+r.Method+" "+r.URL.Path)
+	}
+}
+
+// geminiRequest is the part of a generateContent request the server reads.
+type geminiRequest struct {
+	Contents []struct {
+		Role  string `json:"role"`
+		Parts []struct {
+			Text string `json:"text"`
+		} `json:"parts"`
+	} `json:"contents"`
+}
+
+// prompt is the text of the last user content.
+func (g *geminiRequest) prompt() string {
+	for i := len(g.Contents) - 1; i >= 0; i-- {
+		if c := g.Contents[i]; c.Role == "user" {
+			var b strings.Builder
+			for _, p := range c.Parts {
+				b.WriteString(p.Text)
+			}
+			return b.String()
+		}
+	}
+	return ""
+}
+
+func (s *Server) createGemini(w http.ResponseWriter, r *http.Request, model string) {
+	var p struct {
+		Batch struct {
+			InputConfig struct {
+				Requests struct {
+					Requests []struct {
+						Request  geminiRequest     `json:"request"`
+						Metadata map[string]string `json:"metadata"`
+					} `json:"requests"`
+				} `json:"requests"`
+			} `json:"inputConfig"`
+		} `json:"batch"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&p); err != nil || len(p.Batch.InputConfig.Requests.Requests) == 0 {
+		s.geminiFail(w, http.StatusBadRequest, fmt.Sprintf("batch.inputConfig.requests: %v", err))
+		return
+	}
+	b := &batch{gemini: true, created: time.Now()}
+	for i, req := range p.Batch.InputConfig.Requests.Requests {
+		if len(req.Request.Contents) == 0 {
+			s.geminiFail(w, http.StatusBadRequest, fmt.Sprintf("request %d has no contents", i))
+			return
+		}
+		it, _ := s.outcome(req.Metadata["key"], model, req.Request.prompt(), false)
+		b.items = append(b.items, it)
+	}
+	s.mu.Lock()
+	s.seq++
+	s.created++
+	b.id = fmt.Sprintf("batches/gb%d", s.seq)
+	s.batches[b.id] = b
+	obj := s.geminiBatch(b)
+	s.mu.Unlock()
+	s.log("create %s %d", b.id, len(b.items))
+	reply(w, obj)
+}
+
+// geminiBatch is a batch as the API reports it: an operation whose
+// metadata is the batch; s.mu is held. An ended batch with a request that
+// expired has expired whole, with no output.
+func (s *Server) geminiBatch(b *batch) map[string]any {
+	meta := map[string]any{
+		"@type": "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch",
+		"model": "models/" + b.items[0].model, "displayName": "promptbuild", "name": b.id,
+		"createTime": b.created.UTC().Format(time.RFC3339), "state": "BATCH_STATE_PENDING",
+	}
+	if b.polls > 0 {
+		meta["state"] = "BATCH_STATE_RUNNING"
+	}
+	obj := map[string]any{"name": b.id, "metadata": meta}
+	if !b.ended {
+		return obj
+	}
+	obj["done"] = true
+	if _, _, expired := b.counts(); expired > 0 {
+		meta["state"] = "BATCH_STATE_EXPIRED"
+		return obj
+	}
+	meta["state"] = "BATCH_STATE_SUCCEEDED"
+	var out []any
+	for _, it := range b.items {
+		r := map[string]any{"metadata": map[string]string{"key": it.customID}}
+		if it.outcome == Fail {
+			r["error"] = map[string]any{"code": 400, "message": "this request is refused: " + it.prompt}
+		} else {
+			r["response"] = geminiAnswer(it.model, it.prompt)
+		}
+		out = append(out, r)
+	}
+	meta["output"] = map[string]any{"inlinedResponses": map[string]any{"inlinedResponses": out}}
+	return obj
+}
+
+func (s *Server) pollGemini(w http.ResponseWriter, id string) {
+	s.mu.Lock()
+	b, ok := s.batches[id]
+	if !ok || !b.gemini {
+		s.mu.Unlock()
+		s.geminiFail(w, http.StatusNotFound, "Requested entity was not found.")
+		return
+	}
+	s.poll(b)
+	obj := s.geminiBatch(b)
+	s.mu.Unlock()
+	s.log("poll %s %s", id, obj["metadata"].(map[string]any)["state"])
+	reply(w, obj)
+}
+
+// geminiAnswer is a generateContent response.
+func geminiAnswer(model, prompt string) map[string]any {
+	return map[string]any{
+		"candidates": []any{map[string]any{
+			"content": map[string]any{"role": "model", "parts": []any{map[string]any{"text": Text(prompt)}}}, "finishReason": "STOP", "index": 0,
+		}},
+		"usageMetadata": map[string]any{"promptTokenCount": PromptTokens, "candidatesTokenCount": AnswerTokens, "totalTokenCount": PromptTokens + AnswerTokens},
+		"modelVersion":  model, "responseId": "resp-fake",
+	}
+}
+
+// callGemini answers an ordinary generateContent call, as one chunk of
+// server-sent events when it streams.
+func (s *Server) callGemini(w http.ResponseWriter, r *http.Request, model string, stream bool) {
+	var g geminiRequest
+	if err := json.NewDecoder(r.Body).Decode(&g); err != nil {
+		s.geminiFail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	p := g.prompt()
+	s.mu.Lock()
+	s.calls = append(s.calls, p)
+	s.mu.Unlock()
+	s.log("call %s", p)
+	if !stream {
+		reply(w, geminiAnswer(model, p))
+		return
+	}
+	data, _ := json.Marshal(geminiAnswer(model, p))
+	w.Header().Set("Content-Type", "text/event-stream")
+	fmt.Fprintf(w, "data: %s\r\n\r\n", data)
 }

@@ -83,9 +83,12 @@ func (p *progress) Batch(ev executor.BatchEvent) {
 
 // batchLine says what happened to a batch.
 func batchLine(ev executor.BatchEvent) string {
-	counts := fmt.Sprintf("%d of %d done", ev.Done, ev.Total)
+	counts := fmt.Sprintf(": %d of %d done", ev.Done, ev.Total)
 	if ev.Failed > 0 {
 		counts += fmt.Sprintf(", %d failed", ev.Failed)
+	}
+	if ev.Total == 0 {
+		counts = "" // the provider does not count
 	}
 	switch ev.Kind {
 	case "submitted":
@@ -97,12 +100,12 @@ func batchLine(ev executor.BatchEvent) string {
 	case "resumed":
 		return fmt.Sprintf("batch %s of an earlier apply is polled again (%s)", ev.Batch, plural(ev.Total, "call"))
 	case "status":
-		return fmt.Sprintf("batch %s is %s: %s", ev.Batch, ev.Status, counts)
+		return fmt.Sprintf("batch %s is %s%s", ev.Batch, ev.Status, counts)
 	case "ended":
 		if ev.Status != "ended" {
-			return fmt.Sprintf("batch %s has ended (%s): %s; its answers are read", ev.Batch, ev.Status, counts)
+			return fmt.Sprintf("batch %s has ended (%s)%s; its answers are read", ev.Batch, ev.Status, counts)
 		}
-		return fmt.Sprintf("batch %s has ended: %s; its answers are read", ev.Batch, counts)
+		return fmt.Sprintf("batch %s has ended%s; its answers are read", ev.Batch, counts)
 	case "kept":
 		return fmt.Sprintf("batch %s is kept: the next apply -batch polls it rather than sending its %s again", ev.Batch, plural(ev.Total, "call"))
 	case "refused":

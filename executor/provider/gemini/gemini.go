@@ -114,6 +114,12 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 		}
 		return nil, c.fail(ctx, seen, err)
 	}
+	return c.answer(out, model, ttft)
+}
+
+// answer reads a generateContent response, answered whole, streamed or
+// in a batch; model names the model of an answer that does not say.
+func (c *Client) answer(out *genai.GenerateContentResponse, model string, ttft time.Duration) (*llm.Response, error) {
 	resp := &llm.Response{RequestID: out.ResponseID, Model: out.ModelVersion, TTFT: ttft}
 	if resp.Model == "" {
 		resp.Model = model

@@ -66,6 +66,7 @@ var anthropicModels = &llm.Models{
 }
 
 var geminiModels = &llm.Models{
+	Batch: 0.5, // batch mode: half price
 	Prices: map[string]llm.Price{
 		"gemini-2.5-pro":        {Input: 1.25, Output: 10.00, CachedInput: 0.31},
 		"gemini-2.5-flash":      {Input: 0.30, Output: 2.50, CachedInput: 0.075},
