@@ -462,8 +462,12 @@ func (c *collector) round(ctx context.Context, name string, calls map[string]*pa
 			items[i] = provider.BatchItem{ID: id, Request: calls[id].req}
 			mine[id] = calls[id]
 		}
-		id, err := b.Submit(ctx, items)
-		if ctx.Err() != nil {
+		// A batch being sent is sent whole and recorded even when apply
+		// is interrupted meanwhile: a batch the provider took but nobody
+		// recorded would be paid for again. (A second interrupt stops the
+		// process at once.)
+		id, err := b.Submit(context.WithoutCancel(ctx), items)
+		if err != nil && ctx.Err() != nil {
 			return // the parked calls see ctx end too
 		}
 		if err != nil {

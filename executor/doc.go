@@ -23,4 +23,12 @@
 // clients lazily, from the provider registry's blocks (registry.Block,
 // which the command builds from the configuration), and holds the limits
 // every call of a provider shares.
+//
+// With [Options.Batch] (apply -batch), a step's own call to a provider
+// whose API takes batches (a provider.Batcher) parks instead of being
+// made; parked steps hold no -j slot, and once every step in flight is
+// parked the walk sends what is parked as one batch per provider, polls
+// it, and hands each call its answer, at the batch price. Dependent steps
+// park in turn for the next batch. [Batching] says how, and how an
+// interrupted apply resumes its batches.
 package executor

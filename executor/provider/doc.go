@@ -16,4 +16,9 @@
 // [ToolsInParams] refuses a request whose params would replace its tools,
 // [CallID] names a tool call the API left without an id, and [FinishTools]
 // reads an answer that stopped to call tools.
+//
+// An adapter whose API also takes requests in bulk implements [Batcher]:
+// it sends a batch of [BatchItem]s, reports its [BatchStatus], and reads
+// each item's [BatchResult] once the batch has ended (openai: the Batch
+// API; anthropic: Message Batches; gemini: batch mode).
 package provider
