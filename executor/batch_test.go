@@ -182,9 +182,10 @@ func TestApplyBatch(t *testing.T) {
 	if sum.Counts[executor.UpToDate] != 7 || srv.Created() != 4 || srv.Calls() != nil {
 		t.Errorf("the second apply: %v, %d batches, calls %q", statuses(sum), srv.Created(), srv.Calls())
 	}
-	// The cache answers a replaced run's request without a batch.
-	sum = p.applyPlan(context.Background(), p.plan(), p.batchOpts(1, nil))
-	p.lock.Runs["run.b"].Hash = "0000"
+	// An output removed by hand comes back from the cache, with no batch.
+	if err := os.Remove(filepath.Join(p.dir, "out", "b.txt")); err != nil {
+		t.Fatal(err)
+	}
 	sum = p.applyPlan(context.Background(), p.plan(), p.batchOpts(1, nil))
 	if sum.Results["run.b"].Status != executor.Restored || srv.Created() != 4 {
 		t.Errorf("run.b: %v after %d batches; want restored from the cache", sum.Results["run.b"].Status, srv.Created())
@@ -385,7 +386,7 @@ func TestApplyBatchBudget(t *testing.T) {
 	o.MaxCost = 110
 	sum := p.applyPlan(context.Background(), p.plan(), o)
 	if sum.Failed() || sum.Counts[executor.Called] != 2 || sum.Cost != 30 || srv.Created() != 1 {
-		t.Fatalf("apply -batch -max-cost 110: %v, $%v, %d batches %q %q", statuses(sum), sum.Cost, srv.Created(), obs.list(), obs.events)
+		t.Fatalf("apply -batch -max-cost 110: %v, $%v, %d batches; events %q", statuses(sum), sum.Cost, srv.Created(), obs.list())
 	}
 
 	// Without -batch, the same budget holds one call.
@@ -411,5 +412,33 @@ func TestApplyBatchBudget(t *testing.T) {
 	sum = p.applyPlan(context.Background(), p.plan(), o)
 	if sum.Results["run.a"].Status != executor.Called || !slices.Equal(sum.OverBudget, []string{"run.b"}) || slices.Contains(srv.Calls(), "b") {
 		t.Errorf("apply -batch -max-cost 110 with run.b refused by the batch: %v, over budget %q, calls %q", statuses(sum), sum.OverBudget, srv.Calls())
+	}
+}
+
+// TestApplyBatchGivenUp: a batch still running after Batching.MaxWait is
+// not waited for any longer: its runs fail, saying so, and its record
+// stays, so that the next apply polls it again instead of paying twice.
+func TestApplyBatchGivenUp(t *testing.T) {
+	srv := batchtest.New(t)
+	srv.Key = batchKey
+	var hold atomic.Bool
+	hold.Store(true)
+	srv.Hold = hold.Load
+	p := newProject(t, hclFile(batchProviders(srv), batchRun("a", "claude", "a")))
+	o := p.batchOpts(1, nil)
+	o.Batch.MaxWait = time.Millisecond
+	sum := p.applyPlan(context.Background(), p.plan(), o)
+	r := sum.Results["run.a"]
+	if r.Status != executor.Failed || r.Err == nil ||
+		!strings.Contains(r.Err.Error(), "is still in_progress after 1ms; it stays recorded, and the next apply -batch polls it again") {
+		t.Fatalf("run.a: %v: %v", r.Status, r.Err)
+	}
+	if recs := p.records(); len(recs) != 1 {
+		t.Fatalf("records %q; want the batch's", recs)
+	}
+	hold.Store(false)
+	sum = p.applyPlan(context.Background(), p.plan(), p.batchOpts(1, nil))
+	if sum.Results["run.a"].Status != executor.Called || srv.Created() != 1 || len(p.records()) != 0 {
+		t.Errorf("the next apply: %v, %d batches, records %q", statuses(sum), srv.Created(), p.records())
 	}
 }
