@@ -26,4 +26,12 @@
 // call, an attachment the provider's type cannot take. An answer may be an
 // image (format "image"): it is kept as bytes, and its manifest records
 // its media type and pixels. A [StreamObserver] hears answers stream in.
+//
+// With [Options.Batch] (apply -batch), a step's own call to a provider
+// whose API takes batches (a provider.Batcher) parks instead of being
+// made; parked steps hold no -j slot, and once every step in flight is
+// parked the walk sends what is parked as one batch per provider, polls
+// it, and hands each call its answer, at the batch price. Dependent steps
+// park in turn for the next batch. [Batching] says how, and how an
+// interrupted apply resumes its batches.
 package executor

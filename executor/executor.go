@@ -71,6 +71,10 @@ type Result struct {
 	// run still finished, its output file and lock entry are written.
 	StoreErr error
 	Elapsed  time.Duration
+
+	own     bool      // its call is the step's own, not a check's: it may go through a batch
+	batched llm.Usage // of Usage, what a batch answered (at the batch price)
+	topUp   int64     // booked beyond the step's reservation, for calls a batch did not answer
 }
 
 // Observer hears about progress. Calls come from one goroutine at a time.
@@ -115,6 +119,9 @@ type Options struct {
 	// run is left out (ErrBudget) only when its bound does not fit beside
 	// what was spent with no call in flight.
 	MaxCost float64
+	// Batch, when set, sends the calls of providers with a batch API
+	// through it (see Batching); nil makes every call the ordinary way.
+	Batch *Batching
 }
 
 // ErrNeedsCall is the error of an instance that apply -offline could not
@@ -181,6 +188,7 @@ func Apply[S Step](ctx context.Context, steps []S, opts Options) *Summary {
 	if opts.MaxCost > 0 {
 		w.budget = newBudget(opts.MaxCost)
 	}
+	w.startBatching()
 	w.run(ctx)
 	sort.Strings(w.sum.NeedCalls)
 	sort.Strings(w.sum.OverBudget)
@@ -220,6 +228,7 @@ type walk struct {
 
 	schemas schemas
 	budget  *budget            // nil without -max-cost
+	batch   *collector         // nil without -batch
 	flight  singleflight.Group // checks' calls in flight, by hash
 }
 
@@ -246,6 +255,10 @@ type budget struct {
 	next     uint64          // the next ticket to hand out
 	turn     uint64          // the oldest ticket not decided
 	decided  map[uint64]bool // decided tickets after turn
+	// parked, when set, hears how many more (or fewer) runs wait for
+	// calls in flight to settle (see wait).
+	parked func(delta int)
+	waits  budgetWaits
 }
 
 // picodollars converts dollars, rounding up when up is set.
@@ -324,7 +337,7 @@ func (b *budget) reserve(ctx context.Context, t uint64, est float64) (booked int
 				return 0, false, nil
 			}
 		}
-		b.cond.Wait()
+		b.wait(b.turn == t)
 	}
 }
 
@@ -410,7 +423,9 @@ func (w *walk) run(ctx context.Context) {
 	for work > 0 {
 		// Providers whose calls ended: their waiting steps may go.
 		w.unblockFreed()
-		for inflight < w.opts.Parallelism && w.ready.Len() > 0 && ctx.Err() == nil {
+		// With -batch, parked steps hold no -j slot: every runnable step
+		// gets to park.
+		for inflight-w.batch.parked() < w.opts.Parallelism && w.ready.Len() > 0 && ctx.Err() == nil {
 			n := heap.Pop(&w.ready).(*node)
 			prov := n.provider
 			slot, prepaid := w.prepaid[n]
@@ -455,6 +470,9 @@ func (w *walk) run(ctx context.Context) {
 				return nil
 			})
 		}
+		if w.batch.due(inflight, w.ready.Len() == 0 && len(waking) == 0) && ctx.Err() == nil {
+			w.batch.flush(ctx)
+		}
 		if inflight == 0 && len(waking) > 0 && ctx.Err() == nil {
 			select {
 			case prov := <-wake:
@@ -486,6 +504,8 @@ func (w *walk) run(ctx context.Context) {
 		case <-w.slots.freed:
 			w.unblockFreed()
 			continue
+		case <-w.batch.signaled():
+			continue
 		}
 		inflight--
 		work--
@@ -503,6 +523,7 @@ func (w *walk) run(ctx context.Context) {
 		}
 	}
 	_ = eg.Wait()
+	w.batch.finish()
 }
 
 // unblock makes a provider's waiting steps runnable again.
@@ -656,7 +677,7 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 	}
 	provName := draft.Provider
 	if w.budget != nil {
-		est, ok := w.opts.Providers.Bound(provName, req)
+		est, ok := w.bound(provName, req)
 		if !ok {
 			r.Status, r.Err = Failed, fmt.Errorf("the price of model %q is unknown, so -max-cost cannot bound this call; add a pricing block to provider %q", draft.Model, provName)
 			return r
@@ -676,11 +697,15 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 				cost = *r.Cost
 			}
 			w.budget.settle(booked, cost)
+			if r.topUp > 0 {
+				w.budget.settle(r.topUp, 0)
+			}
 		}()
 	}
+	r.own = true
 	resp, err := w.callChecked(w.meter(ctx, n.addr), r, held, provName, req)
 	if r.Usage.InputTokens+r.Usage.OutputTokens > 0 {
-		r.Cost = w.opts.Providers.Cost(provName, r.Usage)
+		r.Cost = w.cost(provName, r)
 	}
 	if err != nil {
 		r.Status, r.Err = Failed, err
@@ -1020,7 +1045,10 @@ func (w *walk) callChecked(ctx context.Context, r *Result, held *heldSlot, name 
 		return nil, err
 	}
 	for try := 0; ; try++ {
-		resp, attempts, err := w.call(ctx, held, name, prov, lim, req)
+		resp, attempts, err := w.viaBatch(ctx, r, name, req, try)
+		if attempts == 0 && err == nil {
+			resp, attempts, err = w.call(ctx, held, name, prov, lim, req)
+		}
 		r.Attempts += attempts
 		if err != nil {
 			return nil, err

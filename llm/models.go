@@ -19,6 +19,9 @@ type Models struct {
 	Free    bool // every call costs nothing: a local server, the mock
 	Prices  map[string]Price
 	Windows map[string]int64
+	// Batch is what a call made through the type's batch API costs, as a
+	// fraction of its price (0.5: half); 0 when the type has no batch API.
+	Batch float64
 }
 
 // Price returns the price of a model: the block's override, else nothing
@@ -40,6 +43,20 @@ func (m *Models) Price(model string, override *Price) (Price, bool) {
 		return Price{}, true
 	}
 	return lookup(m.Prices, model)
+}
+
+// BatchPrice returns the price of a model's calls made through the type's
+// batch API: [Models.Price] times [Models.Batch]. ok is false when the
+// price is unknown or the type has no batch API.
+func (m *Models) BatchPrice(model string, override *Price) (Price, bool) {
+	if m == nil || m.Batch <= 0 {
+		return Price{}, false
+	}
+	p, ok := m.Price(model, override)
+	if !ok {
+		return Price{}, false
+	}
+	return p.Times(m.Batch), true
 }
 
 // ContextWindow returns a model's context window in tokens: set, when

@@ -80,3 +80,29 @@ func TestModelsContextWindow(t *testing.T) {
 		}
 	}
 }
+
+func TestModelsBatchPrice(t *testing.T) {
+	half := &Models{Prices: testModels.Prices, Batch: 0.5}
+	tests := []struct {
+		name     string
+		models   *Models
+		model    string
+		override *Price
+		want     Price
+		ok       bool
+	}{
+		{"half the list price", half, "gpt-4o-mini", nil, Price{0.075, 0.30, 0.0375}, true},
+		{"half an override", half, "anything", &Price{Input: 1, Output: 2}, Price{0.5, 1, 0.5}, true},
+		{"unknown model", half, "my-finetune", nil, Price{}, false},
+		{"no batch API", testModels, "gpt-4o-mini", nil, Price{}, false},
+		{"no tables", nil, "gpt-4o-mini", nil, Price{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := tt.models.BatchPrice(tt.model, tt.override)
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("BatchPrice(%q) = %v, %v; want %v, %v", tt.model, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}

@@ -14,6 +14,11 @@ func (p Price) Cost(input, output, cached int64) float64 {
 	return (float64(input-cached)*p.Input + float64(cached)*p.CachedInput + float64(output)*p.Output) / 1e6
 }
 
+// Times returns the price scaled by f: Times(0.5) is half price.
+func (p Price) Times(f float64) Price {
+	return Price{Input: p.Input * f, Output: p.Output * f, CachedInput: p.CachedInput * f}
+}
+
 // EstimateTokens guesses a request's prompt tokens before the call: about
 // four bytes of text a token (the usual rule for English), plus a few
 // tokens of framing per message, tool call, tool result and tool offered,

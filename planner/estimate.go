@@ -27,6 +27,12 @@ type Estimate struct {
 	// Checks counts the calls, among Calls, that assertions make: samples
 	// the cache does not hold, and a judge's verdicts on new answers.
 	Checks int `json:"check_calls,omitempty"`
+	// Batched counts the calls, among Calls, that apply -batch sends
+	// through a provider's batch API, counted at the batch price (only
+	// when the plan is for -batch), and BatchRounds the batches they take
+	// one after another.
+	Batched     int `json:"batched_calls,omitempty"`
+	BatchRounds int `json:"batch_rounds,omitempty"`
 	// ToolTurns counts the turns, of conversations and runs that offer
 	// tools, whose tool rounds are not counted: each takes one call more
 	// per round the model asks for, up to max_tool_rounds.
@@ -64,13 +70,13 @@ func (e *Estimate) conversation(c *Change) bool {
 		if !bounded {
 			e.Unbounded++
 		}
-		e.addTokens(prov, grown, out)
+		e.addTokens(prov, grown, out, false)
 		grown += out
 	}
 	if sim := comp.Script.Sim; sim != nil {
 		for range simulated {
 			e.Unbounded++
-			e.addTokens(sim.Provider, grown, llm.DefaultOutputEstimate)
+			e.addTokens(sim.Provider, grown, llm.DefaultOutputEstimate, false)
 		}
 	}
 	if len(comp.Script.Tools) > 0 {
@@ -84,10 +90,13 @@ func (e *Estimate) conversation(c *Change) bool {
 // new answer.
 func (p *Plan) Estimate() Estimate {
 	var e Estimate
+	if p.Batch {
+		_, e.BatchRounds = p.BatchRounds()
+	}
 	for _, c := range p.Changes {
 		if c.Action == Run {
 			if !e.conversation(c) {
-				e.add(c.Node.Provider, c.Compiled, c)
+				e.add(c.Node.Provider, c.Compiled, c, p.Batch)
 			}
 		}
 		comp := c.Compiled
@@ -100,7 +109,7 @@ func (p *Plan) Estimate() Estimate {
 		}
 		for i := 2; i <= comp.Samples; i++ {
 			if c.Action == Run || p.store == nil || !p.cachedHash(comp.SampleHash(i)) {
-				e.add(c.Node.Provider, comp, nil)
+				e.add(c.Node.Provider, comp, nil, false)
 				e.Checks++
 				if c.Action != Run {
 					fresh++
@@ -119,7 +128,7 @@ func (p *Plan) Estimate() Estimate {
 				answer = c.Node.maxTokens
 			}
 			for range fresh {
-				e.addTokens(p.Graph.Config.Providers[j.Provider], rubricTokens+answer, verdictTokens)
+				e.addTokens(p.Graph.Config.Providers[j.Provider], rubricTokens+answer, verdictTokens, false)
 				e.Checks++
 			}
 		}
@@ -135,13 +144,18 @@ const (
 )
 
 // addTokens counts one call to prov of in prompt tokens and at most out
-// answer tokens.
-func (e *Estimate) addTokens(prov *lang.Provider, in, out int64) {
+// answer tokens; batch prices it at the batch price when prov's type has
+// a batch API.
+func (e *Estimate) addTokens(prov *lang.Provider, in, out int64, batch bool) {
 	if prov == nil {
 		return
 	}
 	e.Calls++
 	price, known := prov.Models.Price(prov.Model, prov.Pricing.Price())
+	if bp, ok := prov.Models.BatchPrice(prov.Model, prov.Pricing.Price()); batch && ok {
+		price = bp
+		e.Batched++
+	}
 	if !known {
 		e.UnknownPrice++
 	}
@@ -160,8 +174,8 @@ func (p *Plan) cachedHash(hash string) bool {
 
 // add counts one call to provider prov of the compiled request comp, or
 // of a prompt that waits on upstream answers (comp nil: c's last recorded
-// prompt).
-func (e *Estimate) add(prov *lang.Provider, comp *Compiled, c *Change) {
+// prompt); batch as for addTokens.
+func (e *Estimate) add(prov *lang.Provider, comp *Compiled, c *Change, batch bool) {
 	if prov == nil {
 		return
 	}
@@ -185,7 +199,7 @@ func (e *Estimate) add(prov *lang.Provider, comp *Compiled, c *Change) {
 			e.Unbounded++
 		}
 	}
-	e.addTokens(prov, in, out)
+	e.addTokens(prov, in, out, batch)
 }
 
 // String is the estimate as the plan's summary shows it.
@@ -195,6 +209,9 @@ func (e Estimate) String() string {
 	}
 	s := fmt.Sprintf("Estimated: about %d prompt tokens, at most %d answer tokens, at most $%.4f", e.InputTokens, e.OutputTokens, e.Cost)
 	var notes []string
+	if e.Batched > 0 {
+		notes = append(notes, fmt.Sprintf("%s at the batch price, in %s", count(e.Batched, "call"), count(e.BatchRounds, "batch round")))
+	}
 	if e.UnknownPrice > 0 {
 		notes = append(notes, fmt.Sprintf("%s to models of unknown price not counted", count(e.UnknownPrice, "call")))
 	}

@@ -111,8 +111,12 @@ type Plan struct {
 	// produces any more, by path: apply removes those that still hold
 	// the recorded answer.
 	Orphans []*Orphan
-	byAddr  map[string]*Change
-	store   Store // where apply finds recorded answers
+	// Batch makes the estimate count the calls apply -batch sends through
+	// provider batch APIs at the batch price, and the rounds they take
+	// (see BatchRounds).
+	Batch  bool
+	byAddr map[string]*Change
+	store  Store // where apply finds recorded answers
 }
 
 // Change returns the change for addr, or nil when it is not selected.

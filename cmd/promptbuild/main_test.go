@@ -17,12 +17,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/promptbuild/promptbuild/cmd/promptbuild/cli"
+	"github.com/promptbuild/promptbuild/internal/batchtest"
 )
 
 func TestMain(m *testing.M) {
@@ -60,6 +62,7 @@ func TestScripts(t *testing.T) {
 			"tamper":       cmdTamper,
 			"mkpng":        cmdMkPNG,
 			"streamserver": cmdStreamServer,
+			"batchapi": cmdBatchAPI,
 		},
 	})
 }
@@ -427,4 +430,53 @@ func cmdStreamServer(ts *testscript.TestScript, neg bool, args []string) {
 	}))
 	ts.Defer(srv.Close)
 	ts.Setenv(args[0], srv.URL+"/v1")
+}
+
+// cmdBatchAPI starts, for the script's life, a fake API that speaks
+// OpenAI's Batch API and Anthropic's Message Batches (and their ordinary
+// calls; see internal/batchtest), and sets the variable NAME to its URL.
+// It logs what it is asked to $WORK/NAME.log, a line per event ("create
+// batch_2 3", "poll batch_2 in_progress", "call PROMPT"). Its batches stay
+// in progress while the file HOLD exists; a request whose prompt holds
+// "[fail]" fails inside its batch, and one that holds "[expire]" expires
+// with it.
+//
+//	batchapi API hold
+//	exec promptbuild apply -batch
+func cmdBatchAPI(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: batchapi NAME [HOLD]")
+	}
+	srv, stop := batchtest.Start()
+	ts.Defer(stop)
+	logPath := filepath.Join(ts.Getenv("WORK"), args[0]+".log")
+	var mu sync.Mutex
+	srv.Log = func(ev string) {
+		mu.Lock()
+		defer mu.Unlock()
+		f, err := os.OpenFile(logPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		fmt.Fprintln(f, ev)
+	}
+	if len(args) == 2 {
+		hold := ts.MkAbs(args[1])
+		srv.Hold = func() bool {
+			_, err := os.Stat(hold)
+			return err == nil
+		}
+	}
+	srv.Outcome = func(prompt string) batchtest.Outcome {
+		switch {
+		case strings.Contains(prompt, "[fail]"):
+			return batchtest.Fail
+		case strings.Contains(prompt, "[expire]"):
+			return batchtest.Expire
+		}
+		return batchtest.Answer
+	}
+	ts.Setenv(args[0], srv.URL)
+	ts.Logf("%s=%s", args[0], srv.URL)
 }

@@ -18,4 +18,9 @@
 // reads an answer that stopped to call tools. A streaming adapter reports
 // each piece of the answer with [Progress] to whoever set [WithProgress]
 // on the call's context; the caller marks a retry with [Restart].
+//
+// An adapter whose API also takes requests in bulk implements [Batcher]:
+// it sends a batch of [BatchItem]s, reports its [BatchStatus], and reads
+// each item's [BatchResult] once the batch has ended (openai: the Batch
+// API; anthropic: Message Batches; gemini: batch mode).
 package provider

@@ -20,7 +20,7 @@ import (
 var applyCmd = &command{
 	name:     "apply",
 	synopsis: "regenerate every stale output, in parallel",
-	usage:    "[-target ADDR]... [-provider NAME]... [-replace ADDR]... [-var NAME=VALUE]... [-j N] [-json] [PLANFILE]",
+	usage:    "[-target ADDR]... [-provider NAME]... [-replace ADDR]... [-var NAME=VALUE]... [-j N] [-batch] [-json] [PLANFILE]",
 	run:      runApply,
 }
 
@@ -35,6 +35,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	offline := fs.Bool("offline", false, "never call a provider: restore what the cache holds and fail listing the runs that need a call")
 	maxCost := &dollarsFlag{}
 	fs.Var(maxCost, "max-cost", "call a run only if its bound fits in a budget of `USD` beside what was spent (runs wait for calls in flight to settle)")
+	batch := newBatchFlags(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -97,7 +98,7 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	if jobs.set {
 		j = jobs.n
 	}
-	sum, ok := e.carryOut(ctx, p, plan, carryOptions{jobs: j, retries: retries, offline: *offline, maxCost: maxCost.usd, jsonOut: f.jsonOut, shard: *shard})
+	sum, ok := e.carryOut(ctx, p, plan, carryOptions{jobs: j, retries: retries, offline: *offline, maxCost: maxCost.usd, jsonOut: f.jsonOut, shard: *shard, batch: batch.batching(p)})
 	if !ok {
 		return exitError
 	}
@@ -114,7 +115,8 @@ type carryOptions struct {
 	offline bool
 	maxCost float64
 	jsonOut bool
-	shard   shardFlag // n == 0: every pending run
+	shard   shardFlag          // n == 0: every pending run
+	batch   *executor.Batching // nil: no -batch
 }
 
 // carryOut carries out a plan as apply does: the walk with its progress,
@@ -144,7 +146,12 @@ func (e *env) carryOut(ctx context.Context, p *project, plan *planner.Plan, o ca
 			fmt.Fprintf(e.stdout, "Shard %s: %d of the %d runs to run or restore.\n", o.shard.String(), len(share), run+restore)
 		}
 	}
+	if o.batch != nil {
+		plan.Batch = true
+		e.batchPlan(plan, o.jsonOut)
+	}
 	obs := e.newProgress(o.jsonOut, plan)
+	obs.batching = o.batch != nil
 	sum = executor.Apply(ctx, steps, executor.Options{
 		Parallelism: o.jobs,
 		Store:       p.answers,
@@ -155,6 +162,7 @@ func (e *env) carryOut(ctx context.Context, p *project, plan *planner.Plan, o ca
 		Offline:     o.offline,
 		MaxCost:     o.maxCost,
 		TempDir:     p.tempDir(),
+		Batch:       o.batch,
 	})
 	obs.done()
 

@@ -38,7 +38,7 @@ func newPlanFlags(fs *flag.FlagSet, verb, jsonHelp string) *planFlags {
 var planCmd = &command{
 	name:     "plan",
 	synopsis: "show which runs are stale and why",
-	usage:    "[-target ADDR]... [-provider NAME]... [-replace ADDR]... [-var NAME=VALUE]... [-out FILE] [-detailed-exitcode] [-json]",
+	usage:    "[-target ADDR]... [-provider NAME]... [-replace ADDR]... [-var NAME=VALUE]... [-out FILE] [-detailed-exitcode] [-batch] [-json]",
 	run:      runPlan,
 }
 
@@ -47,6 +47,7 @@ func runPlan(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	out := fs.String("out", "", "save the plan to `FILE` for 'promptbuild apply FILE'")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there is work to do, 0 when there is none")
 	rf := newRemoteFlags(fs, false)
+	batch := fs.Bool("batch", false, "estimate as apply -batch: the calls of providers with a batch API at the batch price, and the batch rounds they take")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -63,6 +64,7 @@ func runPlan(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	if diags.HasErrors() || !e.finishRemote(ctx, p) {
 		return exitError
 	}
+	plan.Batch = *batch
 	if f.jsonOut {
 		e.versionLine()
 		if err := plan.WriteJSON(e.stdout); err != nil {

@@ -42,10 +42,13 @@ type progress struct {
 	storeWarned bool
 	// quiet is what the summary says when there was nothing to call or
 	// restore and every assertion passed.
-	quiet   string
-	stop    chan struct{}
-	stopped chan struct{}
-	enc     *json.Encoder
+	quiet string
+	// batching is set for apply -batch: the batches' own lines say how
+	// far they are, so runs that wait are not each reported.
+	batching bool
+	stop     chan struct{}
+	stopped  chan struct{}
+	enc      *json.Encoder
 }
 
 // waitNotice is how long a run may go without an answer before CI output
@@ -245,6 +248,10 @@ func (p *progress) watch(interval time.Duration) {
 			return
 		case now := <-t.C:
 			p.mu.Lock()
+			if p.batching {
+				p.mu.Unlock()
+				continue
+			}
 			var late []string
 			for addr, since := range p.started {
 				if n := int(now.Sub(since) / interval); n > p.waited[addr] {

@@ -96,6 +96,21 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 		}
 		return nil, c.fail(ctx, hr, err)
 	}
+	resp, err := c.answer(msg, string(params.Model), ttft)
+	if err != nil {
+		return nil, err
+	}
+	if hr != nil {
+		if id := hr.Header.Get("Request-Id"); id != "" {
+			resp.RequestID = id
+		}
+	}
+	return resp, nil
+}
+
+// answer reads a message, answered whole, streamed or in a batch; model
+// names the model of an answer that does not say.
+func (c *Client) answer(msg *sdk.Message, model string, ttft time.Duration) (*llm.Response, error) {
 	resp := &llm.Response{
 		FinishReason: finishReason(msg.StopReason),
 		Usage: llm.Usage{
@@ -121,13 +136,8 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 	if resp.Text == "" && len(resp.ToolCalls) == 0 && (resp.FinishReason == llm.FinishStop || resp.FinishReason == "") {
 		return nil, c.call.Empty("the message has no text")
 	}
-	if hr != nil {
-		if id := hr.Header.Get("Request-Id"); id != "" {
-			resp.RequestID = id
-		}
-	}
 	if resp.Model == "" {
-		resp.Model = string(params.Model)
+		resp.Model = model
 	}
 	return resp, nil
 }

@@ -70,4 +70,9 @@
 // When the caller's context ends, the error wraps ctx.Err() and is not
 // retryable. The API key is never part of an error: Err is left nil for API
 // errors, because the SDK's error holds the request and its headers.
+//
+// The client is also a provider.Batcher through Message Batches: Submit
+// creates a batch of the requests' Messages API parameters, Poll reads
+// its processing_status and request counts, and Results reads the JSONL
+// results (succeeded, errored, canceled, expired) once it has ended.
 package anthropic

@@ -87,4 +87,11 @@
 // without text or tool calls that claims to be complete ("empty answer").
 // When the caller's context ends, the error wraps ctx.Err() and is not
 // retryable. The API key is never part of an error.
+//
+// The client is also a provider.Batcher through the API's batch mode,
+// with inline requests: Submit creates a batch job of one model's
+// requests (a request with params cannot go, nor one for another model:
+// it is left out and called the ordinary way), Poll reads its state, and
+// Results reads the inline responses, matched by their metadata. The API
+// does not count a batch's requests while it runs.
 package gemini

@@ -114,6 +114,12 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 		}
 		return nil, c.fail(ctx, seen, err)
 	}
+	return c.answer(out, model, ttft, req.Format == "image")
+}
+
+// answer reads a generateContent response, answered whole, streamed or
+// in a batch; model names the model of an answer that does not say.
+func (c *Client) answer(out *genai.GenerateContentResponse, model string, ttft time.Duration, image bool) (*llm.Response, error) {
 	resp := &llm.Response{RequestID: out.ResponseID, Model: out.ModelVersion, TTFT: ttft}
 	if resp.Model == "" {
 		resp.Model = model
@@ -147,7 +153,7 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 			case p.InlineData != nil:
 				// An image answer (format "image"): the first image is
 				// the answer; the model's words go beside it.
-				if resp.Media == nil && req.Format == "image" {
+				if resp.Media == nil && image {
 					resp.Media = &llm.Blob{MediaType: p.InlineData.MIMEType, Data: p.InlineData.Data}
 				}
 			default:

@@ -59,4 +59,11 @@
 // a chat completion, and one with no choices ("empty answer"). When the
 // caller's context ends, the error wraps ctx.Err() and is not retryable. The
 // API key is never part of an error.
+//
+// The client is also a provider.Batcher: Submit uploads the requests as a
+// JSONL file (POST /files, purpose batch) and creates a batch of it for
+// /v1/chat/completions with a 24-hour window; Poll reads its status;
+// Results reads its output and error files. An expired or cancelled batch
+// keeps the answers it had; the rest are errors (batch_expired) or
+// missing.
 package openai

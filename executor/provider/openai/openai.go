@@ -130,6 +130,21 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 		}
 		return nil, c.fail(ctx, hr, err)
 	}
+	resp, err := c.answer(out, params.Model, ttft)
+	if err != nil {
+		return nil, err
+	}
+	if hr != nil {
+		if id := hr.Header.Get("X-Request-Id"); id != "" {
+			resp.RequestID = id
+		}
+	}
+	return resp, nil
+}
+
+// answer reads a chat completion, answered whole, streamed or in a batch;
+// model names the model of an answer that does not say.
+func (c *Client) answer(out *sdk.ChatCompletion, model string, ttft time.Duration) (*llm.Response, error) {
 	if len(out.Choices) == 0 {
 		return nil, c.call.Empty("the response has no choices")
 	}
@@ -161,13 +176,8 @@ func (c *Client) Complete(ctx context.Context, req *llm.Request) (*llm.Response,
 	if resp.Text == "" && ch.Message.Refusal != "" {
 		resp.Text, resp.FinishReason = ch.Message.Refusal, llm.FinishContentFilter
 	}
-	if hr != nil {
-		if id := hr.Header.Get("X-Request-Id"); id != "" {
-			resp.RequestID = id
-		}
-	}
 	if resp.Model == "" {
-		resp.Model = params.Model
+		resp.Model = model
 	}
 	return resp, nil
 }

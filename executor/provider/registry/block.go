@@ -93,3 +93,14 @@ func (b *Block) Price() (llm.Price, bool) {
 	}
 	return models.Price(b.Model, b.Pricing)
 }
+
+// BatchPrice returns the price of the block's calls made through its
+// type's batch API (its pricing override or the table's price, at the
+// type's batch discount). ok is false when the price is unknown or the
+// type has no batch API.
+func (b *Block) BatchPrice() (llm.Price, bool) {
+	if b.Type == nil {
+		return llm.Price{}, false
+	}
+	return b.Type.models.BatchPrice(b.Model, b.Pricing)
+}

@@ -8,6 +8,7 @@ import "github.com/promptbuild/promptbuild/llm"
 // block's pricing and context_window say what the table does not.
 
 var openaiModels = &llm.Models{
+	Batch: 0.5, // the Batch API: half price
 	Prices: map[string]llm.Price{
 		"gpt-5":        {Input: 1.25, Output: 10.00, CachedInput: 0.125},
 		"gpt-5-mini":   {Input: 0.25, Output: 2.00, CachedInput: 0.025},
@@ -37,6 +38,7 @@ var openaiModels = &llm.Models{
 }
 
 var anthropicModels = &llm.Models{
+	Batch: 0.5, // Message Batches: half price
 	Prices: map[string]llm.Price{
 		"claude-opus-4-5":   {Input: 5.00, Output: 25.00, CachedInput: 0.50},
 		"claude-opus-4-1":   {Input: 15.00, Output: 75.00, CachedInput: 1.50},
@@ -64,6 +66,7 @@ var anthropicModels = &llm.Models{
 }
 
 var geminiModels = &llm.Models{
+	Batch: 0.5, // batch mode: half price
 	Prices: map[string]llm.Price{
 		"gemini-2.5-pro":        {Input: 1.25, Output: 10.00, CachedInput: 0.31},
 		"gemini-2.5-flash":      {Input: 0.30, Output: 2.50, CachedInput: 0.075},
