@@ -61,8 +61,8 @@ type Cache struct {
 	entries []entry
 	seen    []atomic.Bool // looked up during this command
 
-	mu    sync.Mutex
-	fresh map[string]entry // recorded during this command
+	mu     sync.Mutex
+	fresh  map[string]entry // recorded during this command
 	nfresh atomic.Int32
 }
 
