@@ -12,7 +12,6 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/promptbuild/promptbuild/internal/files"
 
@@ -29,41 +28,141 @@ import (
 // evaluated with var and the functions in scope. A file that a symbolic
 // link places outside the project is refused, naming the link; a glob
 // skips, with a warning, a link it cannot follow or that loops.
+//
+// ReadInput is ListInput followed by reading every file it lists.
 func ReadInput(cfg *Config, in *Input) (cty.Value, hcl.Diagnostics) {
+	if in.Kind != InputFile && in.Kind != InputGlob {
+		return InputValueOf(cfg, in)
+	}
+	list, diags := ListInput(cfg, in)
+	if diags.HasErrors() {
+		return cty.DynamicVal, diags
+	}
+	v, ds := TextsValue(in, list)
+	return v, append(diags, ds...)
+}
+
+// InputValueOf evaluates an input of kind InputValue.
+func InputValueOf(cfg *Config, in *Input) (cty.Value, hcl.Diagnostics) {
+	if in.Kind != InputValue {
+		return cty.DynamicVal, diag("Invalid input", fmt.Sprintf("Input %q has an unknown kind %d.", in.Name, in.Kind), in.DeclRange)
+	}
+	if in.Value == nil {
+		return cty.DynamicVal, diag("Missing input source", fmt.Sprintf("Input %q has no value.", in.Name), in.DeclRange)
+	}
+	ctx := &hcl.EvalContext{
+		Variables: map[string]cty.Value{"var": objectOf(cfg.Values)},
+		Functions: Functions(cfg.Dir),
+	}
+	v, diags := in.Value.Value(ctx)
+	if diags.HasErrors() {
+		return cty.DynamicVal, diags
+	}
+	return v, diags
+}
+
+// TextFile is one file of the project that an input reads. ListInput
+// gives its digest, from the stat cache when the file's metadata is the
+// one recorded, else by reading it; the text is read at most once, when
+// first asked for, so that a plan whose requests are known from their
+// digests reads nothing.
+type TextFile struct {
+	Path   string // slash-separated, relative to the project
+	digest string
+	cfg    *Config
+	input  *Input
+
+	once sync.Once
+	text string
+	err  error
+}
+
+// Digest returns the hex SHA-256 of the file's content.
+func (f *TextFile) Digest() string { return f.digest }
+
+// Text returns the file's text. When ListInput did not read it, it is read
+// now, and must still have the digest it was listed with: a file that
+// changed in the meantime is an error, so that one command never pairs a
+// digest with another content.
+func (f *TextFile) Text() (string, error) {
+	f.once.Do(func() {
+		r, err := f.cfg.StatCache().Read(f.Path, false)
+		switch {
+		case err != nil:
+			f.err = fmt.Errorf("cannot read %q: %s", f.Path, pathErr(err))
+		case r.Hex() != f.digest:
+			f.err = fmt.Errorf("%q changed while promptbuild was reading the project; run the command again", f.Path)
+		case !r.Text:
+			f.err = fmt.Errorf("%q is not valid UTF-8 text", f.Path)
+		default:
+			f.text = string(r.Data)
+		}
+	})
+	return f.text, f.err
+}
+
+// TextErr is the diagnostic of a TextFile whose Text failed.
+func TextErr(f *TextFile, err error) hcl.Diagnostics {
+	return diag("Cannot read input file", fmt.Sprintf("Input %q: %s.", f.input.Name, err), f.input.AttrRange)
+}
+
+// ListInput lists the files of an input of kind InputFile (one) or
+// InputGlob (sorted by path, following ReadInput's rules), each with its
+// digest; an input of kind InputValue has none. A file that cannot be
+// read, or is not UTF-8 text, is an error here as in ReadInput: the stat
+// cache remembers which files are text.
+func ListInput(cfg *Config, in *Input) ([]*TextFile, hcl.Diagnostics) {
 	switch in.Kind {
 	case InputFile:
 		name := path.Clean(filepath.ToSlash(in.Path))
 		if _, err := cfg.Root().Resolve(name, true); errors.Is(err, files.ErrOutside) {
-			return cty.DynamicVal, outsideDiag(fmt.Sprintf("Input %q reads %q", in.Name, in.Path), err, in.AttrRange)
+			return nil, outsideDiag(fmt.Sprintf("Input %q reads %q", in.Name, in.Path), err, in.AttrRange)
 		}
-		text, err := readText(cfg.Dir, in.Path)
-		if err != nil {
-			return cty.DynamicVal, diag("Cannot read input file",
-				fmt.Sprintf("Input %q: %s.", in.Name, err), in.AttrRange)
+		list, errs := hashTexts(cfg, in, []string{name})
+		if errs[0] != nil {
+			return nil, diag("Cannot read input file",
+				fmt.Sprintf("Input %q: %s.", in.Name, errs[0]), in.AttrRange)
 		}
-		return cty.StringVal(text), nil
+		return list, nil
 	case InputGlob:
-		return readGlob(cfg, in)
-	case InputValue:
-		if in.Value == nil {
-			return cty.DynamicVal, diag("Missing input source", fmt.Sprintf("Input %q has no value.", in.Name), in.DeclRange)
-		}
-		ctx := &hcl.EvalContext{
-			Variables: map[string]cty.Value{"var": objectOf(cfg.Values)},
-			Functions: Functions(cfg.Dir),
-		}
-		v, diags := in.Value.Value(ctx)
-		if diags.HasErrors() {
-			return cty.DynamicVal, diags
-		}
-		return v, diags
+		return listGlob(cfg, in)
 	}
-	return cty.DynamicVal, diag("Invalid input", fmt.Sprintf("Input %q has an unknown kind %d.", in.Name, in.Kind), in.DeclRange)
+	return nil, nil
 }
 
-func readGlob(cfg *Config, in *Input) (cty.Value, hcl.Diagnostics) {
+// TextsValue is the value of an input of kind InputFile (the text of its
+// one file) or InputGlob (path => text) from its files, read now where
+// ListInput did not read them.
+func TextsValue(in *Input, list []*TextFile) (cty.Value, hcl.Diagnostics) {
+	texts, errs := readTexts(list)
+	var diags hcl.Diagnostics
+	for i, err := range errs {
+		if err != nil {
+			diags = append(diags, TextErr(list[i], err)...)
+		}
+	}
+	if diags.HasErrors() {
+		return cty.DynamicVal, diags
+	}
+	if in.Kind == InputFile {
+		if len(texts) != 1 {
+			return cty.DynamicVal, diag("Cannot read input file", fmt.Sprintf("Input %q reads no file.", in.Name), in.AttrRange)
+		}
+		return cty.StringVal(texts[0]), nil
+	}
+	if len(list) == 0 {
+		return cty.MapValEmpty(cty.String), nil
+	}
+	m := make(map[string]cty.Value, len(list))
+	for i, f := range list {
+		m[f.Path] = cty.StringVal(texts[i])
+	}
+	return cty.MapVal(m), nil
+}
+
+func listGlob(cfg *Config, in *Input) ([]*TextFile, hcl.Diagnostics) {
 	if !insideProject(in.Path) {
-		return cty.DynamicVal, checkProjectPath(in.Path, in.AttrRange)
+		return nil, checkProjectPath(in.Path, in.AttrRange)
 	}
 	fsys := newGlobFS(os.DirFS(cfg.Dir), cfg.Root())
 	var matches []string
@@ -84,31 +183,28 @@ func readGlob(cfg *Config, in *Input) (cty.Value, hcl.Diagnostics) {
 		})
 	}
 	if errors.Is(err, files.ErrOutside) {
-		return cty.DynamicVal, append(diags, outsideDiag(fmt.Sprintf("Input %q globs %q", in.Name, in.Path), err, in.AttrRange)...)
+		return nil, append(diags, outsideDiag(fmt.Sprintf("Input %q globs %q", in.Name, in.Path), err, in.AttrRange)...)
 	}
 	if err != nil {
-		return cty.DynamicVal, append(diags, diag("Cannot read input files",
+		return nil, append(diags, diag("Cannot read input files",
 			fmt.Sprintf("Input %q: the glob %q: %s.", in.Name, in.Path, err), in.AttrRange)...)
 	}
 	if len(matches) == 0 {
-		return cty.MapValEmpty(cty.String), diags
+		return nil, diags
 	}
 	sort.Strings(matches)
 	matches = slices.Compact(matches)
-	texts, errs := readTexts(cfg.Dir, matches)
-	m := make(map[string]cty.Value, len(matches))
-	for i, name := range matches {
-		if errs[i] != nil {
+	list, errs := hashTexts(cfg, in, matches)
+	for _, err := range errs {
+		if err != nil {
 			diags = append(diags, diag("Cannot read input file",
-				fmt.Sprintf("Input %q: %s.", in.Name, errs[i]), in.AttrRange)...)
-			continue
+				fmt.Sprintf("Input %q: %s.", in.Name, err), in.AttrRange)...)
 		}
-		m[name] = cty.StringVal(texts[i])
 	}
 	if diags.HasErrors() {
-		return cty.DynamicVal, diags
+		return nil, diags
 	}
-	return cty.MapVal(m), diags
+	return list, diags
 }
 
 // GlobPaths returns the files of fsys that the glob pattern of an input
@@ -124,46 +220,60 @@ func GlobPaths(fsys fs.FS, pattern string) ([]string, error) {
 // globOptions are the doublestar options of an input's glob.
 var globOptions = []doublestar.GlobOption{doublestar.WithFilesOnly(), doublestar.WithNoHidden(), doublestar.WithFailOnIOErrors()}
 
-// readTexts reads the project's files names with readText, several at a
-// time: a glob over thousands of small files spends its time in system
-// calls, which run in parallel.
-func readTexts(dir string, names []string) ([]string, []error) {
-	texts := make([]string, len(names))
+// hashTexts lists the project's files names, several at a time (a glob
+// over thousands of small files spends its time in system calls, which
+// run in parallel), through the stat cache: a file is read only when the
+// cache does not know its content, and then its text is kept.
+func hashTexts(cfg *Config, in *Input, names []string) ([]*TextFile, []error) {
+	list := make([]*TextFile, len(names))
 	errs := make([]error, len(names))
-	workers := min(runtime.GOMAXPROCS(0), (len(names)+63)/64)
-	if workers <= 1 {
-		for i, name := range names {
-			texts[i], errs[i] = readText(dir, name)
+	stat := cfg.StatCache()
+	each(len(names), func(i int) {
+		name := names[i]
+		r, err := stat.Hash(name, false)
+		switch {
+		case err != nil:
+			errs[i] = fmt.Errorf("cannot read %q: %s", name, pathErr(err))
+		case !r.Text:
+			errs[i] = fmt.Errorf("%q is not valid UTF-8 text", name)
+		default:
+			f := &TextFile{Path: name, digest: r.Hex(), cfg: cfg, input: in}
+			if r.Data != nil {
+				f.once.Do(func() { f.text = string(r.Data) })
+			}
+			list[i] = f
 		}
-		return texts, errs
+	})
+	return list, errs
+}
+
+// readTexts returns the texts of files, reading those not read yet several
+// at a time.
+func readTexts(list []*TextFile) ([]string, []error) {
+	texts := make([]string, len(list))
+	errs := make([]error, len(list))
+	each(len(list), func(i int) { texts[i], errs[i] = list[i].Text() })
+	return texts, errs
+}
+
+// each calls fn(i) for every i in [0, n), on up to GOMAXPROCS goroutines
+// when n is large enough to pay for them.
+func each(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), (n+63)/64)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(names) {
-					return
-				}
-				texts[i], errs[i] = readText(dir, names[i])
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	return texts, errs
-}
-
-// readText reads a text file of the project.
-func readText(dir, name string) (string, error) {
-	src, err := files.Read(filepath.Join(dir, filepath.FromSlash(name)))
-	if err != nil {
-		return "", fmt.Errorf("cannot read %q: %s", name, pathErr(err))
-	}
-	if !utf8.Valid(src) {
-		return "", fmt.Errorf("%q is not valid UTF-8 text", name)
-	}
-	return string(src), nil
 }

@@ -55,6 +55,12 @@ type Node struct {
 	Analysis time.Duration
 
 	refs []lang.Ref // every reference of the run's request and its template
+	// buildInputs are the inputs that the expressions Build evaluates per
+	// instance read (provider key, output, format, max_tokens), and
+	// buildValue whether they read each.value; compileInputs and
+	// compileValue the same of every expression of the run.
+	buildInputs, compileInputs []string
+	buildValue, compileValue   bool
 	// assertDeps are, by assertion index, the upstream instances each of
 	// the run's assertions reads; checkOnly those of Deps that only
 	// assertions read.
@@ -96,15 +102,15 @@ type Graph struct {
 	Nodes  []*Node // sorted by address
 	// Topo lists the nodes so that every node comes after its dependencies.
 	Topo []*Node
-	// Inputs holds every input's value and InputDigests its content digest.
-	Inputs       map[string]cty.Value
-	InputDigests map[string]string
 	// TemplateDigests holds each template's source digest.
 	TemplateDigests map[string]string
 
-	byAddr map[string]*Node
-	byRun  map[string][]*Node // run name => its instances, by key
-	base   *lang.Scope        // var and input, built once; see scope
+	byAddr  map[string]*Node
+	byRun   map[string][]*Node // run name => its instances, by key
+	sources map[string]*source // every input, by name; see inputs.go
+
+	scopeMu sync.Mutex
+	scopes  map[string]scopeEntry // see baseScope
 }
 
 // Node returns the instance at addr, or nil.
@@ -121,35 +127,25 @@ func InstanceAddr(run string, key *string) string {
 	return "run." + run + "[" + strconv.Quote(*key) + "]"
 }
 
-// Build reads every input, expands for_each, resolves output paths and
+// Build lists every input (reading the files the configuration's stat
+// cache does not know), expands for_each, resolves output paths and
 // connects each instance to the instances it reads. The configuration must
 // have passed lang.Load: run-level cycles are already reported there.
+// Inputs are read as expressions need them (see inputs.go).
 func Build(cfg *lang.Config) (*Graph, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
 	g := &Graph{
 		Config:          cfg,
-		Inputs:          make(map[string]cty.Value, len(cfg.Inputs)),
-		InputDigests:    make(map[string]string, len(cfg.Inputs)),
 		TemplateDigests: make(map[string]string, len(cfg.Templates)),
 		byAddr:          make(map[string]*Node),
 		byRun:           make(map[string][]*Node),
 	}
-	for _, name := range sortedKeys(cfg.Inputs) {
-		v, ds := lang.ReadInput(cfg, cfg.Inputs[name])
-		diags = append(diags, ds...)
-		if ds.HasErrors() {
-			continue
-		}
-		g.Inputs[name] = v
-		g.InputDigests[name] = valueDigest(v)
-	}
+	diags := g.readSources()
 	for name, t := range cfg.Templates {
 		g.TemplateDigests[name] = Digest(t.Source)
 	}
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	g.base = lang.NewScope(cfg.Dir, cfg.Values, g.Inputs)
 
 	for _, name := range sortedKeys(cfg.Runs) {
 		diags = append(diags, g.expand(cfg.Runs[name])...)
@@ -174,6 +170,10 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 	start := time.Now()
 	refs, ds := runRefs(g.Config, r)
 	diags = append(diags, ds...)
+	var buildRefs []lang.Ref // of the expressions Build evaluates per instance
+	for _, e := range []hcl.Expression{r.ProviderKey, r.Output, r.Format, r.MaxTokens} {
+		buildRefs = append(buildRefs, mustRefs(e)...)
+	}
 	base := &Node{
 		Run:      r,
 		Template: g.Config.Templates[r.Template],
@@ -181,6 +181,8 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 		Analysis: time.Since(start),
 		refs:     refs,
 	}
+	base.buildInputs, base.buildValue = inputNames(buildRefs)
+	base.compileInputs, base.compileValue = inputNames(refs)
 	if r.Output != nil {
 		for _, ref := range mustRefs(r.Output) {
 			if ref.Kind == lang.RefRun {
@@ -219,13 +221,11 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 			})
 		}
 	}
-	v, ds := r.ForEach.Value(g.scope(nil).EvalContext())
+	elems, ds := g.forEach(r)
 	diags = append(diags, ds...)
 	if ds.HasErrors() {
 		return diags
 	}
-	elems, ds := lang.ExpandForEach(v, r.ForEach.Range())
-	diags = append(diags, ds...)
 	nodes := make([]Node, len(elems))
 	for i := range elems {
 		nodes[i] = *base
@@ -270,7 +270,13 @@ func (g *Graph) pickProviders(r *lang.Run, nodes []Node) ([]bool, hcl.Diagnostic
 	names := make([]string, len(nodes))
 	nodeDiags := make([]hcl.Diagnostics, len(nodes))
 	parallel(len(nodes), func(i int) {
-		v, ds := r.ProviderKey.Value(g.scope(nodes[i].Each).EvalContext())
+		n := &nodes[i]
+		scope, ds := g.scopeOf(n.buildInputs, n.Each, n.buildValue)
+		if ds.HasErrors() {
+			nodeDiags[i] = ds
+			return
+		}
+		v, ds := r.ProviderKey.Value(scope.EvalContext())
 		nodeDiags[i] = ds
 		if ds.HasErrors() {
 			return
@@ -312,7 +318,11 @@ func (g *Graph) pickProviders(r *lang.Run, nodes []Node) ([]bool, hcl.Diagnostic
 // path cannot be known, and the node must not be added.
 func (g *Graph) resolveNode(n *Node) (diags hcl.Diagnostics, ok bool) {
 	r := n.Run
-	ctx := g.scope(n.Each).EvalContext()
+	scope, ds := g.scopeOf(n.buildInputs, n.Each, n.buildValue)
+	if ds.HasErrors() {
+		return ds, false
+	}
+	ctx := scope.EvalContext()
 	if r.Output != nil {
 		v, ds := r.Output.Value(ctx)
 		diags = append(diags, ds...)
@@ -424,13 +434,9 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 			taken[leads(path.Clean(in.Path), true)] = "input." + name + " reads it"
 		case lang.InputGlob:
 			// A glob's keys are the matched files' paths in the project.
-			v := g.Inputs[name]
-			if v.IsKnown() && !v.IsNull() && v.LengthInt() > 0 {
-				why := "input." + name + " reads it"
-				for it := v.ElementIterator(); it.Next(); {
-					k, _ := it.Element()
-					taken[leads(path.Clean(k.AsString()), false)] = why
-				}
+			why := "input." + name + " reads it"
+			for _, p := range g.globPaths(name) {
+				taken[leads(path.Clean(p), false)] = why
 			}
 		}
 	}
@@ -758,16 +764,6 @@ func (g *Graph) order() {
 			}
 		}
 	}
-}
-
-// scope returns the evaluation scope of expressions that cannot read runs.
-func (g *Graph) scope(each *lang.Each) *lang.Scope {
-	if g.base == nil {
-		return &lang.Scope{Dir: g.Config.Dir, Vars: g.Config.Values, Inputs: g.Inputs, Each: each}
-	}
-	s := *g.base
-	s.Each = each
-	return &s
 }
 
 // runRefs collects every reference a run makes, its template's included.

@@ -11,10 +11,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/promptbuild/promptbuild/cache/lockfile"
-	"github.com/promptbuild/promptbuild/internal/files"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -89,7 +89,17 @@ type Change struct {
 	// recordChanges): the human plan counts such instances instead of
 	// listing them.
 	recordDigests bool
-	known         bool
+	// known is set when the answer is known (NoOp, Restore): digest is
+	// its digest, and Output its text unless unread is set, when the
+	// plan found the output file unchanged from its metadata alone and
+	// left it unread (see answerText).
+	known  bool
+	digest string
+	unread bool
+
+	textOnce sync.Once
+	text     string // the unread answer, once answerText has read it
+	textOK   bool
 }
 
 // Plan is what apply would do, one change per selected run instance.
@@ -203,7 +213,7 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 
 	// Plan level by level: every node of a level has all its dependencies
 	// in earlier levels, so a level's nodes compile in parallel.
-	outputs := make(map[string]string, len(selected))
+	outputs := make(map[string]*Change, len(selected)) // the changes whose answer is known
 	for _, level := range g.levels(selected) {
 		changes := make([]*Change, len(level))
 		levelDiags := make([]hcl.Diagnostics, len(level))
@@ -219,7 +229,7 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 			p.byAddr[c.Node.Addr] = c
 			p.Changes = append(p.Changes, c)
 			if c.known {
-				outputs[c.Node.Addr] = c.Output
+				outputs[c.Node.Addr] = c
 			}
 		}
 		if err := ctx.Err(); err != nil {
@@ -254,8 +264,8 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 }
 
 // planNode decides one instance's action. outputs is only read: it holds
-// the answers of earlier levels.
-func (p *Plan) planNode(ctx context.Context, n *Node, outputs map[string]string, opts Options, replace bool) (*Change, hcl.Diagnostics) {
+// the changes of earlier levels whose answers are known.
+func (p *Plan) planNode(ctx context.Context, n *Node, outputs map[string]*Change, opts Options, replace bool) (*Change, hcl.Diagnostics) {
 	c := &Change{Node: n, Prior: opts.Lock.Runs[n.Addr]}
 	for _, d := range n.Deps {
 		if _, ok := outputs[d.Addr]; !ok {
@@ -275,7 +285,11 @@ func (p *Plan) planNode(ctx context.Context, n *Node, outputs map[string]string,
 		}
 	}
 	start := time.Now()
-	comp, diags := p.Graph.Compile(n, outputs)
+	texts, diags := p.upstreamTexts(ctx, n, outputs)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	comp, diags := p.Graph.Compile(n, texts)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -286,11 +300,11 @@ func (p *Plan) planNode(ctx context.Context, n *Node, outputs map[string]string,
 	}
 	prior := c.Prior
 	if prior != nil && prior.Hash == comp.Hash {
-		text, state := p.readResult(ctx, n, prior.Output, opts.Store)
+		text, read, state := p.readResult(ctx, n, prior.Output, opts.Store)
 		switch state {
 		case RecordOK:
 			c.Action, c.Reason, c.Detail = NoOp, ReasonUpToDate, "up to date"
-			c.Output, c.known, c.Cached = text, true, true
+			c.Output, c.known, c.Cached, c.digest, c.unread = text, true, true, prior.Output, !read
 			if c.Record, c.recordDigests = recordChanges(prior, n, comp); c.Record != "" {
 				c.Detail = "up to date; its lock record changes: " + c.Record
 			}
@@ -302,7 +316,7 @@ func (p *Plan) planNode(ctx context.Context, n *Node, outputs map[string]string,
 		answer, digest, cached := cachedAnswer(ctx, opts.Store, comp.Hash, len(n.Dependents) > 0)
 		c.Reason, c.Detail = recordedWhy(p.Graph, n, prior, state, digest, cached)
 		if cached {
-			c.Action, c.Output, c.known, c.Cached = Restore, string(answer), true, true
+			c.Action, c.Output, c.known, c.Cached, c.digest = Restore, string(answer), true, true, digest
 			return c, diags
 		}
 		c.Action = Run
@@ -312,8 +326,8 @@ func (p *Plan) planNode(ctx context.Context, n *Node, outputs map[string]string,
 		return c, diags
 	}
 	c.Reason, c.Detail = whyChanged(prior, comp)
-	if text, _, ok := cachedAnswer(ctx, opts.Store, comp.Hash, len(n.Dependents) > 0); ok {
-		c.Action, c.Output, c.known, c.Cached = Restore, string(text), true, true
+	if text, digest, ok := cachedAnswer(ctx, opts.Store, comp.Hash, len(n.Dependents) > 0); ok {
+		c.Action, c.Output, c.known, c.Cached, c.digest = Restore, string(text), true, true, digest
 		c.Detail += "; cached"
 		return c, diags
 	}
@@ -350,7 +364,7 @@ func recordedWhy(g *Graph, n *Node, prior *cache.Record, state RecordState, dige
 		return ReasonOutputMissing, n.Output + " is missing"
 	case RecordEditedFile:
 		if cached && digest != prior.Output {
-			if b, err := files.Read(g.OutputPath(n)); err == nil && Digest(b) == digest {
+			if r, err := g.Config.StatCache().Hash(n.Output, false); err == nil && r.Hex() == digest {
 				// The file holds the cache's answer: the record is what
 				// changed.
 				return ReasonRecordMismatch, fmt.Sprintf("the lock file's record of %s matches neither the file nor the cache", n.Output)
@@ -399,14 +413,14 @@ func (g *Graph) CheckOutputDir(n *Node) error {
 // cache.
 func (g *Graph) Recorded(ctx context.Context, n *Node, digest string, store Store) ([]byte, RecordState) {
 	if n.Output != "" {
-		b, err := files.ReadNoFollow(g.OutputPath(n))
+		r, err := g.Config.StatCache().Read(n.Output, true)
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, RecordMissingFile
 		}
-		if err != nil || Digest(b) != digest {
+		if err != nil || r.Hex() != digest {
 			return nil, RecordEditedFile
 		}
-		return b, RecordOK
+		return r.Data, RecordOK
 	}
 	b, err := store.Get(ctx, digest)
 	if err != nil {
@@ -415,22 +429,79 @@ func (g *Graph) Recorded(ctx context.Context, n *Node, digest string, store Stor
 	return b, RecordOK
 }
 
+// outputState says whether n's output file holds the answer with the
+// given digest, reading the file only when the stat cache does not know
+// its content: text is the content when it was read, else nil.
+func (g *Graph) outputState(n *Node, digest string) (text []byte, state RecordState) {
+	r, err := g.Config.StatCache().Hash(n.Output, true)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, RecordMissingFile
+	}
+	if err != nil || r.Hex() != digest {
+		return nil, RecordEditedFile
+	}
+	return r.Data, RecordOK
+}
+
 // answerRead reports whether the plan reads an up-to-date instance's
 // answer: to compare its output file, or to compile the runs that read it.
 func (n *Node) answerRead() bool { return n.Output != "" || len(n.Dependents) > 0 }
 
-// readResult finds an up-to-date instance's answer for the plan.
-func (p *Plan) readResult(ctx context.Context, n *Node, digest string, store Store) (string, RecordState) {
+// readResult finds an up-to-date instance's answer for the plan. An output
+// file whose content the stat cache knows is compared without being read:
+// read is then false, and answerText reads it if anything needs it.
+func (p *Plan) readResult(ctx context.Context, n *Node, digest string, store Store) (text string, read bool, state RecordState) {
+	if n.Output != "" {
+		b, state := p.Graph.outputState(n, digest)
+		return string(b), b != nil || state != RecordOK, state
+	}
 	if !n.answerRead() {
 		// Nothing reads the answer and no file shows it: the lock's record
 		// is enough, and the blob need not be read.
 		if store.Has(ctx, digest) {
-			return "", RecordOK
+			return "", true, RecordOK
 		}
-		return "", RecordMissingBlob
+		return "", true, RecordMissingBlob
 	}
 	b, state := p.Graph.Recorded(ctx, n, digest, store)
-	return string(b), state
+	return string(b), true, state
+}
+
+// answerText returns the text of the answer of a change that has one
+// known (known is set): what the plan read, else its output file, read
+// now. ok is false when the file no longer holds it.
+func (p *Plan) answerText(ctx context.Context, c *Change) (text string, ok bool) {
+	if !c.known {
+		return "", false
+	}
+	if !c.unread {
+		return c.Output, true
+	}
+	c.textOnce.Do(func() {
+		b, state := p.Graph.Recorded(ctx, c.Node, c.digest, p.store)
+		c.text, c.textOK = string(b), state == RecordOK
+	})
+	return c.text, c.textOK
+}
+
+// upstreamTexts returns the answers n's request reads, from outputs (the
+// known changes of earlier levels).
+func (p *Plan) upstreamTexts(ctx context.Context, n *Node, outputs map[string]*Change) (map[string]string, hcl.Diagnostics) {
+	deps := n.requestDeps()
+	texts := make(map[string]string, len(deps))
+	for _, d := range deps {
+		text, ok := p.answerText(ctx, outputs[d.Addr])
+		if !ok {
+			return nil, hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Upstream answer changed",
+				Detail:   fmt.Sprintf("%s no longer holds the answer of %s that the plan found there a moment ago: it changed while promptbuild was reading the project. Run the command again.", d.Output, d.Addr),
+				Subject:  n.Run.DeclRange.Ptr(),
+			}}
+		}
+		texts[d.Addr] = text
+	}
+	return texts, nil
 }
 
 // outputNote says, for an instance whose request waits on an upstream
@@ -440,7 +511,7 @@ func (p *Plan) outputNote(ctx context.Context, n *Node, digest string, store Sto
 	if n.Output == "" {
 		return ""
 	}
-	switch _, state := p.Graph.Recorded(ctx, n, digest, store); state {
+	switch _, state := p.Graph.outputState(n, digest); state {
 	case RecordMissingFile:
 		return "; " + n.Output + " is missing"
 	case RecordEditedFile:

@@ -63,7 +63,9 @@ func (s *Step) Verify(ctx context.Context, answer func(ctx context.Context, addr
 			t, err := answer(ctx, d.Addr)
 			if err != nil {
 				if c := s.p.Change(d.Addr); c != nil && c.known {
-					t, err = c.Output, nil
+					if text, ok := s.p.answerText(ctx, c); ok {
+						t, err = text, nil
+					}
 				}
 			}
 			if err != nil {

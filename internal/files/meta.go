@@ -1,7 +1,6 @@
 package files
 
 import (
-	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -43,19 +42,17 @@ func ReadMeta(name string) ([]byte, Meta, error) { return readMeta(name, false) 
 // link (see ReadNoFollow).
 func ReadNoFollowMeta(name string) ([]byte, Meta, error) { return readMeta(name, true) }
 
+// ClockName is the name of the files Clock creates (with TempPrefix and a
+// random suffix), for RemoveTemps.
+const ClockName = "clock"
+
 // Clock returns the file system's clock: the modification time, in
-// nanoseconds, of a file created now in dir (made when missing) and
-// removed at once. A file written after this call has a modification time
-// no earlier than it, on the granularity of dir's file system, so that a
+// nanoseconds, of a file created now in dir (which must exist) and removed
+// at once. A file written after this call has a modification time no
+// earlier than it, on the granularity of dir's file system, so that a
 // stat cache can tell which files may still change within the same tick.
 func Clock(dir string) (int64, error) {
-	f, err := createTemp(dir, "clock", 0o600)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(dir, 0o777); err != nil {
-			return 0, err
-		}
-		f, err = createTemp(dir, "clock", 0o600)
-	}
+	f, err := createTemp(dir, ClockName, 0o600)
 	if err != nil {
 		return 0, err
 	}

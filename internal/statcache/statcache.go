@@ -68,11 +68,13 @@ type Cache struct {
 
 // Open loads the stat cache of the project in dir from the file at path,
 // for a command that may save it: it reads the file system's clock by
-// creating (and removing) a file in tmpDir. Nothing here fails: a missing,
-// unreadable, corrupt or unknown-version file is an empty cache, and a
-// clock that cannot be read makes a cache that records nothing.
-func Open(dir, path, tmpDir string) *Cache {
-	start, err := files.Clock(tmpDir)
+// creating (and removing) a file in clockDir, which must exist (the
+// project's state directory: a project that has none yet records
+// nothing this time). Nothing here fails: a missing, unreadable, corrupt
+// or unknown-version file is an empty cache, and a clock that cannot be
+// read makes a cache that records nothing.
+func Open(dir, path, clockDir string) *Cache {
+	start, err := files.Clock(clockDir)
 	if err != nil {
 		start = 0
 	}
@@ -125,6 +127,13 @@ func (c *Cache) Hash(name string, noFollow bool) (Result, error) {
 			}
 		}
 	}
+	return c.Read(name, noFollow)
+}
+
+// Read is Hash for a caller that needs the content: it always reads the
+// file, and records what it read.
+func (c *Cache) Read(name string, noFollow bool) (Result, error) {
+	path := filepath.Join(c.dir, filepath.FromSlash(name))
 	var data []byte
 	var m files.Meta
 	var err error

@@ -17,15 +17,20 @@ import (
 
 // fixture is a project directory with a stat cache file in it.
 type fixture struct {
-	t    *testing.T
-	dir  string
-	path string // the cache file
-	tmp  string
+	t     *testing.T
+	dir   string
+	path  string // the cache file
+	state string // its directory, where the clock is read
+	tmp   string
 }
 
 func newFixture(t *testing.T) *fixture {
 	dir := t.TempDir()
-	return &fixture{t: t, dir: dir, path: filepath.Join(dir, ".promptbuild", File), tmp: filepath.Join(dir, ".promptbuild", "tmp")}
+	state := filepath.Join(dir, ".promptbuild")
+	if err := os.Mkdir(state, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{t: t, dir: dir, path: filepath.Join(state, File), state: state, tmp: filepath.Join(state, "tmp")}
 }
 
 func (f *fixture) write(name, text string) {
@@ -227,7 +232,7 @@ func TestRacyEdit(t *testing.T) {
 	if err := os.Chtimes(filepath.Join(f.dir, "a.md"), mt, mt); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(f.dir, f.path, f.tmp).Hash("a.md", false)
+	r, err := Open(f.dir, f.path, f.state).Hash("a.md", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +327,7 @@ func TestHashErrors(t *testing.T) {
 	f.write("a.md", "hello")
 	f.settle("a.md")
 	f.run("a.md")
-	c := Open(f.dir, f.path, f.tmp)
+	c := Open(f.dir, f.path, f.state)
 	if _, err := c.Hash("missing.md", false); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
@@ -352,7 +357,7 @@ func TestConcurrent(t *testing.T) {
 		names = append(names, name)
 	}
 	for range 2 {
-		c := Open(f.dir, f.path, f.tmp)
+		c := Open(f.dir, f.path, f.state)
 		var wg sync.WaitGroup
 		for range 4 {
 			wg.Go(func() {

@@ -14,6 +14,7 @@ import (
 	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/cache/tier"
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/internal/statcache"
 	"github.com/promptbuild/promptbuild/lang"
 	"github.com/promptbuild/promptbuild/planner"
 )
@@ -60,6 +61,7 @@ func (p *project) tempDir() string { return filepath.Join(p.dir, stateDir, "tmp"
 // may call it: no other write can be in flight.
 func (p *project) removeTemps() {
 	_, _ = files.RemoveTemps(p.tempDir(), "")
+	_, _ = files.RemoveTemps(filepath.Join(p.dir, stateDir), files.ClockName)
 	// Where .promptbuild is on another file system, the lock file's
 	// temporary file is made beside it.
 	_, _ = files.RemoveTemps(filepath.Dir(p.lockPath()), filepath.Base(p.lockPath()))
@@ -72,9 +74,26 @@ func (e *env) loadConfig(vars map[string]string) (*lang.Config, bool) {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
 		return nil, false
 	}
-	cfg, diags := lang.LoadWith(dir, lang.Options{Vars: vars, Environ: e.environ, ProviderTypes: providerTypes})
+	cfg, diags := lang.LoadWith(dir, lang.Options{Vars: vars, Environ: e.environ, ProviderTypes: providerTypes, StatCache: e.statCache(dir)})
 	e.printDiags(cfg, diags)
 	return cfg, !diags.HasErrors()
+}
+
+// statCache opens the stat cache of the project in dir: for recording
+// when the command may write under .promptbuild, else only for reading.
+func (e *env) statCache(dir string) *statcache.Cache {
+	path := filepath.Join(dir, stateDir, statcache.File)
+	if !e.recordState {
+		return statcache.OpenReadOnly(dir, path)
+	}
+	return statcache.Open(dir, path, filepath.Join(dir, stateDir))
+}
+
+// saveState writes what the command learned of the project's files (the
+// stat cache), when it learned anything. It is best effort: the cache only
+// saves time.
+func (p *project) saveState() {
+	_ = p.cfg.StatCache().Save(filepath.Join(p.dir, stateDir, statcache.File), p.tempDir())
 }
 
 // load loads everything a plan needs.
