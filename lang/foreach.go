@@ -70,3 +70,34 @@ func ForEachInputs(cfg *Config) map[string]bool {
 	}
 	return out
 }
+
+// fileFunctions are the functions whose result depends on files that no
+// input declares.
+var fileFunctions = map[string]bool{"file": true, "fileexists": true}
+
+// ReadsFiles reports whether any of the expressions may read a file of
+// the project that no input declares: it calls file or fileexists, or it
+// is not HCL native syntax and cannot be looked into. A nil expression
+// reads nothing.
+func ReadsFiles(exprs ...hcl.Expression) bool {
+	found := false
+	visit := func(node hclsyntax.Node) hcl.Diagnostics {
+		if call, ok := node.(*hclsyntax.FunctionCallExpr); ok && fileFunctions[call.Name] {
+			found = true
+		}
+		return nil
+	}
+	for _, e := range exprs {
+		switch e := e.(type) {
+		case nil:
+		case hclsyntax.Node:
+			hclsyntax.VisitAll(e, visit)
+		default:
+			return true
+		}
+		if found {
+			return true
+		}
+	}
+	return false
+}

@@ -61,6 +61,10 @@ type Node struct {
 	// compileValue the same of every expression of the run.
 	buildInputs, compileInputs []string
 	buildValue, compileValue   bool
+	// memoized is set when the request memo may vouch for the request
+	// (see Memo): the run has no assertion and reads no file that the
+	// memo's key does not cover.
+	memoized bool
 	// assertDeps are, by assertion index, the upstream instances each of
 	// the run's assertions reads; checkOnly those of Deps that only
 	// assertions read.
@@ -111,6 +115,10 @@ type Graph struct {
 
 	scopeMu sync.Mutex
 	scopes  map[string]scopeEntry // see baseScope
+
+	memoOnce     sync.Once
+	memoBaseSum  []byte            // see memoBase
+	paramDigests map[string]string // provider name => its params' digest; see providerParams
 }
 
 // Node returns the instance at addr, or nil.
@@ -183,6 +191,11 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 	}
 	base.buildInputs, base.buildValue = inputNames(buildRefs)
 	base.compileInputs, base.compileValue = inputNames(refs)
+	base.memoized = len(r.Asserts) == 0 && !lang.ReadsFiles(r.ProviderKey, r.Vars, r.Temperature, r.MaxTokens,
+		r.Seed, r.Params, r.Format, r.Schema, r.Output, r.ForEach, r.Samples)
+	if t := base.Template; t != nil && lang.ReadsFiles(t.System, t.Body) {
+		base.memoized = false
+	}
 	if r.Output != nil {
 		for _, ref := range mustRefs(r.Output) {
 			if ref.Kind == lang.RefRun {

@@ -194,6 +194,9 @@ type Options struct {
 	// Journaled holds the addresses whose entry in Lock comes from the
 	// journal of an interrupted apply and differs from the lock file's.
 	Journaled map[string]bool
+	// Memo vouches for requests without compiling them, and learns those
+	// the plan compiles; nil: every request is compiled.
+	Memo *Memo
 }
 
 // Plan compares every selected instance with the lock file, the cache and
@@ -285,11 +288,7 @@ func (p *Plan) planNode(ctx context.Context, n *Node, outputs map[string]*Change
 		}
 	}
 	start := time.Now()
-	texts, diags := p.upstreamTexts(ctx, n, outputs)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	comp, diags := p.Graph.Compile(n, texts)
+	comp, vouched, diags := p.compile(ctx, n, outputs, opts, c.Prior, replace)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -309,6 +308,15 @@ func (p *Plan) planNode(ctx context.Context, n *Node, outputs map[string]*Change
 				c.Detail = "up to date; its lock record changes: " + c.Record
 			}
 			return c, diags
+		}
+		if vouched {
+			// Apply has work to do with this request: it needs it
+			// whole.
+			comp, _, diags = p.compile(ctx, n, outputs, Options{}, prior, false)
+			if diags.HasErrors() {
+				return nil, diags
+			}
+			c.Compiled = comp
 		}
 		// The recorded answer is not where the lock file says. Apply
 		// restores what the cache holds for this request, if anything
@@ -333,6 +341,33 @@ func (p *Plan) planNode(ctx context.Context, n *Node, outputs map[string]*Change
 	}
 	c.Action = Run
 	return c, diags
+}
+
+// compile returns n's request: vouched for by the memo of opts (the
+// request the lock entry prior records, without Bundle.Request), else
+// compiled, and then taught to the memo. With replace the memo is not
+// asked: the request is needed whole.
+func (p *Plan) compile(ctx context.Context, n *Node, outputs map[string]*Change, opts Options, prior *cache.Record, replace bool) (comp *Compiled, vouched bool, diags hcl.Diagnostics) {
+	key, keyed := [32]byte{}, false
+	if opts.Memo != nil {
+		key, keyed = p.memoKey(n, outputs)
+		if keyed && prior != nil && !replace && opts.Memo.has(recordCert(key, prior)) {
+			return fromRecord(n, prior), true, nil
+		}
+	}
+	texts, diags := p.upstreamTexts(ctx, n, outputs)
+	if diags.HasErrors() {
+		return nil, false, diags
+	}
+	comp, ds := p.Graph.Compile(n, texts)
+	diags = append(diags, ds...)
+	if ds.HasErrors() {
+		return nil, false, diags
+	}
+	if keyed && comp.Samples == 1 {
+		opts.Memo.add(compiledCert(key, comp))
+	}
+	return comp, false, diags
 }
 
 // cachedAnswer is the answer the cache holds for a request, found as apply
@@ -437,7 +472,7 @@ func (g *Graph) outputState(n *Node, digest string) (text []byte, state RecordSt
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, RecordMissingFile
 	}
-	if err != nil || r.Hex() != digest {
+	if err != nil || !r.Is(digest) {
 		return nil, RecordEditedFile
 	}
 	return r.Data, RecordOK

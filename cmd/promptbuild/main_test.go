@@ -55,6 +55,9 @@ func TestScripts(t *testing.T) {
 			"untime":     cmdUntime,
 			"failremote": cmdFailRemote,
 			"tamper":     cmdTamper,
+			"chtime":     cmdChtime,
+			"settle":     cmdSettle,
+			"racyedit":   cmdRacyEdit,
 		},
 	})
 }

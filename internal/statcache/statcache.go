@@ -33,6 +33,13 @@ type Result struct {
 // Hex returns the digest as lowercase hex, as the lock file records digests.
 func (r Result) Hex() string { return hex.EncodeToString(r.Digest[:]) }
 
+// Is reports whether the digest is the one given as lowercase hex.
+func (r Result) Is(digest string) bool {
+	var b [2 * sha256.Size]byte
+	hex.Encode(b[:], r.Digest[:])
+	return string(b[:]) == digest
+}
+
 // entry is what the cache knows of one file. meta.Mode is always 0: only
 // regular files are recorded.
 type entry struct {

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -36,6 +39,11 @@ type project struct {
 	// journaled holds the addresses whose entry in lock comes from the
 	// journal of an interrupted apply and differs from the lock file's.
 	journaled map[string]bool
+	// memo vouches for requests without compiling them (nil for the
+	// commands that write nothing); memoComplete is set once a plan
+	// covered every instance, so that saving drops what it did not use.
+	memo         *planner.Memo
+	memoComplete bool
 }
 
 func (p *project) lockPath() string    { return filepath.Join(p.dir, p.cfg.Settings.LockFile) }
@@ -90,11 +98,36 @@ func (e *env) statCache(dir string) *statcache.Cache {
 }
 
 // saveState writes what the command learned of the project's files (the
-// stat cache), when it learned anything. It is best effort: the cache only
-// saves time.
+// stat cache) and of its requests (the request memo), when it learned
+// anything. It is best effort: both only save time.
 func (p *project) saveState() {
 	_ = p.cfg.StatCache().Save(filepath.Join(p.dir, stateDir, statcache.File), p.tempDir())
+	_ = p.memo.Save(filepath.Join(p.dir, stateDir, planner.MemoFile), p.tempDir(), p.memoComplete)
 }
+
+// memoIdentity names this build of promptbuild for the request memo: its
+// version, and its executable's path, size and time, so that a rebuilt or
+// upgraded promptbuild never trusts what another build compiled. "" (no
+// memo) when the executable cannot be found.
+var memoIdentity = sync.OnceValue(func() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	fi, err := os.Stat(exe)
+	if err != nil {
+		return ""
+	}
+	id := fmt.Sprintf("%s %s %d %d", Version, exe, fi.Size(), fi.ModTime().UnixNano())
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+				id += " " + s.Value
+			}
+		}
+	}
+	return id
+})
 
 // load loads everything a plan needs.
 func (e *env) load(vars map[string]string) (*project, bool) {
@@ -117,7 +150,11 @@ func (e *env) build(vars map[string]string) (*project, bool) {
 	if diags.HasErrors() {
 		return nil, false
 	}
-	return &project{dir: cfg.Dir, cfg: cfg, graph: g}, true
+	p := &project{dir: cfg.Dir, cfg: cfg, graph: g}
+	if e.recordState {
+		p.memo = planner.LoadMemo(filepath.Join(p.dir, stateDir, planner.MemoFile), memoIdentity())
+	}
+	return p, true
 }
 
 // readState opens the cache and reads the lock file and any journal.
@@ -156,7 +193,8 @@ func (e *env) readState(p *project) bool {
 // plan makes a plan with the selection of opts (Targets, Providers,
 // Replace) against the project's lock file and cache.
 func (p *project) plan(ctx context.Context, opts planner.Options) (*planner.Plan, hcl.Diagnostics) {
-	opts.Lock, opts.Store, opts.Journaled = p.lock, p.answers, p.journaled
+	opts.Lock, opts.Store, opts.Journaled, opts.Memo = p.lock, p.answers, p.journaled, p.memo
+	p.memoComplete = len(opts.Targets) == 0 && len(opts.Providers) == 0
 	return p.graph.Plan(ctx, opts)
 }
 
