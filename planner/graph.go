@@ -63,8 +63,9 @@ type Node struct {
 	buildValue, compileValue   bool
 	// memoized is set when the request memo may vouch for the request
 	// (see Memo): the run has no assertion and reads no file that the
-	// memo's key does not cover.
-	memoized bool
+	// memo's key does not cover. resolvable is set when the memo may
+	// know what resolveNode finds (see resolveMemo).
+	memoized, resolvable bool
 	// assertDeps are, by assertion index, the upstream instances each of
 	// the run's assertions reads; checkOnly those of Deps that only
 	// assertions read.
@@ -116,6 +117,7 @@ type Graph struct {
 	scopeMu sync.Mutex
 	scopes  map[string]scopeEntry // see baseScope
 
+	memo         *Memo // see BuildWith
 	memoOnce     sync.Once
 	memoBaseSum  []byte            // see memoBase
 	paramDigests map[string]string // provider name => its params' digest; see providerParams
@@ -140,12 +142,17 @@ func InstanceAddr(run string, key *string) string {
 // connects each instance to the instances it reads. The configuration must
 // have passed lang.Load: run-level cycles are already reported there.
 // Inputs are read as expressions need them (see inputs.go).
-func Build(cfg *lang.Config) (*Graph, hcl.Diagnostics) {
+func Build(cfg *lang.Config) (*Graph, hcl.Diagnostics) { return BuildWith(cfg, nil) }
+
+// BuildWith is Build with a request memo, which knows the output paths of
+// unchanged instances without evaluating them, and learns the others.
+func BuildWith(cfg *lang.Config, memo *Memo) (*Graph, hcl.Diagnostics) {
 	g := &Graph{
 		Config:          cfg,
 		TemplateDigests: make(map[string]string, len(cfg.Templates)),
 		byAddr:          make(map[string]*Node),
 		byRun:           make(map[string][]*Node),
+		memo:            memo,
 	}
 	diags := g.readSources()
 	for name, t := range cfg.Templates {
@@ -196,6 +203,7 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 	if t := base.Template; t != nil && lang.ReadsFiles(t.System, t.Body) {
 		base.memoized = false
 	}
+	base.resolvable = (r.ProviderKey == nil || r.Provider != "") && !lang.ReadsFiles(r.Output, r.Format, r.MaxTokens)
 	if r.Output != nil {
 		for _, ref := range mustRefs(r.Output) {
 			if ref.Kind == lang.RefRun {
@@ -217,7 +225,7 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 		if !picked[0] {
 			return diags
 		}
-		ds, ok := g.resolveNode(n)
+		ds, ok := g.resolveMemo(n)
 		diags = append(diags, ds...)
 		if ok {
 			g.add(n)
@@ -254,7 +262,7 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 	ok := make([]bool, len(nodes))
 	parallel(len(nodes), func(i int) {
 		if picked[i] {
-			nodeDiags[i], ok[i] = g.resolveNode(&nodes[i])
+			nodeDiags[i], ok[i] = g.resolveMemo(&nodes[i])
 		}
 	})
 	for i := range nodes {
@@ -620,17 +628,38 @@ func outputLinkDiag(n *Node, err error) *hcl.Diagnostic {
 // request's and its assertions'.
 func (g *Graph) connect() hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	// The inputs and variables a node reads are those of its run: found
+	// once per run, and shared by its instances.
+	type reads struct {
+		inputs, vars []string
+		runs         bool // it reads a run: its deps are found per instance
+	}
+	perRun := map[string]reads{}
 	for _, n := range g.Nodes {
+		rd, ok := perRun[n.Run.Name]
+		if !ok {
+			inputs, vars := map[string]bool{}, map[string]bool{}
+			for _, ref := range n.refs {
+				switch ref.Kind {
+				case lang.RefInput:
+					inputs[ref.Name] = true
+				case lang.RefVar:
+					vars[ref.Name] = true
+				case lang.RefRun:
+					rd.runs = true
+				}
+			}
+			rd.inputs, rd.vars = sortedKeys(inputs), sortedKeys(vars)
+			rd.runs = rd.runs || len(n.Run.Asserts) > 0
+			perRun[n.Run.Name] = rd
+		}
+		n.Inputs, n.Vars = rd.inputs, rd.vars
+		if !rd.runs {
+			continue
+		}
 		deps := map[string]*Node{}
-		inputs := map[string]bool{}
-		vars := map[string]bool{}
 		for _, ref := range n.refs {
-			switch ref.Kind {
-			case lang.RefInput:
-				inputs[ref.Name] = true
-			case lang.RefVar:
-				vars[ref.Name] = true
-			case lang.RefRun:
+			if ref.Kind == lang.RefRun {
 				ds, d := g.runDeps(ref)
 				if d != nil {
 					diags = append(diags, d)
@@ -685,8 +714,6 @@ func (g *Graph) connect() hcl.Diagnostics {
 			}
 			n.Deps = append(n.Deps, d)
 		}
-		n.Inputs = sortedKeys(inputs)
-		n.Vars = sortedKeys(vars)
 	}
 	for _, n := range g.Nodes {
 		for _, d := range n.Deps {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/promptbuild/promptbuild/internal/files"
 )
@@ -294,7 +295,8 @@ func (c *Cache) decodeErr(data []byte) error {
 		return errCorrupt
 	}
 	ref := int64(binary.LittleEndian.Uint64(data[len(magic):head]))
-	all := string(body) // one copy; every name is a slice of it
+	// Every name is a slice of data, which is never changed after.
+	all := unsafe.String(unsafe.SliceData(body), len(body))
 	off := head
 	bad := false
 	uvarint := func() uint64 {

@@ -99,8 +99,13 @@ func (e *env) statCache(dir string) *statcache.Cache {
 
 // saveState writes what the command learned of the project's files (the
 // stat cache) and of its requests (the request memo), when it learned
-// anything. It is best effort: both only save time.
+// anything and the project has a state directory already: a command that
+// wrote nothing else leaves none behind. It is best effort: both only save
+// time.
 func (p *project) saveState() {
+	if fi, err := os.Stat(filepath.Join(p.dir, stateDir)); err != nil || !fi.IsDir() {
+		return
+	}
 	_ = p.cfg.StatCache().Save(filepath.Join(p.dir, stateDir, statcache.File), p.tempDir())
 	_ = p.memo.Save(filepath.Join(p.dir, stateDir, planner.MemoFile), p.tempDir(), p.memoComplete)
 }
@@ -145,14 +150,15 @@ func (e *env) build(vars map[string]string) (*project, bool) {
 	if !ok {
 		return nil, false
 	}
-	g, diags := planner.Build(cfg)
+	memo := planner.LoadMemo(filepath.Join(cfg.Dir, stateDir, planner.MemoFile), memoIdentity())
+	g, diags := planner.BuildWith(cfg, memo)
 	e.printDiags(cfg, diags)
 	if diags.HasErrors() {
 		return nil, false
 	}
 	p := &project{dir: cfg.Dir, cfg: cfg, graph: g}
 	if e.recordState {
-		p.memo = planner.LoadMemo(filepath.Join(p.dir, stateDir, planner.MemoFile), memoIdentity())
+		p.memo = memo
 	}
 	return p, true
 }
@@ -166,7 +172,7 @@ func (e *env) readState(p *project) bool {
 		return false
 	}
 	p.answers = p.store
-	if p.lock, err = lockfile.ReadIndexed(p.lockPath(), p.indexDir()); err != nil {
+	if p.lock, err = lockfile.ReadIndexedStat(cfg.StatCache(), filepath.ToSlash(cfg.Settings.LockFile), p.lockPath(), p.indexDir()); err != nil {
 		e.printError(cfg, err)
 		return false
 	}
