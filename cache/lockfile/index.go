@@ -10,7 +10,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
 	"unsafe"
 
 	"github.com/promptbuild/promptbuild/cache"
@@ -152,18 +154,53 @@ func appendStrMap(b []byte, m map[string]string) []byte {
 	return b
 }
 
-// encodeIndex encodes a canonical lock.
+// encodeIndex encodes a canonical lock; a large one in parts, one per
+// processor, joined in order.
 func encodeIndex(l *Lock, sum [sha256.Size]byte) []byte {
+	entries := make([]addrRecord, 0, len(l.Runs))
 	size := len(indexMagic) + len(sum) + 10 + 4
-	for _, e := range l.Runs {
+	for a, e := range l.Runs {
+		entries = append(entries, addrRecord{a, e})
 		size += entrySizeHint(e)
 	}
 	b := make([]byte, 0, size)
 	b = append(b, indexMagic...)
 	b = append(b, sum[:]...)
-	b = binary.AppendUvarint(b, uint64(len(l.Runs)))
-	for a, e := range l.Runs {
-		b = appendStr(b, a)
+	b = binary.AppendUvarint(b, uint64(len(entries)))
+	b = appendParts(b, entries, size, min(runtime.GOMAXPROCS(0), len(entries)/2000))
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+// appendParts appends the encoding of entries, made in parts pieces at
+// once; size is the expected length of the whole.
+func appendParts(b []byte, entries []addrRecord, size, parts int) []byte {
+	if parts <= 1 {
+		b = appendEntries(b, entries)
+	} else {
+		out := make([][]byte, parts)
+		var wg sync.WaitGroup
+		for i := range parts {
+			chunk := entries[i*len(entries)/parts : (i+1)*len(entries)/parts]
+			wg.Go(func() { out[i] = appendEntries(make([]byte, 0, size/parts+size/8), chunk) })
+		}
+		wg.Wait()
+		for _, o := range out {
+			b = append(b, o...)
+		}
+	}
+	return b
+}
+
+// addrRecord is an entry of a lock: its key in Lock.Runs, and its record.
+type addrRecord struct {
+	addr string
+	e    *cache.Record
+}
+
+func appendEntries(b []byte, entries []addrRecord) []byte {
+	for _, ae := range entries {
+		e := ae.e
+		b = appendStr(b, ae.addr)
 		for _, s := range [...]string{e.Hash, e.Template, e.Provider, e.ProviderType, e.Model, e.Endpoint, e.Output, e.Path, e.Cost} {
 			b = appendStr(b, s)
 		}
@@ -174,7 +211,7 @@ func encodeIndex(l *Lock, sum [sha256.Size]byte) []byte {
 		b = appendStrMap(b, e.Upstream)
 		b = appendStrMap(b, e.Params)
 	}
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	return b
 }
 
 var errIndex = errors.New("lock index is stale or corrupt")

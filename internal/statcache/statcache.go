@@ -72,7 +72,13 @@ type Cache struct {
 	mu     sync.Mutex
 	fresh  map[string]entry // recorded during this command
 	nfresh atomic.Int32
+
+	reads atomic.Int64 // files read
 }
+
+// Reads returns how many files the cache has read so far: those whose
+// content it did not know, and those a caller asked it to read.
+func (c *Cache) Reads() int64 { return c.reads.Load() }
 
 // Open loads the stat cache of the project in dir from the file at path,
 // for a command that may save it: it reads the file system's clock by
@@ -153,6 +159,7 @@ func (c *Cache) Read(name string, noFollow bool) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	c.reads.Add(1)
 	r := Result{Digest: sha256.Sum256(data), Text: utf8.Valid(data), Data: data}
 	c.record(name, m, r)
 	return r, nil
@@ -212,11 +219,22 @@ func (c *Cache) Save(path, tmpDir string) error {
 	if len(c.fresh) == 0 {
 		return nil
 	}
-	names := make([]string, 0, len(c.entries)+len(c.fresh))
-	all := make(map[string]entry, len(c.entries)+len(c.fresh))
+	// The loaded entries are sorted: merge the few fresh ones in.
+	fresh := make([]string, 0, len(c.fresh))
+	for name := range c.fresh {
+		fresh = append(fresh, name)
+	}
+	slices.Sort(fresh)
+	names := make([]string, 0, len(c.entries)+len(fresh))
+	list := make([]entry, 0, len(c.entries)+len(fresh))
+	j := 0
 	for i, name := range c.names {
-		if _, ok := c.fresh[name]; ok {
-			continue
+		for j < len(fresh) && fresh[j] < name {
+			names, list = append(names, fresh[j]), append(list, c.fresh[fresh[j]])
+			j++
+		}
+		if j < len(fresh) && fresh[j] == name {
+			continue // recorded anew
 		}
 		e := c.entries[i]
 		if c.seen[i].Load() {
@@ -224,15 +242,12 @@ func (c *Cache) Save(path, tmpDir string) error {
 		} else if e.age++; e.age >= maxAge {
 			continue
 		}
-		names = append(names, name)
-		all[name] = e
+		names, list = append(names, name), append(list, e)
 	}
-	for name, e := range c.fresh {
-		names = append(names, name)
-		all[name] = e
+	for ; j < len(fresh); j++ {
+		names, list = append(names, fresh[j]), append(list, c.fresh[fresh[j]])
 	}
-	slices.Sort(names)
-	return files.WriteIn(tmpDir, path, encode(c.start, names, all), 0o666)
+	return files.WriteIn(tmpDir, path, encode(c.start, names, list), 0o666)
 }
 
 // The file format, version 1:
@@ -249,13 +264,14 @@ const magic = "promptbuild stat cache\x00\x01"
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-func encode(ref int64, names []string, all map[string]entry) []byte {
+// encode encodes entries, sorted by name, with the reference time ref.
+func encode(ref int64, names []string, entries []entry) []byte {
 	b := make([]byte, 0, len(magic)+8+10+len(names)*(64+sha256.Size)+4)
 	b = append(b, magic...)
 	b = binary.LittleEndian.AppendUint64(b, uint64(ref))
 	b = binary.AppendUvarint(b, uint64(len(names)))
-	for _, name := range names {
-		e := all[name]
+	for i, name := range names {
+		e := entries[i]
 		b = binary.AppendUvarint(b, uint64(len(name)))
 		b = append(b, name...)
 		b = binary.AppendVarint(b, e.meta.Size)
@@ -347,8 +363,8 @@ func (c *Cache) decodeErr(data []byte) error {
 		if max(e.meta.ModTime, e.meta.ChangeTime) >= ref {
 			continue
 		}
-		if _, dup := c.index[name]; dup {
-			return errCorrupt
+		if len(c.names) > 0 && c.names[len(c.names)-1] >= name {
+			return errCorrupt // not sorted, or twice
 		}
 		c.index[name] = int32(len(c.entries))
 		c.names = append(c.names, name)

@@ -194,14 +194,14 @@ func TestRacy(t *testing.T) {
 
 	// A file that claims an entry as new as its reference time.
 	sum := sha256.Sum256([]byte("hello"))
-	data := encode(changed, []string{"a.md"}, map[string]entry{"a.md": {meta: m, digest: sum, text: true}})
+	data := encode(changed, []string{"a.md"}, []entry{{meta: m, digest: sum, text: true}})
 	if err := files.Write(f.path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if c := open(f.dir, f.path, 0); len(c.entries) != 0 {
 		t.Error("an entry as new as the file's reference time was trusted")
 	}
-	data = encode(changed+1, []string{"a.md"}, map[string]entry{"a.md": {meta: m, digest: sum, text: true}})
+	data = encode(changed+1, []string{"a.md"}, []entry{{meta: m, digest: sum, text: true}})
 	if err := files.Write(f.path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -256,12 +256,14 @@ func TestCorrupt(t *testing.T) {
 	version[len(magic)-1]++
 	flipped := append([]byte(nil), good...)
 	flipped[len(flipped)/2] ^= 0x40
+	unsorted := encode(time.Now().UnixNano(), []string{"b.md", "a.md"}, []entry{{digest: sha256.Sum256(nil)}, {digest: sha256.Sum256(nil)}})
 	for name, data := range map[string][]byte{
-		"empty":           {},
-		"truncated":       good[:len(good)-7],
-		"a flipped bit":   flipped,
-		"another version": version,
-		"not ours":        []byte("# a file of something else\n"),
+		"names out of order": unsorted,
+		"empty":              {},
+		"truncated":          good[:len(good)-7],
+		"a flipped bit":      flipped,
+		"another version":    version,
+		"not ours":           []byte("# a file of something else\n"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := os.WriteFile(f.path, data, 0o644); err != nil {

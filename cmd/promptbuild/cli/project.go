@@ -44,6 +44,9 @@ type project struct {
 	// covered every instance, so that saving drops what it did not use.
 	memo         *planner.Memo
 	memoComplete bool
+	// readLock, when set, returns the lock file read while the graph was
+	// built (see load).
+	readLock func() (*lockfile.Lock, error)
 }
 
 func (p *project) lockPath() string    { return filepath.Join(p.dir, p.cfg.Settings.LockFile) }
@@ -134,13 +137,48 @@ var memoIdentity = sync.OnceValue(func() string {
 	return id
 })
 
-// load loads everything a plan needs.
+// load loads everything a plan needs. In a project that has a state
+// directory, the lock file is read while the graph is built: a large one
+// takes as long as the rest. (Reading it may write its index, which must
+// not make a state directory for a project whose graph fails.)
 func (e *env) load(vars map[string]string) (*project, bool) {
-	p, ok := e.build(vars)
-	if !ok || !e.readState(p) {
+	cfg, ok := e.loadConfig(vars)
+	if !ok {
+		return nil, false
+	}
+	if fi, err := os.Stat(filepath.Join(cfg.Dir, stateDir)); err != nil || !fi.IsDir() {
+		p, ok := e.buildConfig(cfg)
+		if !ok || !e.readState(p) {
+			return nil, false
+		}
+		return p, true
+	}
+	type read struct {
+		lock *lockfile.Lock
+		err  error
+	}
+	lockc := make(chan read, 1)
+	go func() {
+		l, err := readLock(cfg)
+		lockc <- read{l, err}
+	}()
+	p, ok := e.buildConfig(cfg)
+	r := <-lockc
+	if !ok {
+		return nil, false
+	}
+	p.readLock = func() (*lockfile.Lock, error) { return r.lock, r.err }
+	if !e.readState(p) {
 		return nil, false
 	}
 	return p, true
+}
+
+// readLock reads the project's lock file, through its index and the stat
+// cache.
+func readLock(cfg *lang.Config) (*lockfile.Lock, error) {
+	lf := cfg.Settings.LockFile
+	return lockfile.ReadIndexedStat(cfg.StatCache(), filepath.ToSlash(lf), filepath.Join(cfg.Dir, lf), filepath.Join(cfg.Dir, stateDir))
 }
 
 // build loads the configuration and builds its graph, reading the inputs:
@@ -150,6 +188,11 @@ func (e *env) build(vars map[string]string) (*project, bool) {
 	if !ok {
 		return nil, false
 	}
+	return e.buildConfig(cfg)
+}
+
+// buildConfig builds the graph of a loaded configuration.
+func (e *env) buildConfig(cfg *lang.Config) (*project, bool) {
 	memo := planner.LoadMemo(filepath.Join(cfg.Dir, stateDir, planner.MemoFile), memoIdentity())
 	g, diags := planner.BuildWith(cfg, memo)
 	e.printDiags(cfg, diags)
@@ -172,7 +215,11 @@ func (e *env) readState(p *project) bool {
 		return false
 	}
 	p.answers = p.store
-	if p.lock, err = lockfile.ReadIndexedStat(cfg.StatCache(), filepath.ToSlash(cfg.Settings.LockFile), p.lockPath(), p.indexDir()); err != nil {
+	read := p.readLock
+	if read == nil {
+		read = func() (*lockfile.Lock, error) { return readLock(cfg) }
+	}
+	if p.lock, err = read(); err != nil {
 		e.printError(cfg, err)
 		return false
 	}
