@@ -10,10 +10,12 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/internal/statcache"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/hashicorp/hcl/v2"
@@ -118,12 +120,12 @@ func ListInput(cfg *Config, in *Input) ([]*TextFile, hcl.Diagnostics) {
 		if _, err := cfg.Root().Resolve(name, true); errors.Is(err, files.ErrOutside) {
 			return nil, outsideDiag(fmt.Sprintf("Input %q reads %q", in.Name, in.Path), err, in.AttrRange)
 		}
-		list, errs := hashTexts(cfg, in, []string{name})
-		if errs[0] != nil {
+		f, err := hashText(cfg, cfg.StatCache(), in, name)
+		if err != nil {
 			return nil, diag("Cannot read input file",
-				fmt.Sprintf("Input %q: %s.", in.Name, errs[0]), in.AttrRange)
+				fmt.Sprintf("Input %q: %s.", in.Name, err), in.AttrRange)
 		}
-		return list, nil
+		return []*TextFile{f}, nil
 	case InputGlob:
 		return listGlob(cfg, in)
 	}
@@ -165,14 +167,34 @@ func listGlob(cfg *Config, in *Input) ([]*TextFile, hcl.Diagnostics) {
 		return nil, checkProjectPath(in.Path, in.AttrRange)
 	}
 	fsys := newGlobFS(os.DirFS(cfg.Dir), cfg.Root())
-	var matches []string
+	// The matches are hashed while the walk goes on: both are mostly
+	// system calls, and a large glob takes as long to walk as to hash.
+	names := make(chan string, 256)
+	var mu sync.Mutex
+	var found []hashed
+	var wg sync.WaitGroup
+	stat := cfg.StatCache()
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			var mine []hashed
+			for name := range names {
+				f, err := hashText(cfg, stat, in, name)
+				mine = append(mine, hashed{f, name, err})
+			}
+			mu.Lock()
+			found = append(found, mine...)
+			mu.Unlock()
+		})
+	}
 	err := doublestar.GlobWalk(fsys, in.Path, func(p string, d fs.DirEntry) error {
 		ok, err := fsys.keep(p, d.Type()&(fs.ModeSymlink|fs.ModeIrregular) != 0)
 		if ok {
-			matches = append(matches, p)
+			names <- p
 		}
 		return err
 	}, globOptions...)
+	close(names)
+	wg.Wait()
 	var diags hcl.Diagnostics
 	for _, link := range sortedKeys(fsys.skipped) {
 		diags = append(diags, &hcl.Diagnostic{
@@ -189,22 +211,30 @@ func listGlob(cfg *Config, in *Input) ([]*TextFile, hcl.Diagnostics) {
 		return nil, append(diags, diag("Cannot read input files",
 			fmt.Sprintf("Input %q: the glob %q: %s.", in.Name, in.Path, err), in.AttrRange)...)
 	}
-	if len(matches) == 0 {
+	if len(found) == 0 {
 		return nil, diags
 	}
-	sort.Strings(matches)
-	matches = slices.Compact(matches)
-	list, errs := hashTexts(cfg, in, matches)
-	for _, err := range errs {
-		if err != nil {
+	slices.SortFunc(found, func(a, b hashed) int { return strings.Compare(a.name, b.name) })
+	found = slices.CompactFunc(found, func(a, b hashed) bool { return a.name == b.name })
+	list := make([]*TextFile, len(found))
+	for i, h := range found {
+		if h.err != nil {
 			diags = append(diags, diag("Cannot read input file",
-				fmt.Sprintf("Input %q: %s.", in.Name, err), in.AttrRange)...)
+				fmt.Sprintf("Input %q: %s.", in.Name, h.err), in.AttrRange)...)
 		}
+		list[i] = h.f
 	}
 	if diags.HasErrors() {
 		return nil, diags
 	}
 	return list, diags
+}
+
+// hashed is a file of a glob, listed.
+type hashed struct {
+	f    *TextFile
+	name string
+	err  error
 }
 
 // GlobPaths returns the files of fsys that the glob pattern of an input
@@ -220,31 +250,22 @@ func GlobPaths(fsys fs.FS, pattern string) ([]string, error) {
 // globOptions are the doublestar options of an input's glob.
 var globOptions = []doublestar.GlobOption{doublestar.WithFilesOnly(), doublestar.WithNoHidden(), doublestar.WithFailOnIOErrors()}
 
-// hashTexts lists the project's files names, several at a time (a glob
-// over thousands of small files spends its time in system calls, which
-// run in parallel), through the stat cache: a file is read only when the
-// cache does not know its content, and then its text is kept.
-func hashTexts(cfg *Config, in *Input, names []string) ([]*TextFile, []error) {
-	list := make([]*TextFile, len(names))
-	errs := make([]error, len(names))
-	stat := cfg.StatCache()
-	each(len(names), func(i int) {
-		name := names[i]
-		r, err := stat.Hash(name, false)
-		switch {
-		case err != nil:
-			errs[i] = fmt.Errorf("cannot read %q: %s", name, pathErr(err))
-		case !r.Text:
-			errs[i] = fmt.Errorf("%q is not valid UTF-8 text", name)
-		default:
-			f := &TextFile{Path: name, digest: r.Hex(), cfg: cfg, input: in}
-			if r.Data != nil {
-				f.once.Do(func() { f.text = string(r.Data) })
-			}
-			list[i] = f
-		}
-	})
-	return list, errs
+// hashText lists the project's file name through the stat cache: it is
+// read only when the cache does not know its content, and then its text
+// is kept.
+func hashText(cfg *Config, stat *statcache.Cache, in *Input, name string) (*TextFile, error) {
+	r, err := stat.Hash(name, false)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("cannot read %q: %s", name, pathErr(err))
+	case !r.Text:
+		return nil, fmt.Errorf("%q is not valid UTF-8 text", name)
+	}
+	f := &TextFile{Path: name, digest: r.Hex(), cfg: cfg, input: in}
+	if r.Data != nil {
+		f.once.Do(func() { f.text = string(r.Data) })
+	}
+	return f, nil
 }
 
 // readTexts returns the texts of files, reading those not read yet several

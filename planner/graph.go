@@ -448,7 +448,11 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 		}
 		return r
 	}
-	taken := map[string]string{} // real path => what it is
+	size := len(g.Config.Files) + 2
+	for _, src := range g.sources {
+		size += len(src.files)
+	}
+	taken := make(map[string]string, size) // real path => what it is
 	for name, in := range g.Config.Inputs {
 		switch in.Kind {
 		case lang.InputFile:
@@ -456,8 +460,10 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 		case lang.InputGlob:
 			// A glob's keys are the matched files' paths in the project.
 			why := "input." + name + " reads it"
-			for _, p := range g.globPaths(name) {
-				taken[leads(path.Clean(p), false)] = why
+			paths := g.globPaths(name)
+			parallel(len(paths), func(i int) { paths[i] = leads(path.Clean(paths[i]), false) })
+			for _, p := range paths {
+				taken[p] = why
 			}
 		}
 	}
@@ -466,13 +472,21 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 	}
 	taken[leads(path.Clean(filepath.ToSlash(g.Config.Settings.LockFile)), true)] = "it is the lock file"
 	state := leads(StateDir, true)
-	owner := map[string]*Node{} // real path => the instance writing it
+	// Where each output leads: looked up in parallel, the directories once.
+	outs := make([]string, len(g.Nodes))
+	errs := make([]error, len(g.Nodes))
+	parallel(len(g.Nodes), func(i int) {
+		if n := g.Nodes[i]; n.Output != "" {
+			outs[i], errs[i] = root.Resolve(n.Output, false)
+		}
+	})
+	owner := make(map[string]*Node, len(g.Nodes)) // real path => the instance writing it
 	reported := map[*Node]bool{}
-	for _, n := range g.Nodes {
+	for i, n := range g.Nodes {
 		if n.Output == "" {
 			continue
 		}
-		out, err := root.Resolve(n.Output, false)
+		out, err := outs[i], errs[i]
 		if err != nil {
 			diags = append(diags, outputLinkDiag(n, err))
 			continue

@@ -304,7 +304,7 @@ func (s *keySet) kept(complete bool) (out []keyValue, dropped bool) {
 
 // memoVersion starts every key: change it whenever what a key covers
 // changes.
-const memoVersion = "promptbuild request key v1\n"
+const memoVersion = "promptbuild request key v2\n"
 
 // memoBase digests what every request of the configuration is compiled
 // from: every configuration and template file, every template's source
@@ -364,16 +364,16 @@ func addMap(b []byte, label string, m map[string]string) []byte {
 
 type pair struct{ k, v string }
 
-// memoKey returns the key of node n's request (see Memo), with upstream
-// the changes whose answers its request reads; ok is false when n is not
-// memoized.
-func (p *Plan) memoKey(n *Node, upstream map[string]*Change) (key [sha256.Size]byte, ok bool) {
+// memoKey appends to b the key of node n's request (see Memo), with
+// upstream the changes whose answers its request reads; ok is false when n
+// is not memoized. The key is the encoding itself: a certificate digests it
+// with what compiling gave.
+func (p *Plan) memoKey(b []byte, n *Node, upstream map[string]*Change) (key []byte, ok bool) {
 	g := p.Graph
 	if !n.memoized {
-		return key, false
+		return nil, false
 	}
-	var buf [1024]byte
-	b := append(buf[:0], g.memoBase()...)
+	b = append(b, g.memoBase()...)
 	pr := n.Provider
 	b = add(b, "addr", n.Addr, "provider", pr.Name, pr.Type, pr.Model, pr.Endpoint, "behaviour", strconv.Itoa(len(pr.Identity)))
 	b = add(b, pr.Identity...)
@@ -390,11 +390,11 @@ func (p *Plan) memoKey(n *Node, upstream map[string]*Change) (key [sha256.Size]b
 	for _, d := range n.requestDeps() {
 		c := upstream[d.Addr]
 		if c == nil || !c.known {
-			return key, false
+			return nil, false
 		}
 		b = add(b, "upstream", d.Addr, c.digest)
 	}
-	return sha256.Sum256(b), true
+	return b, true
 }
 
 // resolveMemo is resolveNode through the memo: the output path, format
@@ -473,9 +473,9 @@ func (g *Graph) providerParams(pr *lang.Provider) string {
 // certificate digests a key with what compiling its request gave: the
 // input-bundle hash and the fields of the record that compiling decides
 // (see Entry).
-func certificate(key [sha256.Size]byte, hash, template string, inputs, upstream, params map[string]string, ptype, model, endpoint string) [sha256.Size]byte {
-	var buf [1024]byte
-	b := append(buf[:0], key[:]...)
+func certificate(key []byte, hash, template string, inputs, upstream, params map[string]string, ptype, model, endpoint string) [sha256.Size]byte {
+	var buf [1536]byte
+	b := append(buf[:0], key...)
 	b = add(b, "hash", hash, "template", template, "provider", ptype, model, endpoint)
 	b = addMap(b, "inputs", inputs)
 	b = addMap(b, "upstream", upstream)
@@ -485,13 +485,13 @@ func certificate(key [sha256.Size]byte, hash, template string, inputs, upstream,
 }
 
 // compiledCert is the certificate of a compiled request.
-func compiledCert(key [sha256.Size]byte, c *Compiled) [sha256.Size]byte {
+func compiledCert(key []byte, c *Compiled) [sha256.Size]byte {
 	return certificate(key, c.Hash, c.Template, c.Inputs, c.Upstream, c.Params, c.Bundle.ProviderType, c.Bundle.Model, c.Bundle.Endpoint)
 }
 
 // recordCert is the certificate a lock entry would have if its request
 // were compiled from key.
-func recordCert(key [sha256.Size]byte, r *cache.Record) [sha256.Size]byte {
+func recordCert(key []byte, r *cache.Record) [sha256.Size]byte {
 	return certificate(key, r.Hash, r.Template, r.Inputs, r.Upstream, r.Params, r.ProviderType, r.Model, r.Endpoint)
 }
 

@@ -352,9 +352,11 @@ func (p *Plan) planNode(ctx context.Context, n *Node, outputs map[string]*Change
 // compiled, and then taught to the memo. With replace the memo is not
 // asked: the request is needed whole.
 func (p *Plan) compile(ctx context.Context, n *Node, outputs map[string]*Change, opts Options, prior *cache.Record, replace bool) (comp *Compiled, vouched bool, diags hcl.Diagnostics) {
-	key, keyed := [32]byte{}, false
+	var buf [1024]byte
+	var key []byte
+	keyed := false
 	if opts.Memo != nil {
-		key, keyed = p.memoKey(n, outputs)
+		key, keyed = p.memoKey(buf[:0], n, outputs)
 		if keyed && prior != nil && !replace && opts.Memo.has(recordCert(key, prior)) {
 			return fromRecord(n, prior), true, nil
 		}
