@@ -80,7 +80,9 @@ type Change struct {
 	// NoOp whose output file needs no rewrite).
 	Cached bool
 	Prior  *cache.Record // the lock file's entry, if any
-	// Output is the answer's text when known at plan time (NoOp, Restore).
+	// Output is the answer's text when known at plan time (NoOp, Restore)
+	// and read: an up-to-date output file whose content the stat cache
+	// knows is left unread, and Output is then "" (Step.Answer reads it).
 	Output string
 	// Record says, for an up-to-date instance, what apply changes in its
 	// record in the lock file (see recordChanges); "" when nothing.
