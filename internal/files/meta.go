@@ -64,8 +64,3 @@ func Clock(dir string) (int64, error) {
 	}
 	return m.ModTime, nil
 }
-
-// metaOf converts what os.Stat says; for the systems without a faster way.
-func metaOf(fi fs.FileInfo) Meta {
-	return Meta{Size: fi.Size(), ModTime: fi.ModTime().UnixNano(), Mode: fi.Mode().Type()}
-}

@@ -47,3 +47,8 @@ func readMeta(name string, noFollow bool) ([]byte, Meta, error) {
 	}
 	return data, metaOf(fi), nil
 }
+
+// metaOf converts what os.Stat says.
+func metaOf(fi fs.FileInfo) Meta {
+	return Meta{Size: fi.Size(), ModTime: fi.ModTime().UnixNano(), Mode: fi.Mode().Type()}
+}
