@@ -46,6 +46,13 @@ cover:
 crashtest:
 	PROMPTBUILD_CRASH_KILLS=50 $(GO) test -count=1 -run '^TestCrash$$' -v ./cmd/promptbuild/
 
+# The benchmarks, 5 iterations each. Those of bench/ generate projects
+# under $$TMPDIR (TMPDIR=/dev/shm keeps the disk's latency out of the
+# figures); among them a no-op plan of 100,000 runs and an apply that
+# changes one of their inputs, whose project takes a minute or two to
+# generate and apply. BenchmarkNoopPlan10k/ninja times ninja's no-op over
+# the files of the 10,000-run project, for comparison, and is skipped when
+# ninja is not on PATH (Debian, Ubuntu: apt-get install ninja-build).
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 5x -benchmem ./...
 

@@ -20,7 +20,13 @@
 //   - [ReadInput] reads an input's value (a binary file, sniffed by
 //     [SniffMedia], is a [Media] value of the capsule type [MediaType],
 //     which only a run's attachments take), refusing files that symbolic
-//     links place outside the project; [ExpandForEach] turns a for_each
+//     links place outside the project. [ListInput] lists a file or glob
+//     input's files as [TextFile] values, with their digests from the
+//     configuration's stat cache ([Options].StatCache), and
+//     [TextsValue] reads their texts when an expression needs them;
+//     [ForEachInputs] names the globs that runs read only through
+//     for_each, file by file; [ReadsFiles] says whether an expression
+//     calls file or fileexists. [ExpandForEach] turns a for_each
 //     value into instances; [CheckOutputPath] checks an output path;
 //     [ProviderName] and [UndeclaredProvider] check the name a run's
 //     provider[EXPR] picks per instance; [Config.Root] says where the

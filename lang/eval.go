@@ -46,6 +46,10 @@ func NewScope(dir string, vars, inputs map[string]cty.Value) *Scope {
 type Each struct {
 	Key   cty.Value // a string
 	Value cty.Value // the map element, or the key for a set
+	// File is set instead of Value for an instance of a run whose
+	// for_each is a glob input read file by file (ForEachInputs): its
+	// text, read when needed, is each.value.
+	File *TextFile
 }
 
 // EvalContext returns the context to evaluate expressions in: var, input,

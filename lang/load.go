@@ -14,6 +14,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/internal/statcache"
 )
 
 // Options are the values Load takes from outside the configuration.
@@ -27,6 +28,10 @@ type Options struct {
 	// messages list them: the provider registry's. A provider block of a
 	// type not among them is an error.
 	ProviderTypes []ProviderType
+	// StatCache knows the digests of the project's files by their
+	// metadata, so that inputs are read only when they changed (see
+	// ListInput); nil: every input file is read.
+	StatCache *statcache.Cache
 }
 
 // Load reads every *.pb.hcl file of dir as one configuration whose provider
@@ -67,6 +72,7 @@ func LoadWith(dir string, opts Options) (*Config, hcl.Diagnostics) {
 		cfg.Dir = abs
 	}
 	cfg.root = files.NewRoot(cfg.Dir)
+	cfg.stat = opts.StatCache
 	l := &loader{cfg: cfg, opts: opts, providers: newProviderTypes(opts.ProviderTypes)}
 	diags := l.parseFiles()
 	if diags.HasErrors() {

@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -9,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/internal/statcache"
 )
 
 // Config is every *.pb.hcl file of one directory, decoded. Expressions stay
@@ -36,6 +38,22 @@ type Config struct {
 	Values map[string]cty.Value
 
 	root *files.Root // Dir, for following symbolic links; see Root
+
+	statOnce sync.Once
+	stat     *statcache.Cache // see StatCache
+}
+
+// StatCache returns the stat cache the configuration was loaded with
+// (Options.StatCache), or else one that knows nothing: the digests of the
+// project's files by their metadata, for whatever reads them for this
+// command (inputs here, output files in the planner).
+func (c *Config) StatCache() *statcache.Cache {
+	c.statOnce.Do(func() {
+		if c.stat == nil {
+			c.stat = statcache.New(c.Dir)
+		}
+	})
+	return c.stat
 }
 
 // Root returns the project directory as a [files.Root]: what the project's

@@ -29,8 +29,8 @@ func (p *Plan) assertWarnings(ctx context.Context) hcl.Diagnostics {
 		if !conditions {
 			continue
 		}
-		text, ok := c.Output, n.answerRead()
-		if !ok && p.store != nil {
+		text, ok := p.answerText(ctx, c)
+		if !n.answerRead() && p.store != nil {
 			b, err := p.store.Get(ctx, c.Prior.Output)
 			text, ok = string(b), err == nil
 		}
@@ -47,7 +47,9 @@ func (p *Plan) assertWarnings(ctx context.Context) hcl.Diagnostics {
 		for _, deps := range n.assertDeps {
 			for _, d := range deps {
 				if dc := p.Change(d.Addr); dc != nil && dc.known {
-					outputs[d.Addr] = dc.Output
+					if t, ok := p.answerText(ctx, dc); ok {
+						outputs[d.Addr] = t
+					}
 				}
 			}
 		}

@@ -60,7 +60,11 @@ func (g *Graph) Compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 func (g *Graph) compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	r := n.Run
-	scope := g.scope(n.Each)
+	scope, ds := g.scopeOf(n.compileInputs, n.Each, n.compileValue)
+	diags = append(diags, ds...)
+	if ds.HasErrors() {
+		return nil, diags
+	}
 	runs, upstream, ds := g.runValues(n, n.requestDeps(), n.refs, outputs)
 	diags = append(diags, ds...)
 	if ds.HasErrors() {
@@ -197,7 +201,11 @@ func (g *Graph) compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 		Params:   params,
 	}
 	for _, in := range n.Inputs {
-		c.Inputs[in] = g.InputDigests[in]
+		d, ds := g.inputDigest(n, in)
+		if ds.HasErrors() {
+			return nil, append(diags, ds...)
+		}
+		c.Inputs[in] = d
 	}
 	// Variables are recorded beside the inputs, as "var.NAME", so that
 	// plan can say which one changed.

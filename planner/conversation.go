@@ -31,9 +31,9 @@ type Script struct {
 	// Attachments are, by scripted turn, the media attached to its user
 	// message.
 	Attachments [][]llm.Attachment
-	Tools     []*lang.Tool // offered, in the order of the tools argument
-	MaxRounds int          // tool rounds per turn
-	Sim       *Simulated   // nil without self-play
+	Tools       []*lang.Tool // offered, in the order of the tools argument
+	MaxRounds   int          // tool rounds per turn
+	Sim         *Simulated   // nil without self-play
 	// Transcript is how the conversation's answer is written: "md" or
 	// "json"; "" for a run with tools, whose answer is its last text.
 	Transcript string
@@ -254,7 +254,7 @@ func (cv *conversation) say(ctx context.Context, user string, atts []llm.Attachm
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		add(&turn, m, round == 0)
+		addCall(&turn, m, round == 0)
 		cv.msgs = append(cv.msgs, llm.Message{Role: llm.Assistant, Content: text, ToolCalls: m.ToolCalls})
 		if len(m.ToolCalls) == 0 {
 			turn.Output = text
@@ -272,8 +272,8 @@ func (cv *conversation) say(ctx context.Context, user string, atts []llm.Attachm
 	}
 }
 
-// add counts a call's usage, cost and latency into a turn.
-func add(t *llm.Turn, m *cache.Manifest, first bool) {
+// addCall counts a call's usage, cost and latency into a turn.
+func addCall(t *llm.Turn, m *cache.Manifest, first bool) {
 	f := facts(m)
 	t.Usage.InputTokens += f.Usage.InputTokens
 	t.Usage.OutputTokens += f.Usage.OutputTokens

@@ -20,8 +20,8 @@ func (g *Graph) Digest() string {
 		fmt.Fprintf(h, "file %q %d\n", name, len(f.Bytes))
 		h.Write(f.Bytes)
 	}
-	for _, name := range sortedKeys(g.InputDigests) {
-		fmt.Fprintf(h, "input %q %s\n", name, g.InputDigests[name])
+	for _, name := range sortedKeys(g.sources) {
+		fmt.Fprintf(h, "input %q %s\n", name, g.sources[name].fingerprint)
 	}
 	for _, name := range sortedKeys(g.Config.Values) {
 		v := g.Config.Values[name]

@@ -20,7 +20,17 @@
 // and cache, so that the executor walks them without knowing the planner.
 // Staleness is decided from the lock file's records, manifests and
 // digests: an answer's text is read only when a request compiles with it
-// or an output file must be compared.
+// or an output file must be compared, and an output file only when the
+// configuration's stat cache (lang.Config.StatCache) does not know its
+// content.
+//
+// Build lists the inputs with their digests and reads their texts only
+// when an expression needs them (a glob that runs read only through
+// for_each, file by file). A [Memo] ([LoadMemo], [BuildWith],
+// Options.Memo) vouches for requests that cannot have changed, from
+// digests alone, so that a plan of an unchanged project compiles nothing
+// and reads no input: it holds, per instance, a certificate of what its
+// request compiled to, and the output path Build resolved.
 //
 // The planner compiles into llm's plain request types, the ones every
 // adapter sends: the hash is taken over exactly what is sent, with the

@@ -56,6 +56,17 @@ type Node struct {
 	Analysis time.Duration
 
 	refs []lang.Ref // every reference of the run's request and its template
+	// buildInputs are the inputs that the expressions Build evaluates per
+	// instance read (provider key, output, format, max_tokens), and
+	// buildValue whether they read each.value; compileInputs and
+	// compileValue the same of every expression of the run.
+	buildInputs, compileInputs []string
+	buildValue, compileValue   bool
+	// memoized is set when the request memo may vouch for the request
+	// (see Memo): the run has no assertion and reads no file that the
+	// memo's key does not cover. resolvable is set when the memo may
+	// know what resolveNode finds (see resolveMemo).
+	memoized, resolvable bool
 	// assertDeps are, by assertion index, the upstream instances each of
 	// the run's assertions reads; checkOnly those of Deps that only
 	// assertions read.
@@ -97,15 +108,20 @@ type Graph struct {
 	Nodes  []*Node // sorted by address
 	// Topo lists the nodes so that every node comes after its dependencies.
 	Topo []*Node
-	// Inputs holds every input's value and InputDigests its content digest.
-	Inputs       map[string]cty.Value
-	InputDigests map[string]string
 	// TemplateDigests holds each template's source digest.
 	TemplateDigests map[string]string
 
-	byAddr map[string]*Node
-	byRun  map[string][]*Node // run name => its instances, by key
-	base   *lang.Scope        // var and input, built once; see scope
+	byAddr  map[string]*Node
+	byRun   map[string][]*Node // run name => its instances, by key
+	sources map[string]*source // every input, by name; see inputs.go
+
+	scopeMu sync.Mutex
+	scopes  map[string]scopeEntry // see baseScope
+
+	memo         *Memo // see BuildWith
+	memoOnce     sync.Once
+	memoBaseSum  []byte            // see memoBase
+	paramDigests map[string]string // provider name => its params' digest; see providerParams
 }
 
 // Node returns the instance at addr, or nil.
@@ -135,40 +151,35 @@ func (g *Graph) addrOf(name string, key *string) string {
 	return InstanceAddr(name, key)
 }
 
-// Build reads every input, expands for_each, resolves output paths and
+// Build lists every input (reading the files the configuration's stat
+// cache does not know), expands for_each, resolves output paths and
 // connects each instance to the instances it reads. The configuration must
 // have passed lang.Load: run-level cycles are already reported there.
-func Build(cfg *lang.Config) (*Graph, hcl.Diagnostics) {
-	g, diags := build(cfg)
+// Inputs are read as expressions need them (see inputs.go).
+func Build(cfg *lang.Config) (*Graph, hcl.Diagnostics) { return BuildWith(cfg, nil) }
+
+// BuildWith is Build with a request memo, which knows the output paths of
+// unchanged instances without evaluating them, and learns the others.
+func BuildWith(cfg *lang.Config, memo *Memo) (*Graph, hcl.Diagnostics) {
+	g, diags := build(cfg, memo)
 	return g, lang.MediaDiags(diags)
 }
 
-func build(cfg *lang.Config) (*Graph, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
+func build(cfg *lang.Config, memo *Memo) (*Graph, hcl.Diagnostics) {
 	g := &Graph{
 		Config:          cfg,
-		Inputs:          make(map[string]cty.Value, len(cfg.Inputs)),
-		InputDigests:    make(map[string]string, len(cfg.Inputs)),
 		TemplateDigests: make(map[string]string, len(cfg.Templates)),
 		byAddr:          make(map[string]*Node),
 		byRun:           make(map[string][]*Node),
+		memo:            memo,
 	}
-	for _, name := range sortedKeys(cfg.Inputs) {
-		v, ds := lang.ReadInput(cfg, cfg.Inputs[name])
-		diags = append(diags, ds...)
-		if ds.HasErrors() {
-			continue
-		}
-		g.Inputs[name] = v
-		g.InputDigests[name] = valueDigest(v)
-	}
+	diags := g.readSources()
 	for name, t := range cfg.Templates {
 		g.TemplateDigests[name] = Digest(t.Source)
 	}
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	g.base = lang.NewScope(cfg.Dir, cfg.Values, g.Inputs)
 
 	for _, name := range sortedKeys(cfg.Runs) {
 		diags = append(diags, g.expand(cfg.Runs[name])...)
@@ -193,6 +204,10 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 	start := time.Now()
 	refs, ds := runRefs(g.Config, r)
 	diags = append(diags, ds...)
+	var buildRefs []lang.Ref // of the expressions Build evaluates per instance
+	for _, e := range []hcl.Expression{r.ProviderKey, r.Output, r.Format, r.MaxTokens, r.Attachments} {
+		buildRefs = append(buildRefs, mustRefs(e)...)
+	}
 	base := &Node{
 		Run:      r,
 		Template: g.Config.Templates[r.Template],
@@ -200,6 +215,16 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 		Analysis: time.Since(start),
 		refs:     refs,
 	}
+	base.buildInputs, base.buildValue = inputNames(buildRefs)
+	base.compileInputs, base.compileValue = inputNames(refs)
+	// A conversation, or a run with tools, is compiled each time: its
+	// script is not part of what the memo vouches for.
+	base.memoized = len(r.Asserts) == 0 && r.Conversation == nil && len(r.Tools) == 0 && !lang.ReadsFiles(r.ProviderKey, r.Vars, r.Temperature, r.MaxTokens,
+		r.Seed, r.Params, r.Format, r.Schema, r.Output, r.ForEach, r.Samples)
+	if t := base.Template; t != nil && lang.ReadsFiles(t.System, t.Body) {
+		base.memoized = false
+	}
+	base.resolvable = (r.ProviderKey == nil || r.Provider != "") && !lang.ReadsFiles(r.Output, r.Format, r.MaxTokens)
 	if r.Output != nil {
 		for _, ref := range mustRefs(r.Output) {
 			if ref.Kind == lang.RefRun {
@@ -221,7 +246,7 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 		if !picked[0] {
 			return diags
 		}
-		ds, ok := g.resolveNode(n)
+		ds, ok := g.resolveMemo(n)
 		diags = append(diags, ds...)
 		if ok {
 			g.add(n)
@@ -238,13 +263,11 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 			})
 		}
 	}
-	v, ds := r.ForEach.Value(g.scope(nil).EvalContext())
+	elems, ds := g.forEach(r)
 	diags = append(diags, ds...)
 	if ds.HasErrors() {
 		return diags
 	}
-	elems, ds := lang.ExpandForEach(v, r.ForEach.Range())
-	diags = append(diags, ds...)
 	nodes := make([]Node, len(elems))
 	for i := range elems {
 		nodes[i] = *base
@@ -260,7 +283,7 @@ func (g *Graph) expand(r *lang.Run) hcl.Diagnostics {
 	ok := make([]bool, len(nodes))
 	parallel(len(nodes), func(i int) {
 		if picked[i] {
-			nodeDiags[i], ok[i] = g.resolveNode(&nodes[i])
+			nodeDiags[i], ok[i] = g.resolveMemo(&nodes[i])
 		}
 	})
 	for i := range nodes {
@@ -289,7 +312,13 @@ func (g *Graph) pickProviders(r *lang.Run, nodes []Node) ([]bool, hcl.Diagnostic
 	names := make([]string, len(nodes))
 	nodeDiags := make([]hcl.Diagnostics, len(nodes))
 	parallel(len(nodes), func(i int) {
-		v, ds := r.ProviderKey.Value(g.scope(nodes[i].Each).EvalContext())
+		n := &nodes[i]
+		scope, ds := g.scopeOf(n.buildInputs, n.Each, n.buildValue)
+		if ds.HasErrors() {
+			nodeDiags[i] = ds
+			return
+		}
+		v, ds := r.ProviderKey.Value(scope.EvalContext())
 		nodeDiags[i] = ds
 		if ds.HasErrors() {
 			return
@@ -331,7 +360,11 @@ func (g *Graph) pickProviders(r *lang.Run, nodes []Node) ([]bool, hcl.Diagnostic
 // path cannot be known, and the node must not be added.
 func (g *Graph) resolveNode(n *Node) (diags hcl.Diagnostics, ok bool) {
 	r := n.Run
-	ctx := g.scope(n.Each).EvalContext()
+	scope, ds := g.scopeOf(n.buildInputs, n.Each, n.buildValue)
+	if ds.HasErrors() {
+		return ds, false
+	}
+	ctx := scope.EvalContext()
 	if r.Output != nil {
 		v, ds := r.Output.Value(ctx)
 		diags = append(diags, ds...)
@@ -437,20 +470,22 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 		}
 		return r
 	}
-	taken := map[string]string{} // real path => what it is
+	size := len(g.Config.Files) + 2
+	for _, src := range g.sources {
+		size += len(src.files)
+	}
+	taken := make(map[string]string, size) // real path => what it is
 	for name, in := range g.Config.Inputs {
 		switch in.Kind {
 		case lang.InputFile:
 			taken[leads(path.Clean(in.Path), true)] = "input." + name + " reads it"
 		case lang.InputGlob:
 			// A glob's keys are the matched files' paths in the project.
-			v := g.Inputs[name]
-			if v.IsKnown() && !v.IsNull() && v.LengthInt() > 0 {
-				why := "input." + name + " reads it"
-				for it := v.ElementIterator(); it.Next(); {
-					k, _ := it.Element()
-					taken[leads(path.Clean(k.AsString()), false)] = why
-				}
+			why := "input." + name + " reads it"
+			paths := g.globPaths(name)
+			parallel(len(paths), func(i int) { paths[i] = leads(path.Clean(paths[i]), false) })
+			for _, p := range paths {
+				taken[p] = why
 			}
 		}
 	}
@@ -459,13 +494,21 @@ func (g *Graph) checkOutputs() hcl.Diagnostics {
 	}
 	taken[leads(path.Clean(filepath.ToSlash(g.Config.Settings.LockFile)), true)] = "it is the lock file"
 	state := leads(StateDir, true)
-	owner := map[string]*Node{} // real path => the instance writing it
+	// Where each output leads: looked up in parallel, the directories once.
+	outs := make([]string, len(g.Nodes))
+	errs := make([]error, len(g.Nodes))
+	parallel(len(g.Nodes), func(i int) {
+		if n := g.Nodes[i]; n.Output != "" {
+			outs[i], errs[i] = root.Resolve(n.Output, false)
+		}
+	})
+	owner := make(map[string]*Node, len(g.Nodes)) // real path => the instance writing it
 	reported := map[*Node]bool{}
-	for _, n := range g.Nodes {
+	for i, n := range g.Nodes {
 		if n.Output == "" {
 			continue
 		}
-		out, err := root.Resolve(n.Output, false)
+		out, err := outs[i], errs[i]
 		if err != nil {
 			diags = append(diags, outputLinkDiag(n, err))
 			continue
@@ -621,17 +664,38 @@ func outputLinkDiag(n *Node, err error) *hcl.Diagnostic {
 // request's and its assertions'.
 func (g *Graph) connect() hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	// The inputs and variables a node reads are those of its run: found
+	// once per run, and shared by its instances.
+	type reads struct {
+		inputs, vars []string
+		runs         bool // it reads a run: its deps are found per instance
+	}
+	perRun := map[string]reads{}
 	for _, n := range g.Nodes {
+		rd, ok := perRun[n.Run.Name]
+		if !ok {
+			inputs, vars := map[string]bool{}, map[string]bool{}
+			for _, ref := range n.refs {
+				switch ref.Kind {
+				case lang.RefInput:
+					inputs[ref.Name] = true
+				case lang.RefVar:
+					vars[ref.Name] = true
+				case lang.RefRun:
+					rd.runs = true
+				}
+			}
+			rd.inputs, rd.vars = sortedKeys(inputs), sortedKeys(vars)
+			rd.runs = rd.runs || len(n.Run.Asserts) > 0
+			perRun[n.Run.Name] = rd
+		}
+		n.Inputs, n.Vars = rd.inputs, rd.vars
+		if !rd.runs {
+			continue
+		}
 		deps := map[string]*Node{}
-		inputs := map[string]bool{}
-		vars := map[string]bool{}
 		for _, ref := range n.refs {
-			switch ref.Kind {
-			case lang.RefInput:
-				inputs[ref.Name] = true
-			case lang.RefVar:
-				vars[ref.Name] = true
-			case lang.RefRun:
+			if ref.Kind == lang.RefRun {
 				ds, d := g.runDeps(ref)
 				if d != nil {
 					diags = append(diags, d)
@@ -686,8 +750,6 @@ func (g *Graph) connect() hcl.Diagnostics {
 			}
 			n.Deps = append(n.Deps, d)
 		}
-		n.Inputs = sortedKeys(inputs)
-		n.Vars = sortedKeys(vars)
 	}
 	for _, n := range g.Nodes {
 		for _, d := range n.Deps {
@@ -778,16 +840,6 @@ func (g *Graph) order() {
 			}
 		}
 	}
-}
-
-// scope returns the evaluation scope of expressions that cannot read runs.
-func (g *Graph) scope(each *lang.Each) *lang.Scope {
-	if g.base == nil {
-		return &lang.Scope{Dir: g.Config.Dir, Vars: g.Config.Values, Inputs: g.Inputs, Each: each}
-	}
-	s := *g.base
-	s.Each = each
-	return &s
 }
 
 // runRefs collects every reference a run makes, its template's included.

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/zclconf/go-cty/cty"
 
 	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/lang"
@@ -145,8 +144,7 @@ func (g *Graph) inUse(p string) string {
 				return "input." + name + " reads it"
 			}
 		case lang.InputGlob:
-			v := g.Inputs[name]
-			if v.IsWhollyKnown() && !v.IsNull() && v.Type().IsMapType() && v.HasIndex(cty.StringVal(p)).True() {
+			if g.globHas(name, p) {
 				return "input." + name + " reads it"
 			}
 		}

@@ -11,10 +11,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/promptbuild/promptbuild/cache/lockfile"
-	"github.com/promptbuild/promptbuild/internal/files"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -80,7 +80,9 @@ type Change struct {
 	// NoOp whose output file needs no rewrite).
 	Cached bool
 	Prior  *cache.Record // the lock file's entry, if any
-	// Output is the answer's text when known at plan time (NoOp, Restore).
+	// Output is the answer's text when known at plan time (NoOp, Restore)
+	// and read: an up-to-date output file whose content the stat cache
+	// knows is left unread, and Output is then "" (Step.Answer reads it).
 	Output string
 	// Record says, for an up-to-date instance, what apply changes in its
 	// record in the lock file (see recordChanges); "" when nothing.
@@ -89,7 +91,17 @@ type Change struct {
 	// recordChanges): the human plan counts such instances instead of
 	// listing them.
 	recordDigests bool
-	known         bool
+	// known is set when the answer is known (NoOp, Restore): digest is
+	// its digest, and Output its text unless unread is set, when the
+	// plan found the output file unchanged from its metadata alone and
+	// left it unread (see answerText).
+	known  bool
+	digest string
+	unread bool
+
+	textOnce sync.Once
+	text     string // the unread answer, once answerText has read it
+	textOK   bool
 	// Turns say, for a conversation apply runs, which of its turns the
 	// cache answers and which it asks.
 	Turns []TurnPlan
@@ -191,6 +203,9 @@ type Options struct {
 	// Journaled holds the addresses whose entry in Lock comes from the
 	// journal of an interrupted apply and differs from the lock file's.
 	Journaled map[string]bool
+	// Memo vouches for requests without compiling them, and learns those
+	// the plan compiles; nil: every request is compiled.
+	Memo *Memo
 }
 
 // Plan compares every selected instance with the lock file, the cache and
@@ -210,7 +225,7 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 
 	// Plan level by level: every node of a level has all its dependencies
 	// in earlier levels, so a level's nodes compile in parallel.
-	outputs := make(map[string]string, len(selected))
+	outputs := make(map[string]*Change, len(selected)) // the changes whose answer is known
 	for _, level := range g.levels(selected) {
 		changes := make([]*Change, len(level))
 		levelDiags := make([]hcl.Diagnostics, len(level))
@@ -226,7 +241,7 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 			p.byAddr[c.Node.Addr] = c
 			p.Changes = append(p.Changes, c)
 			if c.known {
-				outputs[c.Node.Addr] = c.Output
+				outputs[c.Node.Addr] = c
 			}
 		}
 		if err := ctx.Err(); err != nil {
@@ -264,8 +279,8 @@ func (g *Graph) Plan(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics)
 }
 
 // planNode decides one instance's action. outputs is only read: it holds
-// the answers of earlier levels.
-func (p *Plan) planNode(ctx context.Context, n *Node, outputs map[string]string, opts Options, replace bool) (*Change, hcl.Diagnostics) {
+// the changes of earlier levels whose answers are known.
+func (p *Plan) planNode(ctx context.Context, n *Node, outputs map[string]*Change, opts Options, replace bool) (*Change, hcl.Diagnostics) {
 	c := &Change{Node: n, Prior: opts.Lock.Runs[n.Addr]}
 	for _, d := range n.Deps {
 		if _, ok := outputs[d.Addr]; !ok {
@@ -285,7 +300,7 @@ func (p *Plan) planNode(ctx context.Context, n *Node, outputs map[string]string,
 		}
 	}
 	start := time.Now()
-	comp, diags := p.Graph.Compile(n, outputs)
+	comp, vouched, diags := p.compile(ctx, n, outputs, opts, c.Prior, replace)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -296,15 +311,28 @@ func (p *Plan) planNode(ctx context.Context, n *Node, outputs map[string]string,
 	}
 	prior := c.Prior
 	if prior != nil && prior.Hash == comp.Hash {
-		text, state := p.readResult(ctx, n, prior.Output, opts.Store)
+		text, read, state := p.readResult(ctx, n, prior.Output, opts.Store)
 		switch state {
 		case RecordOK:
 			c.Action, c.Reason, c.Detail = NoOp, ReasonUpToDate, "up to date"
-			c.Output, c.known, c.Cached = text, true, true
+			c.Output, c.known, c.Cached, c.digest, c.unread = text, true, true, prior.Output, !read
+			if vouched && prior.Path == n.Output && prior.Provider == n.Provider.Name {
+				// The memo vouched for every other field of the record.
+				return c, diags
+			}
 			if c.Record, c.recordDigests = recordChanges(prior, n, comp); c.Record != "" {
 				c.Detail = "up to date; its lock record changes: " + c.Record
 			}
 			return c, diags
+		}
+		if vouched {
+			// Apply has work to do with this request: it needs it
+			// whole.
+			comp, _, diags = p.compile(ctx, n, outputs, Options{}, prior, false)
+			if diags.HasErrors() {
+				return nil, diags
+			}
+			c.Compiled = comp
 		}
 		// The recorded answer is not where the lock file says. Apply
 		// restores what the cache holds for this request, if anything
@@ -312,7 +340,7 @@ func (p *Plan) planNode(ctx context.Context, n *Node, outputs map[string]string,
 		answer, digest, cached := cachedAnswer(ctx, opts.Store, comp.Hash, len(n.Dependents) > 0)
 		c.Reason, c.Detail = recordedWhy(p.Graph, n, prior, state, digest, cached)
 		if cached {
-			c.Action, c.Output, c.known, c.Cached = Restore, string(answer), true, true
+			c.Action, c.Output, c.known, c.Cached, c.digest = Restore, string(answer), true, true, digest
 			return c, diags
 		}
 		c.Action = Run
@@ -322,13 +350,42 @@ func (p *Plan) planNode(ctx context.Context, n *Node, outputs map[string]string,
 		return c, diags
 	}
 	c.Reason, c.Detail = whyChanged(prior, comp)
-	if text, _, ok := cachedAnswer(ctx, opts.Store, comp.Hash, len(n.Dependents) > 0); ok {
-		c.Action, c.Output, c.known, c.Cached = Restore, string(text), true, true
+	if text, digest, ok := cachedAnswer(ctx, opts.Store, comp.Hash, len(n.Dependents) > 0); ok {
+		c.Action, c.Output, c.known, c.Cached, c.digest = Restore, string(text), true, true, digest
 		c.Detail += "; cached"
 		return c, diags
 	}
 	c.Action = Run
 	return c, diags
+}
+
+// compile returns n's request: vouched for by the memo of opts (the
+// request the lock entry prior records, without Bundle.Request), else
+// compiled, and then taught to the memo. With replace the memo is not
+// asked: the request is needed whole.
+func (p *Plan) compile(ctx context.Context, n *Node, outputs map[string]*Change, opts Options, prior *cache.Record, replace bool) (comp *Compiled, vouched bool, diags hcl.Diagnostics) {
+	var buf [1024]byte
+	var key []byte
+	keyed := false
+	if opts.Memo != nil {
+		key, keyed = p.memoKey(buf[:0], n, outputs)
+		if keyed && prior != nil && !replace && opts.Memo.has(recordCert(key, prior)) {
+			return fromRecord(n, prior), true, nil
+		}
+	}
+	texts, diags := p.upstreamTexts(ctx, n, outputs)
+	if diags.HasErrors() {
+		return nil, false, diags
+	}
+	comp, ds := p.Graph.Compile(n, texts)
+	diags = append(diags, ds...)
+	if ds.HasErrors() {
+		return nil, false, diags
+	}
+	if keyed && comp.Samples == 1 {
+		opts.Memo.add(compiledCert(key, comp))
+	}
+	return comp, false, diags
 }
 
 // cachedAnswer is the answer the cache holds for a request, found as apply
@@ -360,7 +417,7 @@ func recordedWhy(g *Graph, n *Node, prior *cache.Record, state RecordState, dige
 		return ReasonOutputMissing, n.Output + " is missing"
 	case RecordEditedFile:
 		if cached && digest != prior.Output {
-			if b, err := files.Read(g.OutputPath(n)); err == nil && Digest(b) == digest {
+			if r, err := g.Config.StatCache().Hash(n.Output, false); err == nil && r.Hex() == digest {
 				// The file holds the cache's answer: the record is what
 				// changed.
 				return ReasonRecordMismatch, fmt.Sprintf("the lock file's record of %s matches neither the file nor the cache", n.Output)
@@ -409,14 +466,14 @@ func (g *Graph) CheckOutputDir(n *Node) error {
 // cache.
 func (g *Graph) Recorded(ctx context.Context, n *Node, digest string, store Store) ([]byte, RecordState) {
 	if n.Output != "" {
-		b, err := files.ReadNoFollow(g.OutputPath(n))
+		r, err := g.Config.StatCache().Read(n.Output, true)
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, RecordMissingFile
 		}
-		if err != nil || Digest(b) != digest {
+		if err != nil || r.Hex() != digest {
 			return nil, RecordEditedFile
 		}
-		return b, RecordOK
+		return r.Data, RecordOK
 	}
 	b, err := store.Get(ctx, digest)
 	if err != nil {
@@ -425,22 +482,79 @@ func (g *Graph) Recorded(ctx context.Context, n *Node, digest string, store Stor
 	return b, RecordOK
 }
 
+// outputState says whether n's output file holds the answer with the
+// given digest, reading the file only when the stat cache does not know
+// its content: text is the content when it was read, else nil.
+func (g *Graph) outputState(n *Node, digest string) (text []byte, state RecordState) {
+	r, err := g.Config.StatCache().Hash(n.Output, true)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, RecordMissingFile
+	}
+	if err != nil || !r.Is(digest) {
+		return nil, RecordEditedFile
+	}
+	return r.Data, RecordOK
+}
+
 // answerRead reports whether the plan reads an up-to-date instance's
 // answer: to compare its output file, or to compile the runs that read it.
 func (n *Node) answerRead() bool { return n.Output != "" || len(n.Dependents) > 0 }
 
-// readResult finds an up-to-date instance's answer for the plan.
-func (p *Plan) readResult(ctx context.Context, n *Node, digest string, store Store) (string, RecordState) {
+// readResult finds an up-to-date instance's answer for the plan. An output
+// file whose content the stat cache knows is compared without being read:
+// read is then false, and answerText reads it if anything needs it.
+func (p *Plan) readResult(ctx context.Context, n *Node, digest string, store Store) (text string, read bool, state RecordState) {
+	if n.Output != "" {
+		b, state := p.Graph.outputState(n, digest)
+		return string(b), b != nil || state != RecordOK, state
+	}
 	if !n.answerRead() {
 		// Nothing reads the answer and no file shows it: the lock's record
 		// is enough, and the blob need not be read.
 		if store.Has(ctx, digest) {
-			return "", RecordOK
+			return "", true, RecordOK
 		}
-		return "", RecordMissingBlob
+		return "", true, RecordMissingBlob
 	}
 	b, state := p.Graph.Recorded(ctx, n, digest, store)
-	return string(b), state
+	return string(b), true, state
+}
+
+// answerText returns the text of the answer of a change that has one
+// known (known is set): what the plan read, else its output file, read
+// now. ok is false when the file no longer holds it.
+func (p *Plan) answerText(ctx context.Context, c *Change) (text string, ok bool) {
+	if !c.known {
+		return "", false
+	}
+	if !c.unread {
+		return c.Output, true
+	}
+	c.textOnce.Do(func() {
+		b, state := p.Graph.Recorded(ctx, c.Node, c.digest, p.store)
+		c.text, c.textOK = string(b), state == RecordOK
+	})
+	return c.text, c.textOK
+}
+
+// upstreamTexts returns the answers n's request reads, from outputs (the
+// known changes of earlier levels).
+func (p *Plan) upstreamTexts(ctx context.Context, n *Node, outputs map[string]*Change) (map[string]string, hcl.Diagnostics) {
+	deps := n.requestDeps()
+	texts := make(map[string]string, len(deps))
+	for _, d := range deps {
+		text, ok := p.answerText(ctx, outputs[d.Addr])
+		if !ok {
+			return nil, hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Upstream answer changed",
+				Detail:   fmt.Sprintf("%s no longer holds the answer of %s that the plan found there a moment ago: it changed while promptbuild was reading the project. Run the command again.", d.Output, d.Addr),
+				Subject:  n.Run.DeclRange.Ptr(),
+			}}
+		}
+		texts[d.Addr] = text
+	}
+	return texts, nil
 }
 
 // outputNote says, for an instance whose request waits on an upstream
@@ -450,7 +564,7 @@ func (p *Plan) outputNote(ctx context.Context, n *Node, digest string, store Sto
 	if n.Output == "" {
 		return ""
 	}
-	switch _, state := p.Graph.Recorded(ctx, n, digest, store); state {
+	switch _, state := p.Graph.outputState(n, digest); state {
 	case RecordMissingFile:
 		return "; " + n.Output + " is missing"
 	case RecordEditedFile:

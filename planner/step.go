@@ -121,7 +121,9 @@ func (s *Step) Prepare(ctx context.Context, answer func(ctx context.Context, add
 func (s *Step) Answer(ctx context.Context, digest string) ([]byte, bool) {
 	c := s.c
 	if c.Action == NoOp && c.Node.answerRead() && c.Prior != nil && c.Prior.Output == digest {
-		return []byte(c.Output), true
+		if text, ok := s.p.answerText(ctx, c); ok {
+			return []byte(text), true
+		}
 	}
 	b, state := s.p.Graph.Recorded(ctx, c.Node, digest, s.p.store)
 	return b, state == RecordOK

@@ -100,7 +100,9 @@ func (s *Step) assertAnswers(ctx context.Context, answer func(ctx context.Contex
 			t, err := answer(ctx, d.Addr)
 			if err != nil {
 				if c := s.p.Change(d.Addr); c != nil && c.known {
-					t, err = c.Output, nil
+					if text, ok := s.p.answerText(ctx, c); ok {
+						t, err = text, nil
+					}
 				}
 			}
 			if err != nil {

@@ -97,7 +97,7 @@ func (g *Graph) largestInput(c *Change) (name string, size int) {
 	largest, largestSize := "", 0
 	for _, in := range c.Node.Inputs {
 		total, inPrompt := 0, 0
-		for _, s := range inputTexts(g.Inputs[in]) {
+		for _, s := range g.inputTexts(c.Node, in) {
 			total += len(s)
 			if s != "" && strings.Contains(text, s) {
 				inPrompt += len(s)
@@ -114,6 +114,24 @@ func (g *Graph) largestInput(c *Change) (name string, size int) {
 		return best, bestIn
 	}
 	return largest, largestSize
+}
+
+// inputTexts returns the texts node n reads of input name: its own file's
+// for an instance of a glob read file by file, else every string of the
+// input's value.
+func (g *Graph) inputTexts(n *Node, name string) []string {
+	if s := g.sources[name]; s != nil && s.perFile && n.Each != nil && n.Each.File != nil {
+		text, err := n.Each.File.Text()
+		if err != nil {
+			return nil
+		}
+		return []string{text}
+	}
+	v, diags := g.inputValue(name)
+	if diags.HasErrors() {
+		return nil
+	}
+	return inputTexts(v)
 }
 
 // inputTexts returns the strings an input's value holds: the text of a

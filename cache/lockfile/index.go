@@ -10,9 +10,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"unsafe"
 
 	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/internal/statcache"
 )
 
 // IndexFile is the name of the lock index in the index directory.
@@ -36,6 +41,40 @@ func ReadIndexedReadOnly(path, indexDir string) (*Lock, error) {
 	return readIndexed(path, indexDir, false)
 }
 
+// ReadIndexedStat is ReadIndexed with the lock file's digest taken from
+// stat, the project's stat cache (name is the lock file's name in the
+// project): a lock file whose metadata the cache knows, and whose index is
+// current, is not read at all.
+func ReadIndexedStat(stat *statcache.Cache, name, path, indexDir string) (*Lock, error) {
+	r, err := stat.Hash(name, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return New(), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading lock file: %w", err)
+	}
+	if l, err := readIndex(indexDir, r.Digest); err == nil {
+		return l, nil
+	}
+	src := r.Data
+	if src == nil {
+		if src, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("reading lock file: %w", err)
+		}
+	}
+	return parseIndexed(src, path, indexDir, true)
+}
+
+// readIndex decodes the index in indexDir when it was made from a lock
+// file whose SHA-256 is sum.
+func readIndex(indexDir string, sum [sha256.Size]byte) (*Lock, error) {
+	data, err := files.Read(filepath.Join(indexDir, IndexFile))
+	if err != nil {
+		return nil, err
+	}
+	return decodeIndex(data, sum)
+}
+
 func readIndexed(path, indexDir string, update bool) (*Lock, error) {
 	src, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -44,13 +83,17 @@ func readIndexed(path, indexDir string, update bool) (*Lock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading lock file: %w", err)
 	}
+	if l, err := readIndex(indexDir, sha256.Sum256(src)); err == nil {
+		return l, nil
+	}
+	return parseIndexed(src, path, indexDir, update)
+}
+
+// parseIndexed parses the lock file's bytes src, and with update writes
+// the index of them.
+func parseIndexed(src []byte, path, indexDir string, update bool) (*Lock, error) {
 	sum := sha256.Sum256(src)
 	ipath := filepath.Join(indexDir, IndexFile)
-	if data, err := os.ReadFile(ipath); err == nil {
-		if l, err := decodeIndex(data, sum); err == nil {
-			return l, nil
-		}
-	}
 	l, err := Parse(src, path)
 	if err != nil {
 		return nil, err
@@ -83,8 +126,10 @@ func WriteIndexed(path, indexDir, tmpDir string, l *Lock) error {
 //	  (usage), 3 maps (uvarint count, then keys and values)
 //	CRC-32C of everything before (4 bytes, little endian)
 //
-// A string is its uvarint length and its bytes. The decoder copies the
-// file into one string once and slices every string out of it.
+// A string is its uvarint length and its bytes. The decoder slices every
+// string out of the file's bytes, and shares a map between consecutive
+// entries whose encodings of it are the same (the params of a run's
+// instances usually are).
 const indexMagic = "promptbuild lock index\x00\x02"
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -94,27 +139,68 @@ func appendStr(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
+// appendStrMap appends m sorted by key, so that equal maps encode alike.
 func appendStrMap(b []byte, m map[string]string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(m)))
-	for k, v := range m {
+	keys := make([]string, 0, 8)
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		b = appendStr(b, k)
-		b = appendStr(b, v)
+		b = appendStr(b, m[k])
 	}
 	return b
 }
 
-// encodeIndex encodes a canonical lock.
+// encodeIndex encodes a canonical lock; a large one in parts, one per
+// processor, joined in order.
 func encodeIndex(l *Lock, sum [sha256.Size]byte) []byte {
+	entries := make([]addrRecord, 0, len(l.Runs))
 	size := len(indexMagic) + len(sum) + 10 + 4
-	for _, e := range l.Runs {
+	for a, e := range l.Runs {
+		entries = append(entries, addrRecord{a, e})
 		size += entrySizeHint(e)
 	}
 	b := make([]byte, 0, size)
 	b = append(b, indexMagic...)
 	b = append(b, sum[:]...)
-	b = binary.AppendUvarint(b, uint64(len(l.Runs)))
-	for a, e := range l.Runs {
-		b = appendStr(b, a)
+	b = binary.AppendUvarint(b, uint64(len(entries)))
+	b = appendParts(b, entries, size, min(runtime.GOMAXPROCS(0), len(entries)/2000))
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+// appendParts appends the encoding of entries, made in parts pieces at
+// once; size is the expected length of the whole.
+func appendParts(b []byte, entries []addrRecord, size, parts int) []byte {
+	if parts <= 1 {
+		b = appendEntries(b, entries)
+	} else {
+		out := make([][]byte, parts)
+		var wg sync.WaitGroup
+		for i := range parts {
+			chunk := entries[i*len(entries)/parts : (i+1)*len(entries)/parts]
+			wg.Go(func() { out[i] = appendEntries(make([]byte, 0, size/parts+size/8), chunk) })
+		}
+		wg.Wait()
+		for _, o := range out {
+			b = append(b, o...)
+		}
+	}
+	return b
+}
+
+// addrRecord is an entry of a lock: its key in Lock.Runs, and its record.
+type addrRecord struct {
+	addr string
+	e    *cache.Record
+}
+
+func appendEntries(b []byte, entries []addrRecord) []byte {
+	for _, ae := range entries {
+		e := ae.e
+		b = appendStr(b, ae.addr)
 		for _, s := range [...]string{e.Hash, e.Template, e.Provider, e.ProviderType, e.Model, e.Endpoint, e.Output, e.Path, e.Cost} {
 			b = appendStr(b, s)
 		}
@@ -125,16 +211,21 @@ func encodeIndex(l *Lock, sum [sha256.Size]byte) []byte {
 		b = appendStrMap(b, e.Upstream)
 		b = appendStrMap(b, e.Params)
 	}
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	return b
 }
 
 var errIndex = errors.New("lock index is stale or corrupt")
 
 type indexDecoder struct {
-	buf []byte // what is left to decode
-	all string // the whole of buf's backing bytes, as a string
-	off int    // offset of buf in all
-	err bool
+	buf  []byte // what is left to decode
+	data []byte // the whole of buf's backing bytes
+	all  string // data, as a string
+	off  int    // offset of buf in all
+	err  bool
+	last [3]struct { // the last map decoded in each of the 3 places, and its encoding
+		raw string
+		m   map[string]string
+	}
 }
 
 func (d *indexDecoder) advance(n int) {
@@ -173,7 +264,11 @@ func (d *indexDecoder) str() string {
 	return s
 }
 
-func (d *indexDecoder) strMap() map[string]string {
+// strMap decodes the map of place i (0, 1, 2: inputs, upstream, params):
+// the map of the previous entry when the encoding is the same, so that
+// entries share it (no one changes a decoded record's maps).
+func (d *indexDecoder) strMap(i int) map[string]string {
+	start := d.off
 	n := d.uvarint()
 	if n == 0 || d.err {
 		return nil
@@ -182,15 +277,31 @@ func (d *indexDecoder) strMap() map[string]string {
 		d.err = true
 		return nil
 	}
+	body := d.off
+	for range 2 * n { // skip to the end, to compare the encoding
+		l := d.uvarint()
+		if d.err || l > uint64(len(d.buf)) {
+			d.err = true
+			return nil
+		}
+		d.advance(int(l))
+	}
+	raw := d.all[start:d.off]
+	if last := &d.last[i]; last.m != nil && last.raw == raw {
+		return last.m
+	}
+	d.buf, d.off = d.data[body:], body
 	m := make(map[string]string, n)
 	for range n {
 		k := d.str()
 		m[k] = d.str()
 	}
+	d.last[i].raw, d.last[i].m = raw, m
 	return m
 }
 
 // decodeIndex decodes an index made from a lock file whose SHA-256 is sum.
+// The records' strings share data's memory: data must not change after.
 func decodeIndex(data []byte, sum [sha256.Size]byte) (*Lock, error) {
 	head := len(indexMagic) + len(sum)
 	if len(data) < head+4 || string(data[:len(indexMagic)]) != indexMagic || !bytes.Equal(data[len(indexMagic):head], sum[:]) {
@@ -200,7 +311,9 @@ func decodeIndex(data []byte, sum [sha256.Size]byte) (*Lock, error) {
 	if crc32.Checksum(body, castagnoli) != crc {
 		return nil, errIndex
 	}
-	d := indexDecoder{buf: body[head:], all: string(body), off: head}
+	// The strings are slices of data, which is never changed after: one
+	// allocation fewer of the index's size.
+	d := indexDecoder{buf: body[head:], data: body, all: unsafe.String(unsafe.SliceData(body), len(body)), off: head}
 	count := d.uvarint()
 	if d.err || count > uint64(len(d.buf)) {
 		return nil, errIndex
@@ -222,9 +335,9 @@ func decodeIndex(data []byte, sum [sha256.Size]byte) (*Lock, error) {
 		e.Usage.InputTokens = d.varint()
 		e.Usage.OutputTokens = d.varint()
 		e.Usage.CachedTokens = d.varint()
-		e.Inputs = d.strMap()
-		e.Upstream = d.strMap()
-		e.Params = d.strMap()
+		e.Inputs = d.strMap(0)
+		e.Upstream = d.strMap(1)
+		e.Params = d.strMap(2)
 		if d.err {
 			return nil, errIndex
 		}

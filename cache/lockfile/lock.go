@@ -2,9 +2,11 @@ package lockfile
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -109,15 +111,50 @@ func renderLock(l *Lock) ([]byte, bool) {
 		size += entrySizeHint(e)
 	}
 	slices.Sort(addrs)
-	w := lockWriter{b: make([]byte, 0, size)}
-	w.b = append(w.b, lockHeader...)
-	for _, a := range addrs {
-		w.entry(a, l.Runs[a])
-		if w.noncanon {
+	// A large lock renders in parts, one per processor, joined in order.
+	return renderParts(l, addrs, size, min(runtime.GOMAXPROCS(0), len(addrs)/2000))
+}
+
+// renderParts renders the entries of l at addrs (sorted) in parts pieces
+// at once; size is the expected length.
+func renderParts(l *Lock, addrs []string, size, parts int) ([]byte, bool) {
+	if parts <= 1 {
+		w := lockWriter{b: make([]byte, 0, size)}
+		w.b = append(w.b, lockHeader...)
+		for _, a := range addrs {
+			w.entry(a, l.Runs[a])
+			if w.noncanon {
+				return nil, false
+			}
+		}
+		return w.b, true
+	}
+	out := make([][]byte, parts)
+	ok := make([]bool, parts)
+	var wg sync.WaitGroup
+	for i := range parts {
+		chunk := addrs[i*len(addrs)/parts : (i+1)*len(addrs)/parts]
+		wg.Go(func() {
+			w := lockWriter{b: make([]byte, 0, size/parts+size/8)}
+			for _, a := range chunk {
+				w.entry(a, l.Runs[a])
+				if w.noncanon {
+					return
+				}
+			}
+			out[i], ok[i] = w.b, true
+		})
+	}
+	wg.Wait()
+	b := make([]byte, 0, size)
+	b = append(b, lockHeader...)
+	for i := range parts {
+		if !ok[i] {
 			return nil, false
 		}
+		b = append(b, out[i]...)
 	}
-	return w.b, true
+	return b, true
 }
 
 func entrySizeHint(e *cache.Record) int {

@@ -62,7 +62,10 @@ func TestScripts(t *testing.T) {
 			"tamper":       cmdTamper,
 			"mkpng":        cmdMkPNG,
 			"streamserver": cmdStreamServer,
-			"batchapi": cmdBatchAPI,
+			"batchapi":     cmdBatchAPI,
+			"chtime":       cmdChtime,
+			"settle":       cmdSettle,
+			"racyedit":     cmdRacyEdit,
 		},
 	})
 }

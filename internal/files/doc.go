@@ -3,6 +3,9 @@
 //
 //   - Read reads a file with fewer system calls than os.ReadFile;
 //     ReadNoFollow refuses a symbolic link (ErrSymlink), for outputs.
+//     StatMeta, LstatMeta, ReadMeta and ReadNoFollowMeta give a file's
+//     Meta (size, times, inode), what a stat cache compares, and Clock
+//     reads the file system's clock.
 //   - Write and WriteSync replace a file atomically (a temporary file
 //     renamed over it; WriteSync also fsyncs, for files a user commits).
 //     WriteIn and WriteSyncIn make their temporary files in a directory of

@@ -7,12 +7,14 @@ import (
 	"syscall"
 )
 
-func readFile(name string) ([]byte, error) { return readFlags(name, 0) }
+func readFile(name string) ([]byte, error) { return readFlags(name, 0, nil) }
 
 // readNoFollow fails with ELOOP when name is a symbolic link.
-func readNoFollow(name string) ([]byte, error) { return readFlags(name, syscall.O_NOFOLLOW) }
+func readNoFollow(name string) ([]byte, error) { return readFlags(name, syscall.O_NOFOLLOW, nil) }
 
-func readFlags(name string, flags int) ([]byte, error) {
+// readFlags opens name with flags and reads it; with meta set, it fills
+// meta from the fstat it makes before reading.
+func readFlags(name string, flags int, meta *Meta) ([]byte, error) {
 	var fd int
 	var err error
 	for {
@@ -30,8 +32,15 @@ func readFlags(name string, flags int) ([]byte, error) {
 	defer syscall.Close(fd)
 	size := 512
 	var st syscall.Stat_t
-	if syscall.Fstat(fd, &st) == nil && st.Size > 0 && st.Size < 1<<30 {
-		size = int(st.Size) + 1 // one more, so that the read that finds EOF needs no new buffer
+	if err := syscall.Fstat(fd, &st); err == nil {
+		if st.Size > 0 && st.Size < 1<<30 {
+			size = int(st.Size) + 1 // one more, so that the read that finds EOF needs no new buffer
+		}
+		if meta != nil {
+			*meta = metaOfStat(&st)
+		}
+	} else if meta != nil {
+		return nil, &fs.PathError{Op: "fstat", Path: name, Err: err}
 	}
 	data := make([]byte, 0, size)
 	for {

@@ -61,10 +61,12 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	// Errors in the project are reported before the lock is taken, so
 	// that a broken project never grows a .promptbuild directory; the lock
 	// file and the cache are read once no other apply can change them.
+	e.recordState = true
 	p, ok := e.build(f.vars)
 	if !ok {
 		return exitError
 	}
+	defer p.saveState()
 	unlock, code := e.takeProject(ctx, p, lockTimeout.d)
 	if unlock == nil {
 		return code

@@ -43,6 +43,10 @@ type env struct {
 	// waitNotice, when set, replaces the 30s after which CI output says
 	// that a run is still waiting for its answer (for tests).
 	waitNotice time.Duration
+	// recordState is set by the commands that may write under
+	// .promptbuild (plan, apply, test): their stat cache records what they
+	// read, and they save it at the end (see project.saveState).
+	recordState bool
 }
 
 // path resolves a path given on the command line: relative paths are

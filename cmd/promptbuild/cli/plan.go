@@ -55,10 +55,12 @@ func runPlan(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	if !e.noArgs(fs, "plan") {
 		return exitError
 	}
+	e.recordState = true
 	p, ok := e.load(f.vars)
 	if !ok || !e.openRemote(ctx, p, rf, p.store, false) {
 		return exitError
 	}
+	defer p.saveState()
 	plan, diags := p.plan(ctx, f.options())
 	e.printDiags(p.cfg, diags)
 	if diags.HasErrors() || !e.finishRemote(ctx, p) {

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -14,6 +17,7 @@ import (
 	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/cache/tier"
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/internal/statcache"
 	"github.com/promptbuild/promptbuild/lang"
 	"github.com/promptbuild/promptbuild/planner"
 )
@@ -35,6 +39,14 @@ type project struct {
 	// journaled holds the addresses whose entry in lock comes from the
 	// journal of an interrupted apply and differs from the lock file's.
 	journaled map[string]bool
+	// memo vouches for requests without compiling them (nil for the
+	// commands that write nothing); memoComplete is set once a plan
+	// covered every instance, so that saving drops what it did not use.
+	memo         *planner.Memo
+	memoComplete bool
+	// readLock, when set, returns the lock file read while the graph was
+	// built (see load).
+	readLock func() (*lockfile.Lock, error)
 }
 
 func (p *project) lockPath() string    { return filepath.Join(p.dir, p.cfg.Settings.LockFile) }
@@ -60,6 +72,7 @@ func (p *project) tempDir() string { return filepath.Join(p.dir, stateDir, "tmp"
 // may call it: no other write can be in flight.
 func (p *project) removeTemps() {
 	_, _ = files.RemoveTemps(p.tempDir(), "")
+	_, _ = files.RemoveTemps(filepath.Join(p.dir, stateDir), files.ClockName)
 	// Where .promptbuild is on another file system, the lock file's
 	// temporary file is made beside it.
 	_, _ = files.RemoveTemps(filepath.Dir(p.lockPath()), filepath.Base(p.lockPath()))
@@ -72,18 +85,100 @@ func (e *env) loadConfig(vars map[string]string) (*lang.Config, bool) {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
 		return nil, false
 	}
-	cfg, diags := lang.LoadWith(dir, lang.Options{Vars: vars, Environ: e.environ, ProviderTypes: providerTypes})
+	cfg, diags := lang.LoadWith(dir, lang.Options{Vars: vars, Environ: e.environ, ProviderTypes: providerTypes, StatCache: e.statCache(dir)})
 	e.printDiags(cfg, diags)
 	return cfg, !diags.HasErrors()
 }
 
-// load loads everything a plan needs.
+// statCache opens the stat cache of the project in dir: for recording
+// when the command may write under .promptbuild, else only for reading.
+func (e *env) statCache(dir string) *statcache.Cache {
+	path := filepath.Join(dir, stateDir, statcache.File)
+	if !e.recordState {
+		return statcache.OpenReadOnly(dir, path)
+	}
+	return statcache.Open(dir, path, filepath.Join(dir, stateDir))
+}
+
+// saveState writes what the command learned of the project's files (the
+// stat cache) and of its requests (the request memo), when it learned
+// anything and the project has a state directory already: a command that
+// wrote nothing else leaves none behind. It is best effort: both only save
+// time.
+func (p *project) saveState() {
+	if fi, err := os.Stat(filepath.Join(p.dir, stateDir)); err != nil || !fi.IsDir() {
+		return
+	}
+	_ = p.cfg.StatCache().Save(filepath.Join(p.dir, stateDir, statcache.File), p.tempDir())
+	_ = p.memo.Save(filepath.Join(p.dir, stateDir, planner.MemoFile), p.tempDir(), p.memoComplete)
+}
+
+// memoIdentity names this build of promptbuild for the request memo: its
+// version, and its executable's path, size and time, so that a rebuilt or
+// upgraded promptbuild never trusts what another build compiled. "" (no
+// memo) when the executable cannot be found.
+var memoIdentity = sync.OnceValue(func() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	fi, err := os.Stat(exe)
+	if err != nil {
+		return ""
+	}
+	id := fmt.Sprintf("%s %s %d %d", Version, exe, fi.Size(), fi.ModTime().UnixNano())
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+				id += " " + s.Value
+			}
+		}
+	}
+	return id
+})
+
+// load loads everything a plan needs. In a project that has a state
+// directory, the lock file is read while the graph is built: a large one
+// takes as long as the rest. (Reading it may write its index, which must
+// not make a state directory for a project whose graph fails.)
 func (e *env) load(vars map[string]string) (*project, bool) {
-	p, ok := e.build(vars)
-	if !ok || !e.readState(p) {
+	cfg, ok := e.loadConfig(vars)
+	if !ok {
+		return nil, false
+	}
+	if fi, err := os.Stat(filepath.Join(cfg.Dir, stateDir)); err != nil || !fi.IsDir() {
+		p, ok := e.buildConfig(cfg)
+		if !ok || !e.readState(p) {
+			return nil, false
+		}
+		return p, true
+	}
+	type read struct {
+		lock *lockfile.Lock
+		err  error
+	}
+	lockc := make(chan read, 1)
+	go func() {
+		l, err := readLock(cfg)
+		lockc <- read{l, err}
+	}()
+	p, ok := e.buildConfig(cfg)
+	r := <-lockc
+	if !ok {
+		return nil, false
+	}
+	p.readLock = func() (*lockfile.Lock, error) { return r.lock, r.err }
+	if !e.readState(p) {
 		return nil, false
 	}
 	return p, true
+}
+
+// readLock reads the project's lock file, through its index and the stat
+// cache.
+func readLock(cfg *lang.Config) (*lockfile.Lock, error) {
+	lf := cfg.Settings.LockFile
+	return lockfile.ReadIndexedStat(cfg.StatCache(), filepath.ToSlash(lf), filepath.Join(cfg.Dir, lf), filepath.Join(cfg.Dir, stateDir))
 }
 
 // build loads the configuration and builds its graph, reading the inputs:
@@ -93,12 +188,22 @@ func (e *env) build(vars map[string]string) (*project, bool) {
 	if !ok {
 		return nil, false
 	}
-	g, diags := planner.Build(cfg)
+	return e.buildConfig(cfg)
+}
+
+// buildConfig builds the graph of a loaded configuration.
+func (e *env) buildConfig(cfg *lang.Config) (*project, bool) {
+	memo := planner.LoadMemo(filepath.Join(cfg.Dir, stateDir, planner.MemoFile), memoIdentity())
+	g, diags := planner.BuildWith(cfg, memo)
 	e.printDiags(cfg, diags)
 	if diags.HasErrors() {
 		return nil, false
 	}
-	return &project{dir: cfg.Dir, cfg: cfg, graph: g}, true
+	p := &project{dir: cfg.Dir, cfg: cfg, graph: g}
+	if e.recordState {
+		p.memo = memo
+	}
+	return p, true
 }
 
 // readState opens the cache and reads the lock file and any journal.
@@ -110,7 +215,11 @@ func (e *env) readState(p *project) bool {
 		return false
 	}
 	p.answers = p.store
-	if p.lock, err = lockfile.ReadIndexed(p.lockPath(), p.indexDir()); err != nil {
+	read := p.readLock
+	if read == nil {
+		read = func() (*lockfile.Lock, error) { return readLock(cfg) }
+	}
+	if p.lock, err = read(); err != nil {
 		e.printError(cfg, err)
 		return false
 	}
@@ -137,7 +246,8 @@ func (e *env) readState(p *project) bool {
 // plan makes a plan with the selection of opts (Targets, Providers,
 // Replace) against the project's lock file and cache.
 func (p *project) plan(ctx context.Context, opts planner.Options) (*planner.Plan, hcl.Diagnostics) {
-	opts.Lock, opts.Store, opts.Journaled = p.lock, p.answers, p.journaled
+	opts.Lock, opts.Store, opts.Journaled, opts.Memo = p.lock, p.answers, p.journaled, p.memo
+	p.memoComplete = len(opts.Targets) == 0 && len(opts.Providers) == 0
 	return p.graph.Plan(ctx, opts)
 }
 

@@ -58,10 +58,12 @@ func runTest(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	e.jsonOut = *jsonOut
 	start := time.Now()
 
+	e.recordState = true
 	p, ok := e.build(vars)
 	if !ok {
 		return exitError
 	}
+	defer p.saveState()
 	tested, diags := p.graph.Tested(targets)
 	e.printDiags(p.cfg, diags)
 	if diags.HasErrors() {

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"time"
+	"unicode"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/promptbuild/promptbuild/internal/files"
+)
+
+// cmdChtime sets the access and modification times of files, as touch -d
+// does:
+//
+//	chtime 2020-01-02T03:04:05Z docs/a.md docs/b.md
+//	chtime now docs/a.md
+func cmdChtime(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: chtime TIME|now FILE...")
+	}
+	t := time.Now()
+	if args[0] != "now" {
+		var err error
+		if t, err = time.Parse(time.RFC3339Nano, args[0]); err != nil {
+			ts.Fatalf("chtime: %v", err)
+		}
+	}
+	for _, f := range args[1:] {
+		ts.Check(os.Chtimes(ts.MkAbs(f), t, t))
+	}
+}
+
+// cmdRacyEdit edits files in place without changing their size or their
+// modification time, as a racy write does: the first ASCII letter of
+// each changes case, and the modification time is set back to what it was.
+//
+//	racyedit docs/a.md
+func cmdRacyEdit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: racyedit FILE...")
+	}
+	for _, f := range args {
+		p := ts.MkAbs(f)
+		before, err := files.StatMeta(p)
+		ts.Check(err)
+		data, err := os.ReadFile(p)
+		ts.Check(err)
+		i := bytes.IndexFunc(data, func(r rune) bool { return r < 0x80 && unicode.IsLetter(r) })
+		if i < 0 {
+			ts.Fatalf("racyedit: %s has no ASCII letter", f)
+		}
+		data[i] ^= 0x20
+		ts.Check(os.WriteFile(p, data, 0o644))
+		mtime := time.Unix(0, before.ModTime)
+		ts.Check(os.Chtimes(p, mtime, mtime))
+		after, err := files.StatMeta(p)
+		ts.Check(err)
+		if after.Size != before.Size || after.ModTime != before.ModTime {
+			ts.Fatalf("racyedit: %s: size %d and time %d, were %d and %d", f, after.Size, after.ModTime, before.Size, before.ModTime)
+		}
+	}
+}
+
+// settleBound is how long settle waits for the file system's clock: far
+// beyond its tick (milliseconds), so that only a stuck clock reaches it.
+const settleBound = 10 * time.Second
+
+// cmdSettle waits until the file system's clock has moved past the last
+// change of the named files, so that the next command trusts what it reads
+// of them (see internal/statcache: a file changed in the tick a command
+// starts in is read again by the next one). It waits on the clock, polling
+// it, and fails after settleBound.
+//
+//	settle docs/a.md out/a.md
+func cmdSettle(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: settle FILE...")
+	}
+	var last int64
+	for _, f := range args {
+		m, err := files.StatMeta(ts.MkAbs(f))
+		ts.Check(err)
+		last = max(last, m.ModTime, m.ChangeTime)
+	}
+	dir := ts.MkAbs(".")
+	deadline := time.Now().Add(settleBound)
+	for {
+		now, err := files.Clock(filepath.Clean(dir))
+		ts.Check(err)
+		if now > last {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("settle: the file system's clock stayed at or before the files' last change (%d) for %v", last, settleBound)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
