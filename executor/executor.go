@@ -769,28 +769,10 @@ func (w *walk) converse(ctx context.Context, n *node, s Converser, r *Result, re
 		return r
 	}
 	stages.Processing = time.Since(t)
-	var usage llm.Usage
-	var cost *float64
+	total := llm.Totals(turns)
+	usage, cost := total.Usage, (*float64)(total.Cost)
 	resp := &llm.Response{Text: text}
 	for i, tn := range turns {
-		// The assistant's calls of the turn, and the simulated user's
-		// that wrote its message.
-		facts := []llm.CallFacts{{Usage: tn.Usage, Cost: tn.Cost}}
-		if tn.UserCall != nil {
-			facts = append(facts, *tn.UserCall)
-		}
-		for _, f := range facts {
-			usage.InputTokens += f.Usage.InputTokens
-			usage.OutputTokens += f.Usage.OutputTokens
-			usage.CachedTokens += f.Usage.CachedTokens
-			if f.Cost != nil {
-				c := float64(*f.Cost)
-				if cost != nil {
-					c += *cost
-				}
-				cost = &c
-			}
-		}
 		if i == 0 {
 			resp.TTFT = tn.TTFT
 		}

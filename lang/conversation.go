@@ -525,26 +525,3 @@ func (l *loader) checkConversation(r *Run) hcl.Diagnostics {
 	}
 	return diags
 }
-
-// parseConversationAttr parses what follows conversation.NAME and its
-// optional key: .output (the transcript) or .turns.
-func parseConversationAttr(rest hcl.Traversal, ref Ref) (Ref, hcl.Diagnostics) {
-	if len(rest) == 0 {
-		return ref, nil
-	}
-	attr, ok := rest[0].(hcl.TraverseAttr)
-	if !ok || (attr.Name != "output" && attr.Name != "turns") {
-		what := "this"
-		if ok {
-			what = fmt.Sprintf("%q", attr.Name)
-		}
-		return Ref{}, hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  "Unsupported attribute",
-			Detail:   fmt.Sprintf("A conversation has no attribute %s: its transcript is conversation.NAME.output, and its turns conversation.NAME.turns.", what),
-			Subject:  rest[0].SourceRange().Ptr(),
-		}}
-	}
-	ref.Attr = attr.Name
-	return ref, nil
-}

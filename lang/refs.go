@@ -293,12 +293,17 @@ func parseRunRef(t hcl.Traversal, ref Ref) (Ref, hcl.Diagnostics) {
 			rest = rest[1:]
 		}
 	}
+	// What follows: the attributes the block has, and what the message
+	// says when another is asked for.
+	attrs := []string{"output", "json"}
+	has := "A run has no attribute %s: its result is run.NAME.output (run.NAME[\"key\"].output with for_each), and, for a run with format = \"json\", the decoded answer is run.NAME.json."
 	if ref.Block == "conversation" {
-		return parseConversationAttr(rest, ref)
+		attrs = []string{"output", "turns"}
+		has = "A conversation has no attribute %s: its transcript is conversation.NAME.output, and its turns conversation.NAME.turns."
 	}
 	if len(rest) > 0 {
 		attr, ok := rest[0].(hcl.TraverseAttr)
-		if !ok || (attr.Name != "output" && attr.Name != "json") {
+		if !ok || !slices.Contains(attrs, attr.Name) {
 			what := "this"
 			if ok {
 				what = fmt.Sprintf("%q", attr.Name)
@@ -306,7 +311,7 @@ func parseRunRef(t hcl.Traversal, ref Ref) (Ref, hcl.Diagnostics) {
 			return Ref{}, hcl.Diagnostics{{
 				Severity: hcl.DiagError,
 				Summary:  "Unsupported attribute",
-				Detail:   fmt.Sprintf("A run has no attribute %s: its result is run.NAME.output (run.NAME[\"key\"].output with for_each), and, for a run with format = \"json\", the decoded answer is run.NAME.json.", what),
+				Detail:   fmt.Sprintf(has, what),
 				Subject:  rest[0].SourceRange().Ptr(),
 			}}
 		}

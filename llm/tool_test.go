@@ -166,3 +166,22 @@ func TestMessageJSON(t *testing.T) {
 		t.Errorf("round trip (-want +got):\n%s", d)
 	}
 }
+
+// TestTotals: a conversation's totals add every turn's calls, the
+// simulated user's included; the cost stays unknown until a call's is
+// known.
+func TestTotals(t *testing.T) {
+	d := func(f float64) *Dollars { v := Dollars(f); return &v }
+	turns := []Turn{
+		{Usage: Usage{InputTokens: 10, OutputTokens: 2, CachedTokens: 1}, Latency: 5},
+		{Usage: Usage{InputTokens: 20, OutputTokens: 3}, Cost: d(0.25), Latency: 7,
+			UserCall: &CallFacts{Usage: Usage{InputTokens: 4, OutputTokens: 1}, Cost: d(0.5), Latency: 3}},
+	}
+	got := Totals(turns)
+	if got.Usage != (Usage{InputTokens: 34, OutputTokens: 6, CachedTokens: 1}) || got.Latency != 15 || got.Cost == nil || *got.Cost != 0.75 {
+		t.Errorf("Totals = %+v (cost %v)", got, got.Cost)
+	}
+	if c := Totals(turns[:1]).Cost; c != nil {
+		t.Errorf("the cost of turns of unknown price is %v; want nil", *c)
+	}
+}

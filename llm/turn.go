@@ -36,3 +36,30 @@ type CallFacts struct {
 	Model   string        `json:"model,omitempty"`
 	Latency time.Duration `json:"latency_ns,omitempty"`
 }
+
+// Totals adds up what the calls of turns cost and took: the assistant's,
+// and the simulated user's that wrote a turn's message. Cost is nil when
+// no call's price is known.
+func Totals(turns []Turn) CallFacts {
+	var total CallFacts
+	for _, t := range turns {
+		calls := []CallFacts{{Usage: t.Usage, Cost: t.Cost, Latency: t.Latency}}
+		if t.UserCall != nil {
+			calls = append(calls, *t.UserCall)
+		}
+		for _, c := range calls {
+			total.Usage.InputTokens += c.Usage.InputTokens
+			total.Usage.OutputTokens += c.Usage.OutputTokens
+			total.Usage.CachedTokens += c.Usage.CachedTokens
+			total.Latency += c.Latency
+			if c.Cost != nil {
+				sum := *c.Cost
+				if total.Cost != nil {
+					sum += *total.Cost
+				}
+				total.Cost = &sum
+			}
+		}
+	}
+	return total
+}

@@ -80,12 +80,7 @@ func (g *Graph) compile(n *Node, outputs map[string]string) (*Compiled, hcl.Diag
 		if ds.HasErrors() {
 			return nil, diags
 		}
-		if !v.IsNull() && (v.Type().IsObjectType() || v.Type().IsMapType()) {
-			for it := v.ElementIterator(); it.Next(); {
-				k, val := it.Element()
-				locals[k.AsString()] = val
-			}
-		}
+		locals = objectLocals(v)
 	}
 	// The run's vars are the template's top-level names: a child context
 	// over ctx, so they shadow each (never var, input or run, which vars
@@ -488,4 +483,18 @@ func (g *Graph) setRuns(scope *lang.Scope, runs map[string]cty.Value) {
 		}
 		scope.Runs[name] = v
 	}
+}
+
+// objectLocals returns the names a vars object defines for its template:
+// its attributes, or nothing when it is null or not an object.
+func objectLocals(v cty.Value) map[string]cty.Value {
+	locals := map[string]cty.Value{}
+	if v.IsNull() || !v.Type().IsObjectType() && !v.Type().IsMapType() {
+		return locals
+	}
+	for it := v.ElementIterator(); it.Next(); {
+		k, val := it.Element()
+		locals[k.AsString()] = val
+	}
+	return locals
 }

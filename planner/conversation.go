@@ -111,11 +111,8 @@ func (g *Graph) compileScript(n *Node, ctx *hcl.EvalContext, req *llm.Request, b
 		if s.Vars != nil {
 			v, ds := s.Vars.Value(ctx)
 			diags = append(diags, ds...)
-			if !ds.HasErrors() && !v.IsNull() && (v.Type().IsObjectType() || v.Type().IsMapType()) {
-				for it := v.ElementIterator(); it.Next(); {
-					k, val := it.Element()
-					tctx.Variables[k.AsString()] = val
-				}
+			if !ds.HasErrors() {
+				tctx.Variables = objectLocals(v)
 			}
 		}
 		system, ds := g.systemPrompt(persona, tctx)
@@ -215,14 +212,7 @@ func (s *Step) Converse(ctx context.Context, ask asker) (string, []llm.Turn, err
 
 // facts returns the usage, cost and latency of a simulated user's call.
 func facts(m *cache.Manifest) *llm.CallFacts {
-	t := &llm.CallFacts{Usage: m.Usage, Cost: m.ExactCost, Model: m.ResponseModel, Latency: m.Stages.Processing}
-	if t.Cost == nil {
-		if f, err := strconv.ParseFloat(m.Cost, 64); m.Cost != "" && err == nil {
-			d := llm.Dollars(f)
-			t.Cost = &d
-		}
-	}
-	return t
+	return &llm.CallFacts{Usage: m.Usage, Cost: manifestCost(m), Model: m.ResponseModel, Latency: m.Stages.Processing}
 }
 
 // conversation is one conversation being held.
@@ -372,7 +362,7 @@ func (g *Graph) runTool(tools []*lang.Tool, call llm.ToolCall) llm.ToolResult {
 			return fail("invalid arguments: %v", err)
 		}
 	}
-	argv, err := jsonValue([]byte(orEmpty(call.Arguments)))
+	argv, err := decodeJSON([]byte(orEmpty(call.Arguments)))
 	if err != nil || len(args) == 0 && !argv.Type().IsObjectType() {
 		argv = cty.EmptyObjectVal
 	}
@@ -403,9 +393,6 @@ func orEmpty(s string) string {
 	}
 	return s
 }
-
-// jsonValue decodes JSON into a cty value of its implied type.
-func jsonValue(b []byte) (cty.Value, error) { return decodeJSON(b) }
 
 // transcriptTurn is a turn as a JSON transcript writes it: what was said,
 // never what it cost, so that the same conversation writes the same bytes.
@@ -469,12 +456,12 @@ func Transcript(format string, turns []llm.Turn) (string, error) {
 func turnSelf(t *llm.Turn) cty.Value {
 	calls := make([]cty.Value, 0, len(t.Calls))
 	for _, c := range t.Calls {
-		args, err := jsonValue([]byte(orEmpty(c.Call.Arguments)))
+		args, err := decodeJSON([]byte(orEmpty(c.Call.Arguments)))
 		if err != nil {
 			args = cty.StringVal(c.Call.Arguments)
 		}
 		var res cty.Value
-		if r, err := jsonValue([]byte(c.Result.Content)); err == nil && !c.Result.IsError {
+		if r, err := decodeJSON([]byte(c.Result.Content)); err == nil && !c.Result.IsError {
 			res = r
 		} else {
 			res = cty.StringVal(c.Result.Content)
@@ -505,40 +492,21 @@ func turnSelf(t *llm.Turn) cty.Value {
 // conversationSelf is the self object of a conversation's assertions.
 func conversationSelf(text string, turns []llm.Turn) cty.Value {
 	selves := make([]cty.Value, len(turns))
-	var usage llm.Usage
-	var cost *llm.Dollars
-	var latency time.Duration
 	for i := range turns {
-		t := &turns[i]
-		selves[i] = turnSelf(t)
-		facts := []llm.CallFacts{{Usage: t.Usage, Cost: t.Cost, Latency: t.Latency}}
-		if t.UserCall != nil {
-			facts = append(facts, *t.UserCall)
-		}
-		for _, f := range facts {
-			usage.InputTokens += f.Usage.InputTokens
-			usage.OutputTokens += f.Usage.OutputTokens
-			if f.Cost != nil {
-				c := *f.Cost
-				if cost != nil {
-					c += *cost
-				}
-				cost = &c
-			}
-			latency += f.Latency
-		}
+		selves[i] = turnSelf(&turns[i])
 	}
 	list := cty.EmptyTupleVal
 	if len(selves) > 0 {
 		list = cty.TupleVal(selves)
 	}
+	total := llm.Totals(turns)
 	return cty.ObjectVal(map[string]cty.Value{
 		"output":     cty.StringVal(text),
 		"transcript": cty.StringVal(text),
 		"turns":      list,
-		"usage":      usageValue(usage),
-		"cost":       dollarsValue(cost),
-		"latency_ms": msValue(latency),
+		"usage":      usageValue(total.Usage),
+		"cost":       dollarsValue(total.Cost),
+		"latency_ms": msValue(total.Latency),
 	})
 }
 

@@ -288,6 +288,19 @@ func readsSelf(a *lang.Assert, name string) bool {
 	return false
 }
 
+// manifestCost is what the call of a manifest cost: its exact cost, or
+// the record's rounded one when that is all it has; nil when unknown.
+func manifestCost(m *cache.Manifest) *llm.Dollars {
+	if m.ExactCost != nil {
+		return m.ExactCost
+	}
+	if f, err := strconv.ParseFloat(m.Cost, 64); m.Cost != "" && err == nil {
+		d := llm.Dollars(f)
+		return &d
+	}
+	return nil
+}
+
 // selfValue is the self object of n's assertions for one answer: its text
 // and, from the manifest of the call, its usage, cost, latency, finish
 // reason and model. What the manifest does not know is null. jsonErr says
@@ -303,12 +316,7 @@ func selfValue(n *Node, text string, m *cache.Manifest, sample int) (self cty.Va
 		}
 		return cty.StringVal(s)
 	}
-	cost := cty.NullVal(cty.Number)
-	if m.ExactCost != nil {
-		cost = cty.NumberFloatVal(float64(*m.ExactCost))
-	} else if f, err := strconv.ParseFloat(m.Cost, 64); m.Cost != "" && err == nil {
-		cost = cty.NumberFloatVal(f)
-	}
+	cost := dollarsValue(manifestCost(m))
 	latency := cty.NullVal(cty.Number)
 	if m.Stages.Processing > 0 { // a manifest made of the record alone has none
 		latency = cty.NumberIntVal(m.Stages.Processing.Milliseconds())
