@@ -4,23 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sync"
 
 	"github.com/google/jsonschema-go/jsonschema"
+	"github.com/promptbuild/promptbuild/internal/schema"
 )
 
-// schemas compiles each JSON Schema once per apply. The validator is
-// Google's jsonschema-go (drafts 7 and 2020-12): it costs almost nothing at
-// start-up, which every command pays.
-type schemas struct {
-	mu    sync.Mutex
-	byDoc map[string]*compiledSchema
-}
-
-type compiledSchema struct {
-	s   *jsonschema.Resolved
-	err error
-}
+// schemas compiles each JSON Schema once per apply.
+type schemas struct{ cache schema.Cache }
 
 // check reports why an answer that must be JSON is not acceptable: it does
 // not parse, or it does not follow the schema (when there is one).
@@ -47,27 +37,12 @@ func (ss *schemas) check(schema json.RawMessage, answer string) error {
 	return nil
 }
 
-func (ss *schemas) compile(schema json.RawMessage) (*jsonschema.Resolved, error) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if ss.byDoc == nil {
-		ss.byDoc = map[string]*compiledSchema{}
-	}
-	key := string(schema)
-	if c, ok := ss.byDoc[key]; ok {
-		return c.s, c.err
-	}
-	c := &compiledSchema{}
-	var s jsonschema.Schema
-	err := json.Unmarshal(schema, &s)
-	if err == nil {
-		c.s, err = s.Resolve(nil)
-	}
+func (ss *schemas) compile(doc json.RawMessage) (*jsonschema.Resolved, error) {
+	s, err := ss.cache.Resolve(doc)
 	if err != nil {
-		c.err = fmt.Errorf("the run's schema is not a valid JSON Schema: %v", err)
+		return nil, fmt.Errorf("the run's schema is not a valid JSON Schema: %v", err)
 	}
-	ss.byDoc[key] = c
-	return c.s, c.err
+	return s, nil
 }
 
 // checkError marks an answer rejected by the local check.

@@ -9,15 +9,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/internal/schema"
 	"github.com/promptbuild/promptbuild/lang"
 	"github.com/promptbuild/promptbuild/llm"
 	"github.com/promptbuild/promptbuild/report"
@@ -311,12 +310,7 @@ func (cv *conversation) simulate(ctx context.Context) (string, *cache.Manifest, 
 }
 
 // toolSchemas compiles each tool's parameters once.
-var toolSchemas sync.Map // canonical JSON => *resolvedSchema
-
-type resolvedSchema struct {
-	s   *jsonschema.Resolved
-	err error
-}
+var toolSchemas schema.Cache
 
 // runTool answers a tool call: the tool's result expression, evaluated
 // with args (the arguments, checked against its parameters) and var, as
@@ -343,22 +337,13 @@ func (g *Graph) runTool(tools []*lang.Tool, call llm.ToolCall) llm.ToolResult {
 		return fail("invalid arguments: %v", err)
 	}
 	if len(t.Parameters) > 0 {
-		v, _ := toolSchemas.Load(string(t.Parameters))
-		rs, _ := v.(*resolvedSchema)
-		if rs == nil {
-			rs = &resolvedSchema{}
-			var sch jsonschema.Schema
-			if rs.err = json.Unmarshal(t.Parameters, &sch); rs.err == nil {
-				rs.s, rs.err = sch.Resolve(nil)
-			}
-			toolSchemas.Store(string(t.Parameters), rs)
-		}
-		if rs.err != nil {
-			return fail("the tool's parameters are not a valid JSON Schema: %v", rs.err)
+		rs, err := toolSchemas.Resolve(t.Parameters)
+		if err != nil {
+			return fail("the tool's parameters are not a valid JSON Schema: %v", err)
 		}
 		var inst any
 		_ = json.Unmarshal([]byte(orEmpty(call.Arguments)), &inst)
-		if err := rs.s.Validate(inst); err != nil {
+		if err := rs.Validate(inst); err != nil {
 			return fail("invalid arguments: %v", err)
 		}
 	}

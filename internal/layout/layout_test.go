@@ -30,6 +30,7 @@ var rules = []struct {
 	{"llm", []string{""}, "the model-call types are a leaf"},
 	{"report", []string{"lang", "planner", "executor", "cache"}, "a report renders plain data"},
 	{"internal/hclattr", []string{""}, "the language and the provider types share it, so it knows neither"},
+	{"internal/schema", []string{""}, "the planner (tool arguments) and the executor (JSON answers) share it, so it knows neither"},
 }
 
 // under reports whether pkg (relative to the module) is dir or below it;
