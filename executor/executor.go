@@ -719,21 +719,26 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 	}
 	text := answerBytes(resp)
 	stages.Processing = time.Since(t)
-	// The answer is paid for: record it before anything else can fail,
-	// in Bazel's order. The cache first (the answer, then its manifest),
-	// then the journal, and only then the output file, so that an output
-	// never runs ahead of its record: a crash in between leaves a record
-	// whose missing file the next apply restores without a call.
-	outDigest := cache.Digest(text)
-	r.Entry = complete(draft, outDigest, r.Usage, r.Cost)
-	m := manifest(r.Entry, resp, r.Cost, r.Attempts, r.Warnings, stages)
-	r.StoreErr = w.store(ctx, m, req, text)
+	// The answer is paid for: keep records it before anything else can
+	// fail.
+	r.Entry = complete(draft, cache.Digest(text), r.Usage, r.Cost)
 	r.Status = Called
-	if s.Verifies() && !w.verify(ctx, s, r, string(text), m) {
+	return w.keep(ctx, n, s, r, manifest(r.Entry, resp, r.Cost, r.Attempts, r.Warnings, stages), req, text)
+}
+
+// keep records a new answer (r's Entry and Status set, m its manifest)
+// and writes it, in Bazel's order: the cache first (the answer, then its
+// manifest), then, once its checks pass, the journal, and only then the
+// output file, so that an output never runs ahead of its record. A crash
+// in between leaves a record whose missing file the next apply restores
+// without a call.
+func (w *walk) keep(ctx context.Context, n *node, s Step, r *Result, m *cache.Manifest, req *llm.Request, answer []byte) *Result {
+	r.StoreErr = w.store(ctx, m, req, answer)
+	if s.Verifies() && !w.verify(ctx, s, r, string(answer), m) {
 		return r
 	}
 	w.journal(r)
-	if err := w.writeOutput(s, text); err != nil {
+	if err := w.writeOutput(s, answer); err != nil {
 		r.Status, r.Entry = Failed, nil
 		if r.StoreErr == nil {
 			r.Err = fmt.Errorf("%w; the answer is cached, and the next apply restores it without a call", err)
@@ -742,7 +747,7 @@ func (w *walk) process(ctx context.Context, n *node, held *heldSlot, ticket uint
 		}
 		return r
 	}
-	w.setOutput(n.addr, string(text))
+	w.setOutput(n.addr, string(answer))
 	return r
 }
 
@@ -780,26 +785,15 @@ func (w *walk) converse(ctx context.Context, n *node, s Converser, r *Result, re
 			resp.FinishReason, resp.Model = tn.Finish, tn.Model
 		}
 	}
-	bytes := []byte(text)
-	r.Entry = complete(draft, cache.Digest(bytes), usage, cost)
+	answer := []byte(text)
+	r.Entry = complete(draft, cache.Digest(answer), usage, cost)
 	m := manifest(r.Entry, resp, cost, 0, r.Warnings, stages)
 	m.ToolCalls, m.Turns = nil, turns
-	r.StoreErr = w.store(ctx, m, req, bytes)
 	r.Status = Called
 	if r.Calls == 0 {
 		r.Status = Restored
 	}
-	if s.Verifies() && !w.verify(ctx, s, r, text, m) {
-		return r
-	}
-	w.journal(r)
-	if err := w.writeOutput(s, bytes); err != nil {
-		r.Status, r.Entry = Failed, nil
-		r.Err = fmt.Errorf("%w; every turn is cached, and the next apply restores the conversation without a call", err)
-		return r
-	}
-	w.setOutput(n.addr, text)
-	return r
+	return w.keep(ctx, n, s, r, m, req, answer)
 }
 
 // verify checks an answer against the step's assertions and keeps the
