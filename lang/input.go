@@ -110,15 +110,12 @@ func (f *TextFile) Value() (cty.Value, error) {
 		return cty.StringVal(text), nil
 	}
 	f.valueOnce.Do(func() {
-		r, err := f.cfg.StatCache().Read(f.Path, false)
-		switch {
-		case err != nil:
-			f.valueErr = fmt.Errorf("cannot read %q: %s", f.Path, pathErr(err))
-		case r.Hex() != f.digest:
-			f.valueErr = fmt.Errorf("%q changed while promptbuild was reading the project; run the command again", f.Path)
-		default:
-			f.value, f.valueErr = fileValue(f.Path, f.label(), r.Data)
+		data, err := f.read()
+		if err != nil {
+			f.valueErr = err
+			return
 		}
+		f.value, f.valueErr = fileValue(f.Path, f.label(), data)
 	})
 	if f.valueErr != nil {
 		return cty.DynamicVal, f.valueErr
@@ -129,22 +126,34 @@ func (f *TextFile) Value() (cty.Value, error) {
 // Digest returns the hex SHA-256 of the file's content.
 func (f *TextFile) Digest() string { return f.digest }
 
+// read reads the file through the stat cache. It must still have the
+// digest it was listed with: a file that changed in the meantime is an
+// error, so that one command never pairs a digest with another content.
+func (f *TextFile) read() ([]byte, error) {
+	r, err := f.cfg.StatCache().Read(f.Path, false)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("cannot read %q: %s", f.Path, pathErr(err))
+	case r.Hex() != f.digest:
+		return nil, fmt.Errorf("%q changed while promptbuild was reading the project; run the command again", f.Path)
+	}
+	return r.Data, nil
+}
+
 // Text returns the file's text. When ListInput did not read it, it is read
 // now, and must still have the digest it was listed with: a file that
 // changed in the meantime is an error, so that one command never pairs a
 // digest with another content.
 func (f *TextFile) Text() (string, error) {
 	f.once.Do(func() {
-		r, err := f.cfg.StatCache().Read(f.Path, false)
+		data, err := f.read()
 		switch {
 		case err != nil:
-			f.err = fmt.Errorf("cannot read %q: %s", f.Path, pathErr(err))
-		case r.Hex() != f.digest:
-			f.err = fmt.Errorf("%q changed while promptbuild was reading the project; run the command again", f.Path)
-		case !r.Text || f.binary:
+			f.err = err
+		case f.binary:
 			f.err = fmt.Errorf("%q is binary (%s): attach it, it is not text", f.Path, f.label())
 		default:
-			f.text = string(r.Data)
+			f.text = string(data)
 		}
 	})
 	return f.text, f.err
