@@ -3,7 +3,6 @@ package lang
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -67,7 +66,8 @@ func (l *loader) inputMedia(in *Input) fileMedia {
 	}
 	var fm fileMedia
 	if _, err := l.cfg.Root().Resolve(in.Path, true); !errors.Is(err, files.ErrOutside) {
-		if b, err := files.Read(filepath.Join(l.cfg.Dir, filepath.FromSlash(in.Path))); err == nil {
+		if r, err := l.cfg.StatCache().Read(in.Path, false); err == nil {
+			b := r.Data
 			mt, ok := SniffMedia(in.Path, b)
 			fm = fileMedia{mediaType: mt, size: int64(len(b)), ok: ok}
 		}

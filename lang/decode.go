@@ -414,7 +414,8 @@ func (l *loader) decodeTemplateBlock(b *hcl.Block) (*Template, hcl.Diagnostics) 
 	if _, err := l.cfg.Root().Resolve(name, true); errors.Is(err, files.ErrOutside) {
 		return t, append(diags, outsideDiag(fmt.Sprintf("Template %q reads %q", t.Name, p), err, rng)...)
 	}
-	src, err := os.ReadFile(filepath.Join(l.cfg.Dir, filepath.FromSlash(name)))
+	r, err := l.cfg.StatCache().Read(name, false)
+	src := r.Data
 	if err != nil {
 		return t, append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,

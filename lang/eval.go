@@ -3,6 +3,7 @@ package lang
 import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // Scope holds the values an expression of a run (or its template) may
@@ -27,18 +28,21 @@ type Scope struct {
 // shared holds what every scope of one configuration has in common.
 type shared struct {
 	vars, inputs cty.Value
+	funcs        map[string]function.Function
 }
 
-// NewScope returns a scope of vars and inputs whose var and input objects
-// are built once, here, and shared by every copy of it: a planner that
-// evaluates thousands of run instances copies the scope and sets Each,
-// Runs or Locals on the copy. Vars and Inputs must not change afterwards.
-func NewScope(dir string, vars, inputs map[string]cty.Value) *Scope {
+// NewScope returns a scope of the configuration's variable values and
+// of inputs whose var and input objects, and function table
+// (cfg.Functions), are built once, here, and shared by every copy of it: a
+// planner that evaluates thousands of run instances copies the scope and
+// sets Each, Runs or Locals on the copy. Vars and Inputs must not change
+// afterwards.
+func NewScope(cfg *Config, inputs map[string]cty.Value) *Scope {
 	return &Scope{
-		Dir:    dir,
-		Vars:   vars,
+		Dir:    cfg.Dir,
+		Vars:   cfg.Values,
 		Inputs: inputs,
-		shared: &shared{vars: objectOf(vars), inputs: objectOf(inputs)},
+		shared: &shared{vars: objectOf(cfg.Values), inputs: objectOf(inputs), funcs: cfg.Functions()},
 	}
 }
 
@@ -72,8 +76,12 @@ func (s *Scope) EvalContext() *hcl.EvalContext {
 	for k, v := range s.Locals {
 		vars[k] = v
 	}
+	funcs := Functions(s.Dir)
+	if s.shared != nil {
+		funcs = s.shared.funcs
+	}
 	return &hcl.EvalContext{
 		Variables: vars,
-		Functions: Functions(s.Dir),
+		Functions: funcs,
 	}
 }

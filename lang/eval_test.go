@@ -177,7 +177,7 @@ func TestNewScope(t *testing.T) {
 	dir := writeProject(t, nil)
 	vars := map[string]cty.Value{"tone": cty.StringVal("casual")}
 	inputs := map[string]cty.Value{"docs": cty.MapVal(map[string]cty.Value{"a.md": cty.StringVal("A"), "b.md": cty.StringVal("B")})}
-	base := NewScope(dir, vars, inputs)
+	base := NewScope(&Config{Dir: dir, Values: vars}, inputs)
 	src := `${var.tone} ${length(input.docs)} ${each.key}=${each.value} ${doc}`
 	expr, diags := hclsyntax.ParseTemplate([]byte(src), "t.tmpl", hcl.InitialPos)
 	if diags.HasErrors() {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/internal/statcache"
 )
 
 // funcTables caches the function table of each project directory.
@@ -26,16 +28,26 @@ var funcTables sync.Map // dir string => map[string]function.Function
 // project in dir: go-cty's standard library under the names Terraform gives
 // it, try and can, the conversions (tostring, tolist, ...), and file and
 // fileexists, which read relative to dir and refuse paths outside it.
-// The table is built once per dir and shared: do not modify it.
+// The table is built once per dir and shared: do not modify it. A loaded
+// configuration has its own table (Config.Functions), whose file functions
+// read through its stat cache.
 func Functions(dir string) map[string]function.Function {
 	if t, ok := funcTables.Load(dir); ok {
 		return t.(map[string]function.Function)
 	}
-	t, _ := funcTables.LoadOrStore(dir, newFunctions(dir))
+	t, _ := funcTables.LoadOrStore(dir, newFunctions(dir, statcache.New(dir)))
 	return t.(map[string]function.Function)
 }
 
-func newFunctions(dir string) map[string]function.Function {
+// Functions returns the configuration's function table: Functions(Dir),
+// with file and fileexists reading through the stat cache, so that what
+// they read is on its trail.
+func (c *Config) Functions() map[string]function.Function {
+	c.funcsOnce.Do(func() { c.funcs = newFunctions(c.Dir, c.StatCache()) })
+	return c.funcs
+}
+
+func newFunctions(dir string, stat *statcache.Cache) map[string]function.Function {
 	root := files.NewRoot(dir)
 	return map[string]function.Function{
 		"abs":             stdlib.AbsoluteFunc,
@@ -56,8 +68,8 @@ func newFunctions(dir string) map[string]function.Function {
 		"distinct":        stdlib.DistinctFunc,
 		"element":         stdlib.ElementFunc,
 		"endswith":        endsWithFunc,
-		"file":            makeFileFunc(root, dir),
-		"fileexists":      makeFileExistsFunc(root, dir),
+		"file":            makeFileFunc(root, stat),
+		"fileexists":      makeFileExistsFunc(root, dir, stat),
 		"flatten":         stdlib.FlattenFunc,
 		"floor":           stdlib.FloorFunc,
 		"format":          stdlib.FormatFunc,
@@ -128,59 +140,63 @@ func newFunctions(dir string) map[string]function.Function {
 // projectFile returns the file p names inside the project root, or an
 // error when p is absolute, climbs out of the project, or leads out of it
 // through a symbolic link.
-func projectFile(root *files.Root, dir, p string) (string, error) {
+func projectFile(root *files.Root, p string) (string, error) {
 	name := SlashPath(p)
 	if !insideProject(name) {
 		return "", fmt.Errorf("%q is not a path inside the project directory: use a relative path without \"..\" that leaves the project", p)
 	}
-	if err := root.Check(path.Clean(name)); errors.Is(err, files.ErrOutside) {
+	name = path.Clean(name)
+	if err := root.Check(name); errors.Is(err, files.ErrOutside) {
 		return "", err
 	}
-	return filepath.Join(dir, filepath.FromSlash(name)), nil
+	return name, nil
 }
 
 // makeFileFunc returns file(path): the text of a file of the project.
-func makeFileFunc(root *files.Root, dir string) function.Function {
+func makeFileFunc(root *files.Root, stat *statcache.Cache) function.Function {
 	return function.New(&function.Spec{
 		Description: "Reads the text of a file of the project, given relative to the project directory.",
 		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:        function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			p := args[0].AsString()
-			name, err := projectFile(root, dir, p)
+			name, err := projectFile(root, p)
 			if err != nil {
 				return cty.UnknownVal(cty.String), function.NewArgError(0, err)
 			}
-			src, err := os.ReadFile(name)
+			r, err := stat.Read(name, false)
 			if err != nil {
 				return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "cannot read %q: %s", p, pathErr(err))
 			}
-			if !utf8.Valid(src) {
+			if !r.Text {
 				return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "the contents of %q are not valid UTF-8 text", p)
 			}
-			return cty.StringVal(string(src)), nil
+			return cty.StringVal(string(r.Data)), nil
 		},
 	})
 }
 
 // makeFileExistsFunc returns fileexists(path): whether a file of the
 // project exists.
-func makeFileExistsFunc(root *files.Root, dir string) function.Function {
+func makeFileExistsFunc(root *files.Root, dir string, stat *statcache.Cache) function.Function {
 	return function.New(&function.Spec{
 		Description: "Reports whether a file exists in the project, given relative to the project directory.",
 		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:        function.StaticReturnType(cty.Bool),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			name, err := projectFile(root, dir, args[0].AsString())
+			name, err := projectFile(root, args[0].AsString())
 			if err != nil {
 				return cty.UnknownVal(cty.Bool), function.NewArgError(0, err)
 			}
-			fi, err := os.Stat(name)
-			if err != nil {
-				if os.IsNotExist(err) {
-					return cty.False, nil
-				}
-				return cty.UnknownVal(cty.Bool), function.NewArgErrorf(0, "cannot read %q: %s", args[0].AsString(), pathErr(err))
+			// Hashed rather than only stated, so that the answer is on
+			// the stat cache's trail with what it depends on.
+			_, err = stat.Hash(name, false)
+			if err == nil || errors.Is(err, fs.ErrNotExist) {
+				return cty.BoolVal(err == nil), nil
+			}
+			fi, serr := os.Stat(filepath.Join(dir, filepath.FromSlash(name)))
+			if serr != nil {
+				return cty.UnknownVal(cty.Bool), function.NewArgErrorf(0, "cannot read %q: %s", args[0].AsString(), pathErr(serr))
 			}
 			return cty.BoolVal(fi.Mode().IsRegular()), nil
 		},

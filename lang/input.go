@@ -54,7 +54,7 @@ func InputValueOf(cfg *Config, in *Input) (cty.Value, hcl.Diagnostics) {
 	}
 	ctx := &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": objectOf(cfg.Values)},
-		Functions: Functions(cfg.Dir),
+		Functions: cfg.Functions(),
 	}
 	v, diags := in.Value.Value(ctx)
 	if diags.HasErrors() {
@@ -242,7 +242,7 @@ func listGlob(cfg *Config, in *Input) ([]*TextFile, hcl.Diagnostics) {
 	if !insideProject(in.Path) {
 		return nil, checkProjectPath(in.Path, in.AttrRange)
 	}
-	fsys := newGlobFS(os.DirFS(cfg.Dir), cfg.Root())
+	fsys := newGlobFS(os.DirFS(cfg.Dir), cfg.Root(), cfg.StatCache())
 	// The matches are hashed while the walk goes on: both are mostly
 	// system calls, and a large glob takes as long to walk as to hash.
 	names := make(chan string, 256)

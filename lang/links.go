@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/internal/statcache"
 )
 
 // outsideDiag reports a path whose symbolic links lead out of the project;
@@ -32,12 +33,13 @@ func outsideDiag(what string, err error, rng hcl.Range) hcl.Diagnostics {
 type globFS struct {
 	fsys    fs.FS // os.DirFS of the project
 	root    *files.Root
+	stat    *statcache.Cache // reads the directories, onto its trail
 	skipped map[string]error // link => why it is not followed
 	outside map[string]error // link to a file outside => its *files.LinkError
 }
 
-func newGlobFS(fsys fs.FS, root *files.Root) *globFS {
-	return &globFS{fsys: fsys, root: root, skipped: map[string]error{}, outside: map[string]error{}}
+func newGlobFS(fsys fs.FS, root *files.Root, stat *statcache.Cache) *globFS {
+	return &globFS{fsys: fsys, root: root, stat: stat, skipped: map[string]error{}, outside: map[string]error{}}
 }
 
 func (f *globFS) Open(name string) (fs.File, error) {
@@ -52,7 +54,7 @@ func (f *globFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if _, err := f.root.Dir(name); err != nil {
 		return nil, err
 	}
-	return fs.ReadDir(f.fsys, name)
+	return f.stat.ReadDir(name)
 }
 
 // Stat is what the walker asks about a directory entry that is a link (is
@@ -80,6 +82,9 @@ func (f *globFS) Stat(name string) (fs.FileInfo, error) {
 		return notDir(err)
 	}
 	fi, err := fs.Stat(f.fsys, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		f.stat.NoteMissing(name)
+	}
 	if err != nil || !fi.IsDir() || path.Clean(name) == "." {
 		return fi, err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -121,7 +120,7 @@ type loader struct {
 
 // parseFiles parses every *.pb.hcl file of the directory.
 func (l *loader) parseFiles() hcl.Diagnostics {
-	entries, err := os.ReadDir(l.cfg.Dir)
+	entries, err := l.cfg.StatCache().ReadDirSuffix(".", ".pb.hcl")
 	if err != nil {
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
@@ -154,7 +153,8 @@ func (l *loader) parseFiles() hcl.Diagnostics {
 			})
 			continue
 		}
-		src, err := os.ReadFile(filepath.Join(l.cfg.Dir, name))
+		r, err := l.cfg.StatCache().Read(name, false)
+		src := r.Data
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -225,7 +225,7 @@ func (l *loader) decode() hcl.Diagnostics {
 	diags = append(diags, l.resolveValues()...)
 	l.varCtx = &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": objectOf(l.cfg.Values)},
-		Functions: Functions(l.cfg.Dir),
+		Functions: l.cfg.Functions(),
 	}
 
 	for _, b := range blocks {

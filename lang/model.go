@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptbuild/promptbuild/llm"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 
 	"github.com/promptbuild/promptbuild/internal/files"
 	"github.com/promptbuild/promptbuild/internal/statcache"
@@ -41,6 +42,9 @@ type Config struct {
 
 	statOnce sync.Once
 	stat     *statcache.Cache // see StatCache
+
+	funcsOnce sync.Once
+	funcs     map[string]function.Function // see Functions
 }
 
 // StatCache returns the stat cache the configuration was loaded with

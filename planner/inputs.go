@@ -247,7 +247,7 @@ func (g *Graph) baseScope(names []string) (*lang.Scope, hcl.Diagnostics) {
 		diags = append(diags, ds...)
 		values[name] = v
 	}
-	sc := lang.NewScope(g.Config.Dir, g.Config.Values, values)
+	sc := lang.NewScope(g.Config, values)
 	if g.scopes == nil {
 		g.scopes = map[string]scopeEntry{}
 	}

@@ -66,6 +66,7 @@ func TestScripts(t *testing.T) {
 			"chtime":       cmdChtime,
 			"settle":       cmdSettle,
 			"racyedit":     cmdRacyEdit,
+			"stamped":      cmdStamped,
 		},
 	})
 }

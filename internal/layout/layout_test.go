@@ -31,6 +31,8 @@ var rules = []struct {
 	{"report", []string{"lang", "planner", "executor", "cache"}, "a report renders plain data"},
 	{"internal/hclattr", []string{""}, "the language and the provider types share it, so it knows neither"},
 	{"internal/schema", []string{""}, "the planner (tool arguments) and the executor (JSON answers) share it, so it knows neither"},
+	{"internal/statcache", []string{"lang", "planner", "executor", "cache", "cmd", "internal/stamp"}, "the stat cache knows files, not who reads them"},
+	{"internal/stamp", []string{"lang", "planner", "executor", "cache", "cmd"}, "a stamp is files and bytes: it knows nothing of the command that printed them"},
 }
 
 // under reports whether pkg (relative to the module) is dir or below it;

@@ -74,6 +74,8 @@ type Cache struct {
 	nfresh atomic.Int32
 
 	reads atomic.Int64 // files read
+
+	trail *trail // see Track
 }
 
 // Reads returns how many files the cache has read so far: those whose
@@ -133,10 +135,12 @@ func (c *Cache) Hash(name string, noFollow bool) (Result, error) {
 			m, err = files.StatMeta(path)
 		}
 		if err != nil {
+			c.note(name, noFollow, m, nil, err)
 			return Result{}, err
 		}
 		if m.Regular() {
 			if r, ok := c.lookup(name, m); ok {
+				c.note(name, noFollow, m, &r.Digest, nil)
 				return r, nil
 			}
 		}
@@ -157,10 +161,12 @@ func (c *Cache) Read(name string, noFollow bool) (Result, error) {
 		data, m, err = files.ReadMeta(path)
 	}
 	if err != nil {
+		c.note(name, noFollow, m, nil, err)
 		return Result{}, err
 	}
 	c.reads.Add(1)
 	r := Result{Digest: sha256.Sum256(data), Text: utf8.Valid(data), Data: data}
+	c.note(name, noFollow, m, &r.Digest, nil)
 	c.record(name, m, r)
 	return r, nil
 }

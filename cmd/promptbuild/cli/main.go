@@ -47,6 +47,9 @@ type env struct {
 	// .promptbuild (plan, apply, test): their stat cache records what they
 	// read, and they save it at the end (see project.saveState).
 	recordState bool
+	// track makes the stat cache keep the trail of what the command
+	// reads, for a stamp (see stamper).
+	track bool
 }
 
 // path resolves a path given on the command line: relative paths are

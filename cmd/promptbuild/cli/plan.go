@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"path/filepath"
 
 	"github.com/promptbuild/promptbuild/planner"
 )
@@ -56,11 +57,25 @@ func runPlan(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		return exitError
 	}
 	e.recordState = true
+	var st *stamper
+	if dir, err := filepath.Abs(e.dir); err == nil && *out == "" {
+		// A plan that found nothing to do, run again on the same files,
+		// prints what it printed then (see internal/stamp).
+		if st = e.newStamper(dir, "plan", args); st != nil {
+			if code, ok := st.replay(e); ok {
+				return code
+			}
+			st.record(e)
+		}
+	}
 	p, ok := e.load(f.vars)
 	if !ok || !e.openRemote(ctx, p, rf, p.store, false) {
 		return exitError
 	}
 	defer p.saveState()
+	if st != nil {
+		st.watch(p)
+	}
 	plan, diags := p.plan(ctx, f.options())
 	e.printDiags(p.cfg, diags)
 	if diags.HasErrors() || !e.finishRemote(ctx, p) {
@@ -88,6 +103,9 @@ func runPlan(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 	}
 	if *detailed && plan.Pending() {
 		return exitPending
+	}
+	if st != nil {
+		st.save(p, plan, exitOK)
 	}
 	return exitOK
 }

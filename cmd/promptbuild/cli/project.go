@@ -50,8 +50,12 @@ type project struct {
 }
 
 func (p *project) lockPath() string    { return filepath.Join(p.dir, p.cfg.Settings.LockFile) }
-func (p *project) journalPath() string { return filepath.Join(p.dir, stateDir, "journal.jsonl") }
-func (p *project) indexDir() string    { return filepath.Join(p.dir, stateDir) }
+func (p *project) journalPath() string { return filepath.Join(p.dir, stateDir, journalFile) }
+
+// journalFile is the journal of an interrupted apply, under .promptbuild.
+const journalFile = "journal.jsonl"
+
+func (p *project) indexDir() string { return filepath.Join(p.dir, stateDir) }
 
 // cacheDir is the cache_dir setting, relative to the project unless
 // absolute.
@@ -97,7 +101,11 @@ func (e *env) statCache(dir string) *statcache.Cache {
 	if !e.recordState {
 		return statcache.OpenReadOnly(dir, path)
 	}
-	return statcache.Open(dir, path, filepath.Join(dir, stateDir))
+	c := statcache.Open(dir, path, filepath.Join(dir, stateDir))
+	if e.track {
+		c.Track()
+	}
+	return c
 }
 
 // saveState writes what the command learned of the project's files (the

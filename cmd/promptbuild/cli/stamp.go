@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"hash"
+	"io"
+	"path"
+	"path/filepath"
+	"slices"
+	"sync/atomic"
+
+	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/internal/stamp"
+	"github.com/promptbuild/promptbuild/planner"
+)
+
+// planStamp is the stamp of the last plan that found nothing to do, under
+// .promptbuild: what it printed, and the trail of every file it read.
+const planStamp = "plan.stamp"
+
+// stamper records a command for a stamp (see internal/stamp): its key,
+// what it prints, whether it said anything on stderr, and whether it
+// asked the cache.
+type stamper struct {
+	dir, path string
+	key       [sha256.Size]byte
+	out       bytes.Buffer
+	spoke     atomic.Bool // something went to stderr
+	asked     atomic.Bool // the plan asked the cache
+}
+
+// newStamper returns the stamper of a command with the given name and
+// arguments run in the project dir, or nil when this build of
+// promptbuild cannot name itself (see memoIdentity).
+func (e *env) newStamper(dir, name string, args []string) *stamper {
+	id := memoIdentity()
+	if id == "" {
+		return nil
+	}
+	h := sha256.New()
+	field := func(h hash.Hash, s string) {
+		h.Write(binary.AppendUvarint(nil, uint64(len(s))))
+		h.Write([]byte(s))
+	}
+	for _, s := range []string{"promptbuild stamp 1", id, dir, name} {
+		field(h, s)
+	}
+	field(h, "args")
+	for _, a := range args {
+		field(h, a)
+	}
+	// The whole environment: a variable promptbuild reads (PROMPTBUILD_*,
+	// a provider's key, CI, NO_COLOR) may change what a plan says.
+	field(h, "environ")
+	env := slices.Clone(e.environ)
+	slices.Sort(env)
+	for _, kv := range env {
+		field(h, kv)
+	}
+	if e.ci {
+		field(h, "ci")
+	}
+	if e.color {
+		field(h, "color")
+	}
+	s := &stamper{dir: dir, path: filepath.Join(dir, stateDir, planStamp)}
+	h.Sum(s.key[:0])
+	return s
+}
+
+// replay prints what the stamped command printed when the stamp still
+// holds: the same key, and every file on its trail unchanged.
+func (s *stamper) replay(e *env) (code int, ok bool) {
+	st, ok := stamp.Load(s.dir, s.path, s.key)
+	if !ok {
+		return 0, false
+	}
+	if _, err := e.stdout.Write(st.Output); err != nil {
+		return exitError, true
+	}
+	return st.Code, true
+}
+
+// record starts recording the command: what it prints from now on, and
+// every file its stat cache is asked about (e.track).
+func (s *stamper) record(e *env) {
+	e.stdout = io.MultiWriter(e.stdout, &s.out)
+	e.stderr = &watchedWriter{w: e.stderr, spoke: &s.spoke}
+	e.track = true
+}
+
+// watch makes the stamper see whether p's plan asks the cache.
+func (s *stamper) watch(p *project) {
+	p.answers = &watchedStore{answerStore: p.answers, asked: &s.asked}
+	// The journal of an interrupted apply is read by other means: its
+	// absence (or its content) goes on the trail here.
+	_, _ = p.cfg.StatCache().Hash(path.Join(stateDir, journalFile), true)
+}
+
+// save writes the stamp of a plan that printed what s recorded and exits
+// with code, when the plan can be replayed from its files alone: it has
+// nothing to do, said nothing on stderr, asked neither cache, and every
+// file it read is on the trail.
+func (s *stamper) save(p *project, plan *planner.Plan, code int) {
+	if plan.Pending() || s.spoke.Load() || s.asked.Load() || p.remote != nil {
+		return
+	}
+	trail, start, ok := p.cfg.StatCache().Trail()
+	if !ok {
+		return
+	}
+	_, _ = stamp.Save(s.path, p.tempDir(), &stamp.Stamp{Key: s.key, Start: start, Code: code, Output: s.out.Bytes(), Trail: trail})
+}
+
+// watchedWriter notes that something was written.
+type watchedWriter struct {
+	w     io.Writer
+	spoke *atomic.Bool
+}
+
+func (w *watchedWriter) Write(b []byte) (int, error) {
+	w.spoke.Store(true)
+	return w.w.Write(b)
+}
+
+// watchedStore notes that the plan asked the cache.
+type watchedStore struct {
+	answerStore
+	asked *atomic.Bool
+}
+
+func (s *watchedStore) Get(ctx context.Context, digest string) ([]byte, error) {
+	s.asked.Store(true)
+	return s.answerStore.Get(ctx, digest)
+}
+
+func (s *watchedStore) Has(ctx context.Context, digest string) bool {
+	s.asked.Store(true)
+	return s.answerStore.Has(ctx, digest)
+}
+
+func (s *watchedStore) Manifest(ctx context.Context, hash string) (*cache.Manifest, error) {
+	s.asked.Store(true)
+	return s.answerStore.Manifest(ctx, hash)
+}

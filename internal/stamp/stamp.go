@@ -1,0 +1,249 @@
+package stamp
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/internal/statcache"
+)
+
+// Stamp is a command's output and the trail of what it read.
+type Stamp struct {
+	Key [sha256.Size]byte // what the command was, besides its files
+	// Start is the file system's clock when the command began (see
+	// files.Clock): what the trail's times are held against.
+	Start  int64
+	Code   int    // the exit code
+	Output []byte // what the command printed
+	Trail  []statcache.Observation
+}
+
+// Save writes s to path atomically (its temporary file in tmpDir). A
+// stamp that could never be used (no start time, or a file on its trail
+// changed too recently to be trusted) is not written: ok is false.
+func Save(path, tmpDir string, s *Stamp) (ok bool, err error) {
+	if s.Start == 0 {
+		return false, nil
+	}
+	for _, o := range s.Trail {
+		if o.Kind == statcache.Regular && racy(o.Meta, s.Start) {
+			return false, nil
+		}
+	}
+	return true, files.WriteIn(tmpDir, path, encode(s), 0o666)
+}
+
+// racy reports whether times m does not prove settled before start.
+func racy(m files.Meta, start int64) bool {
+	return max(m.ModTime, m.ChangeTime) >= start
+}
+
+// Load reads the stamp at path of the project in dir and returns it when
+// its key is key and everything on its trail is as recorded; otherwise
+// ok is false, whatever the reason.
+func Load(dir, path string, key [sha256.Size]byte) (s *Stamp, ok bool) {
+	data, err := files.Read(path)
+	if err != nil {
+		return nil, false
+	}
+	s, err = decode(data)
+	if err != nil || s.Key != key {
+		return nil, false
+	}
+	return s, holds(dir, s)
+}
+
+// holds checks the observations of s, on every processor, until one
+// fails.
+func holds(dir string, s *Stamp) bool {
+	const chunk = 256
+	var next atomic.Int64
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for range max(2, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for !failed.Load() {
+				i := int(next.Add(chunk)) - chunk
+				if i >= len(s.Trail) {
+					return
+				}
+				for _, o := range s.Trail[i:min(i+chunk, len(s.Trail))] {
+					if !still(dir, s.Start, o) {
+						failed.Store(true)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return !failed.Load()
+}
+
+// still reports whether observation o holds now.
+func still(dir string, start int64, o statcache.Observation) bool {
+	path := filepath.Join(dir, filepath.FromSlash(o.Name))
+	var m files.Meta
+	var err error
+	if o.NoFollow {
+		m, err = files.LstatMeta(path)
+	} else {
+		m, err = files.StatMeta(path)
+	}
+	switch o.Kind {
+	case statcache.Absent:
+		return errors.Is(err, fs.ErrNotExist)
+	case statcache.Regular:
+		return err == nil && m == o.Meta && !racy(m, start)
+	case statcache.Parent:
+		return err == nil && statcache.ParentMeta(m) == o.Meta
+	case statcache.Directory:
+		if err != nil {
+			return false
+		}
+		if m == o.Meta && !racy(m, start) {
+			return true
+		}
+		// Written to since: the same names are all that matters.
+		entries, err := os.ReadDir(path)
+		return err == nil && statcache.ListingDigest(entries, o.Suffix) == o.Digest
+	}
+	return false
+}
+
+// The file format, version 1:
+//
+//	magic (with the version as its last byte)
+//	the key (32 bytes), the start time (8 bytes, little endian)
+//	the exit code (uvarint), the output (uvarint length and bytes)
+//	uvarint count of observations, then for each: the name (uvarint
+//	  length and bytes), a flags byte (bit 0: no-follow, bits 1-7: the
+//	  kind), size, modification time, change time (varints), inode,
+//	  device, mode (uvarints), the digest (32 bytes) and the suffix
+//	  (uvarint length and bytes)
+//	CRC-32C of everything before (4 bytes, little endian)
+const magic = "promptbuild stamp\x00\x01"
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+func encode(s *Stamp) []byte {
+	b := make([]byte, 0, len(magic)+sha256.Size+8+len(s.Output)+len(s.Trail)*(48+sha256.Size)+32)
+	b = append(b, magic...)
+	b = append(b, s.Key[:]...)
+	b = binary.LittleEndian.AppendUint64(b, uint64(s.Start))
+	b = binary.AppendUvarint(b, uint64(s.Code))
+	b = binary.AppendUvarint(b, uint64(len(s.Output)))
+	b = append(b, s.Output...)
+	b = binary.AppendUvarint(b, uint64(len(s.Trail)))
+	for _, o := range s.Trail {
+		b = binary.AppendUvarint(b, uint64(len(o.Name)))
+		b = append(b, o.Name...)
+		flags := byte(o.Kind) << 1
+		if o.NoFollow {
+			flags |= 1
+		}
+		b = append(b, flags)
+		b = binary.AppendVarint(b, o.Meta.Size)
+		b = binary.AppendVarint(b, o.Meta.ModTime)
+		b = binary.AppendVarint(b, o.Meta.ChangeTime)
+		b = binary.AppendUvarint(b, o.Meta.Inode)
+		b = binary.AppendUvarint(b, o.Meta.Device)
+		b = binary.AppendUvarint(b, uint64(o.Meta.Mode))
+		b = append(b, o.Digest[:]...)
+		b = binary.AppendUvarint(b, uint64(len(o.Suffix)))
+		b = append(b, o.Suffix...)
+	}
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+var errCorrupt = errors.New("stamp is corrupt")
+
+func decode(data []byte) (*Stamp, error) {
+	head := len(magic) + sha256.Size + 8
+	if len(data) < head+4 || !bytes.Equal(data[:len(magic)], []byte(magic)) {
+		return nil, errCorrupt
+	}
+	body := data[:len(data)-4]
+	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+		return nil, errCorrupt
+	}
+	s := &Stamp{}
+	copy(s.Key[:], body[len(magic):])
+	s.Start = int64(binary.LittleEndian.Uint64(body[len(magic)+sha256.Size:]))
+	// Every name is a slice of data, which is never changed after.
+	all := unsafe.String(unsafe.SliceData(body), len(body))
+	off, bad := head, false
+	uvarint := func() uint64 {
+		v, n := binary.Uvarint(body[off:])
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		off += n
+		return v
+	}
+	varint := func() int64 {
+		v, n := binary.Varint(body[off:])
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		off += n
+		return v
+	}
+	s.Code = int(uvarint())
+	n := uvarint()
+	if bad || n > uint64(len(body)-off) {
+		return nil, errCorrupt
+	}
+	s.Output = body[off : off+int(n)]
+	off += int(n)
+	count := uvarint()
+	if bad || count > uint64(len(body)-off)/(sha256.Size+9) {
+		return nil, errCorrupt
+	}
+	s.Trail = make([]statcache.Observation, count)
+	for i := range s.Trail {
+		o := &s.Trail[i]
+		n := uvarint()
+		if bad || len(body)-off < 1 || n > uint64(len(body)-off-1) {
+			return nil, errCorrupt
+		}
+		o.Name = all[off : off+int(n)]
+		off += int(n)
+		flags := body[off]
+		off++
+		o.NoFollow, o.Kind = flags&1 != 0, statcache.Kind(flags>>1)
+		o.Meta.Size = varint()
+		o.Meta.ModTime = varint()
+		o.Meta.ChangeTime = varint()
+		o.Meta.Inode = uvarint()
+		o.Meta.Device = uvarint()
+		o.Meta.Mode = fs.FileMode(uvarint())
+		if bad || len(body)-off < sha256.Size {
+			return nil, errCorrupt
+		}
+		copy(o.Digest[:], body[off:])
+		off += sha256.Size
+		if n = uvarint(); bad || n > uint64(len(body)-off) {
+			return nil, errCorrupt
+		}
+		o.Suffix = all[off : off+int(n)]
+		off += int(n)
+	}
+	if off != len(body) {
+		return nil, errCorrupt
+	}
+	return s, nil
+}

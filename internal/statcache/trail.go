@@ -1,0 +1,197 @@
+package statcache
+
+import (
+	"crypto/sha256"
+	"errors"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/promptbuild/promptbuild/internal/files"
+)
+
+// Kind is what an Observation saw.
+type Kind uint8
+
+// The kinds of observation.
+const (
+	Regular   Kind = iota + 1 // a regular file: its metadata and content
+	Absent                    // nothing at that name
+	Directory                 // a directory: its metadata and listing
+	// Parent is a directory on the way to another observation's name,
+	// as lstat sees it: its type, inode and device only (Meta's other
+	// fields are zero), so that a directory replaced by a symbolic link
+	// or by another directory is seen, and a write inside it is not.
+	Parent
+)
+
+// Observation is what a command saw of one name of the project through a
+// tracking cache (see [Cache.Track]).
+type Observation struct {
+	Name     string // slash-separated, relative to the project
+	NoFollow bool   // seen without following a symbolic link
+	Kind     Kind
+	// Meta is the metadata taken before the content or the listing was
+	// read (Regular, Directory).
+	Meta files.Meta
+	// Digest is the SHA-256 of the content (Regular) or of the listing
+	// (Directory: see ListingDigest).
+	Digest [sha256.Size]byte
+	// Suffix, for a Directory, is what the names that count in its
+	// listing end in ("" for all).
+	Suffix string
+}
+
+// trail is the list of what a tracking cache was asked.
+type trail struct {
+	mu   sync.Mutex
+	obs  []Observation
+	lost bool // an error other than a missing file: the trail is incomplete
+}
+
+// Track makes the cache keep a trail of every file and directory it is
+// asked about from now on, for [Cache.Trail].
+func (c *Cache) Track() {
+	if c.trail == nil {
+		c.trail = &trail{}
+	}
+}
+
+// Trail returns what the cache was asked since Track, each name once,
+// sorted, with the directories on the way to each name (Parent); ok is
+// false when the cache does not track, or when a question ended in an
+// error other than a missing file: then the trail does not say everything
+// the command saw.
+func (c *Cache) Trail() (obs []Observation, start int64, ok bool) {
+	t := c.trail
+	if t == nil || c.start == 0 {
+		return nil, 0, false
+	}
+	t.mu.Lock()
+	obs = slices.Clone(t.obs)
+	lost := t.lost
+	t.mu.Unlock()
+	if lost {
+		return nil, 0, false
+	}
+	parents := map[string]bool{}
+	for _, o := range obs {
+		for d := path.Dir(o.Name); d != "." && d != "/" && !parents[d]; d = path.Dir(d) {
+			parents[d] = true
+		}
+	}
+	for d := range parents {
+		m, err := files.LstatMeta(filepath.Join(c.dir, filepath.FromSlash(d)))
+		if err != nil {
+			return nil, 0, false
+		}
+		obs = append(obs, Observation{Name: d, NoFollow: true, Kind: Parent, Meta: ParentMeta(m)})
+	}
+	slices.SortFunc(obs, func(a, b Observation) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		if a.NoFollow != b.NoFollow {
+			if a.NoFollow {
+				return 1
+			}
+			return -1
+		}
+		if a.Kind != b.Kind {
+			return int(a.Kind) - int(b.Kind)
+		}
+		return strings.Compare(a.Suffix, b.Suffix)
+	})
+	return slices.CompactFunc(obs, func(a, b Observation) bool { return a == b }), c.start, true
+}
+
+// ParentMeta is what a Parent observation keeps of a directory's
+// metadata m.
+func ParentMeta(m files.Meta) files.Meta {
+	return files.Meta{Mode: m.Mode, Inode: m.Inode, Device: m.Device}
+}
+
+// note adds what a question about name found: the file with metadata m
+// and digest d, or the error err.
+func (c *Cache) note(name string, noFollow bool, m files.Meta, d *[sha256.Size]byte, err error) {
+	t := c.trail
+	if t == nil {
+		return
+	}
+	o := Observation{Name: name, NoFollow: noFollow, Kind: Regular, Meta: m}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		o.Kind, o.Meta = Absent, files.Meta{}
+	case err != nil:
+		t.mu.Lock()
+		t.lost = true
+		t.mu.Unlock()
+		return
+	default:
+		o.Digest = *d
+	}
+	t.mu.Lock()
+	t.obs = append(t.obs, o)
+	t.mu.Unlock()
+}
+
+// NoteMissing puts on the trail that the command found nothing at name
+// (slash-separated, relative to the project), by means of its own.
+func (c *Cache) NoteMissing(name string) {
+	c.note(name, true, files.Meta{}, nil, fs.ErrNotExist)
+}
+
+// ReadDir reads the project's directory name (slash-separated, relative to
+// the project; "." for the project itself) as os.ReadDir does, and puts
+// its listing on the trail.
+func (c *Cache) ReadDir(name string) ([]fs.DirEntry, error) {
+	return c.ReadDirSuffix(name, "")
+}
+
+// ReadDirSuffix is ReadDir for a caller that looks only at the entries
+// whose names end in suffix: only those are on the trail, so that the
+// others may come and go.
+func (c *Cache) ReadDirSuffix(name, suffix string) ([]fs.DirEntry, error) {
+	path := filepath.Join(c.dir, filepath.FromSlash(name))
+	if c.trail == nil {
+		return os.ReadDir(path)
+	}
+	// The metadata is taken first: an entry added during the read makes
+	// it newer than the one recorded.
+	m, err := files.StatMeta(path)
+	if err != nil {
+		c.note(name, false, files.Meta{}, nil, err)
+		return nil, err
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		c.note(name, false, files.Meta{}, nil, err)
+		return nil, err
+	}
+	o := Observation{Name: name, Kind: Directory, Meta: m, Digest: ListingDigest(entries, suffix), Suffix: suffix}
+	c.trail.mu.Lock()
+	c.trail.obs = append(c.trail.obs, o)
+	c.trail.mu.Unlock()
+	return entries, nil
+}
+
+// ListingDigest is the SHA-256 of a directory's listing: the names of its
+// entries that end in suffix, sorted, each with its type bits.
+func ListingDigest(entries []fs.DirEntry, suffix string) [sha256.Size]byte {
+	h := sha256.New()
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), suffix) {
+			continue
+		}
+		t := uint32(e.Type())
+		h.Write([]byte(e.Name()))
+		h.Write([]byte{0, byte(t >> 24), byte(t >> 16), byte(t >> 8), byte(t)})
+	}
+	var d [sha256.Size]byte
+	h.Sum(d[:0])
+	return d
+}
