@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -176,7 +177,10 @@ func (e *env) carryOut(ctx context.Context, p *project, plan *planner.Plan, o ca
 		// file, nothing would remember to remove it.
 		e.reportOrphans(executor.RemoveOrphans(p.graph.Config.Dir, orphans(plan), p.graph.CheckOrphan, final), o.jsonOut)
 	}
-	werr := lockfile.WriteIndexed(p.lockPath(), p.indexDir(), p.tempDir(), final)
+	var werr error
+	if !p.lockHolds(final) {
+		werr = lockfile.WriteIndexed(p.lockPath(), p.indexDir(), p.tempDir(), final)
+	}
 	_ = journal.Close()
 	if werr == nil {
 		werr = lockfile.RemoveJournal(p.journalPath())
@@ -195,6 +199,26 @@ func (e *env) carryOut(ctx context.Context, p *project, plan *planner.Plan, o ca
 	}
 	// The uploads ran behind the walk; what is left is waited for here.
 	return sum, e.finishRemote(ctx, p)
+}
+
+// lockHolds reports whether the lock file on disk already records final:
+// it exists, no entry of final came from a journal, and final has the
+// records the file had, no more, no fewer. An apply with nothing to do
+// then leaves the file (and its index) alone, as Terraform leaves its
+// state, instead of writing the same bytes again.
+func (p *project) lockHolds(final *lockfile.Lock) bool {
+	if len(p.journaled) > 0 || len(final.Runs) != len(p.lock.Runs) {
+		return false
+	}
+	if _, err := os.Stat(p.lockPath()); err != nil {
+		return false
+	}
+	for addr, r := range final.Runs {
+		if !r.Equal(p.lock.Runs[addr]) {
+			return false
+		}
+	}
+	return true
 }
 
 // takeProject readies a project for apply: it takes the apply lock,
