@@ -100,33 +100,34 @@ func cmdSettle(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// cmdStamped checks that the stamp of the last no-op `promptbuild plan`
-// holds: with the cache replaced by a file, which a plan that loads the
-// project cannot open, `promptbuild plan` still prints FILE, from the
-// stamp alone. With !, it checks that the stamp does not hold: that plan
-// fails. The cache is put back either way.
+// cmdStamped checks that the stamp of the last no-op `promptbuild
+// COMMAND` (plan or apply, without arguments) holds: with the cache
+// replaced by a file, which a command that loads the project cannot open,
+// the command still prints FILE, from the stamp alone. With !, it checks
+// that the stamp does not hold: the command fails. The cache is put back
+// either way.
 //
-//	stamped noop.txt
+//	stamped plan noop.txt
 func cmdStamped(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 1 {
-		ts.Fatalf("usage: stamped FILE")
+	if len(args) != 2 {
+		ts.Fatalf("usage: stamped COMMAND FILE")
 	}
 	cache := ts.MkAbs(".promptbuild/cache")
 	aside := cache + ".aside"
 	ts.Check(os.Rename(cache, aside))
 	ts.Check(os.WriteFile(cache, []byte("not a directory\n"), 0o644))
-	err := ts.Exec("promptbuild", "plan")
+	err := ts.Exec("promptbuild", args[0])
 	ts.Check(os.Remove(cache))
 	ts.Check(os.Rename(aside, cache))
 	switch {
 	case neg && err == nil:
-		ts.Fatalf("the stamp held: plan printed\n%s", ts.ReadFile("stdout"))
+		ts.Fatalf("the stamp held: %s printed\n%s", args[0], ts.ReadFile("stdout"))
 	case neg:
 		return
 	case err != nil:
-		ts.Fatalf("the stamp did not hold: plan failed: %v\n%s", err, ts.ReadFile("stderr"))
+		ts.Fatalf("the stamp did not hold: %s failed: %v\n%s", args[0], err, ts.ReadFile("stderr"))
 	}
-	if got, want := ts.ReadFile("stdout"), ts.ReadFile(args[0]); got != want {
-		ts.Fatalf("the stamp held, but plan printed\n%s\nnot\n%s", got, want)
+	if got, want := ts.ReadFile("stdout"), ts.ReadFile(args[1]); got != want {
+		ts.Fatalf("the stamp held, but %s printed\n%s\nnot\n%s", args[0], got, want)
 	}
 }

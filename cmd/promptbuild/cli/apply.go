@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -63,6 +64,20 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	// that a broken project never grows a .promptbuild directory; the lock
 	// file and the cache are read once no other apply can change them.
 	e.recordState = true
+	var st *stamper
+	if saved == nil {
+		// An apply that found nothing to do, run again on the same files,
+		// has nothing to do (see internal/stamp): it says so under the
+		// apply lock, as it would after planning.
+		var code int
+		var replayed bool
+		if st, code, replayed = e.replayApply(ctx, args, lockTimeout.d); replayed {
+			return code
+		}
+		if st != nil {
+			st.record(e)
+		}
+	}
 	p, ok := e.build(f.vars)
 	if !ok {
 		return exitError
@@ -75,6 +90,9 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	defer unlock()
 	if !e.openRemote(ctx, p, rf, p.store, true) {
 		return exitError
+	}
+	if st != nil {
+		st.watch(p, p.failuresPath())
 	}
 
 	plan, diags := p.plan(ctx, f.options())
@@ -108,7 +126,31 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	if sum.Interrupted || sum.Failed() {
 		return exitError
 	}
+	if st != nil && p.lockKept {
+		st.save(p, plan, exitOK)
+	}
 	return exitOK
+}
+
+// replayApply prints what the last apply with these arguments printed when
+// it found nothing to do and its stamp still holds, holding the apply lock
+// meanwhile; ok is false otherwise, with the stamper to record this apply
+// (nil when there can be no stamp).
+func (e *env) replayApply(ctx context.Context, args []string, timeout time.Duration) (st *stamper, code int, ok bool) {
+	dir, err := filepath.Abs(e.dir)
+	if err != nil {
+		return nil, 0, false
+	}
+	if st = e.newStamper(dir, "apply", args); st == nil || !st.exists() {
+		return st, 0, false
+	}
+	unlock, code := e.lockProject(ctx, dir, timeout)
+	if unlock == nil {
+		return nil, code, true
+	}
+	defer unlock()
+	code, ok = st.replay(e)
+	return st, code, ok
 }
 
 // carryOptions are apply's settings for carrying out a plan.
@@ -178,7 +220,7 @@ func (e *env) carryOut(ctx context.Context, p *project, plan *planner.Plan, o ca
 		e.reportOrphans(executor.RemoveOrphans(p.graph.Config.Dir, orphans(plan), p.graph.CheckOrphan, final), o.jsonOut)
 	}
 	var werr error
-	if !p.lockHolds(final) {
+	if p.lockKept = p.lockHolds(final); !p.lockKept {
 		werr = lockfile.WriteIndexed(p.lockPath(), p.indexDir(), p.tempDir(), final)
 	}
 	_ = journal.Close()

@@ -47,6 +47,9 @@ type project struct {
 	// readLock, when set, returns the lock file read while the graph was
 	// built (see load).
 	readLock func() (*lockfile.Lock, error)
+	// lockKept is set by an apply that left the lock file as it was: it
+	// already recorded every result (see lockHolds).
+	lockKept bool
 }
 
 func (p *project) lockPath() string    { return filepath.Join(p.dir, p.cfg.Settings.LockFile) }

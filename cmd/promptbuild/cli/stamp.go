@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"hash"
 	"io"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -16,10 +17,6 @@ import (
 	"github.com/promptbuild/promptbuild/internal/stamp"
 	"github.com/promptbuild/promptbuild/planner"
 )
-
-// planStamp is the stamp of the last plan that found nothing to do, under
-// .promptbuild: what it printed, and the trail of every file it read.
-const planStamp = "plan.stamp"
 
 // stamper records a command for a stamp (see internal/stamp): its key,
 // what it prints, whether it said anything on stderr, and whether it
@@ -34,7 +31,9 @@ type stamper struct {
 
 // newStamper returns the stamper of a command with the given name and
 // arguments run in the project dir, or nil when this build of
-// promptbuild cannot name itself (see memoIdentity).
+// promptbuild cannot name itself (see memoIdentity). The stamp of the last
+// such command that found nothing to do is .promptbuild/NAME.stamp: what
+// it printed, and the trail of every file it read.
 func (e *env) newStamper(dir, name string, args []string) *stamper {
 	id := memoIdentity()
 	if id == "" {
@@ -66,9 +65,15 @@ func (e *env) newStamper(dir, name string, args []string) *stamper {
 	if e.color {
 		field(h, "color")
 	}
-	s := &stamper{dir: dir, path: filepath.Join(dir, stateDir, planStamp)}
+	s := &stamper{dir: dir, path: filepath.Join(dir, stateDir, name+".stamp")}
 	h.Sum(s.key[:0])
 	return s
+}
+
+// exists reports whether there is a stamp to replay.
+func (s *stamper) exists() bool {
+	_, err := os.Stat(s.path)
+	return err == nil
 }
 
 // replay prints what the stamped command printed when the stamp still
@@ -92,12 +97,19 @@ func (s *stamper) record(e *env) {
 	e.track = true
 }
 
-// watch makes the stamper see whether p's plan asks the cache.
-func (s *stamper) watch(p *project) {
+// watch makes the stamper see whether p's plan asks the cache, and puts
+// on the trail what the command reads by other means than the stat cache:
+// the journal of an interrupted apply, and the files named by also
+// (absolute paths under .promptbuild).
+func (s *stamper) watch(p *project, also ...string) {
 	p.answers = &watchedStore{answerStore: p.answers, asked: &s.asked}
-	// The journal of an interrupted apply is read by other means: its
-	// absence (or its content) goes on the trail here.
-	_, _ = p.cfg.StatCache().Hash(path.Join(stateDir, journalFile), true)
+	stat := p.cfg.StatCache()
+	_, _ = stat.Hash(path.Join(stateDir, journalFile), true)
+	for _, name := range also {
+		if rel, err := filepath.Rel(p.dir, name); err == nil {
+			_, _ = stat.Hash(filepath.ToSlash(rel), true)
+		}
+	}
 }
 
 // save writes the stamp of a plan that printed what s recorded and exits
