@@ -2,6 +2,7 @@ package stamp
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -41,7 +43,15 @@ func Save(path, tmpDir string, s *Stamp) (ok bool, err error) {
 			return false, nil
 		}
 	}
-	return true, files.WriteIn(tmpDir, path, encode(s), 0o666)
+	// Load checks in this order and stops at the first change: the files
+	// changed last are the likeliest to change again.
+	trail := slices.Clone(s.Trail)
+	slices.SortStableFunc(trail, func(a, b statcache.Observation) int {
+		return cmp.Compare(max(b.Meta.ModTime, b.Meta.ChangeTime), max(a.Meta.ModTime, a.Meta.ChangeTime))
+	})
+	t := *s
+	t.Trail = trail
+	return true, files.WriteIn(tmpDir, path, encode(&t), 0o666)
 }
 
 // racy reports whether times m does not prove settled before start.
@@ -54,11 +64,12 @@ func racy(m files.Meta, start int64) bool {
 // ok is false, whatever the reason.
 func Load(dir, path string, key [sha256.Size]byte) (s *Stamp, ok bool) {
 	data, err := files.Read(path)
-	if err != nil {
+	// Another key is the common miss: it is seen before anything is
+	// decoded.
+	if err != nil || len(data) < len(magic)+sha256.Size || !bytes.Equal(data[len(magic):len(magic)+sha256.Size], key[:]) {
 		return nil, false
 	}
-	s, err = decode(data)
-	if err != nil || s.Key != key {
+	if s, err = decode(data); err != nil {
 		return nil, false
 	}
 	return s, holds(dir, s)
