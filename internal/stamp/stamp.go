@@ -2,7 +2,6 @@ package stamp
 
 import (
 	"bytes"
-	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -43,15 +41,7 @@ func Save(path, tmpDir string, s *Stamp) (ok bool, err error) {
 			return false, nil
 		}
 	}
-	// Load checks in this order and stops at the first change: the files
-	// changed last are the likeliest to change again.
-	trail := slices.Clone(s.Trail)
-	slices.SortStableFunc(trail, func(a, b statcache.Observation) int {
-		return cmp.Compare(max(b.Meta.ModTime, b.Meta.ChangeTime), max(a.Meta.ModTime, a.Meta.ChangeTime))
-	})
-	t := *s
-	t.Trail = trail
-	return true, files.WriteIn(tmpDir, path, encode(&t), 0o666)
+	return true, files.WriteIn(tmpDir, path, encode(s), 0o666)
 }
 
 // racy reports whether times m does not prove settled before start.
@@ -61,45 +51,57 @@ func racy(m files.Meta, start int64) bool {
 
 // Load reads the stamp at path of the project in dir and returns it when
 // its key is key and everything on its trail is as recorded; otherwise
-// ok is false, whatever the reason.
-func Load(dir, path string, key [sha256.Size]byte) (s *Stamp, ok bool) {
+// ok is false, whatever the reason. When the key is key, every name on
+// the trail is looked at, and seen lists the files that are as recorded,
+// for the command that now does its work: it need not stat them again
+// (see statcache.Cache.Vouch).
+func Load(dir, path string, key [sha256.Size]byte) (s *Stamp, ok bool, seen []statcache.Observation) {
 	data, err := files.Read(path)
 	// Another key is the common miss: it is seen before anything is
 	// decoded.
 	if err != nil || len(data) < len(magic)+sha256.Size || !bytes.Equal(data[len(magic):len(magic)+sha256.Size], key[:]) {
-		return nil, false
+		return nil, false, nil
 	}
 	if s, err = decode(data); err != nil {
-		return nil, false
+		return nil, false, nil
 	}
-	return s, holds(dir, s)
+	ok, seen = holds(dir, s)
+	return s, ok, seen
 }
 
-// holds checks the observations of s, on every processor, until one
-// fails.
-func holds(dir string, s *Stamp) bool {
+// holds checks every observation of s, on every processor, and returns
+// whether all hold, and, when some do not, the files that do.
+func holds(dir string, s *Stamp) (ok bool, seen []statcache.Observation) {
 	const chunk = 256
 	var next atomic.Int64
 	var failed atomic.Bool
+	held := make([]bool, len(s.Trail)) // each element written by one worker
 	var wg sync.WaitGroup
 	for range max(2, runtime.GOMAXPROCS(0)) {
 		wg.Go(func() {
-			for !failed.Load() {
+			for {
 				i := int(next.Add(chunk)) - chunk
 				if i >= len(s.Trail) {
 					return
 				}
-				for _, o := range s.Trail[i:min(i+chunk, len(s.Trail))] {
-					if !still(dir, s.Start, o) {
+				for j := i; j < min(i+chunk, len(s.Trail)); j++ {
+					if held[j] = still(dir, s.Start, s.Trail[j]); !held[j] {
 						failed.Store(true)
-						return
 					}
 				}
 			}
 		})
 	}
 	wg.Wait()
-	return !failed.Load()
+	if !failed.Load() {
+		return true, nil
+	}
+	for i, o := range s.Trail {
+		if held[i] && o.Kind == statcache.Regular {
+			seen = append(seen, o)
+		}
+	}
+	return false, seen
 }
 
 // still reports whether observation o holds now.

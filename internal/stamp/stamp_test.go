@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -160,9 +161,20 @@ func TestLoad(t *testing.T) {
 			p := newProject(t)
 			want := p.record()
 			tt.change(p)
-			got, ok := Load(p.dir, p.path, key)
+			got, ok, seen := Load(p.dir, p.path, key)
 			if ok != tt.holds {
 				t.Fatalf("Load: ok = %v; want %v", ok, tt.holds)
+			}
+			// A stamp that does not hold sees every file on its trail
+			// that is as recorded, and only those.
+			for _, o := range want.Trail {
+				if ok || o.Kind != statcache.Regular {
+					continue
+				}
+				same := still(p.dir, want.Start, o)
+				if found := slices.Contains(seen, o); found != same {
+					t.Errorf("%s: in seen: %v; as recorded: %v", o.Name, found, same)
+				}
 			}
 			if ok && (got.Code != want.Code || !bytes.Equal(got.Output, want.Output) || len(got.Trail) != len(want.Trail)) {
 				t.Errorf("Load = %d %q (%d observations); want %d %q (%d)", got.Code, got.Output, len(got.Trail), want.Code, want.Output, len(want.Trail))
@@ -176,8 +188,8 @@ func TestLoad(t *testing.T) {
 func TestLoadKey(t *testing.T) {
 	p := newProject(t)
 	p.record()
-	if _, ok := Load(p.dir, p.path, sha256.Sum256([]byte("other"))); ok {
-		t.Error("another key: Load held")
+	if _, ok, seen := Load(p.dir, p.path, sha256.Sum256([]byte("other"))); ok || seen != nil {
+		t.Errorf("another key: Load = %v, %d seen", ok, len(seen))
 	}
 	data, err := os.ReadFile(p.path)
 	if err != nil {
@@ -192,18 +204,18 @@ func TestLoadKey(t *testing.T) {
 		if err := os.WriteFile(p.path, bad, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := Load(p.dir, p.path, key); ok {
+		if _, ok, _ := Load(p.dir, p.path, key); ok {
 			t.Fatalf("byte %d flipped: Load held", i)
 		}
 		if err := os.WriteFile(p.path, data[:i], 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := Load(p.dir, p.path, key); ok {
+		if _, ok, _ := Load(p.dir, p.path, key); ok {
 			t.Fatalf("cut at %d: Load held", i)
 		}
 	}
 	os.Remove(p.path)
-	if _, ok := Load(p.dir, p.path, key); ok {
+	if _, ok, _ := Load(p.dir, p.path, key); ok {
 		t.Error("no stamp: Load held")
 	}
 }

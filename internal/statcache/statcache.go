@@ -75,7 +75,8 @@ type Cache struct {
 
 	reads atomic.Int64 // files read
 
-	trail *trail // see Track
+	trail   *trail                  // see Track
+	vouched map[vouchKey]files.Meta // see Vouch; read-only once set
 }
 
 // Reads returns how many files the cache has read so far: those whose
@@ -127,11 +128,13 @@ func open(dir, path string, start int64) *Cache {
 func (c *Cache) Hash(name string, noFollow bool) (Result, error) {
 	path := filepath.Join(c.dir, filepath.FromSlash(name))
 	if len(c.entries) > 0 || c.nfresh.Load() > 0 {
-		var m files.Meta
+		m, ok := c.vouched[vouchKey{name, noFollow}]
 		var err error
-		if noFollow {
+		switch {
+		case ok:
+		case noFollow:
 			m, err = files.LstatMeta(path)
-		} else {
+		default:
 			m, err = files.StatMeta(path)
 		}
 		if err != nil {

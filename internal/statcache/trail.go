@@ -109,6 +109,25 @@ func (c *Cache) Trail() (obs []Observation, start int64, ok bool) {
 	return slices.CompactFunc(obs, func(a, b Observation) bool { return a == b }), c.start, true
 }
 
+// Vouch tells the cache that the Regular observations in obs were made
+// during this command and still hold: Hash takes their metadata as the
+// stat it would make, and makes none. (A stamp that no longer holds has
+// just looked at every file on its trail: the command that then does its
+// work need not look again.)
+func (c *Cache) Vouch(obs []Observation) {
+	c.vouched = make(map[vouchKey]files.Meta, len(obs))
+	for _, o := range obs {
+		if o.Kind == Regular {
+			c.vouched[vouchKey{o.Name, o.NoFollow}] = o.Meta
+		}
+	}
+}
+
+type vouchKey struct {
+	name     string
+	noFollow bool
+}
+
 // ParentMeta is what a Parent observation keeps of a directory's
 // metadata m.
 func ParentMeta(m files.Meta) files.Meta {

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/promptbuild/promptbuild/internal/statcache"
 	"golang.org/x/term"
 )
 
@@ -48,8 +49,10 @@ type env struct {
 	// read, and they save it at the end (see project.saveState).
 	recordState bool
 	// track makes the stat cache keep the trail of what the command
-	// reads, for a stamp (see stamper).
-	track bool
+	// reads, for a stamp (see stamper); vouched are the files a stamp
+	// that no longer holds found as recorded (see statcache.Cache.Vouch).
+	track   bool
+	vouched []statcache.Observation
 }
 
 // path resolves a path given on the command line: relative paths are

@@ -108,6 +108,9 @@ func (e *env) statCache(dir string) *statcache.Cache {
 	if e.track {
 		c.Track()
 	}
+	if e.vouched != nil {
+		c.Vouch(e.vouched)
+	}
 	return c
 }
 

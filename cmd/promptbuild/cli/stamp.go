@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/promptbuild/promptbuild/cache"
@@ -51,13 +52,17 @@ func (e *env) newStamper(dir, name string, args []string) *stamper {
 	for _, a := range args {
 		field(h, a)
 	}
-	// The whole environment: a variable promptbuild reads (PROMPTBUILD_*,
-	// a provider's key, CI, NO_COLOR) may change what a plan says.
+	// The whole environment, but for what a shell changes from one
+	// command to the next and promptbuild never reads: a variable it
+	// reads (PROMPTBUILD_*, a provider's key, CI, NO_COLOR) may change
+	// what a plan says.
 	field(h, "environ")
 	env := slices.Clone(e.environ)
 	slices.Sort(env)
 	for _, kv := range env {
-		field(h, kv)
+		if name, _, _ := strings.Cut(kv, "="); !shellOnly[name] {
+			field(h, kv)
+		}
 	}
 	if e.ci {
 		field(h, "ci")
@@ -76,11 +81,17 @@ func (s *stamper) exists() bool {
 	return err == nil
 }
 
+// shellOnly are the variables a shell sets anew for each command (the
+// command's path, the previous directory, the nesting level).
+var shellOnly = map[string]bool{"_": true, "OLDPWD": true, "SHLVL": true}
+
 // replay prints what the stamped command printed when the stamp still
 // holds: the same key, and every file on its trail unchanged.
 func (s *stamper) replay(e *env) (code int, ok bool) {
-	st, ok := stamp.Load(s.dir, s.path, s.key)
+	st, ok, seen := stamp.Load(s.dir, s.path, s.key)
 	if !ok {
+		// What it found as recorded need not be looked at again.
+		e.vouched = seen
 		return 0, false
 	}
 	if _, err := e.stdout.Write(st.Output); err != nil {
