@@ -7,9 +7,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/promptbuild/promptbuild/internal/files"
 )
@@ -46,11 +46,26 @@ type Observation struct {
 	Suffix string
 }
 
-// trail is the list of what a tracking cache was asked.
+// trail is the list of what a tracking cache was asked, in shards by
+// name, so that the goroutines of a large plan seldom wait for each other.
 type trail struct {
-	mu   sync.Mutex
-	obs  []Observation
-	lost bool // an error other than a missing file: the trail is incomplete
+	shards [16]struct {
+		mu  sync.Mutex
+		obs []Observation
+	}
+	lost atomic.Bool // an error other than a missing file: the trail is incomplete
+}
+
+// add puts o on the trail.
+func (t *trail) add(o Observation) {
+	h := uint32(2166136261) // FNV-1a of the name
+	for i := 0; i < len(o.Name); i++ {
+		h = (h ^ uint32(o.Name[i])) * 16777619
+	}
+	sh := &t.shards[h%uint32(len(t.shards))]
+	sh.mu.Lock()
+	sh.obs = append(sh.obs, o)
+	sh.mu.Unlock()
 }
 
 // Track makes the cache keep a trail of every file and directory it is
@@ -61,8 +76,8 @@ func (c *Cache) Track() {
 	}
 }
 
-// Trail returns what the cache was asked since Track, each name once,
-// sorted, with the directories on the way to each name (Parent); ok is
+// Trail returns what the cache was asked since Track, each name once (as
+// first seen), with the directories on the way to each name (Parent); ok is
 // false when the cache does not track, or when a question ended in an
 // error other than a missing file: then the trail does not say everything
 // the command saw.
@@ -71,12 +86,14 @@ func (c *Cache) Trail() (obs []Observation, start int64, ok bool) {
 	if t == nil || c.start == 0 {
 		return nil, 0, false
 	}
-	t.mu.Lock()
-	obs = slices.Clone(t.obs)
-	lost := t.lost
-	t.mu.Unlock()
-	if lost {
+	if t.lost.Load() {
 		return nil, 0, false
+	}
+	for i := range t.shards {
+		sh := &t.shards[i]
+		sh.mu.Lock()
+		obs = append(obs, sh.obs...)
+		sh.mu.Unlock()
 	}
 	parents := map[string]bool{}
 	for _, o := range obs {
@@ -91,22 +108,23 @@ func (c *Cache) Trail() (obs []Observation, start int64, ok bool) {
 		}
 		obs = append(obs, Observation{Name: d, NoFollow: true, Kind: Parent, Meta: ParentMeta(m)})
 	}
-	slices.SortFunc(obs, func(a, b Observation) int {
-		if c := strings.Compare(a.Name, b.Name); c != 0 {
-			return c
+	// Each name once: the order does not matter to a reader, who looks
+	// at every one.
+	type key struct {
+		name, suffix string
+		noFollow     bool
+		kind         Kind
+	}
+	seen := make(map[key]bool, len(obs))
+	out := obs[:0]
+	for _, o := range obs {
+		k := key{o.Name, o.Suffix, o.NoFollow, o.Kind}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, o)
 		}
-		if a.NoFollow != b.NoFollow {
-			if a.NoFollow {
-				return 1
-			}
-			return -1
-		}
-		if a.Kind != b.Kind {
-			return int(a.Kind) - int(b.Kind)
-		}
-		return strings.Compare(a.Suffix, b.Suffix)
-	})
-	return slices.CompactFunc(obs, func(a, b Observation) bool { return a == b }), c.start, true
+	}
+	return out, c.start, true
 }
 
 // Vouch tells the cache that the Regular observations in obs were made
@@ -146,16 +164,12 @@ func (c *Cache) note(name string, noFollow bool, m files.Meta, d *[sha256.Size]b
 	case errors.Is(err, fs.ErrNotExist):
 		o.Kind, o.Meta = Absent, files.Meta{}
 	case err != nil:
-		t.mu.Lock()
-		t.lost = true
-		t.mu.Unlock()
+		t.lost.Store(true)
 		return
 	default:
 		o.Digest = *d
 	}
-	t.mu.Lock()
-	t.obs = append(t.obs, o)
-	t.mu.Unlock()
+	t.add(o)
 }
 
 // NoteMissing puts on the trail that the command found nothing at name
@@ -191,10 +205,7 @@ func (c *Cache) ReadDirSuffix(name, suffix string) ([]fs.DirEntry, error) {
 		c.note(name, false, files.Meta{}, nil, err)
 		return nil, err
 	}
-	o := Observation{Name: name, Kind: Directory, Meta: m, Digest: ListingDigest(entries, suffix), Suffix: suffix}
-	c.trail.mu.Lock()
-	c.trail.obs = append(c.trail.obs, o)
-	c.trail.mu.Unlock()
+	c.trail.add(Observation{Name: name, Kind: Directory, Meta: m, Digest: ListingDigest(entries, suffix), Suffix: suffix})
 	return entries, nil
 }
 
