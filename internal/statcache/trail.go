@@ -73,11 +73,15 @@ func (t *trail) add(o Observation) {
 func (c *Cache) Track() {
 	if c.trail == nil {
 		c.trail = &trail{}
+		// A command asks about about as many files as the last one.
+		for i := range c.trail.shards {
+			c.trail.shards[i].obs = make([]Observation, 0, len(c.entries)/len(c.trail.shards)+8)
+		}
 	}
 }
 
-// Trail returns what the cache was asked since Track, each name once (as
-// first seen), with the directories on the way to each name (Parent); ok is
+// Trail returns what the cache was asked since Track, in no order (a name
+// asked about twice may be there twice), with the directories on the way to each name (Parent); ok is
 // false when the cache does not track, or when a question ended in an
 // error other than a missing file: then the trail does not say everything
 // the command saw.
@@ -108,23 +112,7 @@ func (c *Cache) Trail() (obs []Observation, start int64, ok bool) {
 		}
 		obs = append(obs, Observation{Name: d, NoFollow: true, Kind: Parent, Meta: ParentMeta(m)})
 	}
-	// Each name once: the order does not matter to a reader, who looks
-	// at every one.
-	type key struct {
-		name, suffix string
-		noFollow     bool
-		kind         Kind
-	}
-	seen := make(map[key]bool, len(obs))
-	out := obs[:0]
-	for _, o := range obs {
-		k := key{o.Name, o.Suffix, o.NoFollow, o.Kind}
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, o)
-		}
-	}
-	return out, c.start, true
+	return obs, c.start, true
 }
 
 // Vouch tells the cache that the Regular observations in obs were made
