@@ -125,10 +125,12 @@ func (s *stamper) watch(p *project, also ...string) {
 
 // save writes the stamp of a plan that printed what s recorded and exits
 // with code, when the plan can be replayed from its files alone: it has
-// nothing to do, said nothing on stderr, asked neither cache, and every
-// file it read is on the trail.
+// nothing to do, names no orphaned output, said nothing on stderr, asked
+// neither cache, and every file it read is on the trail.
 func (s *stamper) save(p *project, plan *planner.Plan, code int) {
-	if plan.Pending() || s.spoke.Load() || s.asked.Load() || p.remote != nil {
+	// An output no run produces any more is looked at by other means than
+	// the stat cache: a plan that names one is not stamped.
+	if plan.Pending() || len(plan.Orphans) > 0 || s.spoke.Load() || s.asked.Load() || p.remote != nil {
 		return
 	}
 	trail, start, ok := p.cfg.StatCache().Trail()
