@@ -3,9 +3,7 @@ package lockfile
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/promptbuild/promptbuild/cache"
+	"github.com/promptbuild/promptbuild/internal/wire"
 )
 
 // TestLockTemplateLikeStrings: strings that look like HCL template
@@ -144,7 +143,7 @@ func TestIndexTruncatedWithValidChecksum(t *testing.T) {
 	head := len(indexMagic) + len(sum)
 	for cut := head; cut < len(body); cut++ {
 		b := bytes.Clone(body[:cut])
-		b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+		b = wire.Seal(b)
 		if got, err := decodeIndex(b, sum); err == nil {
 			t.Fatalf("an index cut at byte %d of %d decodes to %d runs; want it rejected", cut, len(body), len(got.Runs))
 		}

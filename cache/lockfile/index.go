@@ -6,18 +6,17 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
-	"unsafe"
 
 	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/internal/files"
 	"github.com/promptbuild/promptbuild/internal/statcache"
+	"github.com/promptbuild/promptbuild/internal/wire"
 )
 
 // IndexFile is the name of the lock index in the index directory.
@@ -132,13 +131,6 @@ func WriteIndexed(path, indexDir, tmpDir string, l *Lock) error {
 // instances usually are).
 const indexMagic = "promptbuild lock index\x00\x02"
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-func appendStr(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
-
 // appendStrMap appends m sorted by key, so that equal maps encode alike.
 func appendStrMap(b []byte, m map[string]string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(m)))
@@ -148,8 +140,8 @@ func appendStrMap(b []byte, m map[string]string) []byte {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		b = appendStr(b, k)
-		b = appendStr(b, m[k])
+		b = wire.AppendText(b, k)
+		b = wire.AppendText(b, m[k])
 	}
 	return b
 }
@@ -168,7 +160,7 @@ func encodeIndex(l *Lock, sum [sha256.Size]byte) []byte {
 	b = append(b, sum[:]...)
 	b = binary.AppendUvarint(b, uint64(len(entries)))
 	b = appendParts(b, entries, size, min(runtime.GOMAXPROCS(0), len(entries)/2000))
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	return wire.Seal(b)
 }
 
 // appendParts appends the encoding of entries, made in parts pieces at
@@ -200,9 +192,9 @@ type addrRecord struct {
 func appendEntries(b []byte, entries []addrRecord) []byte {
 	for _, ae := range entries {
 		e := ae.e
-		b = appendStr(b, ae.addr)
+		b = wire.AppendText(b, ae.addr)
 		for _, s := range [...]string{e.Hash, e.Template, e.Provider, e.ProviderType, e.Model, e.Endpoint, e.Output, e.Path, e.Cost} {
-			b = appendStr(b, s)
+			b = wire.AppendText(b, s)
 		}
 		b = binary.AppendVarint(b, e.Usage.InputTokens)
 		b = binary.AppendVarint(b, e.Usage.OutputTokens)
@@ -217,84 +209,42 @@ func appendEntries(b []byte, entries []addrRecord) []byte {
 var errIndex = errors.New("lock index is stale or corrupt")
 
 type indexDecoder struct {
-	buf  []byte // what is left to decode
-	data []byte // the whole of buf's backing bytes
-	all  string // data, as a string
-	off  int    // offset of buf in all
-	err  bool
+	*wire.Reader
 	last [3]struct { // the last map decoded in each of the 3 places, and its encoding
 		raw string
 		m   map[string]string
 	}
 }
 
-func (d *indexDecoder) advance(n int) {
-	d.buf = d.buf[n:]
-	d.off += n
-}
-
-func (d *indexDecoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.buf)
-	if n <= 0 {
-		d.err = true
-		return 0
-	}
-	d.advance(n)
-	return v
-}
-
-func (d *indexDecoder) varint() int64 {
-	v, n := binary.Varint(d.buf)
-	if n <= 0 {
-		d.err = true
-		return 0
-	}
-	d.advance(n)
-	return v
-}
-
-func (d *indexDecoder) str() string {
-	n := d.uvarint()
-	if d.err || n > uint64(len(d.buf)) {
-		d.err = true
-		return ""
-	}
-	s := d.all[d.off : d.off+int(n)]
-	d.advance(int(n))
-	return s
-}
-
 // strMap decodes the map of place i (0, 1, 2: inputs, upstream, params):
 // the map of the previous entry when the encoding is the same, so that
 // entries share it (no one changes a decoded record's maps).
 func (d *indexDecoder) strMap(i int) map[string]string {
-	start := d.off
-	n := d.uvarint()
-	if n == 0 || d.err {
+	start := d.Offset()
+	n := d.Uvarint()
+	if n == 0 || d.Bad() {
 		return nil
 	}
-	if n > uint64(len(d.buf)) {
-		d.err = true
+	if n > uint64(d.Len()) {
+		d.Skip(-1)
 		return nil
 	}
-	body := d.off
+	body := d.Offset()
 	for range 2 * n { // skip to the end, to compare the encoding
-		l := d.uvarint()
-		if d.err || l > uint64(len(d.buf)) {
-			d.err = true
-			return nil
-		}
-		d.advance(int(l))
+		d.Text()
 	}
-	raw := d.all[start:d.off]
+	if d.Bad() {
+		return nil
+	}
+	raw := d.Slice(start, d.Offset())
 	if last := &d.last[i]; last.m != nil && last.raw == raw {
 		return last.m
 	}
-	d.buf, d.off = d.data[body:], body
+	d.Seek(body)
 	m := make(map[string]string, n)
 	for range n {
-		k := d.str()
-		m[k] = d.str()
+		k := d.Text()
+		m[k] = d.Text()
 	}
 	d.last[i].raw, d.last[i].m = raw, m
 	return m
@@ -303,47 +253,41 @@ func (d *indexDecoder) strMap(i int) map[string]string {
 // decodeIndex decodes an index made from a lock file whose SHA-256 is sum.
 // The records' strings share data's memory: data must not change after.
 func decodeIndex(data []byte, sum [sha256.Size]byte) (*Lock, error) {
-	head := len(indexMagic) + len(sum)
-	if len(data) < head+4 || string(data[:len(indexMagic)]) != indexMagic || !bytes.Equal(data[len(indexMagic):head], sum[:]) {
+	r, ok := wire.Unseal(data, indexMagic)
+	if !ok || !bytes.Equal(r.Bytes(len(sum)), sum[:]) {
 		return nil, errIndex
 	}
-	body, crc := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
-	if crc32.Checksum(body, castagnoli) != crc {
-		return nil, errIndex
-	}
-	// The strings are slices of data, which is never changed after: one
-	// allocation fewer of the index's size.
-	d := indexDecoder{buf: body[head:], data: body, all: unsafe.String(unsafe.SliceData(body), len(body)), off: head}
-	count := d.uvarint()
-	if d.err || count > uint64(len(d.buf)) {
+	d := indexDecoder{Reader: r}
+	count := d.Uvarint()
+	if d.Bad() || count > uint64(d.Len()) {
 		return nil, errIndex
 	}
 	entries := make([]cache.Record, count)
 	l := &Lock{Runs: make(map[string]*cache.Record, count)}
 	for i := range entries {
 		e := &entries[i]
-		e.Address = d.str()
-		e.Hash = d.str()
-		e.Template = d.str()
-		e.Provider = d.str()
-		e.ProviderType = d.str()
-		e.Model = d.str()
-		e.Endpoint = d.str()
-		e.Output = d.str()
-		e.Path = d.str()
-		e.Cost = d.str()
-		e.Usage.InputTokens = d.varint()
-		e.Usage.OutputTokens = d.varint()
-		e.Usage.CachedTokens = d.varint()
+		e.Address = d.Text()
+		e.Hash = d.Text()
+		e.Template = d.Text()
+		e.Provider = d.Text()
+		e.ProviderType = d.Text()
+		e.Model = d.Text()
+		e.Endpoint = d.Text()
+		e.Output = d.Text()
+		e.Path = d.Text()
+		e.Cost = d.Text()
+		e.Usage.InputTokens = d.Varint()
+		e.Usage.OutputTokens = d.Varint()
+		e.Usage.CachedTokens = d.Varint()
 		e.Inputs = d.strMap(0)
 		e.Upstream = d.strMap(1)
 		e.Params = d.strMap(2)
-		if d.err {
+		if d.Bad() {
 			return nil, errIndex
 		}
 		l.Runs[e.Address] = e
 	}
-	if len(d.buf) != 0 || len(l.Runs) != len(entries) {
+	if d.Len() != 0 || len(l.Runs) != len(entries) {
 		return nil, errIndex
 	}
 	return l, nil

@@ -33,6 +33,7 @@ var rules = []struct {
 	{"internal/schema", []string{""}, "the planner (tool arguments) and the executor (JSON answers) share it, so it knows neither"},
 	{"internal/statcache", []string{"lang", "planner", "executor", "cache", "cmd", "internal/stamp"}, "the stat cache knows files, not who reads them"},
 	{"internal/stamp", []string{"lang", "planner", "executor", "cache", "cmd"}, "a stamp is files and bytes: it knows nothing of the command that printed them"},
+	{"internal/wire", []string{""}, "the framing of the state files is a leaf that every one of them shares"},
 }
 
 // under reports whether pkg (relative to the module) is dir or below it;

@@ -5,17 +5,16 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/promptbuild/promptbuild/internal/files"
 	"github.com/promptbuild/promptbuild/internal/statcache"
+	"github.com/promptbuild/promptbuild/internal/wire"
 )
 
 // Stamp is a command's output and the trail of what it read.
@@ -142,13 +141,10 @@ func still(dir string, start int64, o statcache.Observation) bool {
 //	the exit code (uvarint), the output (uvarint length and bytes)
 //	uvarint count of observations, then for each: the name (uvarint
 //	  length and bytes), a flags byte (bit 0: no-follow, bits 1-7: the
-//	  kind), size, modification time, change time (varints), inode,
-//	  device, mode (uvarints), the digest (32 bytes) and the suffix
-//	  (uvarint length and bytes)
+//	  kind), the metadata (statcache.AppendMeta), the digest (32 bytes)
+//	  and the suffix (uvarint length and bytes)
 //	CRC-32C of everything before (4 bytes, little endian)
 const magic = "promptbuild stamp\x00\x01"
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 func encode(s *Stamp) []byte {
 	b := make([]byte, 0, len(magic)+sha256.Size+8+len(s.Output)+len(s.Trail)*(48+sha256.Size)+32)
@@ -156,106 +152,53 @@ func encode(s *Stamp) []byte {
 	b = append(b, s.Key[:]...)
 	b = binary.LittleEndian.AppendUint64(b, uint64(s.Start))
 	b = binary.AppendUvarint(b, uint64(s.Code))
-	b = binary.AppendUvarint(b, uint64(len(s.Output)))
-	b = append(b, s.Output...)
+	b = wire.AppendText(b, string(s.Output))
 	b = binary.AppendUvarint(b, uint64(len(s.Trail)))
 	for _, o := range s.Trail {
-		b = binary.AppendUvarint(b, uint64(len(o.Name)))
-		b = append(b, o.Name...)
+		b = wire.AppendText(b, o.Name)
 		flags := byte(o.Kind) << 1
 		if o.NoFollow {
 			flags |= 1
 		}
 		b = append(b, flags)
-		b = binary.AppendVarint(b, o.Meta.Size)
-		b = binary.AppendVarint(b, o.Meta.ModTime)
-		b = binary.AppendVarint(b, o.Meta.ChangeTime)
-		b = binary.AppendUvarint(b, o.Meta.Inode)
-		b = binary.AppendUvarint(b, o.Meta.Device)
-		b = binary.AppendUvarint(b, uint64(o.Meta.Mode))
+		b = statcache.AppendMeta(b, o.Meta)
 		b = append(b, o.Digest[:]...)
-		b = binary.AppendUvarint(b, uint64(len(o.Suffix)))
-		b = append(b, o.Suffix...)
+		b = wire.AppendText(b, o.Suffix)
 	}
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	return wire.Seal(b)
 }
 
 var errCorrupt = errors.New("stamp is corrupt")
 
 func decode(data []byte) (*Stamp, error) {
-	head := len(magic) + sha256.Size + 8
-	if len(data) < head+4 || !bytes.Equal(data[:len(magic)], []byte(magic)) {
-		return nil, errCorrupt
-	}
-	body := data[:len(data)-4]
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+	r, ok := wire.Unseal(data, magic)
+	if !ok {
 		return nil, errCorrupt
 	}
 	s := &Stamp{}
-	copy(s.Key[:], body[len(magic):])
-	s.Start = int64(binary.LittleEndian.Uint64(body[len(magic)+sha256.Size:]))
-	// Every name is a slice of data, which is never changed after.
-	all := unsafe.String(unsafe.SliceData(body), len(body))
-	off, bad := head, false
-	uvarint := func() uint64 {
-		v, n := binary.Uvarint(body[off:])
-		if n <= 0 {
-			bad = true
-			return 0
-		}
-		off += n
-		return v
-	}
-	varint := func() int64 {
-		v, n := binary.Varint(body[off:])
-		if n <= 0 {
-			bad = true
-			return 0
-		}
-		off += n
-		return v
-	}
-	s.Code = int(uvarint())
-	n := uvarint()
-	if bad || n > uint64(len(body)-off) {
-		return nil, errCorrupt
-	}
-	s.Output = body[off : off+int(n)]
-	off += int(n)
-	count := uvarint()
-	if bad || count > uint64(len(body)-off)/(sha256.Size+9) {
+	copy(s.Key[:], r.Bytes(sha256.Size))
+	s.Start = int64(binary.LittleEndian.Uint64(r.Bytes(8)))
+	s.Code = int(r.Uvarint())
+	s.Output = []byte(r.Text())
+	count := r.Uvarint()
+	if r.Bad() || count > uint64(r.Len())/(sha256.Size+9) {
 		return nil, errCorrupt
 	}
 	s.Trail = make([]statcache.Observation, count)
 	for i := range s.Trail {
 		o := &s.Trail[i]
-		n := uvarint()
-		if bad || len(body)-off < 1 || n > uint64(len(body)-off-1) {
+		o.Name = r.Text()
+		flags := r.Bytes(1)
+		o.Meta = statcache.ReadMeta(r)
+		digest := r.Bytes(sha256.Size)
+		o.Suffix = r.Text()
+		if r.Bad() {
 			return nil, errCorrupt
 		}
-		o.Name = all[off : off+int(n)]
-		off += int(n)
-		flags := body[off]
-		off++
-		o.NoFollow, o.Kind = flags&1 != 0, statcache.Kind(flags>>1)
-		o.Meta.Size = varint()
-		o.Meta.ModTime = varint()
-		o.Meta.ChangeTime = varint()
-		o.Meta.Inode = uvarint()
-		o.Meta.Device = uvarint()
-		o.Meta.Mode = fs.FileMode(uvarint())
-		if bad || len(body)-off < sha256.Size {
-			return nil, errCorrupt
-		}
-		copy(o.Digest[:], body[off:])
-		off += sha256.Size
-		if n = uvarint(); bad || n > uint64(len(body)-off) {
-			return nil, errCorrupt
-		}
-		o.Suffix = all[off : off+int(n)]
-		off += int(n)
+		o.NoFollow, o.Kind = flags[0]&1 != 0, statcache.Kind(flags[0]>>1)
+		copy(o.Digest[:], digest)
 	}
-	if off != len(body) {
+	if r.Len() != 0 {
 		return nil, errCorrupt
 	}
 	return s, nil

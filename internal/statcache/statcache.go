@@ -1,20 +1,19 @@
 package statcache
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"hash/crc32"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/internal/wire"
 )
 
 // File is the stat cache's file name in the project's state directory.
@@ -259,19 +258,39 @@ func (c *Cache) Save(path, tmpDir string) error {
 	return files.WriteIn(tmpDir, path, encode(c.start, names, list), 0o666)
 }
 
-// The file format, version 1:
+// The file format, version 2:
 //
 //	magic (with the version as its last byte)
 //	the reference time: the file system's clock when the command that
 //	  wrote the file began (8 bytes, little endian, nanoseconds)
 //	uvarint count of entries, sorted by name, then for each: the name
-//	  (uvarint length and bytes), size, modification time, change time,
-//	  inode, device (varints), a flags byte (1: text, bits 1-7: age) and
-//	  the SHA-256 (32 bytes)
+//	  (uvarint length and bytes), the metadata (AppendMeta), a flags byte
+//	  (1: text, bits 1-7: age) and the SHA-256 (32 bytes)
 //	CRC-32C of everything before (4 bytes, little endian)
-const magic = "promptbuild stat cache\x00\x01"
+const magic = "promptbuild stat cache\x00\x02"
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+// AppendMeta appends m to b: size, modification time and change time as
+// varints, inode, device and type bits as uvarints.
+func AppendMeta(b []byte, m files.Meta) []byte {
+	b = binary.AppendVarint(b, m.Size)
+	b = binary.AppendVarint(b, m.ModTime)
+	b = binary.AppendVarint(b, m.ChangeTime)
+	b = binary.AppendUvarint(b, m.Inode)
+	b = binary.AppendUvarint(b, m.Device)
+	return binary.AppendUvarint(b, uint64(m.Mode))
+}
+
+// ReadMeta reads what AppendMeta appended.
+func ReadMeta(r *wire.Reader) files.Meta {
+	return files.Meta{
+		Size:       r.Varint(),
+		ModTime:    r.Varint(),
+		ChangeTime: r.Varint(),
+		Inode:      r.Uvarint(),
+		Device:     r.Uvarint(),
+		Mode:       fs.FileMode(r.Uvarint()),
+	}
+}
 
 // encode encodes entries, sorted by name, with the reference time ref.
 func encode(ref int64, names []string, entries []entry) []byte {
@@ -281,13 +300,8 @@ func encode(ref int64, names []string, entries []entry) []byte {
 	b = binary.AppendUvarint(b, uint64(len(names)))
 	for i, name := range names {
 		e := entries[i]
-		b = binary.AppendUvarint(b, uint64(len(name)))
-		b = append(b, name...)
-		b = binary.AppendVarint(b, e.meta.Size)
-		b = binary.AppendVarint(b, e.meta.ModTime)
-		b = binary.AppendVarint(b, e.meta.ChangeTime)
-		b = binary.AppendUvarint(b, e.meta.Inode)
-		b = binary.AppendUvarint(b, e.meta.Device)
+		b = wire.AppendText(b, name)
+		b = AppendMeta(b, e.meta)
 		flags := e.age << 1
 		if e.text {
 			flags |= 1
@@ -295,7 +309,7 @@ func encode(ref int64, names []string, entries []entry) []byte {
 		b = append(b, flags)
 		b = append(b, e.digest[:]...)
 	}
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	return wire.Seal(b)
 }
 
 var errCorrupt = errors.New("stat cache is corrupt")
@@ -311,64 +325,28 @@ func (c *Cache) decode(data []byte) {
 }
 
 func (c *Cache) decodeErr(data []byte) error {
-	head := len(magic) + 8
-	if len(data) < head+1+4 || !bytes.Equal(data[:len(magic)], []byte(magic)) {
+	r, ok := wire.Unseal(data, magic)
+	if !ok {
 		return errCorrupt
 	}
-	body := data[:len(data)-4]
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
-		return errCorrupt
-	}
-	ref := int64(binary.LittleEndian.Uint64(data[len(magic):head]))
-	// Every name is a slice of data, which is never changed after.
-	all := unsafe.String(unsafe.SliceData(body), len(body))
-	off := head
-	bad := false
-	uvarint := func() uint64 {
-		v, n := binary.Uvarint(body[off:])
-		if n <= 0 {
-			bad = true
-			return 0
-		}
-		off += n
-		return v
-	}
-	varint := func() int64 {
-		v, n := binary.Varint(body[off:])
-		if n <= 0 {
-			bad = true
-			return 0
-		}
-		off += n
-		return v
-	}
-	count := uvarint()
-	if bad || count > uint64(len(body)-off)/(sha256.Size+7) {
+	ref := int64(binary.LittleEndian.Uint64(r.Bytes(8)))
+	count := r.Uvarint()
+	if r.Bad() || count > uint64(r.Len())/(sha256.Size+8) {
 		return errCorrupt
 	}
 	c.index = make(map[string]int32, count)
 	c.names = make([]string, 0, count)
 	c.entries = make([]entry, 0, count)
 	for range count {
-		n := uvarint()
-		if bad || n > uint64(len(body)-off) {
+		name := r.Text()
+		e := entry{meta: ReadMeta(r)}
+		flags := r.Bytes(1)
+		digest := r.Bytes(sha256.Size)
+		if r.Bad() {
 			return errCorrupt
 		}
-		name := all[off : off+int(n)]
-		off += int(n)
-		var e entry
-		e.meta.Size = varint()
-		e.meta.ModTime = varint()
-		e.meta.ChangeTime = varint()
-		e.meta.Inode = uvarint()
-		e.meta.Device = uvarint()
-		if bad || len(body)-off < 1+sha256.Size {
-			return errCorrupt
-		}
-		flags := body[off]
-		e.text, e.age = flags&1 != 0, flags>>1
-		copy(e.digest[:], body[off+1:])
-		off += 1 + sha256.Size
+		e.text, e.age = flags[0]&1 != 0, flags[0]>>1
+		copy(e.digest[:], digest)
 		if max(e.meta.ModTime, e.meta.ChangeTime) >= ref {
 			continue
 		}
@@ -379,7 +357,7 @@ func (c *Cache) decodeErr(data []byte) error {
 		c.names = append(c.names, name)
 		c.entries = append(c.entries, e)
 	}
-	if off != len(body) {
+	if r.Len() != 0 {
 		return errCorrupt
 	}
 	return nil
