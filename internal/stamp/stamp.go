@@ -50,10 +50,10 @@ func racy(m files.Meta, start int64) bool {
 
 // Load reads the stamp at path of the project in dir and returns it when
 // its key is key and everything on its trail is as recorded; otherwise
-// ok is false, whatever the reason. When the key is key, every name on
-// the trail is looked at, and seen lists the files that are as recorded,
-// for the command that now does its work: it need not stat them again
-// (see statcache.Cache.Vouch).
+// ok is false, whatever the reason. When the key is key but the stamp does
+// not hold, seen lists the files Load found as recorded before it met one
+// that is not, for the command that now does its work: it need not stat
+// them again (see statcache.Cache.Vouch).
 func Load(dir, path string, key [sha256.Size]byte) (s *Stamp, ok bool, seen []statcache.Observation) {
 	data, err := files.Read(path)
 	// Another key is the common miss: it is seen before anything is
@@ -68,8 +68,9 @@ func Load(dir, path string, key [sha256.Size]byte) (s *Stamp, ok bool, seen []st
 	return s, ok, seen
 }
 
-// holds checks every observation of s, on every processor, and returns
-// whether all hold, and, when some do not, the files that do.
+// holds checks the observations of s, on every processor, until one does
+// not hold; it returns whether all hold, and, when one does not, the files
+// it found as recorded until then.
 func holds(dir string, s *Stamp) (ok bool, seen []statcache.Observation) {
 	const chunk = 256
 	var next atomic.Int64
@@ -78,7 +79,7 @@ func holds(dir string, s *Stamp) (ok bool, seen []statcache.Observation) {
 	var wg sync.WaitGroup
 	for range max(2, runtime.GOMAXPROCS(0)) {
 		wg.Go(func() {
-			for {
+			for !failed.Load() {
 				i := int(next.Add(chunk)) - chunk
 				if i >= len(s.Trail) {
 					return
@@ -86,6 +87,7 @@ func holds(dir string, s *Stamp) (ok bool, seen []statcache.Observation) {
 				for j := i; j < min(i+chunk, len(s.Trail)); j++ {
 					if held[j] = still(dir, s.Start, s.Trail[j]); !held[j] {
 						failed.Store(true)
+						return
 					}
 				}
 			}

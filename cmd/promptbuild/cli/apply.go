@@ -220,7 +220,9 @@ func (e *env) carryOut(ctx context.Context, p *project, plan *planner.Plan, o ca
 		e.reportOrphans(executor.RemoveOrphans(p.graph.Config.Dir, orphans(plan), p.graph.CheckOrphan, final), o.jsonOut)
 	}
 	var werr error
-	if p.lockKept = p.lockHolds(final); !p.lockKept {
+	// A plan with work to do changes the lock file, or may: only one with
+	// none is compared record by record.
+	if p.lockKept = !plan.Pending() && p.lockHolds(final); !p.lockKept {
 		werr = lockfile.WriteIndexed(p.lockPath(), p.indexDir(), p.tempDir(), final)
 	}
 	_ = journal.Close()
