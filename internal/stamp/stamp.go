@@ -131,7 +131,7 @@ func still(dir string, start int64, o statcache.Observation) bool {
 		}
 		// Written to since: the same names are all that matters.
 		entries, err := os.ReadDir(path)
-		return err == nil && statcache.ListingDigest(entries, o.Suffix) == o.Digest
+		return err == nil && o.Listing != nil && statcache.ListingDigest(entries, o.Listing.Suffix) == o.Listing.Digest
 	}
 	return false
 }
@@ -143,13 +143,14 @@ func still(dir string, start int64, o statcache.Observation) bool {
 //	the exit code (uvarint), the output (uvarint length and bytes)
 //	uvarint count of observations, then for each: the name (uvarint
 //	  length and bytes), a flags byte (bit 0: no-follow, bits 1-7: the
-//	  kind), the metadata (statcache.AppendMeta), the digest (32 bytes)
-//	  and the suffix (uvarint length and bytes)
+//	  kind), the metadata (statcache.AppendMeta), and for a directory
+//	  the digest of its listing (32 bytes) and the suffix (uvarint length
+//	  and bytes)
 //	CRC-32C of everything before (4 bytes, little endian)
 const magic = "promptbuild stamp\x00\x01"
 
 func encode(s *Stamp) []byte {
-	b := make([]byte, 0, len(magic)+sha256.Size+8+len(s.Output)+len(s.Trail)*(48+sha256.Size)+32)
+	b := make([]byte, 0, len(magic)+sha256.Size+8+len(s.Output)+len(s.Trail)*64+32)
 	b = append(b, magic...)
 	b = append(b, s.Key[:]...)
 	b = binary.LittleEndian.AppendUint64(b, uint64(s.Start))
@@ -164,8 +165,14 @@ func encode(s *Stamp) []byte {
 		}
 		b = append(b, flags)
 		b = statcache.AppendMeta(b, o.Meta)
-		b = append(b, o.Digest[:]...)
-		b = wire.AppendText(b, o.Suffix)
+		if o.Kind == statcache.Directory {
+			var l statcache.Listing
+			if o.Listing != nil {
+				l = *o.Listing
+			}
+			b = append(b, l.Digest[:]...)
+			b = wire.AppendText(b, l.Suffix)
+		}
 	}
 	return wire.Seal(b)
 }
@@ -183,7 +190,7 @@ func decode(data []byte) (*Stamp, error) {
 	s.Code = int(r.Uvarint())
 	s.Output = []byte(r.Text())
 	count := r.Uvarint()
-	if r.Bad() || count > uint64(r.Len())/(sha256.Size+9) {
+	if r.Bad() || count > uint64(r.Len())/8 {
 		return nil, errCorrupt
 	}
 	s.Trail = make([]statcache.Observation, count)
@@ -192,13 +199,18 @@ func decode(data []byte) (*Stamp, error) {
 		o.Name = r.Text()
 		flags := r.Bytes(1)
 		o.Meta = statcache.ReadMeta(r)
-		digest := r.Bytes(sha256.Size)
-		o.Suffix = r.Text()
 		if r.Bad() {
 			return nil, errCorrupt
 		}
 		o.NoFollow, o.Kind = flags[0]&1 != 0, statcache.Kind(flags[0]>>1)
-		copy(o.Digest[:], digest)
+		if o.Kind == statcache.Directory {
+			o.Listing = &statcache.Listing{}
+			copy(o.Listing.Digest[:], r.Bytes(sha256.Size))
+			o.Listing.Suffix = r.Text()
+		}
+		if r.Bad() {
+			return nil, errCorrupt
+		}
 	}
 	if r.Len() != 0 {
 		return nil, errCorrupt

@@ -244,7 +244,7 @@ func TestSaveRacy(t *testing.T) {
 func FuzzDecode(f *testing.F) {
 	f.Add(encode(&Stamp{Key: key, Start: 1, Code: 2, Output: []byte("out"), Trail: []statcache.Observation{
 		{Name: "a", Kind: statcache.Regular, Meta: files.Meta{Size: 3, ModTime: 4}},
-		{Name: "d", Kind: statcache.Directory},
+		{Name: "d", Kind: statcache.Directory, Listing: &statcache.Listing{Suffix: ".md"}},
 	}}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := decode(data)

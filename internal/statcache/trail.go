@@ -38,12 +38,15 @@ type Observation struct {
 	// Meta is the metadata taken before the content or the listing was
 	// read (Regular, Directory).
 	Meta files.Meta
-	// Digest is the SHA-256 of the content (Regular) or of the listing
-	// (Directory: see ListingDigest).
-	Digest [sha256.Size]byte
-	// Suffix, for a Directory, is what the names that count in its
-	// listing end in ("" for all).
-	Suffix string
+	// Listing is a Directory's listing; nil for the other kinds (a
+	// Regular file's metadata tells whether it changed).
+	Listing *Listing
+}
+
+// Listing is what a Directory observation saw of the directory's names.
+type Listing struct {
+	Digest [sha256.Size]byte // see ListingDigest
+	Suffix string            // what the names that count end in ("" for all)
 }
 
 // trail is the list of what a tracking cache was asked, in shards by
@@ -93,17 +96,25 @@ func (c *Cache) Trail() (obs []Observation, start int64, ok bool) {
 	if t.lost.Load() {
 		return nil, 0, false
 	}
+	n := 0
+	parents := map[string]bool{}
+	for i := range t.shards {
+		sh := &t.shards[i]
+		sh.mu.Lock()
+		n += len(sh.obs)
+		for _, o := range sh.obs {
+			for d := path.Dir(o.Name); d != "." && d != "/" && !parents[d]; d = path.Dir(d) {
+				parents[d] = true
+			}
+		}
+		sh.mu.Unlock()
+	}
+	obs = make([]Observation, 0, n+len(parents))
 	for i := range t.shards {
 		sh := &t.shards[i]
 		sh.mu.Lock()
 		obs = append(obs, sh.obs...)
 		sh.mu.Unlock()
-	}
-	parents := map[string]bool{}
-	for _, o := range obs {
-		for d := path.Dir(o.Name); d != "." && d != "/" && !parents[d]; d = path.Dir(d) {
-			parents[d] = true
-		}
 	}
 	for d := range parents {
 		m, err := files.LstatMeta(filepath.Join(c.dir, filepath.FromSlash(d)))
@@ -140,9 +151,9 @@ func ParentMeta(m files.Meta) files.Meta {
 	return files.Meta{Mode: m.Mode, Inode: m.Inode, Device: m.Device}
 }
 
-// note adds what a question about name found: the file with metadata m
-// and digest d, or the error err.
-func (c *Cache) note(name string, noFollow bool, m files.Meta, d *[sha256.Size]byte, err error) {
+// note adds what a question about name found: the file with metadata m,
+// or the error err.
+func (c *Cache) note(name string, noFollow bool, m files.Meta, err error) {
 	t := c.trail
 	if t == nil {
 		return
@@ -154,8 +165,6 @@ func (c *Cache) note(name string, noFollow bool, m files.Meta, d *[sha256.Size]b
 	case err != nil:
 		t.lost.Store(true)
 		return
-	default:
-		o.Digest = *d
 	}
 	t.add(o)
 }
@@ -163,7 +172,7 @@ func (c *Cache) note(name string, noFollow bool, m files.Meta, d *[sha256.Size]b
 // NoteMissing puts on the trail that the command found nothing at name
 // (slash-separated, relative to the project), by means of its own.
 func (c *Cache) NoteMissing(name string) {
-	c.note(name, true, files.Meta{}, nil, fs.ErrNotExist)
+	c.note(name, true, files.Meta{}, fs.ErrNotExist)
 }
 
 // ReadDir reads the project's directory name (slash-separated, relative to
@@ -185,15 +194,15 @@ func (c *Cache) ReadDirSuffix(name, suffix string) ([]fs.DirEntry, error) {
 	// it newer than the one recorded.
 	m, err := files.StatMeta(path)
 	if err != nil {
-		c.note(name, false, files.Meta{}, nil, err)
+		c.note(name, false, files.Meta{}, err)
 		return nil, err
 	}
 	entries, err := os.ReadDir(path)
 	if err != nil {
-		c.note(name, false, files.Meta{}, nil, err)
+		c.note(name, false, files.Meta{}, err)
 		return nil, err
 	}
-	c.trail.add(Observation{Name: name, Kind: Directory, Meta: m, Digest: ListingDigest(entries, suffix), Suffix: suffix})
+	c.trail.add(Observation{Name: name, Kind: Directory, Meta: m, Listing: &Listing{ListingDigest(entries, suffix), suffix}})
 	return entries, nil
 }
 

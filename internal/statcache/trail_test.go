@@ -34,7 +34,11 @@ func TestTrail(t *testing.T) {
 	}
 	var got []string
 	for _, o := range obs {
-		got = append(got, o.Name+" "+[]string{"", "regular", "absent", "directory", "parent"}[o.Kind]+" "+o.Suffix)
+		suffix := ""
+		if o.Listing != nil {
+			suffix = o.Listing.Suffix
+		}
+		got = append(got, o.Name+" "+[]string{"", "regular", "absent", "directory", "parent"}[o.Kind]+" "+suffix)
 	}
 	slices.Sort(got)
 	got = slices.Compact(got)
@@ -46,7 +50,7 @@ func TestTrail(t *testing.T) {
 	var d [32]byte
 	for _, o := range obs {
 		if o.Kind == Directory {
-			d = o.Digest
+			d = o.Listing.Digest
 		}
 	}
 	f.write("docs/c.txt", "gamma")
