@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"hash"
 	"io"
 	"os"
 	"path"
@@ -41,34 +40,39 @@ func (e *env) newStamper(dir, name string, args []string) *stamper {
 		return nil
 	}
 	h := sha256.New()
-	field := func(h hash.Hash, s string) {
+	field := func(s string) {
 		h.Write(binary.AppendUvarint(nil, uint64(len(s))))
 		h.Write([]byte(s))
 	}
 	for _, s := range []string{"promptbuild stamp 1", id, dir, name} {
-		field(h, s)
+		field(s)
 	}
-	field(h, "args")
+	field("args")
 	for _, a := range args {
-		field(h, a)
+		field(a)
 	}
-	// The whole environment, but for what a shell changes from one
-	// command to the next and promptbuild never reads: a variable it
-	// reads (PROMPTBUILD_*, a provider's key, CI, NO_COLOR) may change
-	// what a plan says.
-	field(h, "environ")
+	// The environment: the value of each variable promptbuild reads
+	// while it plans (see readsValue), and the names of the others, so
+	// that one set or unset (a provider's key, say) counts too. No value
+	// of any other variable, a secret above all, goes into the digest.
+	field("environ")
 	env := slices.Clone(e.environ)
 	slices.Sort(env)
 	for _, kv := range env {
-		if name, _, _ := strings.Cut(kv, "="); !shellOnly[name] {
-			field(h, kv)
+		name, _, _ := strings.Cut(kv, "=")
+		switch {
+		case shellOnly[name]:
+		case readsValue(name):
+			field(kv)
+		default:
+			field(name)
 		}
 	}
 	if e.ci {
-		field(h, "ci")
+		field("ci")
 	}
 	if e.color {
-		field(h, "color")
+		field("color")
 	}
 	s := &stamper{dir: dir, path: filepath.Join(dir, stateDir, name+".stamp")}
 	h.Sum(s.key[:0])
@@ -82,8 +86,21 @@ func (s *stamper) exists() bool {
 }
 
 // shellOnly are the variables a shell sets anew for each command (the
-// command's path, the previous directory, the nesting level).
+// command's path, the previous directory, the nesting level): not even
+// their names count.
 var shellOnly = map[string]bool{"_": true, "OLDPWD": true, "SHLVL": true}
+
+// readsValue reports whether a plan may read the value of the
+// environment variable name: promptbuild's own (PROMPTBUILD_VAR_NAME,
+// PROMPTBUILD_REMOTE_CACHE, ...), CI and NO_COLOR, which choose how it
+// prints, and the terminal's and the Go runtime's settings.
+func readsValue(name string) bool {
+	switch name {
+	case "CI", "NO_COLOR", "TERM", "GODEBUG":
+		return true
+	}
+	return strings.HasPrefix(name, "PROMPTBUILD_")
+}
 
 // replay prints what the stamped command printed when the stamp still
 // holds: the same key, and every file on its trail unchanged.

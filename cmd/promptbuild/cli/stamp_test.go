@@ -166,3 +166,35 @@ func TestStampAgrees(t *testing.T) {
 	}
 	t.Logf("replayed %d times in 100", replayed)
 }
+
+// TestStampKey: what a plan may read of the environment is in the key,
+// the value of any other variable, a secret above all, is not; only
+// whether it is set.
+func TestStampKey(t *testing.T) {
+	key := func(environ ...string) [32]byte {
+		st := (&env{environ: environ, ci: true}).newStamper("/p", "plan", []string{"-var", "x=1"})
+		if st == nil {
+			t.Skip("this build of promptbuild cannot name itself")
+		}
+		return st.key
+	}
+	base := key("PROMPTBUILD_VAR_tone=calm", "OPENAI_API_KEY=sk-one", "HOME=/root")
+	for _, tt := range []struct {
+		environ []string
+		same    bool
+	}{
+		{[]string{"HOME=/root", "OPENAI_API_KEY=sk-one", "PROMPTBUILD_VAR_tone=calm"}, true},
+		{[]string{"PROMPTBUILD_VAR_tone=calm", "OPENAI_API_KEY=sk-two", "HOME=/root"}, true},
+		{[]string{"PROMPTBUILD_VAR_tone=calm", "OPENAI_API_KEY=sk-one", "HOME=/root", "_=/usr/bin/time", "SHLVL=3"}, true},
+		{[]string{"PROMPTBUILD_VAR_tone=stern", "OPENAI_API_KEY=sk-one", "HOME=/root"}, false},
+		{[]string{"PROMPTBUILD_VAR_tone=calm", "HOME=/root"}, false},
+		{[]string{"PROMPTBUILD_VAR_tone=calm", "OPENAI_API_KEY=sk-one", "HOME=/root", "NO_COLOR=1"}, false},
+	} {
+		if got := key(tt.environ...) == base; got != tt.same {
+			t.Errorf("%q: same key: %v; want %v", tt.environ, got, tt.same)
+		}
+	}
+	if (&env{environ: nil, ci: true}).newStamper("/p", "plan", nil).key == (&env{environ: nil, ci: true}).newStamper("/p", "plan", []string{"-json"}).key {
+		t.Error("other arguments, same key")
+	}
+}
