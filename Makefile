@@ -48,7 +48,8 @@ crashtest:
 
 # The benchmarks, 5 iterations each. Those of bench/ generate projects
 # under $$TMPDIR (TMPDIR=/dev/shm keeps the disk's latency out of the
-# figures); among them a no-op plan of 100,000 runs and an apply that
+# figures); among them a no-op plan of 100,000 runs (stamped, as a user
+# runs it again, and unstamped, doing all its work) and an apply that
 # changes one of their inputs, whose project takes a minute or two to
 # generate and apply. BenchmarkNoopPlan10k/ninja times ninja's no-op over
 # the files of the 10,000-run project, for comparison, and is skipped when
