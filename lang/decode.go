@@ -87,7 +87,7 @@ func decodeSettingsBlock(b *hcl.Block, s *Settings) hcl.Diagnostics {
 }
 
 // remoteCacheSchemes are the URL schemes a remote cache may use.
-var remoteCacheSchemes = []string{"s3", "file", "http", "https"}
+var remoteCacheSchemes = []string{"s3", "azblob", "file", "http", "https"}
 
 // CheckRemoteCacheURL checks the form of a remote cache URL, as given in
 // the remote_cache setting (rng is where), the environment or a flag
@@ -103,13 +103,13 @@ func CheckRemoteCacheURL(raw string, rng hcl.Range) hcl.Diagnostics {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" {
 		// The URL is not repeated: it might hold a password.
-		return bad("Invalid remote cache URL", "The remote cache must be a URL such as s3://BUCKET/PREFIX?region=REGION, file:///ABSOLUTE/PATH or https://HOST/PREFIX.")
+		return bad("Invalid remote cache URL", "The remote cache must be a URL such as s3://BUCKET/PREFIX?region=REGION, azblob://CONTAINER/PREFIX, file:///ABSOLUTE/PATH or https://HOST/PREFIX.")
 	}
 	if u.User != nil {
-		return bad("Credentials in the remote cache URL", "A remote cache URL must not hold a user name or password: set PROMPTBUILD_REMOTE_CACHE_TOKEN or PROMPTBUILD_REMOTE_CACHE_AUTH (http), or the AWS variables (s3), in the environment.")
+		return bad("Credentials in the remote cache URL", "A remote cache URL must not hold a user name or password: set PROMPTBUILD_REMOTE_CACHE_TOKEN or PROMPTBUILD_REMOTE_CACHE_AUTH (http), the AWS variables (s3), or the AZURE_STORAGE variables (azblob), in the environment.")
 	}
 	if !slices.Contains(remoteCacheSchemes, u.Scheme) {
-		return bad("Unsupported remote cache URL scheme", fmt.Sprintf("The remote cache URL scheme is %q; use s3://, file:// or http(s)://.", u.Scheme))
+		return bad("Unsupported remote cache URL scheme", fmt.Sprintf("The remote cache URL scheme is %q; use s3://, azblob://, file:// or http(s)://.", u.Scheme))
 	}
 	if u.Scheme == "file" && (u.Host != "" || !strings.HasPrefix(u.Path, "/")) {
 		return bad("Invalid remote cache URL", "A file:// remote cache names an absolute path: file:///ABSOLUTE/PATH.")

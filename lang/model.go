@@ -75,7 +75,7 @@ type Settings struct {
 	LockFile    string // default "promptbuild.lock.hcl"
 	CacheDir    string // default ".promptbuild/cache"
 	Parallelism int    // default 16
-	// RemoteCache is the URL of the shared cache (s3://, file://,
+	// RemoteCache is the URL of the shared cache (s3://, azblob://, file://,
 	// http(s)://); "" for none. PROMPTBUILD_REMOTE_CACHE and
 	// -remote-cache override it.
 	RemoteCache string

@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -22,14 +23,14 @@ type blobBackend struct {
 	maxSize int64
 }
 
-// openBlob opens s3:// and file:// URLs through gocloud.dev/blob, with
+// openBlob opens s3://, azblob:// (see openAzure) and file:// URLs through gocloud.dev/blob, with
 // gocloud's query parameters. For s3 the URL's path is the prefix
 // (s3://bucket/prefix), an endpoint implies path-style requests unless
 // use_path_style says otherwise, as MinIO and most S3-compatible stores
 // need, and checksums are computed and checked only where required. A file:// directory is created if it is missing; files are written
 // to a temporary name beside their final one and renamed, with no
 // metadata files.
-func openBlob(ctx context.Context, u *url.URL, _ func(string) string, opts *Options) (Backend, error) {
+func openBlob(ctx context.Context, u *url.URL, env func(string) string, opts *Options) (Backend, error) {
 	var (
 		bucket *blob.Bucket
 		err    error
@@ -59,6 +60,8 @@ func openBlob(ctx context.Context, u *url.URL, _ func(string) string, opts *Opti
 		if err == nil && prefix != "" {
 			bucket = blob.PrefixedBucket(bucket, prefix+"/")
 		}
+	case "azblob":
+		bucket, err = openAzure(ctx, u, env)
 	case "file":
 		o := &fileblob.URLOpener{Options: fileblob.Options{
 			CreateDir: true,
@@ -77,7 +80,18 @@ func openBlob(ctx context.Context, u *url.URL, _ func(string) string, opts *Opti
 
 func blobKey(kind Kind, key string) string { return string(kind) + "/" + key }
 
-func (b *blobBackend) Get(ctx context.Context, kind Kind, key string) ([]byte, error) {
+// contain turns a panic of the storage library into the error of the
+// request that caused it: a remote that answers what the library does not
+// expect (azureblob dereferences headers a broken proxy leaves out) is a
+// failing remote, a miss with a warning, not a crash.
+func contain(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("the storage library failed on the answer: %v", r)
+	}
+}
+
+func (b *blobBackend) Get(ctx context.Context, kind Kind, key string) (_ []byte, err error) {
+	defer contain(&err)
 	r, err := b.bucket.NewReader(ctx, blobKey(kind, key), nil)
 	if gcerrors.Code(err) == gcerrors.NotFound {
 		return nil, ErrNotFound
@@ -90,12 +104,17 @@ func (b *blobBackend) Get(ctx context.Context, kind Kind, key string) ([]byte, e
 	return io.ReadAll(io.LimitReader(r, b.maxSize+1))
 }
 
-func (b *blobBackend) Has(ctx context.Context, kind Kind, key string) (bool, error) {
+func (b *blobBackend) Has(ctx context.Context, kind Kind, key string) (_ bool, err error) {
+	defer contain(&err)
 	return b.bucket.Exists(ctx, blobKey(kind, key))
 }
 
-func (b *blobBackend) Put(ctx context.Context, kind Kind, key string, data []byte) error {
-	err := b.bucket.WriteAll(ctx, blobKey(kind, key), data, &blob.WriterOptions{
+func (b *blobBackend) Put(ctx context.Context, kind Kind, key string, data []byte) (err error) {
+	defer contain(&err)
+	// Upload rather than WriteAll: it hands the driver the whole reader
+	// at once, and keeps clear of azureblob's piped writer, whose Close
+	// races with a failed upload (gocloud v0.47.0) and panics.
+	err = b.bucket.Upload(ctx, blobKey(kind, key), bytes.NewReader(data), &blob.WriterOptions{
 		ContentType: "application/octet-stream",
 		IfNotExist:  true,
 	})

@@ -241,14 +241,15 @@ func signingEnv(t *testing.T) (map[string]string, ed25519.PublicKey) {
 func testSignedManifest(t *testing.T, rs *remoteSetup) {
 	ctx := context.Background()
 	env, pub := signingEnv(t)
-	rs.env = env
+	base := rs.env
+	rs.env = mergeEnv(base, env)
 	writer := rs.open(t, Options{})
 	manifest := []byte(`{"version":2}`)
 	k := key("bundle")
 	if err := writer.Put(ctx, AC, k, manifest); err != nil {
 		t.Fatal(err)
 	}
-	rs.env = nil
+	rs.env = base
 	for _, opts := range []Options{
 		{TrustedKeys: []ed25519.PublicKey{pub}},
 		{}, // trusts nothing, so needs no signature, and still gets the data
@@ -265,13 +266,14 @@ func testSignedManifest(t *testing.T, rs *remoteSetup) {
 func testTamperedManifest(t *testing.T, rs *remoteSetup) {
 	ctx := context.Background()
 	env, pub := signingEnv(t)
-	rs.env = env
+	base := rs.env
+	rs.env = mergeEnv(base, env)
 	k := key("bundle")
 	manifest := []byte(`{"version":2,"output":"` + key("answer") + `"}`)
 	if err := rs.open(t, Options{}).Put(ctx, AC, k, manifest); err != nil {
 		t.Fatal(err)
 	}
-	rs.env = nil
+	rs.env = base
 	var w warnings
 	reader := rs.open(t, Options{TrustedKeys: []ed25519.PublicKey{pub}, Warn: w.warn})
 	raw, err := reader.b.Get(ctx, AC, k)
@@ -380,4 +382,16 @@ func TestLayout(t *testing.T) {
 	if _, err := backend.HeadObject(fakeBucket, "a/b/cas/"+key("answer")); err != nil {
 		t.Errorf("s3: the blob is not at a/b/cas/<sha256>: %v", err)
 	}
+}
+
+// mergeEnv returns the variables of a with those of b added.
+func mergeEnv(a, b map[string]string) map[string]string {
+	m := make(map[string]string, len(a)+len(b))
+	for k, v := range a {
+		m[k] = v
+	}
+	for k, v := range b {
+		m[k] = v
+	}
+	return m
 }

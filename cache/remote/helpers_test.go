@@ -40,6 +40,7 @@ func TestMain(m *testing.M) {
 		os.Setenv(k, v)
 	}
 	code := m.Run()
+	stopAzurite()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -280,6 +281,7 @@ var backends = []struct {
 	{"file", setupFile},
 	{"s3", setupS3},
 	{"http", setupHTTP},
+	{"azblob", setupAzure},
 }
 
 // warnings collects what a Store passes to Options.Warn.

@@ -143,15 +143,17 @@ type opener func(ctx context.Context, u *url.URL, env func(string) string, opts 
 
 // openers maps a URL scheme to its backend, as gocloud's URLMux does.
 var openers = map[string]opener{
-	"file":  openBlob,
-	"s3":    openBlob,
-	"http":  openHTTP,
-	"https": openHTTP,
+	"file":   openBlob,
+	"s3":     openBlob,
+	"azblob": openBlob,
+	"http":   openHTTP,
+	"https":  openHTTP,
 }
 
 // Open opens the remote cache at rawURL:
 //
 //	s3://bucket/prefix?region=R&endpoint=URL  S3 and compatible stores
+//	azblob://container/prefix                 Azure Blob Storage (and Azurite)
 //	file:///path                              a directory, e.g. a shared volume
 //	http(s)://host/prefix                     the bazel-remote HTTP protocol
 //
@@ -171,7 +173,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	name := u.String()
 	open, ok := openers[u.Scheme]
 	if !ok {
-		return nil, fmt.Errorf("remote cache %s: unknown scheme %q (want s3, file, http or https)", name, u.Scheme)
+		return nil, fmt.Errorf("remote cache %s: unknown scheme %q (want s3, azblob, file, http or https)", name, u.Scheme)
 	}
 	env := opts.Getenv
 	if env == nil {

@@ -40,7 +40,7 @@ type remoteFlags struct {
 // command that writes the cache (writes), -remote-upload.
 func newRemoteFlags(fs *flag.FlagSet, writes bool) *remoteFlags {
 	f := &remoteFlags{}
-	fs.Var(&f.url, "remote-cache", "use the shared cache at `URL` (s3://, file:// or http(s)://; \"\" for none), instead of the remote_cache setting and "+envRemoteCache)
+	fs.Var(&f.url, "remote-cache", "use the shared cache at `URL` (s3://, azblob://, file:// or http(s)://; \"\" for none), instead of the remote_cache setting and "+envRemoteCache)
 	if writes {
 		f.upload.v = true
 		fs.Var(&f.upload, "remote-upload", "upload new answers to the remote cache (default: the remote_cache_upload setting, else true)")
