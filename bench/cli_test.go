@@ -134,39 +134,58 @@ func (s *stats) report(b *testing.B) {
 	b.ReportMetric(float64(s.maxRSS), "maxrss-KiB")
 }
 
-// applied10k is a project of 10,000 instant runs, generated and applied
-// once and shared by the benchmarks that need it (they leave it applied);
-// TestMain removes it.
-var applied10k struct {
+// appliedProject is a generated project of instant runs, generated and
+// applied once and shared by the benchmarks that need it (they leave it
+// applied); TestMain removes it.
+type appliedProject struct {
+	runs int
 	once sync.Once
 	dir  string
 	err  error
 }
 
-func project10k(b *testing.B) string {
+var (
+	applied10k  = &appliedProject{runs: 10000}
+	applied100k = &appliedProject{runs: 100000} // about a minute to make
+)
+
+// get returns the project's directory, making it on first use.
+func (p *appliedProject) get(b *testing.B) string {
 	b.Helper()
 	bin := promptbuild(b)
-	applied10k.once.Do(func() {
-		dir, err := os.MkdirTemp("", "promptbuild-bench-10k-")
+	p.once.Do(func() {
+		dir, err := os.MkdirTemp("", fmt.Sprintf("promptbuild-bench-%dk-", p.runs/1000))
 		if err != nil {
-			applied10k.err = err
+			p.err = err
 			return
 		}
-		applied10k.dir = dir
-		if err := benchgen.Project(dir, 10000, ""); err != nil {
-			applied10k.err = err
+		p.dir = dir
+		if err := benchgen.Project(dir, p.runs, ""); err != nil {
+			p.err = err
 			return
 		}
 		cmd := exec.Command(bin, "-C", dir, "apply", "-j", "64")
 		cmd.Env = append(os.Environ(), "CI=true", "PROMPTBUILD_MOCK_LOG=")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			applied10k.err = fmt.Errorf("initial apply: %v\n%s", err, out)
+			p.err = fmt.Errorf("initial apply: %v\n%s", err, lastLines(out, 20))
 		}
 	})
-	if applied10k.err != nil {
-		b.Fatal(applied10k.err)
+	if p.err != nil {
+		b.Fatal(p.err)
 	}
-	return applied10k.dir
+	return p.dir
+}
+
+// lastLines returns the last n lines of out.
+func lastLines(out []byte, n int) []byte {
+	for i := len(out) - 2; i >= 0; i-- {
+		if out[i] == '\n' {
+			if n--; n == 0 {
+				return out[i+1:]
+			}
+		}
+	}
+	return out
 }
 
 // BenchmarkNoopPlan10k times `promptbuild plan` on 10,000 applied runs
@@ -178,7 +197,7 @@ func project10k(b *testing.B) string {
 // writing its output). "x-ninja" is the ratio of the two medians. The ninja
 // sub-benchmark is skipped when ninja is not on PATH. Target: 2 × ninja.
 func BenchmarkNoopPlan10k(b *testing.B) {
-	dir := project10k(b)
+	dir := applied10k.get(b)
 	var pbMedian time.Duration
 	b.Run("promptbuild", func(b *testing.B) {
 		// The first plan after apply reads the outputs apply wrote, and
@@ -320,7 +339,7 @@ func BenchmarkNoopApply2000(b *testing.B) {
 // times the apply that reruns it, on a mock without latency: what is left
 // is promptbuild's own overhead. Target (DESIGN §8): 0.5 s.
 func BenchmarkApplyOneChanged10k(b *testing.B) {
-	dir := project10k(b)
+	dir := applied10k.get(b)
 	var s stats
 	i := 0
 	for b.Loop() {

@@ -5,61 +5,12 @@ package bench
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/promptbuild/promptbuild/internal/benchgen"
 )
-
-// applied100k is a project of 100,000 instant runs, generated and applied
-// once (about a minute) and shared by the 100k benchmarks; TestMain
-// removes it.
-var applied100k struct {
-	once sync.Once
-	dir  string
-	err  error
-}
-
-func project100k(b *testing.B) string {
-	b.Helper()
-	bin := promptbuild(b)
-	applied100k.once.Do(func() {
-		dir, err := os.MkdirTemp("", "promptbuild-bench-100k-")
-		if err != nil {
-			applied100k.err = err
-			return
-		}
-		applied100k.dir = dir
-		if err := benchgen.Project(dir, 100000, ""); err != nil {
-			applied100k.err = err
-			return
-		}
-		cmd := exec.Command(bin, "-C", dir, "apply", "-j", "64")
-		cmd.Env = append(os.Environ(), "CI=true", "PROMPTBUILD_MOCK_LOG=")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			applied100k.err = fmt.Errorf("initial apply: %v\n%s", err, lastLines(out, 20))
-		}
-	})
-	if applied100k.err != nil {
-		b.Fatal(applied100k.err)
-	}
-	return applied100k.dir
-}
-
-// lastLines returns the last n lines of out.
-func lastLines(out []byte, n int) []byte {
-	for i := len(out) - 2; i >= 0; i-- {
-		if out[i] == '\n' {
-			if n--; n == 0 {
-				return out[i+1:]
-			}
-		}
-	}
-	return out
-}
 
 // BenchmarkNoopPlan100k times `promptbuild plan` on 100,000 applied runs,
 // with its peak RSS ("maxrss-KiB"): as a user runs it again, when it
@@ -67,7 +18,7 @@ func lastLines(out []byte, n int) []byte {
 // ("unstamped": the stamp is removed before each). Targets: 1 s and
 // 500 MB.
 func BenchmarkNoopPlan100k(b *testing.B) {
-	dir := project100k(b)
+	dir := applied100k.get(b)
 	b.Run("stamped", func(b *testing.B) {
 		// The first plan after an apply reads the outputs it wrote, and
 		// stamps.
@@ -88,7 +39,7 @@ func BenchmarkNoopPlan100k(b *testing.B) {
 // is promptbuild's own work (the plan, the walk, the lock file of 100,000
 // runs written again). Target: 1.5 s.
 func BenchmarkApplyOneChanged100k(b *testing.B) {
-	dir := project100k(b)
+	dir := applied100k.get(b)
 	pb(b, dir, "plan")
 	var s stats
 	i := 0
