@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 
 	"github.com/promptbuild/promptbuild/llm"
 )
@@ -31,6 +32,29 @@ type BatchItem struct {
 	// ID is at most 64 letters, digits, '-' and '_', unique in the batch.
 	ID      string
 	Request *llm.Request
+}
+
+// BatchRequests turns items into the requests of one batch with convert,
+// leaving out each item convert refuses: it has no result, and its
+// ordinary call says why. When none is left, err is why (the last refusal,
+// or an empty batch), and nothing should be sent.
+func BatchRequests[T any](items []BatchItem, convert func(BatchItem) (T, error)) (reqs []T, err error) {
+	reqs = make([]T, 0, len(items))
+	for _, it := range items {
+		r, cerr := convert(it)
+		if cerr != nil {
+			err = cerr
+			continue
+		}
+		reqs = append(reqs, r)
+	}
+	if len(reqs) > 0 {
+		return reqs, nil
+	}
+	if err == nil {
+		err = errors.New("an empty batch")
+	}
+	return nil, err
 }
 
 // BatchState is where a batch is.

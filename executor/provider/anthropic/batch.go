@@ -3,7 +3,6 @@ package anthropic
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 
 	sdk "github.com/anthropics/anthropic-sdk-go"
@@ -27,31 +26,24 @@ func (c *Client) BatchSize() int { return batchSize }
 // result, and its ordinary call says why); when none can, nothing is
 // sent.
 func (c *Client) Submit(ctx context.Context, items []provider.BatchItem) (string, error) {
-	reqs := make([]sdk.MessageBatchNewParamsRequest, 0, len(items))
-	var invalid error
-	for _, it := range items {
+	reqs, err := provider.BatchRequests(items, func(it provider.BatchItem) (sdk.MessageBatchNewParamsRequest, error) {
 		params, err := c.params(it.Request)
 		if err != nil {
-			invalid = err
-			continue
+			return sdk.MessageBatchNewParamsRequest{}, err
 		}
 		// The batch's request parameters are the Messages API's, in a
 		// type of their own: they go as the very JSON a call sends.
 		body, err := json.Marshal(params)
 		if err != nil {
-			invalid = err
-			continue
+			return sdk.MessageBatchNewParamsRequest{}, err
 		}
-		reqs = append(reqs, sdk.MessageBatchNewParamsRequest{
+		return sdk.MessageBatchNewParamsRequest{
 			CustomID: it.ID,
 			Params:   param.Override[sdk.MessageBatchNewParamsRequestParams](json.RawMessage(body)),
-		})
-	}
-	if len(reqs) == 0 {
-		if invalid == nil {
-			invalid = errors.New("an empty batch")
-		}
-		return "", c.call.Invalid(invalid)
+		}, nil
+	})
+	if err != nil {
+		return "", c.call.Invalid(err)
 	}
 	callCtx, cancel := c.call.Context(ctx)
 	defer cancel()

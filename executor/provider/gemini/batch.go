@@ -31,30 +31,22 @@ func (c *Client) BatchSize() int { return batchSize }
 // and its ordinary call answers it. When none can go, nothing is sent.
 func (c *Client) Submit(ctx context.Context, items []provider.BatchItem) (string, error) {
 	var model string
-	var reqs []*genai.InlinedRequest
-	var invalid error
-	for _, it := range items {
+	reqs, err := provider.BatchRequests(items, func(it provider.BatchItem) (*genai.InlinedRequest, error) {
 		m, contents, config, err := c.request(it.Request)
 		switch {
 		case err != nil:
-			invalid = err
-			continue
+			return nil, err
 		case len(config.HTTPOptions.ExtraBody) > 0:
-			invalid = errors.New("a batch request cannot carry params")
-			continue
+			return nil, errors.New("a batch request cannot carry params")
 		case model != "" && m != model:
-			invalid = fmt.Errorf("a batch asks one model, %s, not %s", model, m)
-			continue
+			return nil, fmt.Errorf("a batch asks one model, %s, not %s", model, m)
 		}
 		model = m
 		config.HTTPOptions = nil
-		reqs = append(reqs, &genai.InlinedRequest{Contents: contents, Config: config, Metadata: map[string]string{batchKey: it.ID}})
-	}
-	if len(reqs) == 0 {
-		if invalid == nil {
-			invalid = errors.New("an empty batch")
-		}
-		return "", c.call.Invalid(invalid)
+		return &genai.InlinedRequest{Contents: contents, Config: config, Metadata: map[string]string{batchKey: it.ID}}, nil
+	})
+	if err != nil {
+		return "", c.call.Invalid(err)
 	}
 	callCtx, cancel, seen := c.batchContext(ctx)
 	defer cancel()

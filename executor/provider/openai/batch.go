@@ -40,26 +40,19 @@ type batchLine struct {
 // cannot be sent is left out (it has no result, and its ordinary call
 // says why); when none can, nothing is sent.
 func (c *Client) Submit(ctx context.Context, items []provider.BatchItem) (string, error) {
+	lines, err := provider.BatchRequests(items, func(it provider.BatchItem) (batchLine, error) {
+		params, err := c.params(it.Request)
+		return batchLine{CustomID: it.ID, Method: http.MethodPost, URL: batchEndpoint, Body: params}, err
+	})
+	if err != nil {
+		return "", c.call.Invalid(err)
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	n := 0
-	var invalid error
-	for _, it := range items {
-		params, err := c.params(it.Request)
-		if err != nil {
-			invalid = err
-			continue
-		}
-		if err := enc.Encode(batchLine{CustomID: it.ID, Method: http.MethodPost, URL: batchEndpoint, Body: params}); err != nil {
+	for _, l := range lines {
+		if err := enc.Encode(l); err != nil {
 			return "", c.call.Invalid(err)
 		}
-		n++
-	}
-	if n == 0 {
-		if invalid == nil {
-			invalid = errors.New("an empty batch")
-		}
-		return "", c.call.Invalid(invalid)
 	}
 	callCtx, cancel := c.call.Context(ctx)
 	defer cancel()
