@@ -3,7 +3,6 @@ package planner
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/internal/files/filestest"
 	"github.com/promptbuild/promptbuild/internal/statcache"
 	"github.com/promptbuild/promptbuild/lang"
 )
@@ -124,33 +124,16 @@ func (p *project) memoPlan(opts Options) (*Plan, *statcache.Cache) {
 // settle waits until the file system's clock has passed the last change
 // of every file of the project, so that the next plan's stat cache trusts
 // what it reads of them (a file changed in the tick a command starts in
-// is read again by the next one). It fails after 10 s of a stuck clock.
+// is read again by the next one). It fails after filestest.Bound of a
+// stuck clock.
 func (p *project) settle() {
 	p.t.Helper()
-	var last int64
-	err := filepath.WalkDir(p.dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		m, err := files.StatMeta(path)
-		last = max(last, m.ModTime, m.ChangeTime)
-		return err
-	})
+	last, err := filestest.LastChangeUnder(p.dir)
+	if err == nil {
+		err = filestest.WaitClock(filepath.Join(p.dir, StateDir), last)
+	}
 	if err != nil {
 		p.t.Fatal(err)
-	}
-	state := filepath.Join(p.dir, StateDir)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		now, err := files.Clock(state)
-		if err != nil {
-			p.t.Fatal(err)
-		}
-		if now > last {
-			return
-		}
-		if time.Now().After(deadline) {
-			p.t.Fatal("the file system's clock did not move for 10 s")
-		}
 	}
 }
 

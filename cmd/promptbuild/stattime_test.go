@@ -10,6 +10,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/internal/files/filestest"
 )
 
 // cmdChtime sets the access and modification times of files, as touch -d
@@ -64,39 +65,25 @@ func cmdRacyEdit(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// settleBound is how long settle waits for the file system's clock: far
-// beyond its tick (milliseconds), so that only a stuck clock reaches it.
-const settleBound = 10 * time.Second
-
 // cmdSettle waits until the file system's clock has moved past the last
 // change of the named files, so that the next command trusts what it reads
 // of them (see internal/statcache: a file changed in the tick a command
 // starts in is read again by the next one). It waits on the clock, polling
-// it, and fails after settleBound.
+// it, and fails after filestest.Bound.
 //
 //	settle docs/a.md out/a.md
 func cmdSettle(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
 		ts.Fatalf("usage: settle FILE...")
 	}
-	var last int64
-	for _, f := range args {
-		m, err := files.StatMeta(ts.MkAbs(f))
-		ts.Check(err)
-		last = max(last, m.ModTime, m.ChangeTime)
+	names := make([]string, len(args))
+	for i, f := range args {
+		names[i] = ts.MkAbs(f)
 	}
-	dir := ts.MkAbs(".")
-	deadline := time.Now().Add(settleBound)
-	for {
-		now, err := files.Clock(filepath.Clean(dir))
-		ts.Check(err)
-		if now > last {
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("settle: the file system's clock stayed at or before the files' last change (%d) for %v", last, settleBound)
-		}
-		time.Sleep(time.Millisecond)
+	last, err := filestest.LastChange(names...)
+	ts.Check(err)
+	if err := filestest.WaitClock(filepath.Clean(ts.MkAbs(".")), last); err != nil {
+		ts.Fatalf("settle: %v", err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/internal/files/filestest"
 	"github.com/promptbuild/promptbuild/internal/statcache"
 )
 
@@ -49,24 +50,12 @@ func (p *project) write(name, text string) {
 // the test gave a file, as it has for a command that starts later.
 func (p *project) settle() {
 	p.t.Helper()
-	var latest int64
-	_ = filepath.Walk(p.dir, func(name string, _ os.FileInfo, err error) error {
-		if err == nil {
-			if m, err := files.LstatMeta(name); err == nil {
-				latest = max(latest, m.ModTime, m.ChangeTime)
-			}
-		}
-		return nil
-	})
-	for {
-		now, err := files.Clock(p.state)
-		if err != nil {
-			p.t.Fatal(err)
-		}
-		if now > latest {
-			return
-		}
-		time.Sleep(time.Millisecond)
+	last, err := filestest.LastChangeUnder(p.dir)
+	if err == nil {
+		err = filestest.WaitClock(p.state, last)
+	}
+	if err != nil {
+		p.t.Fatal(err)
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/internal/files/filestest"
 	"github.com/promptbuild/promptbuild/internal/stamp"
 )
 
@@ -76,22 +76,12 @@ func TestStampAgrees(t *testing.T) {
 	// last change, as it has for a command run a moment later by a user.
 	settle := func() {
 		t.Helper()
-		var last int64
-		_ = filepath.Walk(dir, func(p string, _ os.FileInfo, err error) error {
-			if m, merr := files.LstatMeta(p); err == nil && merr == nil {
-				last = max(last, m.ModTime, m.ChangeTime)
-			}
-			return nil
-		})
-		for {
-			now, err := files.Clock(filepath.Join(dir, stateDir))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if now > last {
-				return
-			}
-			time.Sleep(time.Millisecond)
+		last, err := filestest.LastChangeUnder(dir)
+		if err == nil {
+			err = filestest.WaitClock(filepath.Join(dir, stateDir), last)
+		}
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
 
