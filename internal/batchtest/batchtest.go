@@ -362,15 +362,7 @@ func (s *Server) createOpenAI(w http.ResponseWriter, r *http.Request) {
 		}
 		b.items = append(b.items, it)
 	}
-	s.mu.Lock()
-	s.seq++
-	s.created++
-	b.id = fmt.Sprintf("batch_%d", s.seq)
-	s.batches[b.id] = b
-	obj := s.openAIBatch(b, "validating")
-	s.mu.Unlock()
-	s.log("create %s %d", b.id, len(b.items))
-	reply(w, obj)
+	s.create(w, b, "batch_%d", func(b *batch) map[string]any { return s.openAIBatch(b, "validating") })
 }
 
 // openAIBatch is a batch object; s.mu is held.
@@ -546,12 +538,19 @@ func (s *Server) createAnthropic(w http.ResponseWriter, r *http.Request) {
 		}
 		b.items = append(b.items, it)
 	}
+	s.create(w, b, "msgbatch_%d", s.anthropicBatch)
+}
+
+// create keeps the new batch b under an id made of idFormat and the
+// next sequence number, and answers with the batch as render reports it
+// (with s.mu held).
+func (s *Server) create(w http.ResponseWriter, b *batch, idFormat string, render func(*batch) map[string]any) {
 	s.mu.Lock()
 	s.seq++
 	s.created++
-	b.id = fmt.Sprintf("msgbatch_%d", s.seq)
+	b.id = fmt.Sprintf(idFormat, s.seq)
 	s.batches[b.id] = b
-	obj := s.anthropicBatch(b)
+	obj := render(b)
 	s.mu.Unlock()
 	s.log("create %s %d", b.id, len(b.items))
 	reply(w, obj)
@@ -746,15 +745,7 @@ func (s *Server) createGemini(w http.ResponseWriter, r *http.Request, model stri
 		it, _ := s.outcome(req.Metadata["key"], model, req.Request.prompt(), false)
 		b.items = append(b.items, it)
 	}
-	s.mu.Lock()
-	s.seq++
-	s.created++
-	b.id = fmt.Sprintf("batches/gb%d", s.seq)
-	s.batches[b.id] = b
-	obj := s.geminiBatch(b)
-	s.mu.Unlock()
-	s.log("create %s %d", b.id, len(b.items))
-	reply(w, obj)
+	s.create(w, b, "batches/gb%d", s.geminiBatch)
 }
 
 // geminiBatch is a batch as the API reports it: an operation whose
