@@ -71,6 +71,9 @@ type Server struct {
 	created int
 	calls   []string
 	seq     int
+
+	eventsMu sync.Mutex
+	events   []string // what Log hears, in order
 }
 
 // batch is a batch the server holds.
@@ -129,9 +132,20 @@ func (s *Server) Calls() []string {
 // Text is the answer to a prompt.
 func Text(prompt string) string { return "answer: " + prompt }
 
+// Events returns every event Log hears, so far, in order.
+func (s *Server) Events() []string {
+	s.eventsMu.Lock()
+	defer s.eventsMu.Unlock()
+	return append([]string(nil), s.events...)
+}
+
 func (s *Server) log(format string, args ...any) {
+	ev := fmt.Sprintf(format, args...)
+	s.eventsMu.Lock()
+	s.events = append(s.events, ev)
+	s.eventsMu.Unlock()
 	if s.Log != nil {
-		s.Log(fmt.Sprintf(format, args...))
+		s.Log(ev)
 	}
 }
 

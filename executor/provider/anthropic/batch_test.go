@@ -3,7 +3,6 @@ package anthropic
 import (
 	"context"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,10 +13,6 @@ import (
 	"github.com/promptbuild/promptbuild/internal/batchtest"
 	"github.com/promptbuild/promptbuild/llm"
 )
-
-func batchRequest(prompt string) *llm.Request {
-	return &llm.Request{MaxTokens: 100, Messages: []llm.Message{{Role: llm.System, Content: "Be brief."}, {Role: llm.User, Content: prompt}}}
-}
 
 // TestBatch sends a Message Batch in the API's wire format, polls its
 // processing_status from in_progress to ended, and reads the JSONL file
@@ -35,18 +30,15 @@ func TestBatch(t *testing.T) {
 		}
 		return batchtest.Answer
 	}
-	var mu sync.Mutex
-	var events []string
-	srv.Log = func(ev string) { mu.Lock(); events = append(events, ev); mu.Unlock() }
 	c, err := New(provider.Config{Name: "claude", Type: "anthropic", Model: "claude-test", BaseURL: srv.URL, APIKey: fakeKey, Timeout: 5 * time.Second, Stream: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	id, err := c.Submit(ctx, []provider.BatchItem{
-		{ID: "a1", Request: batchRequest("hello")},
-		{ID: "b2", Request: batchRequest("refuse me")},
-		{ID: "c3", Request: batchRequest("too late")},
+		{ID: "a1", Request: providertest.BatchRequest("hello")},
+		{ID: "b2", Request: providertest.BatchRequest("refuse me")},
+		{ID: "c3", Request: providertest.BatchRequest("too late")},
 		{ID: "bad", Request: &llm.Request{MaxTokens: -1, Messages: []llm.Message{{Role: llm.User, Content: "x"}}}},
 	})
 	if err != nil {
@@ -85,8 +77,7 @@ func TestBatch(t *testing.T) {
 	if _, ok := res["bad"]; ok {
 		t.Errorf("the request that could not be sent has a result: %+v", res["bad"])
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	events := srv.Events()
 	if !slices.Contains(events, "create "+id+" 3") || !slices.Contains(events, "results "+id) {
 		t.Errorf("the server saw %q; want a batch of 3 requests and its results read", events)
 	}
@@ -97,7 +88,7 @@ func TestBatch(t *testing.T) {
 // before the batch has ended fail too.
 func TestBatchRefused(t *testing.T) {
 	f := newFake(t, reply(404, `{"type":"error","error":{"type":"not_found_error","message":"Not found"}}`))
-	_, err := f.client(t).Submit(context.Background(), []provider.BatchItem{{ID: "a", Request: batchRequest("hi")}})
+	_, err := f.client(t).Submit(context.Background(), []provider.BatchItem{{ID: "a", Request: providertest.BatchRequest("hi")}})
 	providertest.CheckError(t, err, providertest.Failure{Provider: "claude", Status: 404, Message: "Not found", Secret: fakeKey})
 	if _, path, _ := f.Last(); path != "POST /v1/messages/batches" {
 		t.Errorf("last request %s", path)
@@ -109,7 +100,7 @@ func TestBatchRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := c.Submit(context.Background(), []provider.BatchItem{{ID: "a", Request: batchRequest("hi")}})
+	id, err := c.Submit(context.Background(), []provider.BatchItem{{ID: "a", Request: providertest.BatchRequest("hi")}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,10 +14,6 @@ import (
 	"github.com/promptbuild/promptbuild/internal/batchtest"
 	"github.com/promptbuild/promptbuild/llm"
 )
-
-func batchRequest(prompt string) *llm.Request {
-	return &llm.Request{MaxTokens: 100, Messages: []llm.Message{{Role: llm.System, Content: "Be brief."}, {Role: llm.User, Content: prompt}}}
-}
 
 // TestBatch creates a batch job of inline requests in the Gemini API's
 // wire format, polls its state from pending to succeeded (or expired),
@@ -39,20 +34,17 @@ func TestBatch(t *testing.T) {
 				}
 				return batchtest.Answer
 			}
-			var mu sync.Mutex
-			var events []string
-			srv.Log = func(ev string) { mu.Lock(); events = append(events, ev); mu.Unlock() }
 			c, err := New(provider.Config{Name: "gem", Type: "gemini", Model: "gemini-test", BaseURL: srv.URL, APIKey: fakeKey, Timeout: 5 * time.Second, Stream: true})
 			if err != nil {
 				t.Fatal(err)
 			}
 			ctx := context.Background()
-			other := batchRequest("another model")
+			other := providertest.BatchRequest("another model")
 			other.Model = "gemini-other"
 			id, err := c.Submit(ctx, []provider.BatchItem{
-				{ID: "a1", Request: batchRequest("hello")},
-				{ID: "b2", Request: batchRequest("refuse me")},
-				{ID: "c3", Request: batchRequest("too late")},
+				{ID: "a1", Request: providertest.BatchRequest("hello")},
+				{ID: "b2", Request: providertest.BatchRequest("refuse me")},
+				{ID: "c3", Request: providertest.BatchRequest("too late")},
 				{ID: "other", Request: other},
 				{ID: "params", Request: &llm.Request{Params: map[string]json.RawMessage{"top_k": json.RawMessage("3")}, Messages: []llm.Message{{Role: llm.User, Content: "x"}}}},
 			})
@@ -81,8 +73,7 @@ func TestBatch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mu.Lock()
-			defer mu.Unlock()
+			events := srv.Events()
 			if !slices.Contains(events, "create "+id+" 3") {
 				t.Errorf("the server saw %q; want a batch of the 3 requests of one model without params", events)
 			}
@@ -111,7 +102,7 @@ func TestBatch(t *testing.T) {
 // status and message, and never shows the key.
 func TestBatchRefused(t *testing.T) {
 	f := newFake(t, reply(404, `{"error":{"code":404,"message":"Method not found.","status":"NOT_FOUND"}}`))
-	_, err := f.client(t).Submit(context.Background(), []provider.BatchItem{{ID: "a", Request: batchRequest("hi")}})
+	_, err := f.client(t).Submit(context.Background(), []provider.BatchItem{{ID: "a", Request: providertest.BatchRequest("hi")}})
 	providertest.CheckError(t, err, providertest.Failure{Provider: "gem", Status: 404, Message: "Method not found.", Secret: fakeKey})
 	if _, path, _ := f.Last(); path != "POST /v1beta/models/gemini-test:batchGenerateContent" {
 		t.Errorf("last request %s", path)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,10 +15,6 @@ import (
 )
 
 // batchRequest asks prompt of the default model.
-func batchRequest(prompt string) *llm.Request {
-	return &llm.Request{MaxTokens: 100, Messages: []llm.Message{{Role: llm.System, Content: "Be brief."}, {Role: llm.User, Content: prompt}}}
-}
-
 // TestBatch sends a batch through the Batch API's wire format (the JSONL
 // input uploaded to /files, then /batches), polls it through validating
 // and in_progress to its end, and reads its output and error files: an
@@ -40,15 +35,12 @@ func TestBatch(t *testing.T) {
 				}
 				return batchtest.Answer
 			}
-			var mu sync.Mutex
-			var events []string
-			srv.Log = func(ev string) { mu.Lock(); events = append(events, ev); mu.Unlock() }
 			c := newClient(t, provider.Config{APIKey: testKey, BaseURL: srv.URL + "/v1", Stream: true})
 			ctx := context.Background()
 			id, err := c.Submit(ctx, []provider.BatchItem{
-				{ID: "a1", Request: batchRequest("hello")},
-				{ID: "b2", Request: batchRequest("refuse me")},
-				{ID: "c3", Request: batchRequest("too late")},
+				{ID: "a1", Request: providertest.BatchRequest("hello")},
+				{ID: "b2", Request: providertest.BatchRequest("refuse me")},
+				{ID: "c3", Request: providertest.BatchRequest("too late")},
 				{ID: "bad", Request: &llm.Request{Messages: []llm.Message{{Role: "narrator", Content: "x"}}}},
 			})
 			if err != nil {
@@ -92,8 +84,7 @@ func TestBatch(t *testing.T) {
 			if _, ok := res["bad"]; ok {
 				t.Errorf("the request that could not be sent has a result: %+v", res["bad"])
 			}
-			mu.Lock()
-			defer mu.Unlock()
+			events := srv.Events()
 			if !slices.Contains(events, "files 3") || !slices.Contains(events, "create "+id+" 3") {
 				t.Errorf("the server saw %q; want the upload of 3 requests and the batch", events)
 			}
@@ -110,7 +101,7 @@ func TestBatch(t *testing.T) {
 func TestBatchRefused(t *testing.T) {
 	f := providertest.New(t, providertest.Reply(404, apiError("Not Found", "invalid_request_error", "")))
 	c := newClient(t, provider.Config{APIKey: testKey, BaseURL: f.URL + "/v1"})
-	_, err := c.Submit(context.Background(), []provider.BatchItem{{ID: "a", Request: batchRequest("hi")}})
+	_, err := c.Submit(context.Background(), []provider.BatchItem{{ID: "a", Request: providertest.BatchRequest("hi")}})
 	providertest.CheckError(t, err, providertest.Failure{Provider: "fast", Status: 404, Message: "Not Found", Secret: testKey})
 	if _, path, _ := f.Last(); path != "POST /v1/files" {
 		t.Errorf("last request %s, want the upload", path)

@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+
+	"github.com/promptbuild/promptbuild/llm"
 )
 
 // Fake is an API server on loopback. It records every request it gets and
@@ -81,4 +83,11 @@ func Reply(status int, body string, header ...string) http.HandlerFunc {
 		w.WriteHeader(status)
 		io.WriteString(w, body)
 	}
+}
+
+// BatchRequest is the request of one item of the batch tests: a system
+// prompt and the given user prompt, whose text the fake batch server
+// decides by (see internal/batchtest).
+func BatchRequest(prompt string) *llm.Request {
+	return &llm.Request{MaxTokens: 100, Messages: []llm.Message{{Role: llm.System, Content: "Be brief."}, {Role: llm.User, Content: prompt}}}
 }
