@@ -339,12 +339,19 @@ func BenchmarkNoopApply2000(b *testing.B) {
 // times the apply that reruns it, on a mock without latency: what is left
 // is promptbuild's own overhead. Target (DESIGN §8): 0.5 s.
 func BenchmarkApplyOneChanged10k(b *testing.B) {
-	dir := applied10k.get(b)
+	applyOneChanged(b, applied10k.get(b), 10000, 37)
+}
+
+// applyOneChanged times, in each iteration, an apply of the applied
+// project in dir (of the given number of runs) after an edit of one of its
+// documents, a different one each time (stride apart), and fails unless it
+// makes exactly one call.
+func applyOneChanged(b *testing.B, dir string, runs, stride int) {
 	var s stats
 	i := 0
 	for b.Loop() {
 		b.StopTimer()
-		p := filepath.Join(dir, filepath.FromSlash(benchgen.DocPath(i*37%10000)))
+		p := filepath.Join(dir, filepath.FromSlash(benchgen.DocPath(i*stride%runs)))
 		f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
 		if err == nil {
 			_, err = fmt.Fprintf(f, "\nEdited %d at %d.\n", i, time.Now().UnixNano())

@@ -3,13 +3,7 @@
 package bench
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
-
-	"github.com/promptbuild/promptbuild/internal/benchgen"
 )
 
 // BenchmarkNoopPlan100k times `promptbuild plan` on 100,000 applied runs,
@@ -41,26 +35,5 @@ func BenchmarkNoopPlan100k(b *testing.B) {
 func BenchmarkApplyOneChanged100k(b *testing.B) {
 	dir := applied100k.get(b)
 	pb(b, dir, "plan")
-	var s stats
-	i := 0
-	for b.Loop() {
-		b.StopTimer()
-		p := filepath.Join(dir, filepath.FromSlash(benchgen.DocPath(i*7919%100000)))
-		f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
-		if err == nil {
-			_, err = fmt.Fprintf(f, "\nEdited %d at %d.\n", i, time.Now().UnixNano())
-			f.Close()
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		i++
-		b.StartTimer()
-		r, sum := applied(b, dir)
-		if sum.Called != 1 || sum.Failed != 0 {
-			b.Fatalf("apply after one edit: %+v, want 1 called", sum)
-		}
-		s.add(r)
-	}
-	s.report(b)
+	applyOneChanged(b, dir, 100000, 7919)
 }
