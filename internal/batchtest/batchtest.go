@@ -132,6 +132,14 @@ func (s *Server) Calls() []string {
 // Text is the answer to a prompt.
 func Text(prompt string) string { return "answer: " + prompt }
 
+// called records an ordinary call of prompt p.
+func (s *Server) called(p string) {
+	s.mu.Lock()
+	s.calls = append(s.calls, p)
+	s.mu.Unlock()
+	s.log("call %s", p)
+}
+
 // Events returns every event Log hears, so far, in order.
 func (s *Server) Events() []string {
 	s.eventsMu.Lock()
@@ -507,10 +515,7 @@ func (s *Server) callOpenAI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := prompt(b.Messages)
-	s.mu.Lock()
-	s.calls = append(s.calls, p)
-	s.mu.Unlock()
-	s.log("call %s", p)
+	s.called(p)
 	reply(w, openAIAnswer(b.Model, p))
 }
 
@@ -651,10 +656,7 @@ func (s *Server) callAnthropic(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := prompt(b.Messages)
-	s.mu.Lock()
-	s.calls = append(s.calls, p)
-	s.mu.Unlock()
-	s.log("call %s", p)
+	s.called(p)
 	msg := anthropicAnswer(b.Model, p)
 	if !b.Stream {
 		reply(w, msg)
@@ -833,10 +835,7 @@ func (s *Server) callGemini(w http.ResponseWriter, r *http.Request, model string
 		return
 	}
 	p := g.prompt()
-	s.mu.Lock()
-	s.calls = append(s.calls, p)
-	s.mu.Unlock()
-	s.log("call %s", p)
+	s.called(p)
 	if !stream {
 		reply(w, geminiAnswer(model, p))
 		return
