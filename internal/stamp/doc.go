@@ -13,10 +13,11 @@
 // everything that is not a file (the command line, the environment, the
 // build of promptbuild); the trail names the files.
 //
-// Racy timestamps are treated as the stat cache treats them: a file whose
+// Racy timestamps are treated as git treats them: a file whose
 // modification or change time is not strictly older than the moment the
-// recording command began is not trusted. Save refuses a trail with such
-// a file (the stamp could never be used). A directory whose metadata
+// recording command began is not trusted by its metadata alone. The stamp
+// keeps the digest of the content the command used, and such a file holds
+// only while its content is that. A directory whose metadata
 // changed, or is that recent, is listed again: only its names count. A
 // directory on the way to a name must still be the same directory (its
 // type, inode and device), so that one replaced by a symbolic link is

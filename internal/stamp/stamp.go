@@ -26,19 +26,27 @@ type Stamp struct {
 	Code   int    // the exit code
 	Output []byte // what the command printed
 	Trail  []statcache.Observation
+
+	// What an apply needs to redo only the instances whose own files
+	// changed (see internal/cli's delta apply); empty for other commands.
+	//
+	// Inputs names inputs whose files each belong to one instance of
+	// each run that iterates over the input. Owner, when not nil, has an
+	// element per observation of Trail: 1 + the index in Inputs of the
+	// input whose file it is, or 0 for a file that belongs to no
+	// instance alone (a configuration file, a template, a listing...).
+	// Instances is how many run instances the command had.
+	Inputs    []string
+	Owner     []uint32
+	Instances int
 }
 
 // Save writes s to path atomically (its temporary file in tmpDir). A
-// stamp that could never be used (no start time, or a file on its trail
-// changed too recently to be trusted) is not written: ok is false.
+// stamp without a start time could never be used: it is not written, and
+// ok is false.
 func Save(path, tmpDir string, s *Stamp) (ok bool, err error) {
 	if s.Start == 0 {
 		return false, nil
-	}
-	for _, o := range s.Trail {
-		if o.Kind == statcache.Regular && racy(o.Meta, s.Start) {
-			return false, nil
-		}
 	}
 	return true, files.WriteIn(tmpDir, path, encode(s), 0o666)
 }
@@ -66,6 +74,55 @@ func Load(dir, path string, key [sha256.Size]byte) (s *Stamp, ok bool, seen []st
 	}
 	ok, seen = holds(dir, s)
 	return s, ok, seen
+}
+
+// Read reads the stamp at path when its key is key, without checking its
+// trail (see Changes); nil when there is none, it is corrupt or its key
+// is another.
+func Read(path string, key [sha256.Size]byte) *Stamp {
+	data, err := files.Read(path)
+	if err != nil || len(data) < len(magic)+sha256.Size || !bytes.Equal(data[len(magic):len(magic)+sha256.Size], key[:]) {
+		return nil
+	}
+	s, err := decode(data)
+	if err != nil {
+		return nil
+	}
+	return s
+}
+
+// Changes checks every observation of s, on every processor, and returns
+// the indices in s.Trail of those that no longer hold, in order (none:
+// the stamp holds), and the files found as recorded (see Load's seen).
+func (s *Stamp) Changes(dir string) (changed []int, seen []statcache.Observation) {
+	const chunk = 256
+	var next atomic.Int64
+	held := make([]bool, len(s.Trail)) // each element written by one worker
+	var wg sync.WaitGroup
+	for range max(2, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(chunk)) - chunk
+				if i >= len(s.Trail) {
+					return
+				}
+				for j := i; j < min(i+chunk, len(s.Trail)); j++ {
+					held[j] = still(dir, s.Start, s.Trail[j])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	seen = make([]statcache.Observation, 0, len(s.Trail))
+	for i, o := range s.Trail {
+		switch {
+		case !held[i]:
+			changed = append(changed, i)
+		case o.Kind == statcache.Regular:
+			seen = append(seen, o)
+		}
+	}
+	return changed, seen
 }
 
 // holds checks the observations of s, on every processor, until one does
@@ -119,7 +176,21 @@ func still(dir string, start int64, o statcache.Observation) bool {
 	case statcache.Absent:
 		return errors.Is(err, fs.ErrNotExist)
 	case statcache.Regular:
-		return err == nil && m == o.Meta && !racy(m, start)
+		if err != nil || m != o.Meta {
+			return false
+		}
+		if !racy(m, start) {
+			return true
+		}
+		// Times too recent to prove the content unchanged: the content
+		// must be what the command used.
+		var data []byte
+		if o.NoFollow {
+			data, err = files.ReadNoFollow(path)
+		} else {
+			data, err = os.ReadFile(path)
+		}
+		return err == nil && sha256.Sum256(data) == o.Digest
 	case statcache.Parent:
 		return err == nil && statcache.ParentMeta(m) == o.Meta
 	case statcache.Directory:
@@ -136,18 +207,34 @@ func still(dir string, start int64, o statcache.Observation) bool {
 	return false
 }
 
-// The file format, version 1:
+// The file format, version 2:
 //
 //	magic (with the version as its last byte)
 //	the key (32 bytes), the start time (8 bytes, little endian)
 //	the exit code (uvarint), the output (uvarint length and bytes)
 //	uvarint count of observations, then for each: the name (uvarint
-//	  length and bytes), a flags byte (bit 0: no-follow, bits 1-7: the
-//	  kind), the metadata (statcache.AppendMeta), and for a directory
-//	  the digest of its listing (32 bytes) and the suffix (uvarint length
-//	  and bytes)
+//	  length and bytes), a flags byte (bit 0: no-follow, bit 1: a digest
+//	  follows, which it does exactly for a regular file whose times are
+//	  racy; bits 2-7: the kind), the metadata (statcache.AppendMeta), the
+//	  digest (32 bytes), and for a directory the digest of its listing
+//	  (32 bytes) and the suffix (uvarint length and bytes)
+//	uvarint count of per-file inputs, their names; when there are any,
+//	  a uvarint owner per observation
+//	the number of instances (uvarint)
 //	CRC-32C of everything before (4 bytes, little endian)
-const magic = "promptbuild stamp\x00\x01"
+const magic = "promptbuild stamp\x00\x02"
+
+const (
+	flagNoFollow = 1 << iota
+	flagDigest
+	kindShift = iota
+)
+
+// keepsDigest reports whether o's digest is written: its metadata cannot
+// prove it unchanged.
+func keepsDigest(o statcache.Observation, start int64) bool {
+	return o.Kind == statcache.Regular && racy(o.Meta, start)
+}
 
 func encode(s *Stamp) []byte {
 	b := make([]byte, 0, len(magic)+sha256.Size+8+len(s.Output)+len(s.Trail)*64+32)
@@ -159,12 +246,19 @@ func encode(s *Stamp) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s.Trail)))
 	for _, o := range s.Trail {
 		b = wire.AppendText(b, o.Name)
-		flags := byte(o.Kind) << 1
+		flags := byte(o.Kind) << kindShift
 		if o.NoFollow {
-			flags |= 1
+			flags |= flagNoFollow
+		}
+		digest := keepsDigest(o, s.Start)
+		if digest {
+			flags |= flagDigest
 		}
 		b = append(b, flags)
 		b = statcache.AppendMeta(b, o.Meta)
+		if digest {
+			b = append(b, o.Digest[:]...)
+		}
 		if o.Kind == statcache.Directory {
 			var l statcache.Listing
 			if o.Listing != nil {
@@ -174,6 +268,19 @@ func encode(s *Stamp) []byte {
 			b = wire.AppendText(b, l.Suffix)
 		}
 	}
+	owners := len(s.Inputs) > 0 && len(s.Owner) == len(s.Trail)
+	if !owners {
+		b = binary.AppendUvarint(b, 0)
+	} else {
+		b = binary.AppendUvarint(b, uint64(len(s.Inputs)))
+		for _, name := range s.Inputs {
+			b = wire.AppendText(b, name)
+		}
+		for _, o := range s.Owner {
+			b = binary.AppendUvarint(b, uint64(o))
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(s.Instances))
 	return wire.Seal(b)
 }
 
@@ -202,7 +309,12 @@ func decode(data []byte) (*Stamp, error) {
 		if r.Bad() {
 			return nil, errCorrupt
 		}
-		o.NoFollow, o.Kind = flags[0]&1 != 0, statcache.Kind(flags[0]>>1)
+		o.NoFollow, o.Kind = flags[0]&flagNoFollow != 0, statcache.Kind(flags[0]>>kindShift)
+		if digest := flags[0]&flagDigest != 0; digest != keepsDigest(*o, s.Start) {
+			return nil, errCorrupt
+		} else if digest {
+			copy(o.Digest[:], r.Bytes(sha256.Size))
+		}
 		if o.Kind == statcache.Directory {
 			o.Listing = &statcache.Listing{}
 			copy(o.Listing.Digest[:], r.Bytes(sha256.Size))
@@ -212,7 +324,25 @@ func decode(data []byte) (*Stamp, error) {
 			return nil, errCorrupt
 		}
 	}
-	if r.Len() != 0 {
+	inputs := r.Uvarint()
+	if r.Bad() || inputs > uint64(r.Len()) {
+		return nil, errCorrupt
+	}
+	for range inputs {
+		s.Inputs = append(s.Inputs, r.Text())
+	}
+	if inputs > 0 {
+		s.Owner = make([]uint32, len(s.Trail))
+		for i := range s.Owner {
+			o := r.Uvarint()
+			if o > inputs {
+				return nil, errCorrupt
+			}
+			s.Owner[i] = uint32(o)
+		}
+	}
+	s.Instances = int(r.Uvarint())
+	if r.Bad() || r.Len() != 0 || s.Instances < 0 {
 		return nil, errCorrupt
 	}
 	return s, nil

@@ -149,6 +149,7 @@ func TestLoad(t *testing.T) {
 			}
 			p := newProject(t)
 			want := p.record()
+			stored := Read(p.path, key) // the trail as the file keeps it
 			tt.change(p)
 			got, ok, seen := Load(p.dir, p.path, key)
 			if ok != tt.holds {
@@ -157,7 +158,7 @@ func TestLoad(t *testing.T) {
 			// What a stamp that does not hold saw are files on its
 			// trail that are as recorded.
 			for _, o := range seen {
-				if ok || o.Kind != statcache.Regular || !slices.Contains(want.Trail, o) || !still(p.dir, want.Start, o) {
+				if ok || o.Kind != statcache.Regular || !slices.Contains(stored.Trail, o) || !still(p.dir, want.Start, o) {
 					t.Errorf("%s is seen, but it is not a file of the trail as recorded", o.Name)
 				}
 			}
@@ -205,9 +206,10 @@ func TestLoadKey(t *testing.T) {
 	}
 }
 
-// TestSaveRacy: a trail with a file written since the command began is
-// not saved: its metadata may hide a second write in the same tick.
-func TestSaveRacy(t *testing.T) {
+// TestRacy: a file written since the command began is on the trail with
+// the digest of what the command read: its metadata may hide a second
+// write in the same tick, so it holds only while its content is that.
+func TestRacy(t *testing.T) {
 	p := newProject(t)
 	p.settle()
 	c := statcache.Open(p.dir, "", p.state)
@@ -220,11 +222,57 @@ func TestSaveRacy(t *testing.T) {
 	if !ok {
 		t.Fatal("Trail: not ok")
 	}
-	if ok, err := Save(p.path, p.state, &Stamp{Key: key, Start: start, Trail: trail}); ok || err != nil {
-		t.Fatalf("Save = %v, %v; want false, nil", ok, err)
+	if ok, err := Save(p.path, p.state, &Stamp{Key: key, Start: start, Trail: trail}); !ok || err != nil {
+		t.Fatalf("Save = %v, %v; want true, nil", ok, err)
 	}
-	if _, err := os.Stat(p.path); !os.IsNotExist(err) {
-		t.Errorf("a stamp was written: %v", err)
+	if _, ok, _ := Load(p.dir, p.path, key); !ok {
+		t.Fatal("Load: the racy file, unchanged, does not hold")
+	}
+	// Another content under the same metadata: only its digest tells.
+	var o statcache.Observation
+	for _, o = range trail {
+		if o.Name == "docs/a.md" {
+			break
+		}
+	}
+	if !still(p.dir, start, o) {
+		t.Fatal("still: the racy file as read does not hold")
+	}
+	o.Digest = sha256.Sum256([]byte("AGAIN"))
+	if still(p.dir, start, o) {
+		t.Error("still: a racy file whose content is not the one read holds")
+	}
+	// Settled before the command began, its metadata is enough.
+	if !still(p.dir, o.Meta.ModTime+1, o) {
+		t.Error("still: a settled file with its recorded metadata does not hold")
+	}
+}
+
+// TestChanges lists every observation that no longer holds, not only
+// the first, and what was found as recorded.
+func TestChanges(t *testing.T) {
+	p := newProject(t)
+	want := p.record()
+	s := Read(p.path, key)
+	if s == nil {
+		t.Fatal("Read: no stamp")
+	}
+	if changed, seen := s.Changes(p.dir); len(changed) != 0 || len(seen) != 3 {
+		t.Fatalf("unchanged: Changes = %v, %d seen; want none, 3", changed, len(seen))
+	}
+	if Read(p.path, sha256.Sum256([]byte("other"))) != nil {
+		t.Error("Read with another key returned a stamp")
+	}
+	p.write("docs/a.md", "ALPHA!")
+	p.write("notes/n.txt", "NOTE!")
+	changed, seen := s.Changes(p.dir)
+	var names []string
+	for _, i := range changed {
+		names = append(names, want.Trail[i].Name)
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"docs/a.md", "notes/n.txt"}) || len(seen) != 1 || seen[0].Name != "docs/b.md" {
+		t.Errorf("Changes = %q, %d seen; want docs/a.md and notes/n.txt, docs/b.md seen", names, len(seen))
 	}
 }
 
@@ -235,6 +283,10 @@ func FuzzDecode(f *testing.F) {
 		{Name: "a", Kind: statcache.Regular, Meta: files.Meta{Size: 3, ModTime: 4}},
 		{Name: "d", Kind: statcache.Directory, Listing: &statcache.Listing{Suffix: ".md"}},
 	}}))
+	f.Add(encode(&Stamp{Key: key, Start: 10, Trail: []statcache.Observation{
+		{Name: "r", Kind: statcache.Regular, Meta: files.Meta{Size: 3, ModTime: 12}, Digest: sha256.Sum256([]byte("r"))},
+		{Name: "docs/x.md", Kind: statcache.Regular, Meta: files.Meta{Size: 1, ModTime: 2}},
+	}, Inputs: []string{"docs"}, Owner: []uint32{0, 1}, Instances: 7}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := decode(data)
 		if err != nil {

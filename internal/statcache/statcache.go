@@ -137,12 +137,12 @@ func (c *Cache) Hash(name string, noFollow bool) (Result, error) {
 			m, err = files.StatMeta(path)
 		}
 		if err != nil {
-			c.note(name, noFollow, m, err)
+			c.note(name, noFollow, m, Result{}, err)
 			return Result{}, err
 		}
 		if m.Regular() {
 			if r, ok := c.lookup(name, m); ok {
-				c.note(name, noFollow, m, nil)
+				c.note(name, noFollow, m, r, nil)
 				return r, nil
 			}
 		}
@@ -163,12 +163,12 @@ func (c *Cache) Read(name string, noFollow bool) (Result, error) {
 		data, m, err = files.ReadMeta(path)
 	}
 	if err != nil {
-		c.note(name, noFollow, m, err)
+		c.note(name, noFollow, m, Result{}, err)
 		return Result{}, err
 	}
 	c.reads.Add(1)
 	r := Result{Digest: sha256.Sum256(data), Text: utf8.Valid(data), Data: data}
-	c.note(name, noFollow, m, nil)
+	c.note(name, noFollow, m, r, nil)
 	c.record(name, m, r)
 	return r, nil
 }

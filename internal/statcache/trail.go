@@ -38,8 +38,11 @@ type Observation struct {
 	// Meta is the metadata taken before the content or the listing was
 	// read (Regular, Directory).
 	Meta files.Meta
-	// Listing is a Directory's listing; nil for the other kinds (a
-	// Regular file's metadata tells whether it changed).
+	// Digest is a Regular file's SHA-256: of the content the command
+	// used. When the metadata cannot prove the file unchanged (it changed
+	// too recently), the content can.
+	Digest [sha256.Size]byte
+	// Listing is a Directory's listing; nil for the other kinds.
 	Listing *Listing
 }
 
@@ -151,14 +154,14 @@ func ParentMeta(m files.Meta) files.Meta {
 	return files.Meta{Mode: m.Mode, Inode: m.Inode, Device: m.Device}
 }
 
-// note adds what a question about name found: the file with metadata m,
-// or the error err.
-func (c *Cache) note(name string, noFollow bool, m files.Meta, err error) {
+// note adds what a question about name found: the file with metadata m
+// whose content r describes, or the error err.
+func (c *Cache) note(name string, noFollow bool, m files.Meta, r Result, err error) {
 	t := c.trail
 	if t == nil {
 		return
 	}
-	o := Observation{Name: name, NoFollow: noFollow, Kind: Regular, Meta: m}
+	o := Observation{Name: name, NoFollow: noFollow, Kind: Regular, Meta: m, Digest: r.Digest}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		o.Kind, o.Meta = Absent, files.Meta{}
@@ -172,7 +175,7 @@ func (c *Cache) note(name string, noFollow bool, m files.Meta, err error) {
 // NoteMissing puts on the trail that the command found nothing at name
 // (slash-separated, relative to the project), by means of its own.
 func (c *Cache) NoteMissing(name string) {
-	c.note(name, true, files.Meta{}, fs.ErrNotExist)
+	c.note(name, true, files.Meta{}, Result{}, fs.ErrNotExist)
 }
 
 // ReadDir reads the project's directory name (slash-separated, relative to
@@ -194,12 +197,12 @@ func (c *Cache) ReadDirSuffix(name, suffix string) ([]fs.DirEntry, error) {
 	// it newer than the one recorded.
 	m, err := files.StatMeta(path)
 	if err != nil {
-		c.note(name, false, files.Meta{}, err)
+		c.note(name, false, files.Meta{}, Result{}, err)
 		return nil, err
 	}
 	entries, err := os.ReadDir(path)
 	if err != nil {
-		c.note(name, false, files.Meta{}, err)
+		c.note(name, false, files.Meta{}, Result{}, err)
 		return nil, err
 	}
 	c.trail.add(Observation{Name: name, Kind: Directory, Meta: m, Listing: &Listing{ListingDigest(entries, suffix), suffix}})
