@@ -101,3 +101,33 @@ func ReadsFiles(exprs ...hcl.Expression) bool {
 	}
 	return false
 }
+
+// CallsFileFunctions reports whether any expression of the configuration
+// (every block of every file, every template) may read a file of the
+// project that no input declares (see ReadsFiles).
+func CallsFileFunctions(cfg *Config) bool {
+	for _, f := range cfg.Files {
+		switch body := f.Body.(type) {
+		case nil: // a template file: its template is looked at below
+		case *hclsyntax.Body:
+			found := false
+			hclsyntax.VisitAll(body, func(node hclsyntax.Node) hcl.Diagnostics {
+				if call, ok := node.(*hclsyntax.FunctionCallExpr); ok && fileFunctions[call.Name] {
+					found = true
+				}
+				return nil
+			})
+			if found {
+				return true
+			}
+		default:
+			return true
+		}
+	}
+	for _, t := range cfg.Templates {
+		if ReadsFiles(t.System, t.Body) {
+			return true
+		}
+	}
+	return false
+}

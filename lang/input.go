@@ -306,6 +306,28 @@ func listGlob(cfg *Config, in *Input) ([]*TextFile, hcl.Diagnostics) {
 	return list, diags
 }
 
+// GlobFiles returns the files named (each a path the glob input in
+// matched when it was last listed) as ListInput lists them, without
+// walking the glob: for a planner that knows the glob's listing is
+// unchanged and needs only some of its files. ok is false when a name is
+// no longer a regular file (a symbolic link, say, which the walk treats
+// apart): the caller must list the glob.
+func GlobFiles(cfg *Config, in *Input, names []string) (list []*TextFile, ok bool) {
+	stat := cfg.StatCache()
+	list = make([]*TextFile, len(names))
+	for i, name := range names {
+		if m, err := files.LstatMeta(filepath.Join(cfg.Dir, filepath.FromSlash(name))); err != nil || !m.Regular() {
+			return nil, false
+		}
+		f, err := hashText(cfg, stat, in, name)
+		if err != nil {
+			return nil, false
+		}
+		list[i] = f
+	}
+	return list, true
+}
+
 // hashed is a file of a glob, listed.
 type hashed struct {
 	f    *TextFile

@@ -161,41 +161,50 @@ func Build(cfg *lang.Config) (*Graph, hcl.Diagnostics) { return BuildWith(cfg, n
 // BuildWith is Build with a request memo, which knows the output paths of
 // unchanged instances without evaluating them, and learns the others.
 func BuildWith(cfg *lang.Config, memo *Memo) (*Graph, hcl.Diagnostics) {
-	g, diags := build(cfg, memo)
+	g, diags, _ := build(cfg, memo, nil)
 	return g, lang.MediaDiags(diags)
 }
 
-func build(cfg *lang.Config, memo *Memo) (*Graph, hcl.Diagnostics) {
-	g := &Graph{
+// build builds the graph of the whole project or, with part, of the
+// instances that own the files part lists (see BuildPart): ok is false
+// when one of those cannot be read as a glob's walk would.
+func build(cfg *lang.Config, memo *Memo, part map[string][]string) (g *Graph, diags hcl.Diagnostics, ok bool) {
+	g = &Graph{
 		Config:          cfg,
 		TemplateDigests: make(map[string]string, len(cfg.Templates)),
 		byAddr:          make(map[string]*Node),
 		byRun:           make(map[string][]*Node),
 		memo:            memo,
 	}
-	diags := g.readSources()
+	if diags, ok = g.readSources(part); !ok {
+		return nil, nil, false
+	}
 	for name, t := range cfg.Templates {
 		g.TemplateDigests[name] = Digest(t.Source)
 	}
 	if diags.HasErrors() {
-		return nil, diags
+		return nil, diags, true
 	}
 
 	for _, name := range sortedKeys(cfg.Runs) {
-		diags = append(diags, g.expand(cfg.Runs[name])...)
+		r := cfg.Runs[name]
+		if _, owns := part[forEachInput(r)]; part != nil && !owns {
+			continue
+		}
+		diags = append(diags, g.expand(r)...)
 	}
 	if diags.HasErrors() {
-		return nil, diags
+		return nil, diags, true
 	}
 	sort.Slice(g.Nodes, func(i, j int) bool { return g.Nodes[i].Addr < g.Nodes[j].Addr })
 	diags = append(diags, g.checkOutputs()...)
 	diags = append(diags, g.connect()...)
 	diags = append(diags, g.checkJSONRefs()...)
 	if diags.HasErrors() {
-		return nil, diags
+		return nil, diags, true
 	}
 	g.order()
-	return g, diags
+	return g, diags, true
 }
 
 // expand turns one run block into its instances.

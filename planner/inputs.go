@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/promptbuild/promptbuild/lang"
@@ -36,9 +35,11 @@ type source struct {
 	diags  hcl.Diagnostics
 }
 
-// readSources lists every input, and evaluates the value inputs.
-func (g *Graph) readSources() hcl.Diagnostics {
-	var diags hcl.Diagnostics
+// readSources lists every input, and evaluates the value inputs. With
+// part (see BuildPart), an input read file by file holds only the files
+// part gives it; ok is false when one of those cannot be read as the
+// glob's walk would read it.
+func (g *Graph) readSources(part map[string][]string) (diags hcl.Diagnostics, ok bool) {
 	cfg := g.Config
 	perFile := lang.ForEachInputs(cfg)
 	g.sources = make(map[string]*source, len(cfg.Inputs))
@@ -46,10 +47,18 @@ func (g *Graph) readSources() hcl.Diagnostics {
 		in := cfg.Inputs[name]
 		s := &source{decl: in}
 		if in.Kind == lang.InputFile || in.Kind == lang.InputGlob {
-			list, ds := lang.ListInput(cfg, in)
-			diags = append(diags, ds...)
-			if ds.HasErrors() {
-				continue
+			var list []*lang.TextFile
+			if part != nil && perFile[name] {
+				if list, ok = lang.GlobFiles(cfg, in, part[name]); !ok {
+					return nil, false
+				}
+			} else {
+				var ds hcl.Diagnostics
+				list, ds = lang.ListInput(cfg, in)
+				diags = append(diags, ds...)
+				if ds.HasErrors() {
+					continue
+				}
 			}
 			s.files, s.perFile = list, perFile[name]
 			if in.Kind == lang.InputFile {
@@ -68,7 +77,7 @@ func (g *Graph) readSources() hcl.Diagnostics {
 		}
 		g.sources[name] = s
 	}
-	return diags
+	return diags, true
 }
 
 // listDigest digests a glob's listing: every path with its content's
@@ -88,16 +97,12 @@ func listDigest(list []*lang.TextFile) string {
 // glob read file by file (each.value is then read when needed), else one
 // per element of the expression's value.
 func (g *Graph) forEach(r *lang.Run) ([]lang.Each, hcl.Diagnostics) {
-	if t, ok := r.ForEach.(*hclsyntax.ScopeTraversalExpr); ok && len(t.Traversal) == 2 && t.Traversal.RootName() == "input" {
-		if a, ok := t.Traversal[1].(hcl.TraverseAttr); ok {
-			if s := g.sources[a.Name]; s != nil && s.perFile {
-				elems := make([]lang.Each, len(s.files))
-				for i, f := range s.files {
-					elems[i] = lang.Each{Key: cty.StringVal(f.Path), File: f}
-				}
-				return elems, nil
-			}
+	if s := g.sources[forEachInput(r)]; s != nil && s.perFile {
+		elems := make([]lang.Each, len(s.files))
+		for i, f := range s.files {
+			elems[i] = lang.Each{Key: cty.StringVal(f.Path), File: f}
 		}
+		return elems, nil
 	}
 	names, _ := inputNames(mustRefs(r.ForEach))
 	scope, diags := g.scopeOf(names, nil, false)
