@@ -25,6 +25,10 @@ type Stamp struct {
 	Start  int64
 	Code   int    // the exit code
 	Output []byte // what the command printed
+	// TrailOnly is set for a stamp that only records what a command left
+	// behind (an apply that did work): it has no output to replay, and
+	// Load never holds; its trail serves an apply of part of the project.
+	TrailOnly bool
 	Trail  []statcache.Observation
 
 	// What an apply needs to redo only the instances whose own files
@@ -69,7 +73,7 @@ func Load(dir, path string, key [sha256.Size]byte) (s *Stamp, ok bool, seen []st
 	if err != nil || len(data) < len(magic)+sha256.Size || !bytes.Equal(data[len(magic):len(magic)+sha256.Size], key[:]) {
 		return nil, false, nil
 	}
-	if s, err = decode(data); err != nil {
+	if s, err = decode(data); err != nil || s.TrailOnly {
 		return nil, false, nil
 	}
 	ok, seen = holds(dir, s)
@@ -93,8 +97,8 @@ func Read(path string, key [sha256.Size]byte) *Stamp {
 
 // Changes checks every observation of s, on every processor, and returns
 // the indices in s.Trail of those that no longer hold, in order (none:
-// the stamp holds), and the files found as recorded (see Load's seen).
-func (s *Stamp) Changes(dir string) (changed []int, seen []statcache.Observation) {
+// the stamp holds).
+func (s *Stamp) Changes(dir string) (changed []int) {
 	const chunk = 256
 	var next atomic.Int64
 	held := make([]bool, len(s.Trail)) // each element written by one worker
@@ -113,16 +117,28 @@ func (s *Stamp) Changes(dir string) (changed []int, seen []statcache.Observation
 		})
 	}
 	wg.Wait()
-	seen = make([]statcache.Observation, 0, len(s.Trail))
-	for i, o := range s.Trail {
-		switch {
-		case !held[i]:
+	for i := range s.Trail {
+		if !held[i] {
 			changed = append(changed, i)
-		case o.Kind == statcache.Regular:
+		}
+	}
+	return changed
+}
+
+// Held returns the files on the trail of s that Changes found as
+// recorded, given what it found changed (see Load's seen).
+func (s *Stamp) Held(changed []int) []statcache.Observation {
+	seen := make([]statcache.Observation, 0, len(s.Trail))
+	for i, o := range s.Trail {
+		if len(changed) > 0 && changed[0] == i {
+			changed = changed[1:]
+			continue
+		}
+		if o.Kind == statcache.Regular {
 			seen = append(seen, o)
 		}
 	}
-	return changed, seen
+	return seen
 }
 
 // holds checks the observations of s, on every processor, until one does
@@ -220,7 +236,7 @@ func still(dir string, start int64, o statcache.Observation) bool {
 //	  (32 bytes) and the suffix (uvarint length and bytes)
 //	uvarint count of per-file inputs, their names; when there are any,
 //	  a uvarint owner per observation
-//	the number of instances (uvarint)
+//	the number of instances (uvarint), a flags uvarint (bit 0: trail only)
 //	CRC-32C of everything before (4 bytes, little endian)
 const magic = "promptbuild stamp\x00\x02"
 
@@ -281,6 +297,11 @@ func encode(s *Stamp) []byte {
 		}
 	}
 	b = binary.AppendUvarint(b, uint64(s.Instances))
+	var flags uint64
+	if s.TrailOnly {
+		flags |= 1
+	}
+	b = binary.AppendUvarint(b, flags)
 	return wire.Seal(b)
 }
 
@@ -342,7 +363,9 @@ func decode(data []byte) (*Stamp, error) {
 		}
 	}
 	s.Instances = int(r.Uvarint())
-	if r.Bad() || r.Len() != 0 || s.Instances < 0 {
+	flags := r.Uvarint()
+	s.TrailOnly = flags&1 != 0
+	if r.Bad() || r.Len() != 0 || s.Instances < 0 || flags > 1 {
 		return nil, errCorrupt
 	}
 	return s, nil

@@ -1,12 +1,14 @@
 package statcache
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"errors"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,11 +88,12 @@ func (c *Cache) Track() {
 	}
 }
 
-// Trail returns what the cache was asked since Track, in no order (a name
-// asked about twice may be there twice), with the directories on the way to each name (Parent); ok is
-// false when the cache does not track, or when a question ended in an
-// error other than a missing file: then the trail does not say everything
-// the command saw.
+// Trail returns what the cache was asked since Track, sorted by name,
+// each distinct observation once (a file seen twice alike is there once;
+// seen changed in between, twice), with the directories on the way to each
+// name (Parent); ok is false when the cache does not track, or when a
+// question ended in an error other than a missing file: then the trail
+// does not say everything the command saw.
 func (c *Cache) Trail() (obs []Observation, start int64, ok bool) {
 	t := c.trail
 	if t == nil || c.start == 0 {
@@ -126,7 +129,31 @@ func (c *Cache) Trail() (obs []Observation, start int64, ok bool) {
 		}
 		obs = append(obs, Observation{Name: d, NoFollow: true, Kind: Parent, Meta: ParentMeta(m)})
 	}
-	return obs, c.start, true
+	// In order, a stamp's stats walk the directories one after another.
+	slices.SortFunc(obs, func(a, b Observation) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(a.Kind, b.Kind), compareBool(a.NoFollow, b.NoFollow))
+	})
+	return slices.CompactFunc(obs, func(a, b Observation) bool {
+		return a.Name == b.Name && a.Kind == b.Kind && a.NoFollow == b.NoFollow && a.Meta == b.Meta && a.Digest == b.Digest && a.Listing.equal(b.Listing)
+	}), c.start, true
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// equal reports whether two listings (either may be nil) are the same.
+func (l *Listing) equal(m *Listing) bool {
+	if l == nil || m == nil {
+		return l == m
+	}
+	return *l == *m
 }
 
 // Vouch tells the cache that the Regular observations in obs were made
