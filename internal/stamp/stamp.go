@@ -29,7 +29,7 @@ type Stamp struct {
 	// behind (an apply that did work): it has no output to replay, and
 	// Load never holds; its trail serves an apply of part of the project.
 	TrailOnly bool
-	Trail  []statcache.Observation
+	Trail     []statcache.Observation
 
 	// What an apply needs to redo only the instances whose own files
 	// changed (see internal/cli's delta apply); empty for other commands.
