@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 
 	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/internal/files"
@@ -113,11 +114,17 @@ func Splice(path, indexDir, tmpDir string, records []*cache.Record) (sum [sha256
 	if err != nil {
 		return sum, fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := files.WriteSyncIn(tmpDir, path, data, 0o666); err != nil {
-		return sum, fmt.Errorf("writing lock file: %w", err)
+	// Hash the old bytes and the new while the new are written.
+	var from [sha256.Size]byte
+	var hashing sync.WaitGroup
+	hashing.Go(func() { from = sha256.Sum256(old) })
+	hashing.Go(func() { sum = sha256.Sum256(data) })
+	err = files.WriteSyncIn(tmpDir, path, data, 0o666)
+	hashing.Wait()
+	if err != nil {
+		return [sha256.Size]byte{}, fmt.Errorf("writing lock file: %w", err)
 	}
-	sum = sha256.Sum256(data)
-	patchIndex(indexDir, old, sum, canon)
+	patchIndex(indexDir, from, sum, canon)
 	return sum, nil
 }
 
@@ -182,11 +189,6 @@ func (w *lockWriter) key(addr string) string {
 	return k
 }
 
-var (
-	blockStart = []byte("\nrun")
-	blockEnd   = []byte("\n}\n")
-)
-
 // findBlocks finds in the lock file src the block of each of keys, first
 // lines of blocks as lockWriter.head writes them: spans[i] is where the
 // block of keys[i] begins (at the newline before its first line) and ends
@@ -194,15 +196,16 @@ var (
 // src is not laid out as Write lays it out, as far as finding blocks by
 // their first line needs, which is when something other than a block
 // could look like one, or a block could be missed:
-//   - src must begin with the header comment, and hold no carriage return
-//     (line ends converted by a checkout), no "/*" (a block comment) and
-//     no "<<" (a heredoc, or a merge conflict): Write writes none of these
-//     outside a string, and in a string they only cost the fast way;
-//   - every line that begins with "run" must be the first line of a block
-//     as head writes it, and no block of keys may appear twice.
-//
-// A block ends at its first line "}": the caller parses it alone to check
-// that this was its end.
+//   - src must be the header comment, then blocks, each from its first
+//     line as head writes it to its first line "}", with no other line
+//     ending in "{" than those that open a map ("  inputs = {"), so that no
+//     other block begins inside it (the caller parses a block it wants
+//     alone, to check that it is one);
+//   - it must hold no carriage return (line ends converted by a checkout),
+//     no "/*" (a block comment) and no "<<" (a heredoc, or a merge
+//     conflict), which Write writes only inside strings, where they merely
+//     cost the fast way;
+//   - no block of keys may appear twice.
 func findBlocks(src []byte, keys []string) (spans [][2]int, ok bool) {
 	if !bytes.HasPrefix(src, []byte(lockHeader)) || bytes.IndexByte(src, '\r') >= 0 ||
 		bytes.Contains(src, []byte("/*")) || bytes.Contains(src, []byte("<<")) {
@@ -214,13 +217,8 @@ func findBlocks(src []byte, keys []string) (spans [][2]int, ok bool) {
 		want[k] = i
 		spans[i] = [2]int{-1, -1}
 	}
-	for at := 0; ; {
-		n := bytes.Index(src[at:], blockStart)
-		if n < 0 {
-			return spans, true
-		}
-		start := at + n
-		n = bytes.IndexByte(src[start+1:], '\n')
+	for start := len(lockHeader); start < len(src); {
+		n := bytes.IndexByte(src[start+1:], '\n')
 		if n < 0 {
 			return nil, false
 		}
@@ -228,20 +226,48 @@ func findBlocks(src []byte, keys []string) (spans [][2]int, ok bool) {
 		if !bytes.HasPrefix(head, []byte("\nrun \"")) || !bytes.HasSuffix(head, []byte("\" {\n")) {
 			return nil, false
 		}
-		at = start + len(head) - 1
-		i, found := want[string(head)]
-		if !found {
-			continue
-		}
-		if spans[i][0] >= 0 {
+		end := blockEnd(src, start+len(head)-1)
+		if end < 0 || !opensOnlyMaps(src[start+len(head):end]) {
 			return nil, false
 		}
-		n = bytes.Index(src[at:], blockEnd)
+		if i, found := want[string(head)]; found {
+			if spans[i][0] >= 0 {
+				return nil, false
+			}
+			spans[i] = [2]int{start, end}
+		}
+		start = end
+	}
+	return spans, true
+}
+
+// blockEnd returns the end of the first line "}" after the newline at
+// src[from], or -1.
+func blockEnd(src []byte, from int) int {
+	for i := from + 1; ; i++ {
+		n := bytes.IndexByte(src[i:], '}')
 		if n < 0 {
-			return nil, false
+			return -1
 		}
-		spans[i] = [2]int{start, at + n + len(blockEnd)}
-		at += n + len(blockEnd) - 1 // the newline that may begin the next block
+		i += n
+		if src[i-1] == '\n' && i+1 < len(src) && src[i+1] == '\n' {
+			return i + 2
+		}
+	}
+}
+
+// opensOnlyMaps reports whether every line of body that ends with "{"
+// opens a map.
+func opensOnlyMaps(body []byte) bool {
+	for {
+		i := bytes.Index(body, []byte("{\n"))
+		if i < 0 {
+			return true
+		}
+		if !bytes.HasSuffix(body[:i], []byte(" = ")) {
+			return false
+		}
+		body = body[i+2:]
 	}
 }
 
@@ -256,12 +282,13 @@ func parseBlock(block []byte, addr string) (e *cache.Record, ok bool) {
 	return e, e != nil
 }
 
-// patchIndex brings the index in indexDir from the lock file old to the
-// one whose SHA-256 is sum, which differs from it by canon's records, when
-// the index (with its patch, if any) was made from old: it writes the
-// patch with the records of the patch there was, then canon's. Otherwise
-// it writes nothing, and the next read parses the HCL.
-func patchIndex(indexDir string, old []byte, sum [sha256.Size]byte, canon *Lock) {
+// patchIndex brings the index in indexDir from the lock file whose SHA-256
+// is from to the one whose SHA-256 is sum, which differs from it by
+// canon's records, when the index (with its patch, if any) was made from
+// the first: it writes the patch with the records of the patch there was,
+// then canon's. Otherwise it writes nothing, and the next read parses the
+// HCL.
+func patchIndex(indexDir string, from, sum [sha256.Size]byte, canon *Lock) {
 	head := make([]byte, len(indexMagic)+sha256.Size)
 	f, err := os.Open(filepath.Join(indexDir, IndexFile))
 	if err != nil {
@@ -274,7 +301,7 @@ func patchIndex(indexDir string, old []byte, sum [sha256.Size]byte, canon *Lock)
 		return
 	}
 	patch := canon
-	if from := sha256.Sum256(old); from != base {
+	if from != base {
 		data, err := files.Read(filepath.Join(indexDir, PatchFile))
 		if err != nil {
 			return

@@ -408,16 +408,28 @@ func handEdited(src []byte) map[string][]byte {
 	}
 	a, b, z := blockOf("run.a"), blockOf(`run.b["x"]`), blockOf("run.z")
 	ghost := "\nrun \"run.ghost\" {\n  hash = \"" + digest("g") + "\"\n}\n"
+	// Blocks hidden from HCL, every one looking whole: a comment or a
+	// heredoc opened in run.a ends in the last of them, and run.a at its
+	// first line "}".
+	hiddenIn := func(open, close string) []byte {
+		hidden := "\n" + open + "\n}\n" + ghost + "\nrun \"run.ghost2\" {\n" + close + "\n}\n"
+		return []byte(strings.Replace(s, a, strings.TrimSuffix(a, "\n}\n")+hidden, 1))
+	}
 	return map[string][]byte{
-		"carriage returns":       []byte(strings.ReplaceAll(s, "\n", "\r\n")),
-		"block in a comment":     []byte(strings.Replace(s, a, a+"\n/*"+ghost+"*/\n", 1)),
-		"block in a heredoc":     []byte(strings.Replace(s, "  model = \"m\"\n", "  model = <<EOT\n"+ghost+"EOT\n", 1)),
-		"map closed at column 1": []byte(strings.Replace(s, b, strings.Replace(b, "\n  }\n  upstream", "\n}\n  upstream", 1), 1)),
-		"first line spaced":      []byte(strings.Replace(s, "run \"run.a\" {\n", "run \"run.a\"  {\n", 1)),
-		"out of order":           []byte(strings.Replace(strings.Replace(s, a, "", 1), z, z+a, 1)),
-		"no header comment":      []byte(strings.TrimPrefix(s, lockHeader)),
-		"comment line":           []byte(strings.Replace(s, a, "\n# run \"run.ghost\" {"+a, 1)),
-		"NFD address":            []byte(strings.Replace(s, `run.c[\"日本語/über\"]`, "run.c[\\\"日本語/u\u0308ber\\\"]", 1)),
+		"carriage returns":                    []byte(strings.ReplaceAll(s, "\n", "\r\n")),
+		"carriage returns in two lines":       []byte(strings.Replace(s, a+b, strings.TrimSuffix(a, "}\n")+"}\r\n"+strings.Replace(b, " {\n", " {\r\n", 1), 1)),
+		"comment across blocks":               hiddenIn("  /*", "  hash = \""+digest("g")+"\" */"),
+		"heredoc across blocks":               hiddenIn("  template = <<EOT", "EOT"),
+		"block in a comment":                  []byte(strings.Replace(s, a, a+"\n/*"+ghost+"*/\n", 1)),
+		"block in a heredoc":                  []byte(strings.Replace(s, "  model = \"m\"\n", "  model = <<EOT\n"+ghost+"EOT\n", 1)),
+		"map closed at column 1":              []byte(strings.Replace(s, b, strings.Replace(b, "\n  }\n  upstream", "\n}\n  upstream", 1), 1)),
+		"block closed indented":               []byte(strings.Replace(s, a, strings.TrimSuffix(a, "}\n")+"  }\n", 1)),
+		"block closed indented, next one too": []byte(strings.Replace(s, a+b, strings.TrimSuffix(a, "}\n")+"  }\n"+strings.ReplaceAll(b, "\n", "\n  "), 1)),
+		"first line spaced":                   []byte(strings.Replace(s, "run \"run.a\" {\n", "run \"run.a\"  {\n", 1)),
+		"out of order":                        []byte(strings.Replace(strings.Replace(s, a, "", 1), z, z+a, 1)),
+		"no header comment":                   []byte(strings.TrimPrefix(s, lockHeader)),
+		"comment line":                        []byte(strings.Replace(s, a, "\n# run \"run.ghost\" {"+a, 1)),
+		"NFD address":                         []byte(strings.Replace(s, `run.c[\"日本語/über\"]`, "run.c[\\\"日本語/u\u0308ber\\\"]", 1)),
 	}
 }
 
@@ -437,11 +449,11 @@ func TestSpliceRefuses(t *testing.T) {
 		{"no lock file", nil, one, "there is no lock file"},
 		{"block twice", []byte(strings.Replace(string(src), "\nrun \"run.z\"", string(src[bytes.Index(src, []byte("\nrun \"run.a\"")):bytes.Index(src, []byte("\nrun \"run.b"))])+"\nrun \"run.z\"", 1)), one, "not laid out"},
 		{"out of order, two records", handEdited(src)["out of order"], []*cache.Record{one[0], mutated(l.Runs["run.z"], 0)}, "not in order"},
-		{"map closed at column 1", handEdited(src)["map closed at column 1"], []*cache.Record{mutated(l.Runs[`run.b["x"]`], 0)}, `the block of run.b["x"] is not`},
+		{"block that does not parse", []byte(strings.Replace(string(src), `model = "m"`, "model = m", 1)), one, "the block of run.a is not"},
 		{"addresses equal once NFC", src, []*cache.Record{{Address: "run.e\u0301", Hash: digest("1")}, {Address: "run.é", Hash: digest("2")}}, "equal once NFC-normalized"},
 	}
 	for name, edited := range handEdited(src) {
-		if name != "out of order" && name != "map closed at column 1" && name != "NFD address" && name != "comment line" {
+		if name != "out of order" && name != "NFD address" {
 			tests = append(tests, struct {
 				name    string
 				src     []byte
@@ -511,6 +523,7 @@ func TestReadRecords(t *testing.T) {
 				nil,
 				{"run.a", "run.a", "run.missing", "run.ghost"},
 				{"run.ghost"},
+				{"run.ghost2"},
 				{"run.c[\"日本語/u\u0308ber\"]", `run.c["日本語/über"]`, "run.\xff"},
 			}
 			for i := range addrs {
