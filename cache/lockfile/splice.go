@@ -11,7 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/internal/files"
@@ -29,9 +32,7 @@ var ErrNotSpliced = errors.New("lock file not spliced")
 // writes it, and parses that block alone. A file that is not laid out as
 // Write lays it out (see findBlocks), or whose block does not parse alone,
 // is parsed whole, so the records are those Read gives. Errors in the
-// blocks it does not read go unnoticed; and a block whose first line was
-// rewritten by hand in another valid form (indented, its address escaped
-// otherwise) can be missed.
+// blocks it does not read go unnoticed.
 func ReadRecords(path string, addrs []string) (*Lock, error) {
 	src, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -197,7 +198,9 @@ func (w *lockWriter) key(addr string) string {
 // their first line needs, which is when something other than a block
 // could look like one, or a block could be missed:
 //   - src must be the header comment, then blocks, each from its first
-//     line as head writes it to its first line "}", with no other line
+//     line as head writes it (its address quoted as Write quotes it, so
+//     that no other text of the line reads as the same address) to its
+//     first line "}", with no other line
 //     ending in "{" than those that open a map ("  inputs = {"), so that no
 //     other block begins inside it (the caller parses a block it wants
 //     alone, to check that it is one);
@@ -223,7 +226,8 @@ func findBlocks(src []byte, keys []string) (spans [][2]int, ok bool) {
 			return nil, false
 		}
 		head := src[start : start+n+2]
-		if !bytes.HasPrefix(head, []byte("\nrun \"")) || !bytes.HasSuffix(head, []byte("\" {\n")) {
+		if !bytes.HasPrefix(head, []byte(headStart)) || !bytes.HasSuffix(head, []byte(headEnd)) ||
+			len(head) < len(headStart)+len(headEnd) || !quotedAsWritten(head[len(headStart):len(head)-len(headEnd)]) {
 			return nil, false
 		}
 		end := blockEnd(src, start+len(head)-1)
@@ -239,6 +243,70 @@ func findBlocks(src []byte, keys []string) (spans [][2]int, ok bool) {
 		start = end
 	}
 	return spans, true
+}
+
+// The first line of a block is headStart, the quoted address, headEnd.
+const (
+	headStart = "\nrun \""
+	headEnd   = "\" {\n"
+)
+
+// quotedAsWritten reports whether q, the text between the quotes of a
+// quoted string, is what appendQuoted writes for the string HCL reads
+// from it.
+func quotedAsWritten(q []byte) bool {
+	for i := 0; i < len(q); {
+		c := q[i]
+		switch {
+		case plain[c]:
+			i++
+		case c == '$' || c == '%':
+			switch {
+			case i+1 < len(q) && q[i+1] == '{':
+				return false // a template sequence
+			case i+2 < len(q) && q[i+1] == c && q[i+2] == '{':
+				i += 3 // an introducer doubled before "{"
+			default:
+				i++
+			}
+		case c == '\\' && i+1 < len(q):
+			switch q[i+1] {
+			case 'n', 'r', 't', '"', '\\':
+				i += 2
+			case 'u', 'U':
+				digits := 4
+				if q[i+1] == 'U' {
+					digits = 8
+				}
+				if i+2+digits > len(q) {
+					return false
+				}
+				var r rune
+				for _, h := range q[i+2 : i+2+digits] {
+					d := strings.IndexByte("0123456789abcdef", h)
+					if d < 0 {
+						return false
+					}
+					r = r<<4 | rune(d)
+				}
+				if unicode.IsPrint(r) || !utf8.ValidRune(r) || (r < 0x10000) != (digits == 4) {
+					return false
+				}
+				i += 2 + digits
+			default:
+				return false
+			}
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRune(q[i:])
+			if size == 1 || !unicode.IsPrint(r) {
+				return false
+			}
+			i += size
+		default:
+			return false // a control character, or a quote
+		}
+	}
+	return true
 }
 
 // blockEnd returns the end of the first line "}" after the newline at

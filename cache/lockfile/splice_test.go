@@ -12,8 +12,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/promptbuild/promptbuild/cache"
 	"github.com/promptbuild/promptbuild/internal/statcache"
 	"github.com/promptbuild/promptbuild/llm"
@@ -396,17 +399,19 @@ func TestPatchRejects(t *testing.T) {
 	}
 }
 
-// handEdited returns versions of the lock file src that Write would not
-// write, though most of them read as well.
+// blockOf returns the block of addr in the lock file s, as Write wrote it.
+func blockOf(s, addr string) string {
+	var w lockWriter
+	k := w.key(addr)
+	i := strings.Index(s, k)
+	return s[i : i+strings.Index(s[i+len(k)-1:], "\n}\n")+len(k)+2]
+}
+
+// handEdited returns versions of the lock file src of variedLock that
+// Write would not write, though Read reads them.
 func handEdited(src []byte) map[string][]byte {
 	s := string(src)
-	blockOf := func(addr string) string {
-		var w lockWriter
-		k := w.key(addr)
-		i := strings.Index(s, k)
-		return s[i : i+strings.Index(s[i+len(k)-1:], "\n}\n")+len(k)+2]
-	}
-	a, b, z := blockOf("run.a"), blockOf(`run.b["x"]`), blockOf("run.z")
+	a, b, z := blockOf(s, "run.a"), blockOf(s, `run.b["x"]`), blockOf(s, "run.z")
 	ghost := "\nrun \"run.ghost\" {\n  hash = \"" + digest("g") + "\"\n}\n"
 	// Blocks hidden from HCL, every one looking whole: a comment or a
 	// heredoc opened in run.a ends in the last of them, and run.a at its
@@ -426,6 +431,7 @@ func handEdited(src []byte) map[string][]byte {
 		"block closed indented":               []byte(strings.Replace(s, a, strings.TrimSuffix(a, "}\n")+"  }\n", 1)),
 		"block closed indented, next one too": []byte(strings.Replace(s, a+b, strings.TrimSuffix(a, "}\n")+"  }\n"+strings.ReplaceAll(b, "\n", "\n  "), 1)),
 		"first line spaced":                   []byte(strings.Replace(s, "run \"run.a\" {\n", "run \"run.a\"  {\n", 1)),
+		"address escaped otherwise":           []byte(strings.Replace(s, "run \"run.z\" {\n", "run \"run.\\u007a\" {\n", 1)),
 		"out of order":                        []byte(strings.Replace(strings.Replace(s, a, "", 1), z, z+a, 1)),
 		"no header comment":                   []byte(strings.TrimPrefix(s, lockHeader)),
 		"comment line":                        []byte(strings.Replace(s, a, "\n# run \"run.ghost\" {"+a, 1)),
@@ -439,27 +445,23 @@ func TestSpliceRefuses(t *testing.T) {
 	l := variedLock()
 	src, _ := Marshal(l)
 	one := []*cache.Record{mutated(l.Runs["run.a"], 0)}
-	tests := []struct {
+	type refuseCase struct {
 		name    string
 		src     []byte
 		records []*cache.Record
 		want    string // in the error
-	}{
+	}
+	tests := []refuseCase{
 		{"address not in the file", src, []*cache.Record{one[0], {Address: "run.new", Hash: digest("n")}}, "run.new has no block in it"},
 		{"no lock file", nil, one, "there is no lock file"},
-		{"block twice", []byte(strings.Replace(string(src), "\nrun \"run.z\"", string(src[bytes.Index(src, []byte("\nrun \"run.a\"")):bytes.Index(src, []byte("\nrun \"run.b"))])+"\nrun \"run.z\"", 1)), one, "not laid out"},
+		{"block twice", []byte(strings.Replace(string(src), blockOf(string(src), "run.z"), blockOf(string(src), "run.a")+blockOf(string(src), "run.z"), 1)), one, "not laid out"},
 		{"out of order, two records", handEdited(src)["out of order"], []*cache.Record{one[0], mutated(l.Runs["run.z"], 0)}, "not in order"},
 		{"block that does not parse", []byte(strings.Replace(string(src), `model = "m"`, "model = m", 1)), one, "the block of run.a is not"},
 		{"addresses equal once NFC", src, []*cache.Record{{Address: "run.e\u0301", Hash: digest("1")}, {Address: "run.é", Hash: digest("2")}}, "equal once NFC-normalized"},
 	}
 	for name, edited := range handEdited(src) {
 		if name != "out of order" && name != "NFD address" {
-			tests = append(tests, struct {
-				name    string
-				src     []byte
-				records []*cache.Record
-				want    string
-			}{name, edited, one, "not laid out"})
+			tests = append(tests, refuseCase{name, edited, one, "not laid out"})
 		}
 	}
 	for _, tt := range tests {
@@ -583,6 +585,16 @@ func TestReadRecordsParsesOnlyItsBlocks(t *testing.T) {
 	if !errors.As(err, &le) || err.Error() != readErr.Error() {
 		t.Errorf("ReadRecords of the broken block: %v; want Read's error %v", err, readErr)
 	}
+
+	// A block written twice is an error when it is asked for.
+	a := blockOf(string(src), "run.a")
+	if err := os.WriteFile(path, []byte(strings.Replace(string(src), a, a+a, 1)), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	_, readErr = Read(path)
+	if _, err := ReadRecords(path, []string{"run.a"}); !errors.As(err, &le) || readErr == nil || err.Error() != readErr.Error() {
+		t.Errorf("ReadRecords of a block written twice: %v; want Read's error %v", err, readErr)
+	}
 }
 
 // FuzzSplice: for any lock file the parser accepts, readRecords finds the
@@ -648,4 +660,34 @@ func FuzzSplice(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestQuotedAsWritten: quotedAsWritten accepts what appendQuoted writes,
+// and nothing else that HCL reads as a string.
+func TestQuotedAsWritten(t *testing.T) {
+	var texts []string
+	for _, s := range nasty {
+		q := string(appendQuoted(nil, canonString(s)))
+		texts = append(texts, q[1:len(q)-1])
+	}
+	texts = append(texts,
+		`\u0061`, `\u00e9`, `\u00AD`, `\U000000ad`, `\U0001f680`, `\ud800`, "\t", "\x00", "\xff", "e\u0301", "é",
+		`$${`, `$$${`, `$$`, `${x}`, `%%{`, `%{ if x }`, `\q`, `\`, `"`, `\u00a`, `\U000e0001`, `\u0085`)
+	for _, q := range texts {
+		src := []byte("run \"" + q + "\" {\n}\n")
+		f, diags := hclsyntax.ParseConfig(src, "", hcl.InitialPos)
+		var label string
+		read := !diags.HasErrors()
+		if read {
+			blocks := f.Body.(*hclsyntax.Body).Blocks
+			read = len(blocks) == 1 && len(blocks[0].Labels) == 1
+			if read {
+				label = blocks[0].Labels[0]
+			}
+		}
+		written := read && utf8.ValidString(label) && string(appendQuoted(nil, label)) == `"`+q+`"`
+		if got := quotedAsWritten([]byte(q)); got != written {
+			t.Errorf("quotedAsWritten(%q) = %v; HCL reads it as %q (%v), which appendQuoted writes %s", q, got, label, read, appendQuoted(nil, label))
+		}
+	}
 }
