@@ -200,10 +200,9 @@ func (w *lockWriter) key(addr string) string {
 //   - src must be the header comment, then blocks, each from its first
 //     line as head writes it (its address quoted as Write quotes it, so
 //     that no other text of the line reads as the same address) to its
-//     first line "}", with no other line
-//     ending in "{" than those that open a map ("  inputs = {"), so that no
-//     other block begins inside it (the caller parses a block it wants
-//     alone, to check that it is one);
+//     first line "}", with no "{" ending a line in between but those that
+//     open a map, so that no other block begins inside it (the caller
+//     parses a block it wants alone, to check that it is one);
 //   - it must hold no carriage return (line ends converted by a checkout),
 //     no "/*" (a block comment) and no "<<" (a heredoc, or a merge
 //     conflict), which Write writes only inside strings, where they merely
@@ -324,18 +323,23 @@ func blockEnd(src []byte, from int) int {
 	}
 }
 
-// opensOnlyMaps reports whether every line of body that ends with "{"
-// opens a map.
+// opensOnlyMaps reports whether every "{" of body that ends its line
+// (before blanks or a comment, if any) opens a map as "  inputs = {"
+// does: a block's "{" ends its line, so no other block begins in body.
 func opensOnlyMaps(body []byte) bool {
-	for {
-		i := bytes.Index(body, []byte("{\n"))
-		if i < 0 {
+	for i := 0; ; {
+		n := bytes.IndexByte(body[i:], '{')
+		if n < 0 {
 			return true
 		}
-		if !bytes.HasSuffix(body[:i], []byte(" = ")) {
+		i += n + 1
+		rest := bytes.TrimLeft(body[i:], " \t")
+		if len(rest) > 0 && rest[0] != '\n' && rest[0] != '#' && !bytes.HasPrefix(rest, []byte("//")) {
+			continue // within a line: in a string
+		}
+		if !bytes.HasSuffix(body[:i], []byte(" = {")) || i == len(body) || body[i] != '\n' {
 			return false
 		}
-		body = body[i+2:]
 	}
 }
 

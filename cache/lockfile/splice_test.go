@@ -421,21 +421,23 @@ func handEdited(src []byte) map[string][]byte {
 		return []byte(strings.Replace(s, a, strings.TrimSuffix(a, "\n}\n")+hidden, 1))
 	}
 	return map[string][]byte{
-		"carriage returns":                    []byte(strings.ReplaceAll(s, "\n", "\r\n")),
-		"carriage returns in two lines":       []byte(strings.Replace(s, a+b, strings.TrimSuffix(a, "}\n")+"}\r\n"+strings.Replace(b, " {\n", " {\r\n", 1), 1)),
-		"comment across blocks":               hiddenIn("  /*", "  hash = \""+digest("g")+"\" */"),
-		"heredoc across blocks":               hiddenIn("  template = <<EOT", "EOT"),
-		"block in a comment":                  []byte(strings.Replace(s, a, a+"\n/*"+ghost+"*/\n", 1)),
-		"block in a heredoc":                  []byte(strings.Replace(s, "  model = \"m\"\n", "  model = <<EOT\n"+ghost+"EOT\n", 1)),
-		"map closed at column 1":              []byte(strings.Replace(s, b, strings.Replace(b, "\n  }\n  upstream", "\n}\n  upstream", 1), 1)),
-		"block closed indented":               []byte(strings.Replace(s, a, strings.TrimSuffix(a, "}\n")+"  }\n", 1)),
-		"block closed indented, next one too": []byte(strings.Replace(s, a+b, strings.TrimSuffix(a, "}\n")+"  }\n"+strings.ReplaceAll(b, "\n", "\n  "), 1)),
-		"first line spaced":                   []byte(strings.Replace(s, "run \"run.a\" {\n", "run \"run.a\"  {\n", 1)),
-		"address escaped otherwise":           []byte(strings.Replace(s, "run \"run.z\" {\n", "run \"run.\\u007a\" {\n", 1)),
-		"out of order":                        []byte(strings.Replace(strings.Replace(s, a, "", 1), z, z+a, 1)),
-		"no header comment":                   []byte(strings.TrimPrefix(s, lockHeader)),
-		"comment line":                        []byte(strings.Replace(s, a, "\n# run \"run.ghost\" {"+a, 1)),
-		"NFD address":                         []byte(strings.Replace(s, `run.c[\"日本語/über\"]`, "run.c[\\\"日本語/u\u0308ber\\\"]", 1)),
+		"carriage returns":                                      []byte(strings.ReplaceAll(s, "\n", "\r\n")),
+		"carriage returns in two lines":                         []byte(strings.Replace(s, a+b, strings.TrimSuffix(a, "}\n")+"}\r\n"+strings.Replace(b, " {\n", " {\r\n", 1), 1)),
+		"comment across blocks":                                 hiddenIn("  /*", "  hash = \""+digest("g")+"\" */"),
+		"heredoc across blocks":                                 hiddenIn("  template = <<EOT", "EOT"),
+		"block in a comment":                                    []byte(strings.Replace(s, a, a+"\n/*"+ghost+"*/\n", 1)),
+		"block in a heredoc":                                    []byte(strings.Replace(s, "  model = \"m\"\n", "  model = <<EOT\n"+ghost+"EOT\n", 1)),
+		"map closed at column 1":                                []byte(strings.Replace(s, b, strings.Replace(b, "\n  }\n  upstream", "\n}\n  upstream", 1), 1)),
+		"block closed indented":                                 []byte(strings.Replace(s, a, strings.TrimSuffix(a, "}\n")+"  }\n", 1)),
+		"block closed indented, next one too":                   []byte(strings.Replace(s, a+b, strings.TrimSuffix(a, "}\n")+"  }\n"+strings.ReplaceAll(b, "\n", "\n  "), 1)),
+		"block closed indented, next first line with a comment": []byte(strings.Replace(s, a+b, strings.TrimSuffix(a, "}\n")+"  }\n"+strings.Replace(b, " {\n", " { # b\n", 1), 1)),
+		"block closed indented, next first line with blanks":    []byte(strings.Replace(s, a+b, strings.TrimSuffix(a, "}\n")+"  }\n"+strings.Replace(b, " {\n", " {  \n", 1), 1)),
+		"first line spaced":                                     []byte(strings.Replace(s, "run \"run.a\" {\n", "run \"run.a\"  {\n", 1)),
+		"address escaped otherwise":                             []byte(strings.Replace(s, "run \"run.z\" {\n", "run \"run.\\u007a\" {\n", 1)),
+		"out of order":                                          []byte(strings.Replace(strings.Replace(s, a, "", 1), z, z+a, 1)),
+		"no header comment":                                     []byte(strings.TrimPrefix(s, lockHeader)),
+		"comment line":                                          []byte(strings.Replace(s, a, "\n# run \"run.ghost\" {"+a, 1)),
+		"NFD address":                                           []byte(strings.Replace(s, `run.c[\"日本語/über\"]`, "run.c[\\\"日本語/u\u0308ber\\\"]", 1)),
 	}
 }
 
