@@ -120,3 +120,65 @@ func BenchmarkJournalAppend(b *testing.B) {
 		})
 	}
 }
+
+// The splice benchmarks use 100,000 runs of bigLock and change one: the
+// apply after one edit, which Splice writes where WriteIndexed rewrote the
+// whole lock file and index.
+
+func bigLockFiles(b *testing.B, n int) (l *Lock, path, indexDir string) {
+	l = bigLock(n)
+	indexDir = b.TempDir()
+	path = filepath.Join(indexDir, "promptbuild.lock.hcl")
+	if err := WriteIndexed(path, indexDir, "", l); err != nil {
+		b.Fatal(err)
+	}
+	return l, path, indexDir
+}
+
+func BenchmarkSplice100k(b *testing.B) {
+	l, path, dir := bigLockFiles(b, 100000)
+	e := l.Runs[fmt.Sprintf("run.summary[%q]", "docs/section-50000/page.md")]
+	changed := *e
+	changed.Model = "gpt-4o"
+	versions := [2][]*cache.Record{{&changed}, {e}} // so that every Splice changes the file
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := Splice(path, dir, "", versions[i%2]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.StopTimer()
+	if _, err := os.Stat(filepath.Join(dir, PatchFile)); err != nil {
+		b.Fatalf("Splice wrote no patch: %v", err)
+	}
+	fi, _ := os.Stat(path)
+	b.ReportMetric(float64(fi.Size())/1e6, "MB")
+}
+
+func BenchmarkWriteIndexed100k(b *testing.B) {
+	l, path, dir := bigLockFiles(b, 100000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteIndexed(path, dir, "", l); err != nil {
+			b.Fatal(err)
+		}
+	}
+	fi, _ := os.Stat(path)
+	idx, _ := os.Stat(filepath.Join(dir, IndexFile))
+	b.ReportMetric(float64(fi.Size())/1e6, "MB")
+	b.ReportMetric(float64(idx.Size())/1e6, "index-MB")
+}
+
+func BenchmarkReadRecords100k(b *testing.B) {
+	_, path, _ := bigLockFiles(b, 100000)
+	addr := fmt.Sprintf("run.summary[%q]", "docs/section-50000/page.md")
+	b.ReportAllocs()
+	for b.Loop() {
+		l, err := ReadRecords(path, []string{addr})
+		if err != nil || len(l.Runs) != 1 {
+			b.Fatal(l, err)
+		}
+	}
+}

@@ -15,6 +15,14 @@
 //     .promptbuild keyed by the SHA-256 of the lock's bytes, so that a plan
 //     with nothing to do never parses the HCL. ReadIndexedReadOnly uses the
 //     index but never writes it: for `promptbuild check`.
+//   - ReadRecords reads the records of a few runs without parsing the rest
+//     of the file, and Splice replaces a few records in place: it keeps the
+//     bytes of the other blocks instead of rendering them again, and writes
+//     a small patch beside the index (lock-index.patch) instead of the
+//     whole index. Given a file Write wrote, Splice writes exactly what Write
+//     would write for its lock with the records replacing; it refuses
+//     (ErrNotSpliced) a record with no block in the file or a file not laid
+//     out as Write lays it out, and the caller then writes the whole lock.
 //
 // During apply:
 //   - OpenJournal and Journal.Append record each finished run at once;

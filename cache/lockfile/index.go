@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -21,6 +22,10 @@ import (
 
 // IndexFile is the name of the lock index in the index directory.
 const IndexFile = "lock-index.bin"
+
+// PatchFile is the name of the lock index's patch in the index directory:
+// the records Splice replaced since the index was written.
+const PatchFile = "lock-index.patch"
 
 // ReadIndexed reads the lock file at path like Read, but through a
 // derived index in indexDir (usually .promptbuild): when the index was made
@@ -65,13 +70,47 @@ func ReadIndexedStat(stat *statcache.Cache, name, path, indexDir string) (*Lock,
 }
 
 // readIndex decodes the index in indexDir when it was made from a lock
-// file whose SHA-256 is sum.
+// file whose SHA-256 is sum, or when the patch beside it brings it to one.
 func readIndex(indexDir string, sum [sha256.Size]byte) (*Lock, error) {
 	data, err := files.Read(filepath.Join(indexDir, IndexFile))
 	if err != nil {
 		return nil, err
 	}
-	return decodeIndex(data, sum)
+	base, ok := indexSum(data)
+	if !ok || base == sum {
+		return decodeIndex(data, sum)
+	}
+	pdata, err := files.Read(filepath.Join(indexDir, PatchFile))
+	if err != nil {
+		return nil, err
+	}
+	patch, err := decodePatch(pdata, base, sum)
+	if err != nil {
+		return nil, err
+	}
+	l, err := decodeIndex(data, base)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(l.Runs, patch.Runs)
+	return l, nil
+}
+
+// indexSum returns the SHA-256 of the lock file an index was made from,
+// as its header says (the rest is not checked).
+func indexSum(data []byte) (sum [sha256.Size]byte, ok bool) {
+	if len(data) < len(indexMagic)+len(sum) || string(data[:len(indexMagic)]) != indexMagic {
+		return sum, false
+	}
+	copy(sum[:], data[len(indexMagic):])
+	return sum, true
+}
+
+// writeIndex writes the index of l, the lock file whose SHA-256 is sum, and
+// removes the patch of the index it replaces. Both are best effort.
+func writeIndex(indexDir string, l *Lock, sum [sha256.Size]byte) {
+	_ = files.Write(filepath.Join(indexDir, IndexFile), encodeIndex(l, sum), 0o666)
+	_ = os.Remove(filepath.Join(indexDir, PatchFile))
 }
 
 func readIndexed(path, indexDir string, update bool) (*Lock, error) {
@@ -91,14 +130,12 @@ func readIndexed(path, indexDir string, update bool) (*Lock, error) {
 // parseIndexed parses the lock file's bytes src, and with update writes
 // the index of them.
 func parseIndexed(src []byte, path, indexDir string, update bool) (*Lock, error) {
-	sum := sha256.Sum256(src)
-	ipath := filepath.Join(indexDir, IndexFile)
 	l, err := Parse(src, path)
 	if err != nil {
 		return nil, err
 	}
 	if update {
-		_ = files.Write(ipath, encodeIndex(l, sum), 0o666) // best effort
+		writeIndex(indexDir, l, sha256.Sum256(src))
 	}
 	return l, nil
 }
@@ -113,7 +150,7 @@ func WriteIndexed(path, indexDir, tmpDir string, l *Lock) error {
 	if err != nil {
 		return err
 	}
-	_ = files.Write(filepath.Join(indexDir, IndexFile), encodeIndex(canon, sha256.Sum256(data)), 0o666)
+	writeIndex(indexDir, canon, sha256.Sum256(data))
 	return nil
 }
 
@@ -129,7 +166,23 @@ func WriteIndexed(path, indexDir, tmpDir string, l *Lock) error {
 // string out of the file's bytes, and shares a map between consecutive
 // entries whose encodings of it are the same (the params of a run's
 // instances usually are).
-const indexMagic = "promptbuild lock index\x00\x02"
+//
+// The patch (PatchFile, beside the index) holds the records Splice put in
+// the lock file since the index was written, so that replacing a few
+// records does not rewrite the whole index:
+//
+//	magic, version byte, SHA-256 of the lock file the index was made
+//	  from (32 bytes), SHA-256 of the lock file with the records (32 bytes)
+//	uvarint count of entries, then the entries as in the index
+//	CRC-32C of everything before (4 bytes, little endian)
+//
+// The index with the patch's records in place of its own is the lock file
+// whose SHA-256 is the second; a patch whose first SHA-256 is not the
+// index's is ignored. Writing a new index removes the patch.
+const (
+	indexMagic = "promptbuild lock index\x00\x02"
+	patchMagic = "promptbuild lock index patch\x00\x01"
+)
 
 // appendStrMap appends m sorted by key, so that equal maps encode alike.
 func appendStrMap(b []byte, m map[string]string) []byte {
@@ -149,15 +202,27 @@ func appendStrMap(b []byte, m map[string]string) []byte {
 // encodeIndex encodes a canonical lock; a large one in parts, one per
 // processor, joined in order.
 func encodeIndex(l *Lock, sum [sha256.Size]byte) []byte {
-	entries := make([]addrRecord, 0, len(l.Runs))
-	size := len(indexMagic) + len(sum) + 10 + 4
-	for a, e := range l.Runs {
+	return encodeRuns(append([]byte(indexMagic), sum[:]...), l.Runs)
+}
+
+// encodePatch encodes the patch that brings the index of the lock file
+// whose SHA-256 is base to the one whose SHA-256 is sum, by the records of
+// l.
+func encodePatch(base, sum [sha256.Size]byte, l *Lock) []byte {
+	head := append([]byte(patchMagic), base[:]...)
+	return encodeRuns(append(head, sum[:]...), l.Runs)
+}
+
+// encodeRuns encodes head, the count of runs and the runs, sealed.
+func encodeRuns(head []byte, runs map[string]*cache.Record) []byte {
+	entries := make([]addrRecord, 0, len(runs))
+	size := len(head) + 10 + 4
+	for a, e := range runs {
 		entries = append(entries, addrRecord{a, e})
 		size += entrySizeHint(e)
 	}
 	b := make([]byte, 0, size)
-	b = append(b, indexMagic...)
-	b = append(b, sum[:]...)
+	b = append(b, head...)
 	b = binary.AppendUvarint(b, uint64(len(entries)))
 	b = appendParts(b, entries, size, min(runtime.GOMAXPROCS(0), len(entries)/2000))
 	return wire.Seal(b)
@@ -257,6 +322,22 @@ func decodeIndex(data []byte, sum [sha256.Size]byte) (*Lock, error) {
 	if !ok || !bytes.Equal(r.Bytes(len(sum)), sum[:]) {
 		return nil, errIndex
 	}
+	return decodeRuns(r)
+}
+
+// decodePatch decodes the records of a patch from the index of the lock
+// file whose SHA-256 is base to the one whose SHA-256 is sum, like
+// decodeIndex.
+func decodePatch(data []byte, base, sum [sha256.Size]byte) (*Lock, error) {
+	r, ok := wire.Unseal(data, patchMagic)
+	if !ok || !bytes.Equal(r.Bytes(len(base)), base[:]) || !bytes.Equal(r.Bytes(len(sum)), sum[:]) {
+		return nil, errIndex
+	}
+	return decodeRuns(r)
+}
+
+// decodeRuns decodes the count of runs and the runs, to the end of r.
+func decodeRuns(r *wire.Reader) (*Lock, error) {
 	d := indexDecoder{Reader: r}
 	count := d.Uvarint()
 	if d.Bad() || count > uint64(d.Len()) {

@@ -192,9 +192,7 @@ const (
 )
 
 func (w *lockWriter) entry(addr string, e *cache.Record) {
-	w.b = append(w.b, "\nrun "...)
-	w.b = w.quote(w.b, addr)
-	w.b = append(w.b, " {\n"...)
+	w.head(addr)
 
 	// The widest name present sets the alignment of the scalar group.
 	width := 0
@@ -232,6 +230,15 @@ func (w *lockWriter) entry(addr string, e *cache.Record) {
 	w.strMap(attrUpstream, e.Upstream)
 	w.strMap(attrParams, e.Params)
 	w.b = append(w.b, "}\n"...)
+}
+
+// head appends the first line of addr's block with the newline before
+// it: "\nrun " + the quoted address + " {\n", by which ReadRecords and
+// Splice find the block in a file.
+func (w *lockWriter) head(addr string) {
+	w.b = append(w.b, "\nrun "...)
+	w.b = w.quote(w.b, addr)
+	w.b = append(w.b, " {\n"...)
 }
 
 func (w *lockWriter) name(name string, width int) {

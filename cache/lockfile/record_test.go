@@ -171,6 +171,26 @@ func TestRecordCodecs(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("the index (encodeIndex, decodeIndex)", l.Runs[want.Address])
+	l, err = decodePatch(encodePatch(sum, sum, canon), sum, sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("the index's patch (encodePatch, decodePatch)", l.Runs[want.Address])
+
+	// Splice and ReadRecords, over a record of the same address.
+	old := fullRecord(t, "c")
+	old.Address = want.Address
+	if err := Write(path, &Lock{Runs: map[string]*cache.Record{want.Address: old}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Splice(path, dir, "", []*cache.Record{want}); err != nil {
+		t.Fatal(err)
+	}
+	l, err = ReadRecords(path, []string{want.Address})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("the lock file (Splice, ReadRecords)", l.Runs[want.Address])
 
 	// The journal.
 	jpath := filepath.Join(dir, "journal.jsonl")
