@@ -16,6 +16,7 @@ import (
 	"github.com/promptbuild/promptbuild/cache/lockfile"
 	"github.com/promptbuild/promptbuild/executor"
 	"github.com/promptbuild/promptbuild/internal/files"
+	"github.com/promptbuild/promptbuild/internal/stamp"
 	"github.com/promptbuild/promptbuild/planner"
 )
 
@@ -64,18 +65,35 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 	// that a broken project never grows a .promptbuild directory; the lock
 	// file and the cache are read once no other apply can change them.
 	e.recordState = true
+	carry := func(p *project) carryOptions {
+		var retries *int
+		if maxRetries.set {
+			retries = &maxRetries.n
+		}
+		j := p.cfg.Settings.Parallelism
+		if jobs.set {
+			j = jobs.n
+		}
+		return carryOptions{jobs: j, retries: retries, offline: *offline, maxCost: maxCost.usd, jsonOut: f.jsonOut, shard: *shard, batch: batch.batching(p)}
+	}
 	var st *stamper
+	// Of the whole project, as a user runs it day to day.
+	plain := len(f.targets)+len(f.providers)+len(f.replace) == 0 && shard.n == 0 && !*batch.on
 	if saved == nil {
 		// An apply that found nothing to do, run again on the same files,
 		// has nothing to do (see internal/stamp): it says so under the
-		// apply lock, as it would after planning.
+		// apply lock, as it would after planning. When only files that
+		// belong to single instances changed, it applies those (see
+		// applyPart).
 		var code int
-		var replayed bool
-		if st, code, replayed = e.replayApply(ctx, args, lockTimeout.d); replayed {
+		var done bool
+		if st, code, done = e.replayApply(ctx, args, lockTimeout.d, func(sp *stamper, s *stamp.Stamp, owned map[string][]string) (int, bool) {
+			if !plain {
+				return 0, false
+			}
+			return e.applyPart(ctx, sp, s, owned, f.vars, carry)
+		}); done {
 			return code
-		}
-		if st != nil {
-			st.record(e)
 		}
 	}
 	p, ok := e.build(f.vars)
@@ -111,37 +129,39 @@ func runApply(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int 
 		}
 	}
 
-	var retries *int
-	if maxRetries.set {
-		retries = &maxRetries.n
-	}
-	j := p.cfg.Settings.Parallelism
-	if jobs.set {
-		j = jobs.n
-	}
-	sum, ok := e.carryOut(ctx, p, plan, carryOptions{jobs: j, retries: retries, offline: *offline, maxCost: maxCost.usd, jsonOut: f.jsonOut, shard: *shard, batch: batch.batching(p)})
+	sum, ok := e.carryOut(ctx, p, plan, carry(p))
 	if !ok {
 		return exitError
 	}
 	if sum.Interrupted || sum.Failed() {
 		return exitError
 	}
-	if st != nil && p.lockKept {
+	switch {
+	case st == nil:
+	case p.lockKept:
 		st.save(p, plan, exitOK)
+	case plain:
+		// What the apply left, for the next one (see applyPart).
+		st.saveApplied(p, nil, p.written(plan))
 	}
 	return exitOK
 }
 
 // replayApply prints what the last apply with these arguments printed when
 // it found nothing to do and its stamp still holds, holding the apply lock
-// meanwhile; ok is false otherwise, with the stamper to record this apply
-// (nil when there can be no stamp).
-func (e *env) replayApply(ctx context.Context, args []string, timeout time.Duration) (st *stamper, code int, ok bool) {
+// meanwhile. When the stamp no longer holds only because files that each
+// belong to single instances changed, it calls part with them, under the
+// lock, and is done when part is. Otherwise done is false, with the
+// stamper recording this apply (nil when there can be no stamp).
+func (e *env) replayApply(ctx context.Context, args []string, timeout time.Duration, part func(*stamper, *stamp.Stamp, map[string][]string) (int, bool)) (st *stamper, code int, done bool) {
 	dir, err := filepath.Abs(e.dir)
 	if err != nil {
 		return nil, 0, false
 	}
 	if st = e.newStamper(dir, "apply", args); st == nil || !st.exists() {
+		if st != nil {
+			st.record(e)
+		}
 		return st, 0, false
 	}
 	unlock, code := e.lockProject(ctx, dir, timeout)
@@ -149,8 +169,27 @@ func (e *env) replayApply(ctx context.Context, args []string, timeout time.Durat
 		return nil, code, true
 	}
 	defer unlock()
-	code, ok = st.replay(e)
-	return st, code, ok
+	s := stamp.Read(st.path, st.key)
+	if s == nil {
+		st.record(e)
+		return st, 0, false
+	}
+	changed := s.Changes(dir)
+	if len(changed) == 0 && !s.TrailOnly {
+		if _, err := e.stdout.Write(s.Output); err != nil {
+			return st, exitError, true
+		}
+		return st, s.Code, true
+	}
+	st.record(e)
+	if owned, ok := ownedChanges(s, changed); ok {
+		if code, done = part(st, s, owned); done {
+			return st, code, true
+		}
+	}
+	// What was found as recorded need not be looked at again.
+	e.vouched = s.Held(changed)
+	return st, 0, false
 }
 
 // carryOptions are apply's settings for carrying out a plan.
@@ -162,6 +201,11 @@ type carryOptions struct {
 	jsonOut bool
 	shard   shardFlag          // n == 0: every pending run
 	batch   *executor.Batching // nil: no -batch
+	// part is set when the plan is of part of the project (see
+	// applyPart): its records are spliced into the lock file, and
+	// untouched more instances count as up to date.
+	part      bool
+	untouched int
 }
 
 // carryOut carries out a plan as apply does: the walk with its progress,
@@ -222,7 +266,11 @@ func (e *env) carryOut(ctx context.Context, p *project, plan *planner.Plan, o ca
 	var werr error
 	// A plan with work to do changes the lock file, or may: only one with
 	// none is compared record by record.
-	if p.lockKept = !plan.Pending() && p.lockHolds(final); !p.lockKept {
+	switch p.lockKept = !plan.Pending() && p.lockHolds(final); {
+	case p.lockKept:
+	case o.part:
+		werr = p.spliceLock(final)
+	default:
 		werr = lockfile.WriteIndexed(p.lockPath(), p.indexDir(), p.tempDir(), final)
 	}
 	_ = journal.Close()
@@ -237,6 +285,7 @@ func (e *env) carryOut(ctx context.Context, p *project, plan *planner.Plan, o ca
 	if err := recordFailures(p.failuresPath(), plan, sum); err != nil {
 		fmt.Fprintf(e.stderr, "Warning: %v\n", err)
 	}
+	sum.Counts[executor.UpToDate] += o.untouched
 	obs.summary(sum, o.maxCost)
 	if !o.jsonOut {
 		e.lockNews(p, plan)

@@ -11,6 +11,9 @@ import (
 
 func (p *project) failuresPath() string { return filepath.Join(p.dir, stateDir, cache.FailuresFile) }
 
+// failuresName is failuresPath as the stat cache names it.
+func (p *project) failuresName() string { return stateDir + "/" + cache.FailuresFile }
+
 // recordFailures updates the record of failed runs after an apply: an
 // instance that failed, or was skipped because an upstream run failed, is
 // recorded; one that finished is cleared; an interrupted one keeps what it

@@ -50,6 +50,9 @@ type project struct {
 	// lockKept is set by an apply that left the lock file as it was: it
 	// already recorded every result (see lockHolds).
 	lockKept bool
+	// lockSum is the SHA-256 of the lock file an apply spliced (see
+	// spliceLock); nil when unknown.
+	lockSum *[32]byte
 }
 
 func (p *project) lockPath() string    { return filepath.Join(p.dir, p.cfg.Settings.LockFile) }

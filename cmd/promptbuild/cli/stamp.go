@@ -27,6 +27,7 @@ type stamper struct {
 	out       bytes.Buffer
 	spoke     atomic.Bool // something went to stderr
 	asked     atomic.Bool // the plan asked the cache
+	parts     bool        // the stamp says which files belong to single instances
 }
 
 // newStamper returns the stamper of a command with the given name and
@@ -74,7 +75,7 @@ func (e *env) newStamper(dir, name string, args []string) *stamper {
 	if e.color {
 		field("color")
 	}
-	s := &stamper{dir: dir, path: filepath.Join(dir, stateDir, name+".stamp")}
+	s := &stamper{dir: dir, path: filepath.Join(dir, stateDir, name+".stamp"), parts: name == "apply"}
 	h.Sum(s.key[:0])
 	return s
 }
@@ -154,7 +155,13 @@ func (s *stamper) save(p *project, plan *planner.Plan, code int) {
 	if !ok {
 		return
 	}
-	_, _ = stamp.Save(s.path, p.tempDir(), &stamp.Stamp{Key: s.key, Start: start, Code: code, Output: s.out.Bytes(), Trail: trail})
+	st := &stamp.Stamp{Key: s.key, Start: start, Code: code, Output: s.out.Bytes(), Trail: trail}
+	if s.parts {
+		// Which files belong to single instances, for an apply of
+		// part of the project (see applyPart).
+		st.Inputs, st.Owner, st.Instances = owners(p.graph, trail)
+	}
+	_, _ = stamp.Save(s.path, p.tempDir(), st)
 }
 
 // watchedWriter notes that something was written.
