@@ -32,7 +32,7 @@ type Stamp struct {
 	Trail     []statcache.Observation
 
 	// What an apply needs to redo only the instances whose own files
-	// changed (see internal/cli's delta apply); empty for other commands.
+	// changed (see applyPart in cmd/promptbuild/cli); empty for other commands.
 	//
 	// Inputs names inputs whose files each belong to one instance of
 	// each run that iterates over the input. Owner, when not nil, has an
