@@ -84,6 +84,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./lang/
 	$(GO) test -run '^$$' -fuzz FuzzAssertFunctions -fuzztime $(FUZZTIME) ./lang/
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./cache/lockfile/
+	$(GO) test -run '^$$' -fuzz FuzzSplice -fuzztime $(FUZZTIME) ./cache/lockfile/
 	$(GO) test -run '^$$' -fuzz FuzzAppendQuoted -fuzztime $(FUZZTIME) ./planner/
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./internal/stamp/
 
