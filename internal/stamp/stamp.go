@@ -180,7 +180,9 @@ func holds(dir string, s *Stamp) (ok bool, seen []statcache.Observation) {
 
 // still reports whether observation o holds now.
 func still(dir string, start int64, o statcache.Observation) bool {
-	path := filepath.Join(dir, filepath.FromSlash(o.Name))
+	// The names on a trail are clean: a join need not clean them again
+	// (a tenth of the work of a stamp's stat).
+	path := dir + string(filepath.Separator) + filepath.FromSlash(o.Name)
 	var m files.Meta
 	var err error
 	if o.NoFollow {
