@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -10,8 +9,6 @@ import (
 	"regexp"
 	"testing"
 	"time"
-
-	"github.com/promptbuild/promptbuild/internal/files/filestest"
 )
 
 const partConfig = `
@@ -63,90 +60,70 @@ func TestApplyPartAgrees(t *testing.T) {
 	}
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 2))
-	part, whole := t.TempDir(), t.TempDir()
-	both := func(do func(dir string)) { do(part); do(whole) }
-	write := func(dir, name, text string) {
-		t.Helper()
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	part, whole := newScratch(t), newScratch(t)
+	both := func(do func(p *scratch)) { do(part); do(whole) }
 	times := regexp.MustCompile(`[0-9.]+(ms|µs|s)\b`)
-	run := func(dir string, args ...string) (string, int) {
-		var out, errs bytes.Buffer
-		code := Run(context.Background(), append([]string{"-C", dir}, args...), &out, &errs)
-		return times.ReplaceAllString(out.String()+"\n--- stderr\n"+errs.String(), "T"), code
-	}
-	settle := func(dir string) {
-		t.Helper()
-		last, err := filestest.LastChangeUnder(dir)
-		if err == nil {
-			err = filestest.WaitClock(filepath.Join(dir, stateDir), last)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	// run hides times, which differ from run to run.
+	run := func(p *scratch, args ...string) (string, int) {
+		out, code := p.run(args...)
+		return times.ReplaceAllString(out, "T"), code
 	}
 	var parts [][]string
 	testHookPart = func(addrs []string) { parts = append(parts, addrs) }
 	defer func() { testHookPart = nil }()
 
-	both(func(dir string) {
-		write(dir, "promptbuild.pb.hcl", partConfig)
-		write(dir, "prompts/summary.txt", "Summarize ${name}: ${doc} ${notes}")
-		write(dir, "notes.md", "Notes.")
+	both(func(p *scratch) {
+		p.write("promptbuild.pb.hcl", partConfig)
+		p.write("prompts/summary.txt", "Summarize ${name}: ${doc} ${notes}")
+		p.write("notes.md", "Notes.")
 		for i := range 6 {
-			write(dir, fmt.Sprintf("docs/d%d/doc%d.md", i%2, i), fmt.Sprintf("Document %d.", i))
+			p.write(fmt.Sprintf("docs/d%d/doc%d.md", i%2, i), fmt.Sprintf("Document %d.", i))
 		}
-		if out, code := run(dir, "apply"); code != 0 {
+		if out, code := p.run("apply"); code != 0 {
 			t.Fatalf("apply: exit %d\n%s", code, out)
 		}
-		settle(dir)
-		run(dir, "apply", "-j", "1")
+		p.settle()
+		p.run("apply", "-j", "1")
 	})
-	if _, err := os.Stat(filepath.Join(part, stateDir, "apply.stamp")); err != nil {
+	if _, err := os.Stat(filepath.Join(part.dir, stateDir, "apply.stamp")); err != nil {
 		t.Skipf("no stamp: %v", err)
 	}
 
 	doc := func(r *rand.Rand) string { i := r.IntN(7); return fmt.Sprintf("docs/d%d/doc%d.md", i%2, i) }
 	changes := []struct {
 		name string
-		do   func(dir string, r *rand.Rand)
+		do   func(p *scratch, r *rand.Rand)
 	}{
-		{"edit a document", func(dir string, r *rand.Rand) { write(dir, doc(r), fmt.Sprintf("Edited %d.", r.IntN(4))) }},
-		{"edit a document", func(dir string, r *rand.Rand) { write(dir, doc(r), fmt.Sprintf("Edited %d.", r.IntN(4))) }},
-		{"edit two documents", func(dir string, r *rand.Rand) {
-			write(dir, doc(r), fmt.Sprintf("Edited %d.", r.IntN(4)))
-			write(dir, doc(r), fmt.Sprintf("Again %d.", r.IntN(4)))
+		{"edit a document", func(p *scratch, r *rand.Rand) { p.write(doc(r), fmt.Sprintf("Edited %d.", r.IntN(4))) }},
+		{"edit a document", func(p *scratch, r *rand.Rand) { p.write(doc(r), fmt.Sprintf("Edited %d.", r.IntN(4))) }},
+		{"edit two documents", func(p *scratch, r *rand.Rand) {
+			p.write(doc(r), fmt.Sprintf("Edited %d.", r.IntN(4)))
+			p.write(doc(r), fmt.Sprintf("Again %d.", r.IntN(4)))
 		}},
-		{"touch a document", func(dir string, r *rand.Rand) {
+		{"touch a document", func(p *scratch, r *rand.Rand) {
 			now := time.Now()
-			os.Chtimes(filepath.Join(dir, doc(r)), now, now)
+			os.Chtimes(filepath.Join(p.dir, doc(r)), now, now)
 		}},
-		{"remove a document", func(dir string, r *rand.Rand) { os.Remove(filepath.Join(dir, doc(r))) }},
-		{"edit the template", func(dir string, r *rand.Rand) {
-			write(dir, "prompts/summary.txt", fmt.Sprintf("Summarize ${name} (%d): ${doc} ${notes}", r.IntN(3)))
+		{"remove a document", func(p *scratch, r *rand.Rand) { os.Remove(filepath.Join(p.dir, doc(r))) }},
+		{"edit the template", func(p *scratch, r *rand.Rand) {
+			p.write("prompts/summary.txt", fmt.Sprintf("Summarize ${name} (%d): ${doc} ${notes}", r.IntN(3)))
 		}},
-		{"edit the notes", func(dir string, r *rand.Rand) { write(dir, "notes.md", fmt.Sprintf("Notes %d.", r.IntN(3))) }},
-		{"edit an output", func(dir string, r *rand.Rand) { write(dir, "out/d0/doc0.md", "by hand") }},
-		{"nothing", func(dir string, r *rand.Rand) {}},
+		{"edit the notes", func(p *scratch, r *rand.Rand) { p.write("notes.md", fmt.Sprintf("Notes %d.", r.IntN(3))) }},
+		{"edit an output", func(p *scratch, r *rand.Rand) { p.write("out/d0/doc0.md", "by hand") }},
+		{"nothing", func(p *scratch, r *rand.Rand) {}},
 	}
 	for i := range 100 {
 		c := changes[rng.IntN(len(changes))]
 		// The same change in both copies: the same random numbers.
 		s1, s2 := rng.Uint64(), rng.Uint64()
-		both(func(dir string) { c.do(dir, rand.New(rand.NewPCG(s1, s2))) })
+		both(func(p *scratch) { c.do(p, rand.New(rand.NewPCG(s1, s2))) })
 		if rng.IntN(4) > 0 {
-			both(settle)
+			both((*scratch).settle)
 		}
 		before := len(parts)
 		// One run at a time: they finish, and print, in order.
 		got, gotCode := run(part, "apply", "-j", "1")
-		if err := os.Remove(filepath.Join(whole, stateDir, "apply.stamp")); err != nil && !os.IsNotExist(err) {
+		if err := os.Remove(filepath.Join(whole.dir, stateDir, "apply.stamp")); err != nil && !os.IsNotExist(err) {
 			t.Fatal(err)
 		}
 		want, wantCode := run(whole, "apply", "-j", "1")
@@ -155,8 +132,8 @@ func TestApplyPartAgrees(t *testing.T) {
 			t.Fatalf("step %d (%s), part applied: %v: apply printed (exit %d)\n%s\nbut the whole apply (exit %d)\n%s", i, c.name, applied, gotCode, got, wantCode, want)
 		}
 		for _, name := range []string{"promptbuild.lock.hcl", "out/d0/doc0.md", "out/d1/doc1.md", "out/d0/doc2.md", "out/d0/doc6.md", "out/notes.txt"} {
-			a, errA := os.ReadFile(filepath.Join(part, name))
-			b, errB := os.ReadFile(filepath.Join(whole, name))
+			a, errA := os.ReadFile(filepath.Join(part.dir, name))
+			b, errB := os.ReadFile(filepath.Join(whole.dir, name))
 			if !bytes.Equal(a, b) || (errA == nil) != (errB == nil) {
 				t.Fatalf("step %d (%s), part applied: %v: %s differs:\n%s\n(%v)\nwhole:\n%s\n(%v)", i, c.name, applied, name, a, errA, b, errB)
 			}

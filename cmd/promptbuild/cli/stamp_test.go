@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -10,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/promptbuild/promptbuild/internal/files/filestest"
 	"github.com/promptbuild/promptbuild/internal/stamp"
 )
 
@@ -56,34 +53,8 @@ func TestStampAgrees(t *testing.T) {
 	}
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
-	dir := t.TempDir()
-	write := func(name, text string) {
-		t.Helper()
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	run := func(args ...string) (string, int) {
-		var out, errs bytes.Buffer
-		code := Run(context.Background(), append([]string{"-C", dir}, args...), &out, &errs)
-		return out.String() + "\n--- stderr\n" + errs.String(), code
-	}
-	// settle waits until the file system's clock has passed every file's
-	// last change, as it has for a command run a moment later by a user.
-	settle := func() {
-		t.Helper()
-		last, err := filestest.LastChangeUnder(dir)
-		if err == nil {
-			err = filestest.WaitClock(filepath.Join(dir, stateDir), last)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	p := newScratch(t)
+	dir, write, run, settle := p.dir, p.write, p.run, p.settle
 
 	write("promptbuild.pb.hcl", fmt.Sprintf(stampConfig, "calm"))
 	write("prompts/summary.txt", "In a ${tone} voice, summarize ${name}: ${doc} (${notes}, ${extra})")
