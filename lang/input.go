@@ -311,11 +311,18 @@ func listGlob(cfg *Config, in *Input) ([]*TextFile, hcl.Diagnostics) {
 // walking the glob: for a planner that knows the glob's listing is
 // unchanged and needs only some of its files. ok is false when a name is
 // no longer a regular file (a symbolic link, say, which the walk treats
-// apart): the caller must list the glob.
+// apart), or names a file outside the project: the caller must list the
+// glob.
 func GlobFiles(cfg *Config, in *Input, names []string) (list []*TextFile, ok bool) {
 	stat := cfg.StatCache()
 	list = make([]*TextFile, len(names))
 	for i, name := range names {
+		if !filepath.IsLocal(filepath.FromSlash(name)) {
+			return nil, false
+		}
+		if _, err := cfg.Root().Resolve(name, true); err != nil {
+			return nil, false
+		}
 		if m, err := files.LstatMeta(filepath.Join(cfg.Dir, filepath.FromSlash(name))); err != nil || !m.Regular() {
 			return nil, false
 		}

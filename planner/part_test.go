@@ -2,6 +2,8 @@ package planner
 
 import (
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -144,9 +146,16 @@ run "other" {
 			t.Errorf("%s: hash %s; the whole graph has %s", addr, c.Hash, cw.Hash)
 		}
 	}
-	// A file that is no longer a regular file: the whole project must be
-	// built.
-	if _, _, ok := BuildPart(g.Config, nil, map[string][]string{"docs": {"docs/gone.md"}}); ok {
-		t.Error("BuildPart of a missing file: ok")
+	// A file that is no longer a regular file, or not in the project:
+	// the whole project must be built.
+	outside := filepath.Join(filepath.Dir(g.Config.Dir), "outside.md")
+	if err := os.WriteFile(outside, []byte("Outside."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(outside)
+	for _, name := range []string{"docs/gone.md", "../" + filepath.Base(outside)} {
+		if _, _, ok := BuildPart(g.Config, nil, map[string][]string{"docs": {name}}); ok {
+			t.Errorf("BuildPart of %s: ok", name)
+		}
 	}
 }

@@ -62,12 +62,13 @@ func ownedChanges(st *stamp.Stamp, changed []int) (owned map[string][]string, ok
 // is false, with nothing written, when it cannot (the caller applies the
 // whole project). carry gives apply's settings for the project.
 func (e *env) applyPart(ctx context.Context, sp *stamper, st *stamp.Stamp, owned map[string][]string, vars map[string]string, carry func(*project) carryOptions) (code int, ok bool) {
+	// Any diagnostic, a warning too, is the whole apply's to print.
 	cfg, diags := e.loadQuiet(vars)
-	if diags.HasErrors() {
+	if len(diags) > 0 {
 		return 0, false
 	}
 	g, diags, ok := planner.BuildPart(cfg, nil, owned)
-	if !ok || diags.HasErrors() || len(diags) > 0 {
+	if !ok || len(diags) > 0 {
 		return 0, false
 	}
 	lock, err := lockfile.ReadRecords(filepath.Join(cfg.Dir, cfg.Settings.LockFile), g.Addrs())
@@ -87,7 +88,7 @@ func (e *env) applyPart(ctx context.Context, sp *stamper, st *stamp.Stamp, owned
 	}
 	p.answers = p.store
 	plan, diags := p.plan(ctx, planner.Options{})
-	if diags.HasErrors() || len(diags) > 0 {
+	if len(diags) > 0 {
 		return 0, false
 	}
 	if testHookPart != nil {
@@ -103,9 +104,8 @@ func (e *env) applyPart(ctx context.Context, sp *stamper, st *stamp.Stamp, owned
 	return exitOK, true
 }
 
-// loadQuiet loads the configuration without printing its diagnostics:
-// an apply of part of the project that meets any leaves the whole apply
-// to report them. Its stat cache starts empty (the few files it reads are
+// loadQuiet loads the configuration without printing its diagnostics. Its
+// stat cache starts empty (the few files it reads are
 // read), and keeps the trail of what it reads.
 func (e *env) loadQuiet(vars map[string]string) (*lang.Config, hcl.Diagnostics) {
 	dir, err := filepath.Abs(e.dir)
