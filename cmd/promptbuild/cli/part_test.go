@@ -35,6 +35,10 @@ run "summary" {
   provider = provider.m
   vars     = { name = each.key, doc = each.value, notes = "" }
   output   = "out/${trimprefix(each.key, "docs/")}"
+
+  assert {
+    condition = length(self.output) > 0
+  }
 }
 
 run "notes" {
@@ -85,8 +89,8 @@ func TestApplyPartAgrees(t *testing.T) {
 		p.settle()
 		p.run("apply", "-j", "1")
 	})
-	if _, err := os.Stat(filepath.Join(part.dir, stateDir, "apply.stamp")); err != nil {
-		t.Skipf("no stamp: %v", err)
+	if (&env{environ: os.Environ(), ci: true}).newStamper(part.dir, "apply", nil) == nil {
+		t.Skip("this build of promptbuild cannot name itself")
 	}
 
 	doc := func(r *rand.Rand) string { i := r.IntN(7); return fmt.Sprintf("docs/d%d/doc%d.md", i%2, i) }
