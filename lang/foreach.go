@@ -80,26 +80,31 @@ var fileFunctions = map[string]bool{"file": true, "fileexists": true}
 // is not HCL native syntax and cannot be looked into. A nil expression
 // reads nothing.
 func ReadsFiles(exprs ...hcl.Expression) bool {
-	found := false
-	visit := func(node hclsyntax.Node) hcl.Diagnostics {
-		if call, ok := node.(*hclsyntax.FunctionCallExpr); ok && fileFunctions[call.Name] {
-			found = true
-		}
-		return nil
-	}
 	for _, e := range exprs {
 		switch e := e.(type) {
 		case nil:
 		case hclsyntax.Node:
-			hclsyntax.VisitAll(e, visit)
+			if callsFileFunction(e) {
+				return true
+			}
 		default:
-			return true
-		}
-		if found {
 			return true
 		}
 	}
 	return false
+}
+
+// callsFileFunction reports whether node, or anything in it, calls file or
+// fileexists.
+func callsFileFunction(node hclsyntax.Node) bool {
+	found := false
+	hclsyntax.VisitAll(node, func(n hclsyntax.Node) hcl.Diagnostics {
+		if call, ok := n.(*hclsyntax.FunctionCallExpr); ok && fileFunctions[call.Name] {
+			found = true
+		}
+		return nil
+	})
+	return found
 }
 
 // CallsFileFunctions reports whether any expression of the configuration
@@ -110,14 +115,7 @@ func CallsFileFunctions(cfg *Config) bool {
 		switch body := f.Body.(type) {
 		case nil: // a template file: its template is looked at below
 		case *hclsyntax.Body:
-			found := false
-			hclsyntax.VisitAll(body, func(node hclsyntax.Node) hcl.Diagnostics {
-				if call, ok := node.(*hclsyntax.FunctionCallExpr); ok && fileFunctions[call.Name] {
-					found = true
-				}
-				return nil
-			})
-			if found {
+			if callsFileFunction(body) {
 				return true
 			}
 		default:
