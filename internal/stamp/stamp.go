@@ -26,8 +26,8 @@ type Stamp struct {
 	Code   int    // the exit code
 	Output []byte // what the command printed
 	// TrailOnly is set for a stamp that only records what a command left
-	// behind (an apply that did work): it has no output to replay, and
-	// Load never holds; its trail serves an apply of part of the project.
+	// behind (an apply that did work): it has no output to replay; its
+	// trail serves an apply of part of the project.
 	TrailOnly bool
 	Trail     []statcache.Observation
 
@@ -60,45 +60,29 @@ func racy(m files.Meta, start int64) bool {
 	return max(m.ModTime, m.ChangeTime) >= start
 }
 
-// Load reads the stamp at path of the project in dir and returns it when
-// its key is key and everything on its trail is as recorded; otherwise
-// ok is false, whatever the reason. When the key is key but the stamp does
-// not hold, seen lists the files Load found as recorded before it met one
-// that is not, for the command that now does its work: it need not stat
-// them again (see statcache.Cache.Vouch).
-func Load(dir, path string, key [sha256.Size]byte) (s *Stamp, ok bool, seen []statcache.Observation) {
+// Load reads the stamp at path of the project in dir when its key is key,
+// and checks every observation on its trail, on every processor: changed
+// lists, in order, the indices in s.Trail of those that no longer hold
+// (none: the stamp holds). s is nil when there is no stamp, it is corrupt
+// or its key is another, whatever the reason. The command that does its
+// work when a stamp does not hold need not stat again what held (see
+// Held, and statcache.Cache.Vouch).
+func Load(dir, path string, key [sha256.Size]byte) (s *Stamp, changed []int) {
 	data, err := files.Read(path)
 	// Another key is the common miss: it is seen before anything is
 	// decoded.
 	if err != nil || len(data) < len(magic)+sha256.Size || !bytes.Equal(data[len(magic):len(magic)+sha256.Size], key[:]) {
-		return nil, false, nil
+		return nil, nil
 	}
-	if s, err = decode(data); err != nil || s.TrailOnly {
-		return nil, false, nil
+	if s, err = decode(data); err != nil {
+		return nil, nil
 	}
-	ok, seen = holds(dir, s)
-	return s, ok, seen
+	return s, s.changes(dir)
 }
 
-// Read reads the stamp at path when its key is key, without checking its
-// trail (see Changes); nil when there is none, it is corrupt or its key
-// is another.
-func Read(path string, key [sha256.Size]byte) *Stamp {
-	data, err := files.Read(path)
-	if err != nil || len(data) < len(magic)+sha256.Size || !bytes.Equal(data[len(magic):len(magic)+sha256.Size], key[:]) {
-		return nil
-	}
-	s, err := decode(data)
-	if err != nil {
-		return nil
-	}
-	return s
-}
-
-// Changes checks every observation of s, on every processor, and returns
-// the indices in s.Trail of those that no longer hold, in order (none:
-// the stamp holds).
-func (s *Stamp) Changes(dir string) (changed []int) {
+// changes returns the indices in s.Trail of the observations that no
+// longer hold, in order.
+func (s *Stamp) changes(dir string) (changed []int) {
 	const chunk = 256
 	var next atomic.Int64
 	held := make([]bool, len(s.Trail)) // each element written by one worker
@@ -125,8 +109,8 @@ func (s *Stamp) Changes(dir string) (changed []int) {
 	return changed
 }
 
-// Held returns the files on the trail of s that Changes found as
-// recorded, given what it found changed (see Load's seen).
+// Held returns the files on the trail of s that Load found as recorded,
+// given what it found changed.
 func (s *Stamp) Held(changed []int) []statcache.Observation {
 	seen := make([]statcache.Observation, 0, len(s.Trail))
 	for i, o := range s.Trail {
@@ -139,43 +123,6 @@ func (s *Stamp) Held(changed []int) []statcache.Observation {
 		}
 	}
 	return seen
-}
-
-// holds checks the observations of s, on every processor, until one does
-// not hold; it returns whether all hold, and, when one does not, the files
-// it found as recorded until then.
-func holds(dir string, s *Stamp) (ok bool, seen []statcache.Observation) {
-	const chunk = 256
-	var next atomic.Int64
-	var failed atomic.Bool
-	held := make([]bool, len(s.Trail)) // each element written by one worker
-	var wg sync.WaitGroup
-	for range max(2, runtime.GOMAXPROCS(0)) {
-		wg.Go(func() {
-			for !failed.Load() {
-				i := int(next.Add(chunk)) - chunk
-				if i >= len(s.Trail) {
-					return
-				}
-				for j := i; j < min(i+chunk, len(s.Trail)); j++ {
-					if held[j] = still(dir, s.Start, s.Trail[j]); !held[j] {
-						failed.Store(true)
-						return
-					}
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if !failed.Load() {
-		return true, nil
-	}
-	for i, o := range s.Trail {
-		if held[i] && o.Kind == statcache.Regular {
-			seen = append(seen, o)
-		}
-	}
-	return false, seen
 }
 
 // still reports whether observation o holds now.

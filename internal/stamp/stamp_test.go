@@ -149,9 +149,17 @@ func TestLoad(t *testing.T) {
 			}
 			p := newProject(t)
 			want := p.record()
-			stored := Read(p.path, key) // the trail as the file keeps it
+			stored, _ := Load(p.dir, p.path, key) // the trail as the file keeps it
 			tt.change(p)
-			got, ok, seen := Load(p.dir, p.path, key)
+			got, changed := Load(p.dir, p.path, key)
+			if got == nil {
+				t.Fatal("Load: no stamp")
+			}
+			ok := len(changed) == 0
+			var seen []statcache.Observation
+			if !ok {
+				seen = got.Held(changed)
+			}
 			if ok != tt.holds {
 				t.Fatalf("Load: ok = %v; want %v", ok, tt.holds)
 			}
@@ -174,8 +182,8 @@ func TestLoad(t *testing.T) {
 func TestLoadKey(t *testing.T) {
 	p := newProject(t)
 	p.record()
-	if _, ok, seen := Load(p.dir, p.path, sha256.Sum256([]byte("other"))); ok || seen != nil {
-		t.Errorf("another key: Load = %v, %d seen", ok, len(seen))
+	if s, _ := Load(p.dir, p.path, sha256.Sum256([]byte("other"))); s != nil {
+		t.Error("another key: Load returned a stamp")
 	}
 	data, err := os.ReadFile(p.path)
 	if err != nil {
@@ -190,19 +198,19 @@ func TestLoadKey(t *testing.T) {
 		if err := os.WriteFile(p.path, bad, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok, _ := Load(p.dir, p.path, key); ok {
-			t.Fatalf("byte %d flipped: Load held", i)
+		if s, _ := Load(p.dir, p.path, key); s != nil {
+			t.Fatalf("byte %d flipped: Load returned a stamp", i)
 		}
 		if err := os.WriteFile(p.path, data[:i], 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok, _ := Load(p.dir, p.path, key); ok {
-			t.Fatalf("cut at %d: Load held", i)
+		if s, _ := Load(p.dir, p.path, key); s != nil {
+			t.Fatalf("cut at %d: Load returned a stamp", i)
 		}
 	}
 	os.Remove(p.path)
-	if _, ok, _ := Load(p.dir, p.path, key); ok {
-		t.Error("no stamp: Load held")
+	if s, _ := Load(p.dir, p.path, key); s != nil {
+		t.Error("no stamp: Load returned one")
 	}
 }
 
@@ -225,7 +233,7 @@ func TestRacy(t *testing.T) {
 	if ok, err := Save(p.path, p.state, &Stamp{Key: key, Start: start, Trail: trail}); !ok || err != nil {
 		t.Fatalf("Save = %v, %v; want true, nil", ok, err)
 	}
-	if _, ok, _ := Load(p.dir, p.path, key); !ok {
+	if s, changed := Load(p.dir, p.path, key); s == nil || len(changed) > 0 {
 		t.Fatal("Load: the racy file, unchanged, does not hold")
 	}
 	// Another content under the same metadata: only its digest tells.
@@ -248,24 +256,21 @@ func TestRacy(t *testing.T) {
 	}
 }
 
-// TestChanges lists every observation that no longer holds, not only
-// the first, and what was found as recorded.
+// TestChanges: Load lists every observation that no longer holds, not
+// only the first, and Held what was found as recorded.
 func TestChanges(t *testing.T) {
 	p := newProject(t)
 	want := p.record()
-	s := Read(p.path, key)
+	s, changed := Load(p.dir, p.path, key)
 	if s == nil {
-		t.Fatal("Read: no stamp")
+		t.Fatal("Load: no stamp")
 	}
-	if changed := s.Changes(p.dir); len(changed) != 0 || len(s.Held(changed)) != 3 {
-		t.Fatalf("unchanged: Changes = %v; want none, and 3 held", changed)
-	}
-	if Read(p.path, sha256.Sum256([]byte("other"))) != nil {
-		t.Error("Read with another key returned a stamp")
+	if len(changed) != 0 || len(s.Held(changed)) != 3 {
+		t.Fatalf("unchanged: Load = %v; want none, and 3 held", changed)
 	}
 	p.write("docs/a.md", "ALPHA!")
 	p.write("notes/n.txt", "NOTE!")
-	changed := s.Changes(p.dir)
+	_, changed = Load(p.dir, p.path, key)
 	seen := s.Held(changed)
 	var names []string
 	for _, i := range changed {
@@ -273,7 +278,7 @@ func TestChanges(t *testing.T) {
 	}
 	slices.Sort(names)
 	if !slices.Equal(names, []string{"docs/a.md", "notes/n.txt"}) || len(seen) != 1 || seen[0].Name != "docs/b.md" {
-		t.Errorf("Changes = %q, %d seen; want docs/a.md and notes/n.txt, docs/b.md seen", names, len(seen))
+		t.Errorf("Load = %q, %d seen; want docs/a.md and notes/n.txt, docs/b.md seen", names, len(seen))
 	}
 }
 

@@ -169,26 +169,19 @@ func (e *env) replayApply(ctx context.Context, args []string, timeout time.Durat
 		return nil, code, true
 	}
 	defer unlock()
-	s := stamp.Read(st.path, st.key)
-	if s == nil {
-		st.record(e)
-		return st, 0, false
-	}
-	changed := s.Changes(dir)
-	if len(changed) == 0 && !s.TrailOnly {
-		if _, err := e.stdout.Write(s.Output); err != nil {
-			return st, exitError, true
-		}
-		return st, s.Code, true
+	code, ok, s, changed := st.replay(e)
+	if ok {
+		return st, code, true
 	}
 	st.record(e)
-	if owned, ok := ownedChanges(s, changed); ok {
-		if code, done = part(st, s, owned); done {
-			return st, code, true
+	if s != nil {
+		if owned, ok := ownedChanges(s, changed); ok {
+			if code, done = part(st, s, owned); done {
+				return st, code, true
+			}
 		}
 	}
-	// What was found as recorded need not be looked at again.
-	e.vouched = s.Held(changed)
+	e.vouch(s, changed)
 	return st, 0, false
 }
 

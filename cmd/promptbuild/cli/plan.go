@@ -62,9 +62,11 @@ func runPlan(ctx context.Context, e *env, fs *flag.FlagSet, args []string) int {
 		// A plan that found nothing to do, run again on the same files,
 		// prints what it printed then (see internal/stamp).
 		if st = e.newStamper(dir, "plan", args); st != nil {
-			if code, ok := st.replay(e); ok {
+			code, ok, stamped, changed := st.replay(e)
+			if ok {
 				return code
 			}
+			e.vouch(stamped, changed)
 			st.record(e)
 		}
 	}

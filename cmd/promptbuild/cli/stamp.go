@@ -103,19 +103,26 @@ func readsValue(name string) bool {
 	return strings.HasPrefix(name, "PROMPTBUILD_")
 }
 
-// replay prints what the stamped command printed when the stamp still
-// holds: the same key, and every file on its trail unchanged.
-func (s *stamper) replay(e *env) (code int, ok bool) {
-	st, ok, seen := stamp.Load(s.dir, s.path, s.key)
-	if !ok {
-		// What it found as recorded need not be looked at again.
-		e.vouched = seen
-		return 0, false
+// replay reads the command's stamp and, when it holds, prints what the
+// stamped command printed (ok). Otherwise it returns the stamp, if there
+// is one, and what changed on its trail (see stamp.Load).
+func (s *stamper) replay(e *env) (code int, ok bool, st *stamp.Stamp, changed []int) {
+	st, changed = stamp.Load(s.dir, s.path, s.key)
+	if st == nil || len(changed) > 0 || st.TrailOnly {
+		return 0, false, st, changed
 	}
 	if _, err := e.stdout.Write(st.Output); err != nil {
-		return exitError, true
+		return exitError, true, st, nil
 	}
-	return st.Code, true
+	return st.Code, true, st, nil
+}
+
+// vouch tells the command that does its work what held of the stamp st
+// (nil: none): it need not stat that again.
+func (e *env) vouch(st *stamp.Stamp, changed []int) {
+	if st != nil {
+		e.vouched = st.Held(changed)
+	}
 }
 
 // record starts recording the command: what it prints from now on, and
